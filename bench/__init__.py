@@ -1,0 +1,1 @@
+"""bench: benchmarks that measure and print figures (``khidmat bench ...``)."""

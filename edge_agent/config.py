@@ -1,0 +1,243 @@
+"""The unit's configuration file (TOML), as written by ``khidmat provision device``.
+
+Relative paths in the file are resolved against the file's own directory, so a bundle
+can be unpacked anywhere on the data partition. :func:`load_unit_config` raises
+:class:`ConfigError` naming the offending key. Pure; thread-safe.
+
+Example::
+
+    [device]
+    id = "qta01-gate-7f3a"
+    role = "gate"              # desk | gate | enrol
+    station = "QTA01"
+    name = "Quetta Cantt gate 1"
+    data_dir = "data"          # local store: <data_dir>/unit.db
+
+    [broker]
+    host = "hub.example"
+    port = 8883
+    tls = true
+    ca_file = "ca.crt"
+    username = "qta01-gate-7f3a"
+    password_file = "mqtt.password"
+    protocol = 5               # 5 or 311
+    keepalive_s = 30
+
+    [hub]
+    public_key_file = "hub-watchlist.pub"   # Ed25519, PEM
+
+    [sensor]
+    backend = "serial"         # serial | sim | none
+    port = "/dev/serial0"
+    model = "r307"             # r307 | r503 | as608
+    baud = 57600
+    packet_size = 128
+    password = 0
+
+    [gpio]
+    backend = "native"         # native | mock
+    pins = { led_green = 17, led_red = 27, led_amber = 22, buzzer = 23, relay = 24, tamper = 25, button = 5 }
+
+    [agent]
+    telemetry_interval_s = 60
+    resend_after_s = 10
+    max_backoff_s = 300
+    catchup_per_s = 200
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from khidmat_wire.errors import WireError
+from khidmat_wire.topics import check_device_id
+
+ROLES = ("desk", "gate", "enrol")
+DEFAULT_PINS: dict[str, int] = {
+    "led_green": 17,
+    "led_red": 27,
+    "led_amber": 22,
+    "buzzer": 23,
+    "relay": 24,
+    "tamper": 25,
+    "button": 5,
+}
+
+
+class ConfigError(ValueError):
+    """A unit configuration that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSection:
+    id: str
+    role: str
+    station: str
+    data_dir: Path
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSection:
+    host: str = "127.0.0.1"
+    port: int = 1883
+    tls: bool = False
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    username: str = ""
+    password_file: Path | None = None
+    protocol: int = 5
+    keepalive_s: int = 30
+
+    def password(self) -> str | None:
+        """The MQTT password, read from its file (None when there is none)."""
+        if self.password_file is None:
+            return None
+        return self.password_file.read_text(encoding="utf-8").strip()
+
+
+@dataclass(frozen=True, slots=True)
+class HubSection:
+    public_key_file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SensorSection:
+    backend: str = "none"
+    port: str = "/dev/serial0"
+    model: str = "r307"
+    baud: int = 57600
+    packet_size: int = 128
+    password: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class GpioSection:
+    backend: str = "mock"
+    pins: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PINS))
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSection:
+    telemetry_interval_s: float = 60.0
+    resend_after_s: float = 10.0
+    max_backoff_s: float = 300.0
+    catchup_per_s: float = 200.0
+    batch_size: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class UnitConfig:
+    path: Path
+    device: DeviceSection
+    broker: BrokerSection
+    hub: HubSection
+    sensor: SensorSection
+    gpio: GpioSection
+    agent: AgentSection
+
+    @property
+    def store_path(self) -> Path:
+        """The local SQLite store on the data partition."""
+        return self.device.data_dir / "unit.db"
+
+
+_PATH_KEYS = {"data_dir", "ca_file", "cert_file", "key_file", "password_file", "public_key_file"}
+
+
+def _section(cls: type, raw: Any, name: str, base: Path) -> Any:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    known = {f.name: f for f in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"[{name}] {key}: unknown key (expected one of {', '.join(known)})")
+        if key in _PATH_KEYS:
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"[{name}] {key}: must be a non-empty path string")
+            path = Path(value)
+            value = path if path.is_absolute() else (base / path)
+        values[key] = value
+    try:
+        section = cls(**values)
+    except TypeError as error:
+        raise ConfigError(f"[{name}] {error}") from None
+    for f in fields(cls):
+        value = getattr(section, f.name)
+        expected = f.type if isinstance(f.type, str) else f.type.__name__
+        if expected in ("int", "float") and (
+            isinstance(value, bool) or not isinstance(value, (int, float))
+        ):
+            raise ConfigError(f"[{name}] {f.name}: must be a number")
+        if expected == "int" and not isinstance(value, int):
+            raise ConfigError(f"[{name}] {f.name}: must be an integer")
+        if expected == "str" and not isinstance(value, str):
+            raise ConfigError(f"[{name}] {f.name}: must be a string")
+        if expected == "bool" and not isinstance(value, bool):
+            raise ConfigError(f"[{name}] {f.name}: must be true or false")
+    return section
+
+
+def parse_unit_config(text: str, path: Path) -> UnitConfig:
+    """Parse config text as if read from ``path`` (relative paths resolve beside it)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    base = path.parent
+    for key in raw:
+        if key not in ("device", "broker", "hub", "sensor", "gpio", "agent"):
+            raise ConfigError(f"[{key}]: unknown section")
+    if "device" not in raw:
+        raise ConfigError("[device]: missing section")
+    for key in ("id", "role", "station", "data_dir"):
+        if key not in raw["device"]:
+            raise ConfigError(f"[device] {key}: missing")
+    device = _section(DeviceSection, raw["device"], "device", base)
+    try:
+        check_device_id(device.id)
+    except WireError as error:
+        raise ConfigError(f"[device] id: {error.reason}") from None
+    if device.role not in ROLES:
+        raise ConfigError(f"[device] role: must be one of {', '.join(ROLES)}")
+    broker = _section(BrokerSection, raw.get("broker"), "broker", base)
+    if broker.protocol not in (5, 311):
+        raise ConfigError("[broker] protocol: must be 5 or 311")
+    if not 0 < broker.port < 65536:
+        raise ConfigError("[broker] port: must be 1..65535")
+    sensor = _section(SensorSection, raw.get("sensor"), "sensor", base)
+    if sensor.backend not in ("serial", "sim", "none"):
+        raise ConfigError("[sensor] backend: must be serial, sim or none")
+    gpio = _section(GpioSection, raw.get("gpio"), "gpio", base)
+    if gpio.backend not in ("native", "mock"):
+        raise ConfigError("[gpio] backend: must be native or mock")
+    if not isinstance(gpio.pins, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 27 for v in gpio.pins.values()
+    ):
+        raise ConfigError("[gpio] pins: must map names to BCM pin numbers 0..27")
+    agent = _section(AgentSection, raw.get("agent"), "agent", base)
+    for name in ("telemetry_interval_s", "resend_after_s", "max_backoff_s", "catchup_per_s"):
+        if getattr(agent, name) <= 0:
+            raise ConfigError(f"[agent] {name}: must be positive")
+    return UnitConfig(
+        path, device, broker, _section(HubSection, raw.get("hub"), "hub", base), sensor, gpio, agent
+    )
+
+
+def load_unit_config(path: str | Path) -> UnitConfig:
+    """Read and validate a unit configuration file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    return parse_unit_config(text, path)

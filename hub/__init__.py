@@ -1,0 +1,1 @@
+"""hub: ingest, complaints, criminal records, watchlists, identification, fleet, console."""

@@ -1,0 +1,147 @@
+"""The ``khidmat`` command line.
+
+Each package contributes its commands through a small ``cli`` module exposing
+``register(tree: CommandTree) -> None``; those modules import nothing heavy at import
+time, so ``khidmat --help`` and start-up stay fast. Only registered (working) commands
+are listed. Every command has an example in its help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+Handler = Callable[[argparse.Namespace], int]
+
+#: Modules that register commands, in the order their commands are listed.
+COMMAND_MODULES: tuple[str, ...] = (
+    "khidmat.demo_cli",
+    "hub.cli",
+    "edge_agent.cli",
+    "kiosk.cli",
+    "provisioning.cli",
+    "edge_agent.sim.cli",
+    "bench.cli",
+    "matcher_cy.cli",
+)
+
+#: Help for command groups (a group is listed once one of its commands is registered).
+GROUP_HELP: dict[str, tuple[str, str]] = {
+    "sim": (
+        "simulated hardware: sensors and synthetic fingerprints",
+        "khidmat sim sensor --model r307 --link /tmp/fp0",
+    ),
+    "bench": (
+        "benchmarks that print measured figures",
+        "khidmat bench ingest --devices 20 --records 500 --json",
+    ),
+    "provision": (
+        "technician's tool: keys, units, self-test, revocation",
+        "khidmat provision init --dir deploy-data",
+    ),
+    "report": ("reports from the hub's database", "khidmat report complaints --since 2026-11-01"),
+}
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+class CommandTree:
+    """Collects subcommands (``agent``) and grouped subcommands (``sim sensor``)."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self._top = parser.add_subparsers(dest="command", metavar="COMMAND")
+        self._groups: dict[str, argparse._SubParsersAction] = {}
+
+    def add(
+        self, path: str, *, help: str, example: str, handler: Handler
+    ) -> argparse.ArgumentParser:
+        """Add a command at ``path`` ("hub" or "sim sensor"); returns its parser for arguments.
+
+        ``example`` is one or more lines shown under "example:" in the command's help.
+        """
+        words = path.split()
+        if len(words) == 1:
+            parent = self._top
+        elif len(words) == 2:
+            parent = self._group(words[0])
+        else:
+            raise ValueError(f"command path too deep: {path!r}")
+        parser = parent.add_parser(
+            words[-1],
+            help=help,
+            description=help,
+            epilog="example:\n  " + "\n  ".join(example.strip().splitlines()),
+            formatter_class=_Formatter,
+        )
+        parser.set_defaults(handler=handler)
+        return parser
+
+    def _group(self, name: str) -> argparse._SubParsersAction:
+        if name not in self._groups:
+            group_help, example = GROUP_HELP[name]
+            group_parser = self._top.add_parser(
+                name,
+                help=group_help,
+                description=group_help,
+                epilog="example:\n  " + example,
+                formatter_class=_Formatter,
+            )
+            group_parser.set_defaults(handler=_group_usage(group_parser))
+            self._groups[name] = group_parser.add_subparsers(
+                dest="subcommand", metavar="SUBCOMMAND"
+            )
+        return self._groups[name]
+
+
+def _group_usage(parser: argparse.ArgumentParser) -> Handler:
+    def show(_: argparse.Namespace) -> int:
+        parser.print_help()
+        return 2
+
+    return show
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """Build the full parser from every command module that is present."""
+    parser = argparse.ArgumentParser(
+        prog="khidmat",
+        description="Khidmat: complaint kiosks, fingerprint gates and their hub for police services.",
+        epilog="example:\n  khidmat demo            # the whole system on this machine\n"
+        "  khidmat agent --config /data/khidmat/unit.toml",
+        formatter_class=_Formatter,
+    )
+    from khidmat import __version__
+
+    parser.add_argument("--version", action="version", version=f"khidmat {__version__}")
+    tree = CommandTree(parser)
+    for module_name in modules:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name and module_name.startswith(error.name):
+                continue  # that package has no commands yet
+            raise
+        module.register(tree)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``khidmat`` script; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""JSON codec for Khidmat payloads, with validation that names the offending field.
+
+Payload shape (UTF-8 JSON object)::
+
+    {"schema": "khidmat.<kind>", "version": 1, "id": "<UUIDv7>",
+     "device_id": "<device id>", "device_time_ms": <Unix ms>, "body": {...}}
+
+:func:`decode` checks the size, the envelope, then every body field against its type and
+limits, and raises :class:`WireError` naming the first offending field. Pure functions;
+thread-safe. Cost: about 20-60 us for a typical record, linear in payload size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import typing
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from khidmat_wire.errors import WireError
+from khidmat_wire.fields import limits_of
+from khidmat_wire.ids import UUID7_PATTERN, new_record_id
+from khidmat_wire.messages import ALL_BODIES
+from khidmat_wire.topics import check_device_id
+
+VERSION = 1
+SCHEMA_PREFIX = "khidmat."
+MAX_PAYLOAD_BYTES = 1_048_576
+"""Largest payload of any kind but a watchlist (1 MiB)."""
+MAX_WATCHLIST_BYTES = 64 * 1_048_576
+"""Largest watchlist payload (64 MiB: about 200,000 entries)."""
+ENVELOPE_KEYS = ("schema", "version", "id", "device_id", "device_time_ms", "body")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A decoded payload: header fields plus the kind's body dataclass."""
+
+    kind: str
+    record_id: str
+    device_id: str
+    device_time_ms: int
+    body: Any
+
+    @property
+    def schema(self) -> str:
+        return SCHEMA_PREFIX + self.kind
+
+
+def make_envelope(kind: str, device_id: str, body: Any, *, now_ms: int | None = None) -> Envelope:
+    """Wrap a body in a new envelope with a fresh UUIDv7 record id."""
+    import time
+
+    ms = int(time.time() * 1000) if now_ms is None else now_ms
+    if ALL_BODIES.get(kind) is not type(body):
+        raise WireError("body", f"a {type(body).__name__} is not a {kind!r} body")
+    return Envelope(kind, new_record_id(ms), device_id, ms, body)
+
+
+def encode(envelope: Envelope) -> bytes:
+    """Serialise an envelope to compact UTF-8 JSON (validates it first)."""
+    document = {
+        "schema": envelope.schema,
+        "version": VERSION,
+        "id": envelope.record_id,
+        "device_id": envelope.device_id,
+        "device_time_ms": envelope.device_time_ms,
+        "body": body_to_json(envelope.body),
+    }
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # Round-trip through the validator so a unit can never send what the hub would reject.
+    decode(data, expected_kind=envelope.kind)
+    return data
+
+
+def body_to_json(body: Any) -> dict[str, Any]:
+    """A body dataclass as plain JSON-ready dicts and lists."""
+    return {f.name: _to_json(getattr(body, f.name)) for f in dataclasses.fields(body)}
+
+
+def _to_json(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return body_to_json(value)
+    if isinstance(value, tuple):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def decode(payload: bytes | str, *, expected_kind: str | None = None) -> Envelope:
+    """Parse and validate a payload; raises WireError naming the offending field."""
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    limit = MAX_WATCHLIST_BYTES if expected_kind == "watchlist" else MAX_PAYLOAD_BYTES
+    if len(payload) > limit:
+        raise WireError("payload", f"{len(payload)} bytes is over the {limit}-byte limit")
+    try:
+        document = json.loads(payload.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise WireError("payload", f"not UTF-8 ({error.reason} at byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise WireError(
+            "payload", f"not JSON ({error.msg} at line {error.lineno} column {error.colno})"
+        ) from None
+    except RecursionError:
+        raise WireError("payload", "JSON nested too deeply") from None
+    if not isinstance(document, dict):
+        raise WireError("payload", f"must be a JSON object, got {_json_type(document)}")
+    for key in document:
+        if key not in ENVELOPE_KEYS:
+            raise WireError(str(key)[:40], "unknown envelope field")
+    for key in ENVELOPE_KEYS:
+        if key not in document:
+            raise WireError(key, "missing")
+    schema = document["schema"]
+    if not isinstance(schema, str) or not schema.startswith(SCHEMA_PREFIX):
+        raise WireError("schema", f"must be 'khidmat.<kind>', got {str(schema)[:60]!r}")
+    kind = schema[len(SCHEMA_PREFIX) :]
+    if kind not in ALL_BODIES:
+        raise WireError("schema", f"unknown kind {kind[:40]!r}")
+    if expected_kind is not None and kind != expected_kind:
+        raise WireError("schema", f"{kind!r} payload on a {expected_kind!r} topic")
+    version = document["version"]
+    if type(version) is not int or version != VERSION:
+        raise WireError(
+            "version", f"unsupported version {str(version)[:20]}; this build speaks {VERSION}"
+        )
+    record_id = document["id"]
+    if not isinstance(record_id, str) or not UUID7_PATTERN.match(record_id):
+        raise WireError("id", "must be a lower-case UUIDv7 string")
+    device_id = document["device_id"]
+    if not isinstance(device_id, str):
+        raise WireError("device_id", "must be a string")
+    check_device_id(device_id)
+    device_time = document["device_time_ms"]
+    if type(device_time) is not int or not 0 <= device_time < 2**53:
+        raise WireError("device_time_ms", "must be a non-negative integer (Unix ms)")
+    body = _build(ALL_BODIES[kind], document["body"], "body")
+    return Envelope(kind, record_id, device_id, device_time, body)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _build(cls: type, raw: Any, path: str) -> Any:
+    if not isinstance(raw, dict):
+        raise WireError(path, f"must be an object, got {_json_type(raw)}")
+    hints = _hints(cls)
+    fields = dataclasses.fields(cls)
+    names = {f.name for f in fields}
+    for key in raw:
+        if key not in names:
+            raise WireError(f"{path}.{str(key)[:40]}", "unknown field")
+    values = {}
+    for field in fields:
+        field_path = f"{path}.{field.name}"
+        if field.name not in raw:
+            if field.default is not dataclasses.MISSING:
+                continue
+            raise WireError(field_path, "missing")
+        values[field.name] = _check(hints[field.name], raw[field.name], field, field_path)
+    return cls(**values)
+
+
+def _check(annotation: Any, value: Any, field: dataclasses.Field[Any], path: str) -> Any:
+    limits = limits_of(field)
+    origin = typing.get_origin(annotation)
+    if origin is tuple:
+        item_type = typing.get_args(annotation)[0]
+        if not isinstance(value, list):
+            raise WireError(path, f"must be a list, got {_json_type(value)}")
+        if limits.max_len is not None and len(value) > limits.max_len:
+            raise WireError(path, f"{len(value)} items is over the limit of {limits.max_len}")
+        if dataclasses.is_dataclass(item_type):
+            return tuple(_build(item_type, item, f"{path}[{i}]") for i, item in enumerate(value))
+        return tuple(
+            _scalar(item_type, item, limits, f"{path}[{i}]", is_item=True)
+            for i, item in enumerate(value)
+        )
+    if dataclasses.is_dataclass(annotation):
+        return _build(annotation, value, path)
+    return _scalar(annotation, value, limits, path, is_item=False)
+
+
+def _scalar(annotation: Any, value: Any, limits: Any, path: str, *, is_item: bool) -> Any:
+    if annotation is bool:
+        if type(value) is not bool:
+            raise WireError(path, f"must be true or false, got {_json_type(value)}")
+        return value
+    if annotation is int:
+        if type(value) is not int:
+            raise WireError(path, f"must be an integer, got {_json_type(value)}")
+        _range(value, limits, path)
+        return value
+    if annotation is float:
+        if type(value) not in (int, float) or not math.isfinite(value):
+            raise WireError(path, f"must be a finite number, got {_json_type(value)}")
+        _range(value, limits, path)
+        return float(value)
+    if annotation is str:
+        if not isinstance(value, str):
+            raise WireError(path, f"must be a string, got {_json_type(value)}")
+        max_len = 100 if is_item else limits.max_len
+        if max_len is not None and len(value) > max_len:
+            raise WireError(path, f"{len(value)} characters is over the limit of {max_len}")
+        if limits.choices is not None and not is_item and value not in limits.choices:
+            raise WireError(path, f"{value[:40]!r} is not one of {', '.join(limits.choices)}")
+        pattern = limits.pattern
+        if pattern is not None and not pattern.match(value):
+            raise WireError(path, f"{value[:40]!r} does not have the required form")
+        if "\x00" in value:
+            raise WireError(path, "contains a NUL character")
+        return value
+    raise TypeError(f"unsupported field type {annotation!r} at {path}")
+
+
+def _range(value: float, limits: Any, path: str) -> None:
+    if limits.lo is not None and value < limits.lo:
+        raise WireError(path, f"{value} is below the minimum {limits.lo}")
+    if limits.hi is not None and value > limits.hi:
+        raise WireError(path, f"{value} is above the maximum {limits.hi}")
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

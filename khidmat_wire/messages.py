@@ -1,0 +1,267 @@
+"""One frozen dataclass per message kind: the body of each payload.
+
+Header fields (schema, version, record id, device id, device time) live in the envelope
+(:class:`khidmat_wire.codec.Envelope`); these classes are the ``body``. Every field is
+declared with :func:`spec` so that it has a meaning and a limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from khidmat_wire.fields import spec
+
+CNIC = r"^[0-9]{5}-[0-9]{7}-[0-9]$"
+MOBILE = r"^03[0-9]{2}-[0-9]{7}$"
+TRACKING_NO = r"^[A-Z0-9]{2,8}-[0-9]{6}-[0-9]{4,6}-[0-9A-Z]$"
+RECORD_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+SHORT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+B64 = r"^[A-Za-z0-9+/]*={0,2}$"
+TEMPLATE_B64_MAX = 16_384  # characters; a compact template of 200 minutiae is about 2 KiB
+
+COMPLAINT_STATUSES = (
+    "received", "registered", "assigned", "under-investigation", "resolved", "closed",
+    "rejected", "transferred", "reopened",
+)  # fmt: skip
+PERSON_STATUSES = ("wanted", "proclaimed-offender", "convicted", "released")
+VERDICTS = ("red", "yellow", "green")
+
+
+# --------------------------------------------------------------------------- up
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str = spec("question key of the category", pattern=r"^[a-z0-9_]{1,40}$")
+    answer: str = spec("the citizen's answer, as typed", max_len=500)
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    tracking_no: str = spec(
+        "tracking number issued on the unit: station-date-sequence-check", pattern=TRACKING_NO
+    )
+    station: str = spec("station code of the unit", pattern=r"^[A-Z0-9]{2,8}$")
+    category: str = spec("complaint category key", pattern=r"^[a-z0-9-]{2,40}$")
+    answers: tuple[Answer, ...] = spec("the category's questions and their answers", max_len=20)
+    complainant_name: str = spec("complainant's name", max_len=100)
+    cnic: str = spec("complainant's CNIC", pattern=CNIC)
+    mobile: str = spec("complainant's mobile number", pattern=MOBILE)
+    description: str = spec("what happened, in the complainant's words", max_len=4000)
+    cognizable: bool = spec("true when the category is a cognizable offence (FIR)")
+    gender_desk: bool = spec(
+        "route to the women officers' desk; details hidden from the general queue"
+    )
+    language: str = spec("language the complaint was filed in", choices=("en", "ur"))
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    tracking_no: str = spec("complaint the rating is for", pattern=TRACKING_NO)
+    rating: int = spec("satisfaction, 1 (worst) to 5 (best)", lo=1, hi=5)
+    comment: str = spec("free comment", max_len=1000, default="")
+    reopen: bool = spec("the citizen asks to reopen the complaint", default=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    tracking_no: str = spec(
+        "tracking number to look up; the hub answers on down/complaint-status", pattern=TRACKING_NO
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    person_id: str = spec("record id of the candidate person", pattern=SHORT_ID)
+    score: float = spec("matcher similarity score", lo=0, hi=1e6)
+    finger: int = spec("ISO finger position 0..10 of the matched template", lo=0, hi=10, default=0)
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    officer: str = spec("signed-in officer's badge id", pattern=SHORT_ID)
+    template: str = spec(
+        "probe template, base64 of matcher_cy's compact format",
+        max_len=TEMPLATE_B64_MAX,
+        pattern=B64,
+    )
+    quality: int = spec("probe image quality 0..100", lo=0, hi=100)
+    verdict: str = spec("verdict shown at the gate", choices=VERDICTS)
+    candidates: tuple[Candidate, ...] = spec(
+        "ranked candidates from the gate's watchlist", max_len=10
+    )
+    watchlist_version: int = spec("version of the watchlist the gate searched", lo=0, hi=2**53)
+    decision: str = spec(
+        "officer's decision on a yellow or red verdict",
+        choices=("none", "confirmed", "rejected"),
+        default="none",
+    )
+    decision_reason: str = spec("officer's reason for the decision", max_len=500, default="")
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolledFinger:
+    finger: int = spec("ISO finger position (1 right thumb .. 10 left little)", lo=0, hi=10)
+    template: str = spec(
+        "consolidated template, base64 of matcher_cy's compact format",
+        max_len=TEMPLATE_B64_MAX,
+        pattern=B64,
+    )
+    quality: int = spec("template quality 0..100", lo=0, hi=100)
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    officer: str = spec("enrolling officer's badge id", pattern=SHORT_ID)
+    name: str = spec("person's name", max_len=100)
+    father_name: str = spec("father's name", max_len=100)
+    cnic: str = spec("person's CNIC, empty when unknown", max_len=15, pattern=r"^$|" + CNIC[1:])
+    offences: tuple[str, ...] = spec("offences (PPC sections or short text)", max_len=20)
+    status: str = spec("record status", choices=PERSON_STATUSES)
+    fingers: tuple[EnrolledFinger, ...] = spec("templates of the enrolled fingers", max_len=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Telemetry:
+    uptime_s: float = spec("seconds since the agent started", lo=0, hi=1e10)
+    cpu_temp_c: float = spec("CPU temperature in Celsius, -1 when unreadable", lo=-1, hi=150)
+    load1: float = spec("1-minute load average", lo=0, hi=1e4)
+    disk_free_mb: float = spec("free space on the data partition, MiB", lo=0, hi=1e9)
+    outbox_depth: int = spec("records waiting for the hub's ack", lo=0, hi=2**53)
+    oldest_unacked_s: float = spec(
+        "age of the oldest unacknowledged record, seconds", lo=0, hi=1e10
+    )
+    watchlist_version: int = spec("installed watchlist version, 0 for none", lo=0, hi=2**53)
+    watchlist_age_s: float = spec(
+        "seconds since the installed watchlist was issued, -1 for none", lo=-1, hi=1e10
+    )
+    sensor_status: str = spec(
+        "fingerprint sensor state", choices=("ok", "fault", "absent", "unknown")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    event_type: str = spec(
+        "what happened, e.g. tamper, watchlist-rejected, command-result",
+        pattern=r"^[a-z0-9-]{2,40}$",
+    )
+    severity: str = spec("how much it matters", choices=("info", "warning", "error"))
+    detail: str = spec("human-readable detail", max_len=2000)
+    ref: str = spec(
+        "id this event refers to (a record, command or watchlist), may be empty",
+        max_len=64,
+        default="",
+    )
+
+
+# ------------------------------------------------------------------------- down
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    record_ids: tuple[str, ...] = spec("records the hub has stored (or already had)", max_len=1000)
+    rejected: tuple[str, ...] = spec(
+        "records the hub quarantined as invalid: do not resend", max_len=1000, default=()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntry:
+    status: str = spec("status entered", choices=COMPLAINT_STATUSES)
+    reason: str = spec("reason given for the change", max_len=500)
+    at_ms: int = spec("when, Unix ms", lo=0, hi=2**53)
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintStatus:
+    tracking_no: str = spec("complaint's tracking number", pattern=TRACKING_NO)
+    found: bool = spec("false when the hub knows no such complaint")
+    status: str = spec("current status (received when not found)", choices=COMPLAINT_STATUSES)
+    due_at_ms: int = spec("turnaround due time, Unix ms, 0 when none", lo=0, hi=2**53)
+    history: tuple[StatusEntry, ...] = spec("the public status timeline, oldest first", max_len=100)
+    can_rate: bool = spec("feedback may be given now", default=False)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEntry:
+    person_id: str = spec("record id of the person", pattern=SHORT_ID)
+    name: str = spec("name shown on a hit", max_len=100)
+    status: str = spec("record status", choices=PERSON_STATUSES)
+    finger: int = spec("ISO finger position", lo=0, hi=10)
+    template: str = spec(
+        "template, base64 of matcher_cy's compact format", max_len=TEMPLATE_B64_MAX, pattern=B64
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    version: int = spec("version of the watchlist after this message", lo=1, hi=2**53)
+    base_version: int = spec("version a delta applies to; 0 for a full snapshot", lo=0, hi=2**53)
+    issued_at_ms: int = spec("when the hub built it, Unix ms", lo=0, hi=2**53)
+    add: tuple[WatchEntry, ...] = spec("entries added (all entries in a snapshot)", max_len=200_000)
+    remove: tuple[str, ...] = spec("person ids removed (delta only)", max_len=200_000)
+    signature: str = spec(
+        "Ed25519 signature by the hub key over the canonical body without this field, base64",
+        pattern=B64,
+        max_len=100,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    key: str = spec("setting name", pattern=r"^[a-z0-9_.]{1,64}$")
+    value: str = spec("setting value as text", max_len=500)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    settings: tuple[Setting, ...] = spec("settings to change on the unit", max_len=100)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    command: str = spec("what to do", choices=("ping", "resend", "sensor-selftest", "gate-test"))
+    args: tuple[Setting, ...] = spec("arguments of the command", max_len=20, default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    scan_id: str = spec("record id of the gate scan", pattern=RECORD_ID)
+    person_id: str = spec("matched person's record id", pattern=SHORT_ID)
+    name: str = spec("matched person's name", max_len=100)
+    status: str = spec("matched person's record status", choices=PERSON_STATUSES)
+    score: float = spec("matcher score at the hub", lo=0, hi=1e6)
+    message: str = spec("what the gate officer should do", max_len=500)
+
+
+# ------------------------------------------------------------------------ state
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    status: str = spec("birth (online) or last will (offline)", choices=("online", "offline"))
+    role: str = spec("unit role", choices=("desk", "gate", "enrol", "hub"))
+    software: str = spec("software version", max_len=40)
+
+
+#: kind -> body class, per direction. The state topic's kind is "state".
+UP_BODIES: dict[str, type] = {
+    "complaint": Complaint,
+    "feedback": Feedback,
+    "lookup": Lookup,
+    "scan": Scan,
+    "enrolment": Enrolment,
+    "telemetry": Telemetry,
+    "event": Event,
+}
+DOWN_BODIES: dict[str, type] = {
+    "ack": Ack,
+    "complaint-status": ComplaintStatus,
+    "watchlist": Watchlist,
+    "config": Config,
+    "command": Command,
+    "alert": Alert,
+}
+STATE_BODIES: dict[str, type] = {"state": State}
+ALL_BODIES: dict[str, type] = {**UP_BODIES, **DOWN_BODIES, **STATE_BODIES}

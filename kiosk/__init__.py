@@ -1,0 +1,1 @@
+"""kiosk: the Textual app for citizens (desk), gate officers (gate) and enrolment."""

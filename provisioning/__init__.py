@@ -1,0 +1,1 @@
+"""provisioning: the technician's tool: keys, broker files, unit bundles, self-test, revocation."""
