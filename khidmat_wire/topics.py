@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from khidmat_wire.errors import WireError
 
@@ -28,7 +28,7 @@ UP_KINDS: tuple[str, ...] = (
 DOWN_KINDS: tuple[str, ...] = ("ack", "complaint-status", "watchlist", "config", "command", "alert")
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     UP = "up"  # device to hub
     DOWN = "down"  # hub to device
     STATE = "state"  # retained birth / last will
