@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.cli",
     "provisioning.cli",
     "edge_agent.sim.cli",
+    "edge_agent.sim.fingers_cli",
     "bench.cli",
     "matcher_cy.cli",
 )
