@@ -1,0 +1,155 @@
+"""Synthetic fingerprints: determinism, geometry, ridge period, singular points, rendering."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from edge_agent.sim.fingers import (
+    impression_from_master,
+    impression_image,
+    master_finger,
+    write_set,
+)
+from edge_agent.sim.fingers_impression import ImpressionParams, render_impression
+from edge_agent.sim.fingers_master import CLASSES, orientation_field
+
+
+def _ridge_period_px(image: np.ndarray) -> float:
+    """Dominant ridge period of the centre 128 x 128 patch, from the spectrum's ring peak."""
+    h, w = image.shape
+    patch = image[h // 2 - 64 : h // 2 + 64, w // 2 - 64 : w // 2 + 64].astype(np.float64)
+    patch = (patch - patch.mean()) * np.outer(np.hanning(128), np.hanning(128))
+    power = np.abs(np.fft.fftshift(np.fft.fft2(patch))) ** 2
+    fy, fx = np.meshgrid(
+        np.fft.fftshift(np.fft.fftfreq(128)), np.fft.fftshift(np.fft.fftfreq(128)), indexing="ij"
+    )
+    radius = np.hypot(fx, fy)
+    bins = np.round(radius * 128).astype(int)
+    ring = np.bincount(bins.ravel(), power.ravel())[:64]
+    ring[:4] = 0  # illumination, contact edge
+    return 128 / float(np.argmax(ring))
+
+
+def _poincare_index(orientation: np.ndarray, x: float, y: float, radius: float = 12.0) -> float:
+    angles = np.linspace(0.0, 2 * np.pi, 97)
+    xs = np.rint(x + radius * np.cos(angles)).astype(int)
+    ys = np.rint(y + radius * np.sin(angles)).astype(int)
+    doubled = 2.0 * orientation[ys, xs].astype(np.float64)
+    return float(np.angle(np.exp(1j * np.diff(doubled))).sum() / (4 * np.pi))
+
+
+def test_impression_is_deterministic_and_shaped() -> None:
+    first = impression_image(3, 1, seed=5)
+    again = impression_image(3, 1, seed=5)
+    assert first.dtype == np.uint8
+    assert first.shape == (288, 256)
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, impression_image(3, 2, seed=5))
+    assert not np.array_equal(first, impression_image(3, 1, seed=6))
+    small = impression_image(3, 1, seed=5, width=192, height=192)
+    assert small.shape == (192, 192)
+
+
+def test_master_is_memoised_and_read_only() -> None:
+    master = master_finger(3, seed=5)
+    assert master_finger(3, seed=5) is master
+    assert master.finger_class in CLASSES
+    with pytest.raises(ValueError):
+        master.ridges[0, 0] = 0.0
+    fresh = impression_from_master(master, 2)
+    assert np.array_equal(fresh, impression_image(3, 2, seed=5))
+
+
+def test_different_fingers_have_different_ridges() -> None:
+    a = master_finger(1, seed=5).ridges
+    b = master_finger(2, seed=5).ridges
+    correlation = np.corrcoef(a.ravel(), b.ravel())[0, 1]
+    assert abs(correlation) < 0.2
+
+
+@pytest.mark.parametrize("finger_class", ["left_loop", "right_loop", "whorl", "tented_arch"])
+def test_singular_points_have_their_poincare_index(finger_class: str) -> None:
+    orientation, cores, deltas = orientation_field(
+        np.random.default_rng(11), finger_class, (448, 384)
+    )
+    assert cores and deltas
+    for core in cores:
+        assert _poincare_index(orientation, core.real + 192, 224 - core.imag) == pytest.approx(0.5)
+    for delta in deltas:
+        assert _poincare_index(orientation, delta.real + 192, 224 - delta.imag) == pytest.approx(
+            -0.5
+        )
+    assert _poincare_index(orientation, 192, 420) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_ridge_period_is_fingerlike_and_follows_dpi() -> None:
+    at_500 = _ridge_period_px(impression_image(4, 1, seed=5))
+    at_1000 = _ridge_period_px(impression_image(4, 1, seed=5, dpi=1000))
+    assert 7.5 <= at_500 <= 11.5  # 0.38 to 0.58 mm
+    assert at_1000 / at_500 == pytest.approx(2.0, rel=0.15)
+
+
+def _still(pressure: float, cut: float | None = None) -> ImpressionParams:
+    return ImpressionParams(0.0, 0.0, 0.0, 0.0, pressure, 0.0, 0.0, cut, 0.3)
+
+
+def test_ridges_render_dark_on_light_where_the_master_has_them() -> None:
+    master = master_finger(4, seed=5)
+    image = render_impression(
+        master, _still(0.0), np.random.default_rng(0), width=256, height=288, dpi=500
+    )
+    h, w = master.shape
+    centre = master.ridges[h // 2 - 144 : h // 2 + 144, w // 2 - 128 : w // 2 + 128]
+    correlation = np.corrcoef(centre[72:216, 64:192].ravel(), image[72:216, 64:192].ravel())[0, 1]
+    assert correlation < -0.8
+    assert image[72:216, 64:192].mean() < 200 < np.percentile(image, 95)
+
+
+def test_wet_is_darker_than_dry_and_a_cut_leaves_background() -> None:
+    master = master_finger(4, seed=5)
+
+    def render(params: ImpressionParams) -> np.ndarray:
+        rng = np.random.default_rng(0)
+        return render_impression(master, params, rng, width=256, height=288, dpi=500)
+
+    dry, wet = render(_still(-0.8)), render(_still(0.8))
+    assert wet.mean() + 15 < dry.mean()
+    whole, cut = render(_still(0.0)), render(_still(0.0, cut=0.0))
+    assert (cut > 190).mean() > (whole > 190).mean() + 0.12
+
+
+def test_write_set_and_cli_write_fvc_names(tmp_path) -> None:
+    from khidmat.cli import main
+
+    assert (
+        main(
+            [
+                "sim",
+                "fingers",
+                "--out",
+                str(tmp_path / "cli"),
+                "--fingers",
+                "2",
+                "--impressions",
+                "2",
+                "--seed",
+                "5",
+                "--width",
+                "160",
+                "--height",
+                "176",
+            ]
+        )
+        == 0
+    )
+    names = sorted(p.name for p in (tmp_path / "cli").iterdir())
+    assert names == ["1_1.png", "1_2.png", "2_1.png", "2_2.png"]
+    with Image.open(tmp_path / "cli" / "2_1.png") as png:
+        assert png.mode == "L" and png.size == (160, 176)
+        assert np.array_equal(
+            np.asarray(png), impression_image(2, 1, seed=5, width=160, height=176)
+        )
+    with pytest.raises(ValueError):
+        write_set(tmp_path / "none", fingers=0, impressions=1)
