@@ -27,7 +27,7 @@ class Limits:
         if self.choices is not None:
             parts.append("one of " + ", ".join(f"`{c}`" for c in self.choices))
         if self.pattern is not None:
-            parts.append(f"matches `{self.pattern.pattern}`")
+            parts.append("matches `" + self.pattern.pattern.replace("|", "\\|") + "`")
         if self.max_len is not None:
             parts.append(f"max {self.max_len}")
         if self.lo is not None or self.hi is not None:

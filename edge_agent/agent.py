@@ -1,0 +1,317 @@
+"""The unit daemon: owns the MQTT session and delivers the local outbox end to end.
+
+One thread (the caller of :meth:`Agent.run`) does all store work; paho's network thread
+only hands received messages to a queue. A record leaves the outbox only when the hub's
+application ``ack`` names it; unacknowledged records are re-sent with exponential backoff,
+and after a reconnect everything pending is re-sent at a rate capped by
+``[agent] catchup_per_s`` so that a unit back from a long outage does not flood the hub.
+Killing the agent at any point loses nothing: the outbox is in SQLite and re-sending is
+safe because the hub stores by record id.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from edge_agent.config import UnitConfig
+from edge_agent.store import LocalStore
+from edge_agent.telemetry import read_telemetry
+from edge_agent.watchlist import WatchlistRejected, install_watchlist
+from khidmat import __version__, systemd
+from khidmat.mqtt import MqttSession, MqttSettings
+from khidmat_wire import WireError, build_topic, decode, encode, make_envelope, parse_topic
+from khidmat_wire.messages import Ack, Command, ComplaintStatus, Config, Event, State, Watchlist
+from khidmat_wire.signing import load_public_key
+from khidmat_wire.topics import Direction, down_filter
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[[Command], tuple[str, str]]
+"""Runs a hub command; returns (severity, detail) for the command-result event."""
+
+
+def mqtt_settings_for(config: UnitConfig) -> MqttSettings:
+    """The unit's MQTT session settings, with its last will (retained ``offline``)."""
+    broker = config.broker
+    will = make_envelope(
+        "state", config.device.id, State("offline", config.device.role, __version__)
+    )
+    return MqttSettings(
+        host=broker.host,
+        port=broker.port,
+        client_id=config.device.id,
+        username=broker.username or config.device.id,
+        password=broker.password(),
+        tls=broker.tls,
+        ca_file=broker.ca_file,
+        cert_file=broker.cert_file,
+        key_file=broker.key_file,
+        protocol=broker.protocol,
+        keepalive_s=broker.keepalive_s,
+        will=(build_topic(config.device.id, Direction.STATE), encode(will), True),
+        max_backoff_s=min(30.0, config.agent.max_backoff_s),
+    )
+
+
+class TokenBucket:
+    """Allows ``rate_per_s`` events per second on average, bursts up to ``burst``."""
+
+    def __init__(self, rate_per_s: float, burst: float) -> None:
+        self.rate_per_s = rate_per_s
+        self.burst = burst
+        self.tokens = burst
+        self.updated = time.monotonic()
+
+    def take_up_to(self, wanted: int) -> int:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate_per_s)
+        self.updated = now
+        granted = min(wanted, int(self.tokens))
+        self.tokens -= granted
+        return granted
+
+
+class Agent:
+    """The device daemon. Build with a config; :meth:`run` until :meth:`stop`."""
+
+    def __init__(
+        self,
+        config: UnitConfig,
+        *,
+        store: LocalStore | None = None,
+        command_handlers: dict[str, CommandHandler] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store or LocalStore(config.store_path)
+        self.device_id = config.device.id
+        self.hub_key = self._load_hub_key(config.hub.public_key_file)
+        self.command_handlers: dict[str, CommandHandler] = {
+            "ping": self._ping,
+            "resend": self._resend,
+        }
+        self.command_handlers.update(command_handlers or {})
+        self._incoming: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
+        self._reconnected = threading.Event()
+        self._stop = threading.Event()
+        self._bucket = TokenBucket(
+            config.agent.catchup_per_s, max(config.agent.batch_size, config.agent.catchup_per_s)
+        )
+        self._started = time.monotonic()
+        self.session = MqttSession(
+            mqtt_settings_for(config),
+            subscriptions=[down_filter(self.device_id)],
+            on_message=lambda topic, payload: self._incoming.put((topic, payload)),
+            on_connect=self._on_connect,
+        )
+        self.published = 0
+        self.acked = 0
+
+    @staticmethod
+    def _load_hub_key(path: Path | None) -> Ed25519PublicKey | None:
+        if path is None:
+            return None
+        return load_public_key(path.read_bytes())
+
+    # ------------------------------------------------------------------- run
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to finish (safe from a signal handler or any thread)."""
+        self._stop.set()
+
+    def run(self, *, poll_s: float = 0.02) -> int:
+        """Run until :meth:`stop` or a fatal MQTT error; returns an exit code (0 or 3)."""
+        self.session.start()
+        systemd.notify("READY=1")
+        watchdog_s = systemd.watchdog_interval_s()
+        next_watchdog = time.monotonic()
+        next_telemetry = time.monotonic() + min(5.0, self.config.agent.telemetry_interval_s)
+        try:
+            while not self._stop.is_set():
+                if self.session.fatal_error is not None:
+                    log.error("%s", self.session.fatal_error)
+                    return 3
+                self._drain_incoming(poll_s)
+                if self.session.connected.is_set():
+                    if self._reconnected.is_set():
+                        self._reconnected.clear()
+                        self.store.reschedule_pending(_now_ms())
+                    self.flush()
+                    if time.monotonic() >= next_telemetry:
+                        next_telemetry = time.monotonic() + self.config.agent.telemetry_interval_s
+                        self.send_telemetry()
+                if watchdog_s is not None and time.monotonic() >= next_watchdog:
+                    systemd.notify("WATCHDOG=1")
+                    next_watchdog = time.monotonic() + watchdog_s
+            return 0
+        finally:
+            systemd.notify("STOPPING=1")
+            self._say_offline()
+            self.session.stop()
+
+    def _on_connect(self, session: MqttSession) -> None:
+        birth = make_envelope(
+            "state", self.device_id, State("online", self.config.device.role, __version__)
+        )
+        session.publish(build_topic(self.device_id, Direction.STATE), encode(birth), retain=True)
+        self._reconnected.set()
+
+    def _say_offline(self) -> None:
+        if self.session.connected.is_set():
+            state = make_envelope(
+                "state", self.device_id, State("offline", self.config.device.role, __version__)
+            )
+            info = self.session.client.publish(
+                build_topic(self.device_id, Direction.STATE), encode(state), qos=1, retain=True
+            )
+            try:
+                info.wait_for_publish(2.0)
+            except (RuntimeError, ValueError):
+                pass
+
+    # ---------------------------------------------------------------- outbox
+
+    def flush(self) -> int:
+        """Publish due records within the rate limit; returns how many were handed to paho."""
+        wanted = self._bucket.take_up_to(self.config.agent.batch_size)
+        if wanted <= 0:
+            return 0
+        now = _now_ms()
+        due = self.store.due_records(now, wanted)
+        sent: list[tuple[str, int]] = []
+        for record in due:
+            topic = build_topic(self.device_id, Direction.UP, record.kind)
+            if not self.session.publish(topic, record.payload):
+                break
+            sent.append((record.record_id, now + self._resend_delay_ms(record.attempts)))
+        if sent:
+            self.store.mark_sent(sent, now)
+            self.published += len(sent)
+        unused = wanted - len(sent)
+        self._bucket.tokens += unused
+        return len(sent)
+
+    def _resend_delay_ms(self, attempts: int) -> int:
+        agent = self.config.agent
+        base = min(agent.max_backoff_s, agent.resend_after_s * (2 ** min(attempts, 16)))
+        return int(base * random.uniform(0.8, 1.2) * 1000)
+
+    # --------------------------------------------------------------- downlink
+
+    def _drain_incoming(self, wait_s: float) -> None:
+        try:
+            first = self._incoming.get(timeout=wait_s)
+        except queue.Empty:
+            return
+        acked: list[str] = []
+        rejected: list[str] = []
+        batch = [first]
+        while len(batch) < 1000:
+            try:
+                batch.append(self._incoming.get_nowait())
+            except queue.Empty:
+                break
+        for topic, payload in batch:
+            try:
+                parsed = parse_topic(topic)
+                if parsed.device_id != self.device_id or parsed.kind is None:
+                    raise WireError("topic", f"not this unit's downlink: {topic[:120]!r}")
+                envelope = decode(payload, expected_kind=parsed.kind)
+            except WireError as error:
+                log.warning("invalid downlink message on %s: %s", topic[:120], error)
+                self._report("downlink-rejected", "warning", str(error))
+                continue
+            if isinstance(envelope.body, Ack):
+                acked.extend(envelope.body.record_ids)
+                rejected.extend(envelope.body.rejected)
+                continue
+            self._handle_downlink(envelope.record_id, envelope.kind, payload, envelope.body)
+        if acked:
+            self.acked += self.store.mark_acked(acked, _now_ms())
+        if rejected:
+            self.store.mark_acked(rejected, _now_ms(), rejected=True)
+
+    def _handle_downlink(self, record_id: str, kind: str, payload: bytes, body: object) -> None:
+        if not self.store.add_inbox(record_id, kind, payload):
+            return  # a redelivery of something already handled
+        if isinstance(body, ComplaintStatus):
+            history = [
+                {"status": h.status, "reason": h.reason, "at_ms": h.at_ms} for h in body.history
+            ]
+            self.store.put_complaint_status(
+                body.tracking_no,
+                status=body.status,
+                found=body.found,
+                due_at_ms=body.due_at_ms,
+                history=history,
+                can_rate=body.can_rate,
+            )
+            self.store.mark_handled(record_id)
+        elif isinstance(body, Watchlist):
+            try:
+                count = install_watchlist(self.store, body, self.hub_key)
+            except WatchlistRejected as error:
+                self.store.audit("agent", "watchlist rejected", str(error))
+                self._report("watchlist-rejected", "error", str(error), ref=str(body.version))
+            else:
+                self.store.audit(
+                    "agent", "watchlist installed", f"v{body.version}, {count} entries"
+                )
+                self._report(
+                    "watchlist-installed",
+                    "info",
+                    f"v{body.version}, {count} entries",
+                    ref=str(body.version),
+                )
+            self.store.mark_handled(record_id)
+        elif isinstance(body, Config):
+            for setting in body.settings:
+                self.store.put_setting(setting.key, setting.value)
+            self.store.audit("hub", "config", ", ".join(s.key for s in body.settings))
+            self.store.mark_handled(record_id)
+        elif isinstance(body, Command):
+            handler = self.command_handlers.get(body.command)
+            if handler is None:
+                severity, detail = "warning", f"{body.command} is not available on this unit"
+            else:
+                try:
+                    severity, detail = handler(body)
+                except Exception as error:  # a failing command must not stop delivery
+                    log.exception("command %s failed", body.command)
+                    severity, detail = "error", f"{body.command} failed: {error}"
+            self._report("command-result", severity, detail, ref=record_id)
+            self.store.mark_handled(record_id)
+        # alerts stay unhandled in the inbox until the kiosk shows them
+
+    def _report(self, event_type: str, severity: str, detail: str, *, ref: str = "") -> None:
+        event = make_envelope(
+            "event", self.device_id, Event(event_type, severity, detail[:2000], ref[:64])
+        )
+        self.store.enqueue(event)
+
+    def send_telemetry(self) -> None:
+        """Queue one telemetry record (delivered like any other record)."""
+        body = read_telemetry(
+            self.store, started_monotonic=self._started, data_dir=self.config.device.data_dir
+        )
+        self.store.enqueue(make_envelope("telemetry", self.device_id, body))
+
+    # --------------------------------------------------------------- commands
+
+    def _ping(self, command: Command) -> tuple[str, str]:
+        return "info", f"pong from {self.device_id}, outbox {self.store.outbox_depth()}"
+
+    def _resend(self, command: Command) -> tuple[str, str]:
+        count = self.store.reschedule_pending(_now_ms())
+        return "info", f"{count} unacknowledged records rescheduled"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,388 @@
+"""The unit's local store: one SQLite file on the data partition, shared by UI and agent.
+
+Tables: ``outbox`` (records waiting for the hub's application ack), ``inbox`` (what the
+hub sent: complaint statuses, commands, config), ``complaint_status`` (latest status per
+tracking number, for the kiosk's tracking screen), ``watchlist_meta`` / ``watchlist``
+(the installed signed watchlist, replaced atomically), ``settings`` (config pushed by the
+hub), ``health`` (sensor status and other device health) and ``audit`` (local events).
+
+Every write is one ``BEGIN IMMEDIATE`` transaction (see :mod:`khidmat.sqlite`), so the
+kiosk process and the agent process can write at once. A :class:`LocalStore` may be
+shared by threads of one process. A committed record survives SIGKILL and power loss.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from khidmat.sqlite import Database
+from khidmat_wire.codec import Envelope, encode
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE outbox (
+        record_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        created_ms INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+        sent_ms INTEGER,
+        acked_ms INTEGER,
+        rejected INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX outbox_pending ON outbox (next_attempt_ms) WHERE acked_ms IS NULL;
+    CREATE TABLE inbox (
+        record_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        received_ms INTEGER NOT NULL,
+        handled_ms INTEGER
+    );
+    CREATE INDEX inbox_unhandled ON inbox (received_ms) WHERE handled_ms IS NULL;
+    CREATE TABLE complaint_status (
+        tracking_no TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        found INTEGER NOT NULL,
+        due_at_ms INTEGER NOT NULL,
+        history TEXT NOT NULL,
+        can_rate INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL
+    );
+    CREATE TABLE watchlist_meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL,
+        issued_at_ms INTEGER NOT NULL,
+        installed_ms INTEGER NOT NULL
+    );
+    CREATE TABLE watchlist (
+        person_id TEXT NOT NULL,
+        finger INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        template TEXT NOT NULL,
+        PRIMARY KEY (person_id, finger)
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+    CREATE TABLE health (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_ms INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)
+    """,
+)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    record_id: str
+    kind: str
+    payload: bytes
+    attempts: int
+    created_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistInfo:
+    version: int
+    issued_at_ms: int
+    installed_ms: int
+    entries: int
+
+
+class LocalStore:
+    """The unit's SQLite store. Open one per process (or share it between threads)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.db = Database(path)
+        self.db.migrate("edge_agent.store", MIGRATIONS)
+
+    @property
+    def path(self) -> Path:
+        return self.db.path
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> LocalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ outbox
+
+    def enqueue(self, envelope: Envelope, *, audit: str | None = None) -> str:
+        """Validate, encode and store a record for delivery; returns its record id.
+
+        Raises :class:`khidmat_wire.WireError` (nothing stored) when the record is invalid.
+        ``audit`` adds a line to the local audit log in the same transaction.
+        """
+        payload = encode(envelope)
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO outbox (record_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
+                (envelope.record_id, envelope.kind, payload, now_ms()),
+            )
+            if audit is not None:
+                self._audit(conn, "unit", f"queued {envelope.kind}", audit)
+        return envelope.record_id
+
+    def enqueue_many(self, envelopes: Iterable[Envelope]) -> int:
+        """Store many records in one transaction (bulk filing, benchmarks)."""
+        rows = [(e.record_id, e.kind, encode(e), now_ms()) for e in envelopes]
+        with self.db.write() as conn:
+            conn.executemany(
+                "INSERT INTO outbox (record_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+        return len(rows)
+
+    def due_records(self, at_ms: int, limit: int) -> list[OutboxRecord]:
+        """Unacknowledged records whose next attempt is due, oldest first."""
+        rows = self.db.query(
+            "SELECT record_id, kind, payload, attempts, created_ms FROM outbox "
+            "WHERE acked_ms IS NULL AND next_attempt_ms <= ? ORDER BY next_attempt_ms, record_id LIMIT ?",
+            (at_ms, limit),
+        )
+        return [OutboxRecord(r[0], r[1], bytes(r[2]), r[3], r[4]) for r in rows]
+
+    def mark_sent(self, attempts: Sequence[tuple[str, int]], at_ms: int) -> None:
+        """Record a publish of each ``(record_id, next_attempt_ms)``."""
+        with self.db.write() as conn:
+            conn.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, sent_ms = ?, next_attempt_ms = ? "
+                "WHERE record_id = ? AND acked_ms IS NULL",
+                [(at_ms, next_ms, record_id) for record_id, next_ms in attempts],
+            )
+
+    def mark_acked(self, record_ids: Sequence[str], at_ms: int, *, rejected: bool = False) -> int:
+        """Mark records acknowledged by the hub; returns how many were newly acked."""
+        with self.db.write() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "UPDATE outbox SET acked_ms = ?, rejected = ? WHERE record_id = ? AND acked_ms IS NULL",
+                [(at_ms, int(rejected), record_id) for record_id in record_ids],
+            )
+            changed = conn.total_changes - before
+            if rejected and changed:
+                self._audit(conn, "hub", "records rejected", ",".join(record_ids)[:2000])
+        return changed
+
+    def reschedule_pending(self, at_ms: int) -> int:
+        """Make every unacknowledged record due now (after a reconnect); returns the count."""
+        with self.db.write() as conn:
+            return conn.execute(
+                "UPDATE outbox SET next_attempt_ms = ? WHERE acked_ms IS NULL AND next_attempt_ms > ?",
+                (at_ms, at_ms),
+            ).rowcount
+
+    def outbox_depth(self) -> int:
+        return int(self.db.scalar("SELECT count(*) FROM outbox WHERE acked_ms IS NULL") or 0)
+
+    def oldest_unacked_ms(self) -> int | None:
+        """Creation time of the oldest unacknowledged record (Unix ms), or None."""
+        value = self.db.scalar("SELECT min(created_ms) FROM outbox WHERE acked_ms IS NULL")
+        return None if value is None else int(value)  # type: ignore[arg-type]
+
+    def record_state(self, record_id: str) -> str:
+        """'pending', 'acked', 'rejected' or 'unknown' for a record this unit filed."""
+        rows = self.db.query(
+            "SELECT acked_ms, rejected FROM outbox WHERE record_id = ?", (record_id,)
+        )
+        if not rows:
+            return "unknown"
+        if rows[0][0] is None:
+            return "pending"
+        return "rejected" if rows[0][1] else "acked"
+
+    def prune_acked(self, older_than_ms: int) -> int:
+        """Delete acknowledged records acked before ``older_than_ms``; returns the count."""
+        with self.db.write() as conn:
+            return conn.execute(
+                "DELETE FROM outbox WHERE acked_ms IS NOT NULL AND acked_ms < ?", (older_than_ms,)
+            ).rowcount
+
+    # ------------------------------------------------------------------- inbox
+
+    def add_inbox(self, record_id: str, kind: str, payload: bytes) -> bool:
+        """Keep a downlink message; False when it was already there (a redelivery)."""
+        with self.db.write() as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO inbox (record_id, kind, payload, received_ms) VALUES (?, ?, ?, ?)",
+                (record_id, kind, payload, now_ms()),
+            )
+            return cursor.rowcount == 1
+
+    def mark_handled(self, record_id: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (now_ms(), record_id)
+            )
+
+    def unhandled_inbox(
+        self, kinds: Sequence[str], limit: int = 100
+    ) -> list[tuple[str, str, bytes]]:
+        """``(record_id, kind, payload)`` of downlink messages not yet handled, oldest first."""
+        marks = ",".join("?" for _ in kinds)
+        rows = self.db.query(
+            f"SELECT record_id, kind, payload FROM inbox WHERE handled_ms IS NULL AND kind IN ({marks}) "
+            "ORDER BY received_ms LIMIT ?",
+            (*kinds, limit),
+        )
+        return [(r[0], r[1], bytes(r[2])) for r in rows]
+
+    # --------------------------------------------------------- complaint status
+
+    def put_complaint_status(
+        self,
+        tracking_no: str,
+        *,
+        status: str,
+        found: bool,
+        due_at_ms: int,
+        history: list[dict[str, object]],
+        can_rate: bool,
+    ) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO complaint_status (tracking_no, status, found, due_at_ms, history, can_rate, updated_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tracking_no) DO UPDATE SET status = excluded.status, "
+                "found = excluded.found, due_at_ms = excluded.due_at_ms, history = excluded.history, "
+                "can_rate = excluded.can_rate, updated_ms = excluded.updated_ms",
+                (
+                    tracking_no,
+                    status,
+                    int(found),
+                    due_at_ms,
+                    json.dumps(history),
+                    int(can_rate),
+                    now_ms(),
+                ),
+            )
+
+    def complaint_status(self, tracking_no: str) -> dict[str, object] | None:
+        rows = self.db.query("SELECT * FROM complaint_status WHERE tracking_no = ?", (tracking_no,))
+        if not rows:
+            return None
+        row = dict(rows[0])
+        row["history"] = json.loads(row["history"])
+        row["found"] = bool(row["found"])
+        row["can_rate"] = bool(row["can_rate"])
+        return row
+
+    # ---------------------------------------------------------------- watchlist
+
+    def replace_watchlist(
+        self,
+        version: int,
+        issued_at_ms: int,
+        entries: Iterable[tuple[str, int, str, str, str]],
+        *,
+        delta_removes: Sequence[str] | None = None,
+    ) -> None:
+        """Install a watchlist atomically.
+
+        With ``delta_removes`` None, ``entries`` (person_id, finger, name, status, template)
+        replace the whole list (a snapshot); otherwise they are added after removing the
+        people in ``delta_removes`` (a delta). The caller has checked signature and order.
+        """
+        with self.db.write() as conn:
+            if delta_removes is None:
+                conn.execute("DELETE FROM watchlist")
+            else:
+                conn.executemany(
+                    "DELETE FROM watchlist WHERE person_id = ?", [(p,) for p in delta_removes]
+                )
+            conn.executemany("INSERT OR REPLACE INTO watchlist VALUES (?, ?, ?, ?, ?)", entries)
+            conn.execute(
+                "INSERT INTO watchlist_meta (id, version, issued_at_ms, installed_ms) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET version = excluded.version, issued_at_ms = excluded.issued_at_ms, "
+                "installed_ms = excluded.installed_ms",
+                (version, issued_at_ms, now_ms()),
+            )
+
+    def watchlist_info(self) -> WatchlistInfo | None:
+        rows = self.db.query(
+            "SELECT version, issued_at_ms, installed_ms FROM watchlist_meta WHERE id = 1"
+        )
+        if not rows:
+            return None
+        count = int(self.db.scalar("SELECT count(*) FROM watchlist") or 0)
+        return WatchlistInfo(rows[0][0], rows[0][1], rows[0][2], count)
+
+    def watchlist_entries(self) -> list[tuple[str, int, str, str, str]]:
+        """All installed entries: (person_id, finger, name, status, template base64)."""
+        return [
+            tuple(r)
+            for r in self.db.query(
+                "SELECT person_id, finger, name, status, template FROM watchlist"
+            )
+        ]  # type: ignore[misc]
+
+    # ------------------------------------------------------ settings and health
+
+    def put_setting(self, key: str, value: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO settings VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
+                (key, value, now_ms()),
+            )
+
+    def settings(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.db.query("SELECT key, value FROM settings")}
+
+    def put_health(self, key: str, value: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO health VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
+                (key, value, now_ms()),
+            )
+
+    def health(self, key: str) -> str | None:
+        value = self.db.scalar("SELECT value FROM health WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    # ---------------------------------------------------------- audit, sequence
+
+    def audit(self, actor: str, action: str, detail: str = "") -> None:
+        with self.db.write() as conn:
+            self._audit(conn, actor, action, detail)
+
+    @staticmethod
+    def _audit(conn: object, actor: str, action: str, detail: str) -> None:
+        conn.execute(  # type: ignore[attr-defined]
+            "INSERT INTO audit (at_ms, actor, action, detail) VALUES (?, ?, ?, ?)",
+            (now_ms(), actor, action, detail[:2000]),
+        )
+
+    def audit_log(self, limit: int = 100) -> list[tuple[int, str, str, str]]:
+        return [
+            tuple(r)
+            for r in self.db.query(
+                "SELECT at_ms, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+            )
+        ]  # type: ignore[misc]
+
+    def next_sequence(self, name: str) -> int:
+        """Atomically increment and return a named counter (1, 2, 3, ...)."""
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO sequences VALUES (?, 0) ON CONFLICT(name) DO NOTHING", (name,)
+            )
+            conn.execute("UPDATE sequences SET value = value + 1 WHERE name = ?", (name,))
+            return int(
+                conn.execute("SELECT value FROM sequences WHERE name = ?", (name,)).fetchone()[0]
+            )

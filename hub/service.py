@@ -1,0 +1,145 @@
+"""The hub process: one MQTT session, an ingest loop, and periodic duties.
+
+``khidmat hub --config hub.toml`` runs :class:`HubService`. Received messages go from
+paho's network thread into a queue; the service thread drains up to ``BATCH_MAX``
+messages (or waits ``BATCH_WAIT_S``), ingests them in one transaction, acks them, then
+runs the periodic duties (escalation, fleet alerts, watchlist publishing) that other hub
+modules register with :meth:`HubService.every`. With ``[hub] workers`` > 1 the device
+topics are read through an MQTT v5 shared subscription, so worker processes split the load.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hub.config import HubConfig
+from hub.ingest import Ingestor, IngestResult
+from hub.store import HubStore
+from khidmat import systemd
+from khidmat.mqtt import MqttSession, MqttSettings
+from khidmat_wire.topics import state_filter, up_filter
+
+log = logging.getLogger(__name__)
+
+BATCH_MAX = 2000
+BATCH_WAIT_S = 0.01
+SHARE_GROUP = "khidmat-hub"
+
+NewRecordsHook = Callable[["HubService", IngestResult], None]
+
+
+@dataclass
+class _Duty:
+    name: str
+    interval_s: float
+    run: Callable[[], None]
+    next_at: float
+
+
+class HubService:
+    """Ingest loop plus periodic duties; :meth:`run` until :meth:`stop`."""
+
+    def __init__(
+        self, config: HubConfig, *, worker: int = 0, store: HubStore | None = None
+    ) -> None:
+        self.config = config
+        self.worker = worker
+        self.sender_id = "hub" if worker == 0 else f"hub-{worker}"
+        self.store = store or HubStore(config.hub.database)
+        self._incoming: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._duties: list[_Duty] = []
+        self.after_ingest: list[NewRecordsHook] = []
+        shared = config.hub.workers > 1
+        ups = f"$share/{SHARE_GROUP}/{up_filter()}" if shared else up_filter()
+        broker = config.broker
+        self.session = MqttSession(
+            MqttSettings(
+                host=broker.host,
+                port=broker.port,
+                client_id=self.sender_id,
+                username=broker.username or None,
+                password=broker.password(),
+                tls=broker.tls,
+                ca_file=broker.ca_file,
+                cert_file=broker.cert_file,
+                key_file=broker.key_file,
+                protocol=broker.protocol,
+                keepalive_s=broker.keepalive_s,
+                persistent=not shared,
+                max_inflight=1000,
+            ),
+            subscriptions=[ups, state_filter()],
+            on_message=lambda topic, payload: self._incoming.put((topic, payload)),
+        )
+        self.ingestor = Ingestor(self.store, self.publish, sender_id=self.sender_id)
+        self.totals = IngestResult()
+
+    def publish(self, topic: str, payload: bytes) -> bool:
+        """Publish a downlink message at QoS 1 (False when the broker is unreachable)."""
+        return self.session.publish(topic, payload)
+
+    def every(self, name: str, interval_s: float, run: Callable[[], None]) -> None:
+        """Register a periodic duty, run on the service thread every ``interval_s`` seconds."""
+        self._duties.append(_Duty(name, interval_s, run, time.monotonic() + interval_s))
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> int:
+        """Serve until :meth:`stop` or a fatal MQTT error; returns an exit code."""
+        self.session.start()
+        systemd.notify("READY=1")
+        watchdog_s = systemd.watchdog_interval_s()
+        next_watchdog = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                if self.session.fatal_error is not None:
+                    log.error("%s", self.session.fatal_error)
+                    return 3
+                self.drain_once()
+                now = time.monotonic()
+                for duty in self._duties:
+                    if now >= duty.next_at:
+                        duty.next_at = now + duty.interval_s
+                        try:
+                            duty.run()
+                        except Exception:  # one failing duty must not stop ingest
+                            log.exception("hub duty %s failed", duty.name)
+                if watchdog_s is not None and now >= next_watchdog:
+                    systemd.notify("WATCHDOG=1")
+                    next_watchdog = now + watchdog_s
+            return 0
+        finally:
+            systemd.notify("STOPPING=1")
+            self.session.stop()
+
+    def drain_once(self, wait_s: float = 0.05) -> IngestResult | None:
+        """Ingest one batch from the queue (waiting up to ``wait_s`` for the first message)."""
+        try:
+            batch = [self._incoming.get(timeout=wait_s)]
+        except queue.Empty:
+            return None
+        deadline = time.monotonic() + BATCH_WAIT_S
+        while len(batch) < BATCH_MAX:
+            try:
+                batch.append(self._incoming.get_nowait())
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.001)
+        result = self.ingestor.process(batch)
+        self.totals.stored += result.stored
+        self.totals.duplicates += result.duplicates
+        self.totals.quarantined += result.quarantined
+        for hook in self.after_ingest:
+            try:
+                hook(self, result)
+            except Exception:
+                log.exception("after-ingest hook failed")
+        return result

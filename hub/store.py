@@ -1,0 +1,189 @@
+"""The hub's storage layer: one SQLite database per deployment (WAL), behind small methods.
+
+Everything the hub keeps goes through here so that a server database can replace SQLite
+later without touching ingest or the workflows. Several hub worker processes may open
+the same file; every write is one ``BEGIN IMMEDIATE`` transaction. A :class:`HubStore`
+may be shared by threads of one process (one transaction at a time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from khidmat.sqlite import Database
+from khidmat_wire.codec import Envelope
+
+QUARANTINE_PAYLOAD_MAX_BYTES = 1_048_576
+"""Quarantined payloads are kept whole up to this size (larger ones: the first MiB)."""
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE records (
+        record_id TEXT PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        device_time_ms INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL,
+        payload TEXT NOT NULL
+    );
+    CREATE INDEX records_device_kind ON records (device_id, kind, received_ms);
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        first_ms INTEGER NOT NULL,
+        last_ms INTEGER NOT NULL,
+        times INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        device_id TEXT,
+        record_id TEXT,
+        reason TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        payload_bytes INTEGER NOT NULL,
+        payload_sha256 TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE device_state (
+        device_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        role TEXT NOT NULL,
+        software TEXT NOT NULL,
+        changed_ms INTEGER NOT NULL
+    )
+    """,
+)
+
+RecordHandler = Callable[[sqlite3.Connection, Envelope, int], None]
+"""Called inside the ingest transaction for each newly stored record: (conn, envelope, now_ms)."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedPayload:
+    id: int
+    first_ms: int
+    last_ms: int
+    times: int
+    topic: str
+    device_id: str | None
+    record_id: str | None
+    reason: str
+    payload_bytes: int
+
+
+class HubStore:
+    """The hub database. ``handlers`` run per kind for each newly stored record."""
+
+    def __init__(
+        self, path: str | Path, *, handlers: dict[str, list[RecordHandler]] | None = None
+    ) -> None:
+        self.db = Database(path)
+        self.db.migrate("hub.store", MIGRATIONS)
+        self.handlers: dict[str, list[RecordHandler]] = handlers or {}
+
+    def add_handler(self, kind: str, handler: RecordHandler) -> None:
+        self.handlers.setdefault(kind, []).append(handler)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ----------------------------------------------------------------- ingest
+
+    def store_records(self, items: Sequence[tuple[Envelope, bytes]]) -> tuple[int, int]:
+        """Store records idempotently by record id in one transaction.
+
+        Returns (newly stored, duplicates). Kind handlers run only for new records, in the
+        same transaction, so a record and its effects commit together or not at all.
+        """
+        now = _now_ms()
+        stored = 0
+        with self.db.write() as conn:
+            for envelope, payload in items:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO records (record_id, device_id, kind, device_time_ms, received_ms, payload) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        envelope.record_id,
+                        envelope.device_id,
+                        envelope.kind,
+                        envelope.device_time_ms,
+                        now,
+                        payload.decode("utf-8"),
+                    ),
+                )
+                if cursor.rowcount == 1:
+                    stored += 1
+                    for handler in self.handlers.get(envelope.kind, ()):
+                        handler(conn, envelope, now)
+        return stored, len(items) - stored
+
+    def quarantine(self, items: Sequence[tuple[str, bytes, str, str | None, str | None]]) -> None:
+        """Keep invalid payloads with their reason: (topic, payload, reason, device_id, record_id).
+
+        The same payload arriving again only bumps its counter, so a unit that keeps
+        re-sending a bad record cannot fill the disk.
+        """
+        now = _now_ms()
+        with self.db.write() as conn:
+            for topic, payload, reason, device_id, record_id in items:
+                digest = hashlib.sha256(payload).hexdigest()
+                conn.execute(
+                    "INSERT INTO quarantine (first_ms, last_ms, times, topic, device_id, record_id, reason, payload, payload_bytes, payload_sha256) "
+                    "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(payload_sha256) DO UPDATE SET last_ms = excluded.last_ms, times = times + 1",
+                    (
+                        now,
+                        now,
+                        topic[:512],
+                        device_id,
+                        record_id,
+                        reason[:1000],
+                        payload[:QUARANTINE_PAYLOAD_MAX_BYTES],
+                        len(payload),
+                        digest,
+                    ),
+                )
+
+    def set_device_state(
+        self, device_id: str, status: str, role: str, software: str, changed_ms: int
+    ) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO device_state VALUES (?, ?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET "
+                "status = excluded.status, role = excluded.role, software = excluded.software, changed_ms = excluded.changed_ms "
+                "WHERE excluded.changed_ms >= device_state.changed_ms",
+                (device_id, status, role, software, changed_ms),
+            )
+
+    # ------------------------------------------------------------------ reads
+
+    def record_count(self, kind: str | None = None) -> int:
+        if kind is None:
+            return int(self.db.scalar("SELECT count(*) FROM records") or 0)
+        return int(self.db.scalar("SELECT count(*) FROM records WHERE kind = ?", (kind,)) or 0)
+
+    def record_ids(self, kind: str | None = None) -> list[str]:
+        if kind is None:
+            return [r[0] for r in self.db.query("SELECT record_id FROM records")]
+        return [
+            r[0] for r in self.db.query("SELECT record_id FROM records WHERE kind = ?", (kind,))
+        ]
+
+    def quarantined(self, limit: int = 200) -> list[QuarantinedPayload]:
+        rows = self.db.query(
+            "SELECT id, first_ms, last_ms, times, topic, device_id, record_id, reason, payload_bytes FROM quarantine "
+            "ORDER BY last_ms DESC LIMIT ?",
+            (limit,),
+        )
+        return [QuarantinedPayload(*r) for r in rows]
+
+    def device_states(self) -> dict[str, tuple[str, int]]:
+        """device_id -> (online|offline, changed_ms)."""
+        return {
+            r[0]: (r[1], r[2])
+            for r in self.db.query("SELECT device_id, status, changed_ms FROM device_state")
+        }
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

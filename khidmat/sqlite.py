@@ -1,0 +1,113 @@
+"""SQLite connections shared by every process: WAL, full sync, immediate transactions.
+
+Several processes write the same files (the kiosk UI and the agent share the unit's
+store; several hub workers share the hub database). Every write transaction starts with
+``BEGIN IMMEDIATE`` so that two writers never deadlock on an upgrade from a read lock
+(FIELD-NOTES: deferred BEGIN gave hundreds of "database is locked" errors). WAL with
+``synchronous=FULL`` makes a committed transaction survive a power cut.
+
+A :class:`Database` holds one connection guarded by a lock: it may be shared by threads
+in one process, but one transaction runs at a time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+BUSY_TIMEOUT_S = 30.0
+"""How long a writer waits for another process's write lock before failing."""
+
+Migration = Callable[[sqlite3.Connection], None] | str
+
+
+class Database:
+    """One SQLite connection (WAL, FULL sync) with a lock and ``BEGIN IMMEDIATE`` writes."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(
+            str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        self.conn.row_factory = sqlite3.Row
+        self.lock = threading.RLock()
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute(f"PRAGMA synchronous={synchronous}")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error."""
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def query(
+        self, sql: str, params: Sequence[object] | dict[str, object] = ()
+    ) -> list[sqlite3.Row]:
+        """Run a read query and return all rows."""
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[object] | dict[str, object] = ()) -> object:
+        """The first column of the first row, or None."""
+        with self.lock:
+            row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def migrate(self, component: str, steps: Sequence[Migration]) -> int:
+        """Apply the not-yet-applied ``steps`` of ``component`` in order; returns its version.
+
+        Versions are kept per component in ``schema_versions`` so that several modules can
+        own tables in one database file. Each step runs in its own immediate transaction.
+        """
+        with self.write() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+            )
+        version = int(
+            self.scalar("SELECT version FROM schema_versions WHERE component = ?", (component,))
+            or 0
+        )
+        for number, step in enumerate(steps, start=1):
+            if number <= version:
+                continue
+            with self.write() as conn:
+                current = conn.execute(
+                    "SELECT version FROM schema_versions WHERE component = ?", (component,)
+                ).fetchone()
+                if current is not None and current[0] >= number:
+                    continue  # another process migrated meanwhile
+                if isinstance(step, str):
+                    for statement in step.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                else:
+                    step(conn)
+                conn.execute(
+                    "INSERT INTO schema_versions (component, version) VALUES (?, ?) "
+                    "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
+                    (component, number),
+                )
+            version = number
+        return version
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self.lock:
+            self.conn.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

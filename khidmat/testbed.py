@@ -1,0 +1,238 @@
+"""A whole delivery path on one machine: real Mosquitto, a hub process, agent processes.
+
+Used by the integration tests and ``khidmat bench ingest``/``chaos``: it writes a broker
+config with a password file and ``%u`` ACL patterns, a hub config and one unit config per
+device under ``root``, and starts and kills the real processes (``python -m khidmat hub``
+and ``python -m khidmat agent``). Not thread-safe; drive it from one thread.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from edge_agent.store import LocalStore
+from hub.store import HubStore
+from khidmat.mosquitto import BrokerFiles, MosquittoBroker
+from khidmat_wire import make_envelope
+from khidmat_wire.messages import Answer, Complaint
+
+ACL_TEXT = """\
+# every unit: its own uplink and state, its own downlink, nothing else
+pattern write khidmat/v1/dev/%u/up/#
+pattern readwrite khidmat/v1/dev/%u/state
+pattern read khidmat/v1/dev/%u/down/#
+
+user hub
+topic read khidmat/v1/dev/+/up/#
+topic read khidmat/v1/dev/+/state
+topic write khidmat/v1/dev/+/down/#
+"""
+
+
+def sample_complaint(station: str, sequence: int, *, description: str = "") -> Complaint:
+    """A valid complaint body (about 450 bytes on the wire) for tests and benchmarks."""
+    return Complaint(
+        tracking_no=f"{station}-261130-{sequence:06d}-K",
+        station=station,
+        category="theft",
+        answers=(Answer("stolen_item", "motorcycle"), Answer("place", "Jinnah Road, Quetta")),
+        complainant_name="Abdul Rehman",
+        cnic="54400-1234567-1",
+        mobile="0300-1234567",
+        description=description
+        or "My motorcycle was taken from outside the shop during the afternoon.",
+        cognizable=True,
+        gender_desk=False,
+        language="en",
+    )
+
+
+class Testbed:
+    """Broker, hub and agents for ``devices`` under ``root`` (one directory per part)."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        root: Path,
+        devices: list[str],
+        *,
+        protocol: int = 5,
+        resend_after_s: float = 1.0,
+        catchup_per_s: float = 2000.0,
+        batch_size: int = 200,
+        telemetry_interval_s: float = 3600.0,
+        hub_workers: int = 1,
+    ) -> None:
+        self.root = Path(root)
+        self.devices = list(devices)
+        self.protocol = protocol
+        users = {"hub": "hub-secret"} | {d: f"pw-{d}" for d in devices}
+        self.broker = MosquittoBroker(self.root / "broker", BrokerFiles(users=users, acl=ACL_TEXT))
+        self.hub_db = self.root / "hub" / "hub.db"
+        self.hub_workers = hub_workers
+        self.hub_config = self._write_hub_config()
+        self.unit_configs = {
+            d: self._write_unit_config(
+                d, resend_after_s, catchup_per_s, batch_size, telemetry_interval_s
+            )
+            for d in devices
+        }
+        self.hubs: list[subprocess.Popen[bytes]] = []
+        self.agents: dict[str, subprocess.Popen[bytes]] = {}
+
+    # ------------------------------------------------------------------ files
+
+    def _write_hub_config(self) -> Path:
+        directory = self.root / "hub"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "hub.password").write_text("hub-secret\n")
+        path = directory / "hub.toml"
+        path.write_text(
+            f'[hub]\ndatabase = "hub.db"\nworkers = {self.hub_workers}\n\n'
+            f'[broker]\nhost = "{self.broker.host}"\nport = {self.broker.port}\nusername = "hub"\n'
+            f'password_file = "hub.password"\nprotocol = {self.protocol}\n'
+        )
+        return path
+
+    def _write_unit_config(
+        self,
+        device_id: str,
+        resend_after_s: float,
+        catchup_per_s: float,
+        batch_size: int,
+        telemetry_s: float,
+    ) -> Path:
+        directory = self.root / "units" / device_id
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "mqtt.password").write_text(f"pw-{device_id}\n")
+        path = directory / "unit.toml"
+        path.write_text(
+            f'[device]\nid = "{device_id}"\nrole = "desk"\nstation = "T{abs(hash(device_id)) % 1000:03d}"\ndata_dir = "data"\n\n'
+            f'[broker]\nhost = "{self.broker.host}"\nport = {self.broker.port}\nusername = "{device_id}"\n'
+            f'password_file = "mqtt.password"\nprotocol = {self.protocol}\nkeepalive_s = 5\n\n'
+            f"[agent]\nresend_after_s = {resend_after_s}\nmax_backoff_s = {max(resend_after_s * 4, 2.0)}\n"
+            f"catchup_per_s = {catchup_per_s}\nbatch_size = {batch_size}\ntelemetry_interval_s = {telemetry_s}\n"
+        )
+        return path
+
+    def store_path(self, device_id: str) -> Path:
+        return self.root / "units" / device_id / "data" / "unit.db"
+
+    # -------------------------------------------------------------- processes
+
+    def start(self) -> Testbed:
+        self.broker.start()
+        return self
+
+    def start_hub(self, worker: int = 0) -> subprocess.Popen[bytes]:
+        process = _spawn(
+            [
+                "hub",
+                "--config",
+                str(self.hub_config),
+                "--worker",
+                str(worker),
+                "--log-level",
+                "WARNING",
+            ],
+            self.root / "hub" / f"hub-{worker}.log",
+        )
+        self.hubs.append(process)
+        return process
+
+    def stop_hubs(self, *, kill: bool = False) -> None:
+        for process in self.hubs:
+            _stop(process, kill=kill)
+        self.hubs.clear()
+
+    def start_agent(self, device_id: str) -> subprocess.Popen[bytes]:
+        process = _spawn(
+            ["agent", "--config", str(self.unit_configs[device_id]), "--log-level", "WARNING"],
+            self.root / "units" / device_id / "agent.log",
+        )
+        self.agents[device_id] = process
+        return process
+
+    def stop_agent(self, device_id: str, *, kill: bool = False) -> None:
+        process = self.agents.pop(device_id, None)
+        if process is not None:
+            _stop(process, kill=kill)
+
+    def close(self) -> None:
+        """Stop every process this testbed started (idempotent)."""
+        for device_id in list(self.agents):
+            self.stop_agent(device_id, kill=True)
+        self.stop_hubs(kill=True)
+        self.broker.stop()
+
+    def __enter__(self) -> Testbed:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------- data
+
+    def fill_outbox(self, device_id: str, count: int, *, start: int = 0) -> list[str]:
+        """Queue ``count`` complaint records in the unit's store, as the kiosk would."""
+        station = f"D{self.devices.index(device_id):04d}"
+        envelopes = [
+            make_envelope("complaint", device_id, sample_complaint(station, start + i))
+            for i in range(count)
+        ]
+        with LocalStore(self.store_path(device_id)) as store:
+            store.enqueue_many(envelopes)
+        return [e.record_id for e in envelopes]
+
+    def pending(self, device_id: str) -> int:
+        with LocalStore(self.store_path(device_id)) as store:
+            return store.outbox_depth()
+
+    def total_pending(self) -> int:
+        return sum(self.pending(d) for d in self.devices)
+
+    def wait_delivered(self, timeout_s: float, poll_s: float = 0.2) -> bool:
+        """Wait until no unit has an unacknowledged record; False on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.total_pending() == 0:
+                return True
+            time.sleep(poll_s)
+        return self.total_pending() == 0
+
+    def hub_record_ids(self, kind: str | None = None) -> list[str]:
+        store = HubStore(self.hub_db)
+        try:
+            return store.record_ids(kind)
+        finally:
+            store.close()
+
+
+def _spawn(arguments: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "khidmat", *arguments],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+
+
+def _stop(process: subprocess.Popen[bytes], *, kill: bool) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
