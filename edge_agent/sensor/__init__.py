@@ -1,5 +1,6 @@
 """Fingerprint-sensor port (see :mod:`edge_agent.sensor.port`)."""
 
+from edge_agent.sensor.factory import open_sensor
 from edge_agent.sensor.port import (
     FingerprintSensor,
     LedColour,
@@ -22,4 +23,5 @@ __all__ = [
     "SensorNotRespondingError",
     "SensorPasswordError",
     "SensorProtocolError",
+    "open_sensor",
 ]

@@ -1,0 +1,79 @@
+"""Build the configured sensor backend from ``[sensor]`` config.
+
+``backend = "serial"``: the module on ``port`` (a real UART, or the link of a running
+``khidmat sim sensor``). ``backend = "sim"``: a simulated module of ``model`` started in
+this process at its power-on defaults, driven through the same serial code over its pty;
+the returned sensor's ``simulator`` attribute places and lifts fingers and is closed with
+it. ``backend = "none"``: SensorError (the unit has no sensor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from edge_agent.config import SensorSection
+from edge_agent.sensor.models import get_model
+from edge_agent.sensor.port import SensorError
+from edge_agent.sensor.serial_sensor import (
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT_S,
+    SerialFingerprintSensor,
+)
+
+
+def open_sensor(
+    section: SensorSection,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    retries: int = DEFAULT_RETRIES,
+    probe_bauds: Iterable[int] | None = None,
+    quality_gate: bool = True,
+    sim_wire_delay: bool = True,
+) -> SerialFingerprintSensor:
+    """Open the sensor ``section`` describes (see the module docstring); the caller closes it.
+
+    ``sim_wire_delay`` applies to the "sim" backend only (False: no wire time, for tests).
+    """
+    try:
+        model = get_model(section.model)
+    except ValueError as error:
+        raise SensorError(f"[sensor] model: {error}") from None
+    if section.backend == "none":
+        raise SensorError('[sensor] backend = "none": this unit has no fingerprint sensor')
+    if section.backend == "serial":
+        return SerialFingerprintSensor.connect(
+            section.port,
+            model=model,
+            baud=section.baud,
+            packet_size=section.packet_size,
+            password=section.password,
+            timeout_s=timeout_s,
+            retries=retries,
+            probe_bauds=probe_bauds,
+            quality_gate=quality_gate,
+        )
+    if section.backend == "sim":
+        from edge_agent.sim.sensor import SimulatedSensor
+
+        simulator = SimulatedSensor(
+            model, password=section.password, wire_delay=sim_wire_delay
+        ).start()
+        try:
+            sensor = SerialFingerprintSensor.connect(
+                simulator.port_path,
+                model=model,
+                baud=section.baud,
+                packet_size=section.packet_size,
+                password=section.password,
+                timeout_s=timeout_s,
+                retries=retries,
+                probe_bauds=probe_bauds,
+                quality_gate=quality_gate,
+            )
+        except BaseException:
+            simulator.close()
+            raise
+        sensor.simulator = simulator
+        sensor.add_close_hook(simulator.close)
+        return sensor
+    raise SensorError(f"[sensor] backend {section.backend!r}: must be serial, sim or none")
