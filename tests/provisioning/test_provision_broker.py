@@ -4,15 +4,19 @@ per-unit access: checked with paho 2 (MQTT v5 reason codes) and the stock client
 from __future__ import annotations
 
 import queue
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from mqtt_helpers import Client, Creds
+from provision_fixtures import DeploymentBroker, make_deployment
+from provision_mqtt import Client, Creds
 
 from provisioning.broker_files import reload_broker
 from provisioning.operations import Provisioned, provision_device, revoke_device
+from provisioning.selftest import run_selftest
 
 pytestmark = pytest.mark.broker
 
@@ -180,3 +184,45 @@ def test_a_unit_with_a_wrong_password_is_refused(units, clients) -> None:
     client = Client(creds).connect()
     clients.append(client)
     assert client.connack.is_failure
+
+
+def test_selftest_passes_with_the_units_own_bundle(units) -> None:
+    a, _ = units
+    report = run_selftest(a.bundle_dir / "unit.toml", hardware=False)
+    status = {c.name: c.status for c in report.checks}
+    assert status["broker"] == "pass", report.to_text()
+    assert report.ok, report.to_text()
+
+
+def test_selftest_reports_refused_credentials(units, tmp_path: Path) -> None:
+    a, _ = units
+    unit = tmp_path / "unit"
+    shutil.copytree(a.bundle_dir, unit)
+    (unit / "mqtt.password").write_text("not-the-password\n")
+    report = run_selftest(unit / "unit.toml", hardware=False)
+    broker = next(c for c in report.checks if c.name == "broker")
+    assert broker.status == "fail" and "refused" in broker.detail
+    assert not report.ok
+
+
+def test_a_deployment_can_require_client_certificates(tmp_path: Path) -> None:
+    deployment = make_deployment(tmp_path / "deploy", require_client_cert=True)
+    broker = DeploymentBroker(deployment)
+    try:
+        made = provision_device(deployment, role="gate", station="QTA01", reload=True)
+        assert made.device.has_client_cert
+        time.sleep(0.2)
+        assert run_selftest(made.bundle_dir / "unit.toml", hardware=False).ok
+        no_cert = made.bundle_dir / "no-cert.toml"
+        no_cert.write_text(
+            "".join(
+                line
+                for line in (made.bundle_dir / "unit.toml").read_text().splitlines(keepends=True)
+                if not line.startswith(("cert_file", "key_file"))
+            )
+        )
+        report = run_selftest(no_cert, hardware=False, broker_timeout_s=3)
+        assert not report.ok
+        assert next(c for c in report.checks if c.name == "broker").status == "fail"
+    finally:
+        broker.stop()

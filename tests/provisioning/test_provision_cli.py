@@ -1,0 +1,86 @@
+"""``khidmat provision ...`` end to end through the real command line parser."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from khidmat.cli import build_parser, main
+from khidmat.mosquitto import free_port
+
+COMMANDS = ("init", "device", "selftest", "revoke", "list")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["provision", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = build_parser(["provisioning.cli"])
+    with pytest.raises(SystemExit) as exit_:
+        parser.parse_args(["provision", command, "--help"])
+    assert exit_.value.code == 0
+    help_text = capsys.readouterr().out
+    assert f"example:\n  khidmat provision {command}" in help_text
+
+
+def test_init_device_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(tmp_path / "deploy")
+    code, out, _ = run(
+        capsys, "init", "--dir", root, "--port", str(free_port()), "--bind", "127.0.0.1"
+    )
+    assert code == 0 and "mosquitto -c" in out
+    code, out, _ = run(
+        capsys,
+        "device",
+        "--dir",
+        root,
+        "--role",
+        "gate",
+        "--station",
+        "qta01",
+        "--name",
+        "Gate 1",
+        "--tar",
+    )
+    assert code == 0
+    device_id = out.split()[1]
+    assert device_id.startswith("qta01-gate-")
+    assert (tmp_path / "deploy" / "units" / f"{device_id}.tar.gz").is_file()
+    assert "reload the broker" in out
+
+    code, out, _ = run(capsys, "list", "--dir", root)
+    assert code == 0 and device_id in out and "Gate 1" in out and "1 active" in out
+
+    code, out, err = run(capsys, "revoke", "--dir", root, device_id)
+    assert code == 0 and "revoked" in out and "no running broker" in err
+    code, out, err = run(capsys, "revoke", "--dir", root, device_id, "--require-reload")
+    assert code == 1
+
+    code, out, _ = run(capsys, "list", "--dir", root, "--json")
+    (listed,) = json.loads(out)
+    assert listed["device_id"] == device_id and listed["retired_at_ms"] is not None
+    code, out, _ = run(capsys, "list", "--dir", root, "--active")
+    assert device_id not in out and "0 device(s)" in out
+
+
+def test_user_errors_exit_1_with_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "list", "--dir", str(tmp_path / "missing"))
+    assert code == 1 and "not a deployment directory" in err
+    root = str(tmp_path / "deploy")
+    assert run(capsys, "init", "--dir", root)[0] == 0
+    code, _, err = run(capsys, "init", "--dir", root)
+    assert code == 1 and "already initialised" in err
+    code, _, err = run(capsys, "device", "--dir", root, "--role", "gate", "--station", "../x")
+    assert code == 1 and "station code" in err
+    code, _, err = run(capsys, "revoke", "--dir", root, "qta01-gate-ffff")
+    assert code == 1 and "no such device" in err
