@@ -1,0 +1,124 @@
+"""Hardware self-test: report structure, GPIO cycle on MockFactory, failures reported."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory
+
+from edge_agent.config import DEFAULT_PINS, UnitConfig, parse_unit_config
+from edge_agent.gpio import GpioBoard
+from edge_agent.selftest import run_selftest
+
+FAST = {"led_step_s": 0.01, "relay_open_s": 0.05, "finger_timeout_s": 2.0}
+
+
+def unit_config(
+    tmp_path: Path, *, sensor: str = 'backend = "none"', gpio: str = "mock"
+) -> UnitConfig:
+    text = f"""
+[device]
+id = "qta01-gate-7f3a"
+role = "gate"
+station = "QTA01"
+data_dir = "data"
+
+[sensor]
+{sensor}
+
+[gpio]
+backend = "{gpio}"
+"""
+    return parse_unit_config(text, tmp_path / "unit.toml")
+
+
+@pytest.fixture
+def factory() -> Iterator[MockFactory]:
+    previous = Device.pin_factory
+    mock = MockFactory()
+    Device.pin_factory = mock
+    try:
+        yield mock
+    finally:
+        mock.reset()
+        Device.pin_factory = previous
+
+
+def test_gpio_cycle_passes_and_sensor_is_skipped_without_one(tmp_path: Path) -> None:
+    prompts: list[str] = []
+    report = run_selftest(unit_config(tmp_path), prompt=prompts.append, **FAST)
+    assert report.ok, report.to_text()
+    names = [c.name for c in report.checks]
+    assert names == [
+        "sensor handshake",
+        "sensor parameters",
+        "image capture",
+        "sensor led",
+        "gpio",
+        "leds",
+        "buzzer",
+        "relay",
+        "inputs",
+    ]
+    assert all(report.check(n).skipped for n in names[:4])
+    assert not any(report.check(n).skipped for n in names[4:])
+    assert prompts == []
+    assert report.check("relay").duration_s >= 0.05
+    assert "enclosure OPEN" in report.check("inputs").detail  # nothing holds the switch
+    text = report.to_text()
+    assert text.splitlines()[-1] == "hardware OK: 5 checks passed, 4 skipped"
+    assert "SKIP  sensor handshake" in text and "PASS  relay" in text
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["ok"] is True
+    assert [c["name"] for c in data["checks"]] == names
+
+
+def test_drives_the_pins_of_an_injected_board(factory: MockFactory, tmp_path: Path) -> None:
+    with GpioBoard(DEFAULT_PINS) as board:
+        report = run_selftest(unit_config(tmp_path), board=board, prompt=lambda _: None, **FAST)
+        assert not board.closed  # the caller's board stays open
+    assert report.ok, report.to_text()
+
+    def states(name: str) -> list[bool]:
+        return [bool(s.state) for s in factory.pin(DEFAULT_PINS[name]).states]
+
+    for led in ("led_green", "led_red", "led_amber"):
+        assert states(led) == [False, True, False]
+    assert states("buzzer") == [False, True, False]
+    assert states("relay") == [False, True, False]
+
+
+def test_failures_are_reported_and_do_not_stop_other_checks(
+    factory: MockFactory, tmp_path: Path
+) -> None:
+    config = unit_config(tmp_path, sensor='backend = "serial"\nport = "/dev/null-no-such-tty"')
+
+    def refuse(section: object) -> object:
+        raise OSError(f"could not open port {config.sensor.port}")
+
+    with GpioBoard(DEFAULT_PINS) as board:
+        board.relay.open_for(5.0)  # left open by something else: the relay check fails
+        report = run_selftest(config, board=board, open_sensor=refuse, **FAST)
+        assert not board.relay.is_open  # the self-test leaves the gate locked
+    assert not report.ok
+    handshake = report.check("sensor handshake")
+    assert not handshake.ok and "/dev/null-no-such-tty" in handshake.detail
+    assert report.check("image capture").skipped
+    assert not report.check("relay").ok
+    assert report.check("leds").ok and report.check("buzzer").ok
+    assert report.to_text().splitlines()[-1] == (
+        "hardware FAILED: sensor handshake, relay (4/6 passed, 3 skipped)"
+    )
+
+
+def test_gpio_that_cannot_start_fails_the_gpio_check(factory: MockFactory, tmp_path: Path) -> None:
+    native = unit_config(tmp_path, gpio="native")  # gpiozero's default: the fixture's factory
+    with GpioBoard(DEFAULT_PINS):  # the pins are already held (say, by the running agent)
+        report = run_selftest(native, **FAST)
+    assert not report.check("gpio").ok
+    assert "in use" in report.check("gpio").detail
+    assert all(report.check(n).skipped for n in ("leds", "buzzer", "relay", "inputs"))
