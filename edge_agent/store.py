@@ -31,6 +31,7 @@ MIGRATIONS: tuple[str, ...] = (
         created_ms INTEGER NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+        first_sent_ms INTEGER,
         sent_ms INTEGER,
         acked_ms INTEGER,
         rejected INTEGER NOT NULL DEFAULT 0
@@ -163,9 +164,10 @@ class LocalStore:
         """Record a publish of each ``(record_id, next_attempt_ms)``."""
         with self.db.write() as conn:
             conn.executemany(
-                "UPDATE outbox SET attempts = attempts + 1, sent_ms = ?, next_attempt_ms = ? "
+                "UPDATE outbox SET attempts = attempts + 1, sent_ms = ?, next_attempt_ms = ?, "
+                "first_sent_ms = coalesce(first_sent_ms, ?) "
                 "WHERE record_id = ? AND acked_ms IS NULL",
-                [(at_ms, next_ms, record_id) for record_id, next_ms in attempts],
+                [(at_ms, next_ms, at_ms, record_id) for record_id, next_ms in attempts],
             )
 
     def mark_acked(self, record_ids: Sequence[str], at_ms: int, *, rejected: bool = False) -> int:
@@ -196,6 +198,13 @@ class LocalStore:
         """Creation time of the oldest unacknowledged record (Unix ms), or None."""
         value = self.db.scalar("SELECT min(created_ms) FROM outbox WHERE acked_ms IS NULL")
         return None if value is None else int(value)  # type: ignore[arg-type]
+
+    def delivery_times(self) -> list[tuple[int, int]]:
+        """``(first_sent_ms, acked_ms)`` of every acknowledged record (for benchmarks)."""
+        rows = self.db.query(
+            "SELECT first_sent_ms, acked_ms FROM outbox WHERE acked_ms IS NOT NULL AND first_sent_ms IS NOT NULL"
+        )
+        return [(int(r[0]), int(r[1])) for r in rows]
 
     def record_state(self, record_id: str) -> str:
         """'pending', 'acked', 'rejected' or 'unknown' for a record this unit filed."""

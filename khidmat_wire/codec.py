@@ -22,7 +22,7 @@ from typing import Any
 
 from khidmat_wire.errors import WireError
 from khidmat_wire.fields import limits_of
-from khidmat_wire.ids import UUID7_PATTERN, new_record_id
+from khidmat_wire.ids import UUID7_PATTERN, new_record_id, record_id_time_ms
 from khidmat_wire.messages import ALL_BODIES
 from khidmat_wire.topics import check_device_id
 
@@ -52,12 +52,12 @@ class Envelope:
 
 def make_envelope(kind: str, device_id: str, body: Any, *, now_ms: int | None = None) -> Envelope:
     """Wrap a body in a new envelope with a fresh UUIDv7 record id."""
-    import time
-
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
     if ALL_BODIES.get(kind) is not type(body):
         raise WireError("body", f"a {type(body).__name__} is not a {kind!r} body")
-    return Envelope(kind, new_record_id(ms), device_id, ms, body)
+    record_id = new_record_id() if now_ms is None else new_record_id(now_ms)
+    return Envelope(
+        kind, record_id, device_id, record_id_time_ms(record_id) if now_ms is None else now_ms, body
+    )
 
 
 def encode(envelope: Envelope) -> bytes:

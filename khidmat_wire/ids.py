@@ -20,12 +20,23 @@ _last_ms = 0
 _sequence = 0
 
 
+CLOCK_STEP_BACK_MS = 10_000
+"""A clock step back larger than this (an NTP correction) restarts the sequence at the new time."""
+
+
 def new_record_id(now_ms: int | None = None) -> str:
-    """Return a new UUIDv7 string; ids made by one process are strictly increasing."""
+    """Return a new UUIDv7 string.
+
+    Ids made by one process from its own clock are strictly increasing (a 12-bit
+    sequence breaks ties within a millisecond). An explicit ``now_ms`` (tests, imports of
+    old records) makes an id for that time and leaves the process's sequence alone.
+    """
     global _last_ms, _sequence
+    if now_ms is not None:
+        return _compose(now_ms, int.from_bytes(os.urandom(2), "big") & 0xFFF)
     with _lock:
-        ms = int(time.time() * 1000) if now_ms is None else now_ms
-        if ms <= _last_ms:
+        ms = int(time.time() * 1000)
+        if _last_ms - CLOCK_STEP_BACK_MS < ms <= _last_ms:
             ms = _last_ms
             _sequence = (_sequence + 1) & 0xFFF
             if _sequence == 0:
@@ -33,7 +44,10 @@ def new_record_id(now_ms: int | None = None) -> str:
         else:
             _sequence = int.from_bytes(os.urandom(2), "big") & 0x7FF
         _last_ms = ms
-        sequence = _sequence
+        return _compose(ms, _sequence)
+
+
+def _compose(ms: int, sequence: int) -> str:
     rand_b = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
     value = (ms & ((1 << 48) - 1)) << 80
     value |= 0x7 << 76

@@ -1,0 +1,25 @@
+"""``khidmat bench ...`` commands of the delivery path (matcher benchmarks: matcher_cy.cli)."""
+
+from __future__ import annotations
+
+import argparse
+
+from khidmat.cli import CommandTree
+
+
+def register(tree: CommandTree) -> None:
+    ingest = tree.add(
+        "bench ingest",
+        help="end-to-end delivery throughput: N agent processes -> Mosquitto -> hub -> ack",
+        example="khidmat bench ingest --devices 20 --records 500 --json",
+        handler=_ingest,
+    )
+    ingest.add_argument("--devices", type=int, default=20, help="agent processes (default 20)")
+    ingest.add_argument("--records", type=int, default=500, help="records per agent (default 500)")
+    ingest.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from bench.ingest import main
+
+    return main(args)

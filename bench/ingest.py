@@ -1,0 +1,150 @@
+"""``khidmat bench ingest``: end-to-end delivery throughput through a real Mosquitto.
+
+N real agent processes (``khidmat agent``) each deliver M complaint records from their
+SQLite outbox to a real hub process and wait for every application ack. In the same run,
+the same N processes' worth of plain paho QoS 1 publishers push the same number of
+same-sized messages to one QoS 1 subscriber: the broker's raw ceiling on this machine.
+
+Figures: records_per_s = records / (last ack - first publish); p50/p99_ack_ms = first
+publish to ack per record; lost = filed but not stored at the hub; duplicated = stored
+more than once. Prints JSON with --json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from edge_agent.store import LocalStore
+from khidmat.testbed import Testbed, sample_complaint
+from khidmat_wire import encode, make_envelope
+
+
+def _raw_publisher(
+    host: str, port: int, device_id: str, count: int, payload: bytes, start: object, done: object
+) -> None:
+    client = paho.Client(
+        CallbackAPIVersion.VERSION2, client_id=f"raw-{device_id}", protocol=paho.MQTTv5
+    )
+    client.username_pw_set(device_id, f"pw-{device_id}")
+    client.max_inflight_messages_set(100)
+    acked = threading.Semaphore(0)
+    client.on_publish = lambda c, u, mid, rc, p: acked.release()
+    client.connect(host, port)
+    client.loop_start()
+    start.wait()  # type: ignore[attr-defined]
+    topic = f"khidmat/v1/dev/{device_id}/up/event"
+    for _ in range(count):
+        client.publish(topic, payload, qos=1)
+    for _ in range(count):
+        acked.acquire()
+    client.disconnect()
+    client.loop_stop()
+    done.set()  # type: ignore[attr-defined]
+
+
+def broker_raw_rate(testbed: Testbed, devices: list[str], records: int, payload: bytes) -> float:
+    """Messages per second from N plain QoS 1 publishers to one QoS 1 subscriber."""
+    total = len(devices) * records
+    received = 0
+    all_in = threading.Event()
+    last = [0.0]
+
+    def on_message(client: paho.Client, userdata: object, message: paho.MQTTMessage) -> None:
+        nonlocal received
+        received += 1
+        if received == total:
+            last[0] = time.perf_counter()
+            all_in.set()
+
+    subscriber = paho.Client(
+        CallbackAPIVersion.VERSION2, client_id="raw-subscriber", protocol=paho.MQTTv5
+    )
+    subscriber.username_pw_set("hub", "hub-secret")
+    subscriber.on_message = on_message
+    subscriber.connect(testbed.broker.host, testbed.broker.port)
+    subscriber.subscribe("khidmat/v1/dev/+/up/event", qos=1)
+    subscriber.loop_start()
+    time.sleep(0.3)
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    dones = [context.Event() for _ in devices]
+    processes = [
+        context.Process(
+            target=_raw_publisher,
+            args=(testbed.broker.host, testbed.broker.port, d, records, payload, start, done),
+        )
+        for d, done in zip(devices, dones, strict=True)
+    ]
+    for process in processes:
+        process.start()
+    time.sleep(1.0 + 0.1 * len(devices))  # let every publisher connect
+    first = time.perf_counter()
+    start.set()
+    all_in.wait(300)
+    for process in processes:
+        process.join(60)
+    subscriber.disconnect()
+    subscriber.loop_stop()
+    if received < total:
+        raise RuntimeError(f"raw run received {received} of {total} messages")
+    return total / (last[0] - first)
+
+
+def run_ingest(devices: int, records: int, root: Path) -> dict[str, float | int]:
+    names = [f"bench-{i:03d}" for i in range(devices)]
+    with Testbed(root, names, catchup_per_s=100_000, batch_size=200, resend_after_s=5.0) as testbed:
+        payload = encode(make_envelope("complaint", names[0], sample_complaint("B000", 0)))
+        raw = broker_raw_rate(testbed, names, records, payload)
+        filed = {d: set(testbed.fill_outbox(d, records)) for d in names}
+        testbed.start_hub()
+        time.sleep(1.0)
+        for device in names:
+            testbed.start_agent(device)
+        delivered = testbed.wait_delivered(timeout_s=120 + devices * records / 200)
+        times: list[tuple[int, int]] = []
+        for device in names:
+            with LocalStore(testbed.store_path(device)) as store:
+                times += store.delivery_times()
+        testbed.close()
+        stored = testbed.hub_record_ids("complaint")
+    expected = set().union(*filed.values())
+    stored_set = set(stored)
+    latencies = sorted(ack - sent for sent, ack in times)
+    window_s = (
+        (max(a for _, a in times) - min(s for s, _ in times)) / 1000 if times else float("nan")
+    )
+    total = devices * records
+    return {
+        "records": total,
+        "records_per_s": round(len(stored_set & expected) / window_s, 1),
+        "lost": len(expected - stored_set),
+        "duplicated": len(stored) - len(stored_set),
+        "unacked": 0 if delivered else total - len(times),
+        "p50_ack_ms": round(statistics.median(latencies), 1) if latencies else -1,
+        "p99_ack_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1) if latencies else -1,
+        "broker_raw_per_s": round(raw, 1),
+    }
+
+
+def main(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="khidmat-bench-") as directory:
+        result = run_ingest(args.devices, args.records, Path(directory))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>18}: {value}")
+        print(
+            f"{'ratio':>18}: {result['records_per_s'] / result['broker_raw_per_s']:.2f} of the broker's raw rate"
+        )
+    return 0 if result["lost"] == 0 and result["duplicated"] == 0 else 1

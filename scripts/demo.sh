@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Bring up and run the whole system on this machine: set up (scripts/setup.sh), then `khidmat demo`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+exec .venv/bin/khidmat demo "$@"

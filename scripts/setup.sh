@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what a clean Debian machine lacks for Khidmat, then the package itself:
+# Mosquitto (broker and stock clients), a virtualenv in .venv, and khidmat with its dev
+# extra (which compiles the Cython matcher). Safe to run again; sourced by test.sh and demo.sh.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq mosquitto mosquitto-clients python3-venv >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"

@@ -1,0 +1,88 @@
+"""The unit's local store: outbox bookkeeping, inbox, two writer processes at once."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from edge_agent.store import LocalStore
+from khidmat.testbed import sample_complaint
+from khidmat_wire import WireError, make_envelope
+from khidmat_wire.messages import Feedback
+
+
+def _complaint(i: int):
+    return make_envelope("complaint", "unit-1", sample_complaint("QTA01", i))
+
+
+def test_outbox_lifecycle(tmp_path: Path) -> None:
+    with LocalStore(tmp_path / "unit.db") as store:
+        ids = [store.enqueue(_complaint(i)) for i in range(5)]
+        assert store.outbox_depth() == 5
+        due = store.due_records(at_ms=10**13, limit=3)
+        assert [r.record_id for r in due] == ids[:3]
+        store.mark_sent([(r.record_id, 10**13 + 5000) for r in due], at_ms=10**13)
+        assert [r.record_id for r in store.due_records(10**13, 10)] == ids[3:]
+        assert store.mark_acked(ids[:2], at_ms=10**13) == 2
+        assert store.mark_acked(ids[:2], at_ms=10**13) == 0  # a repeated ack changes nothing
+        assert store.record_state(ids[0]) == "acked" and store.record_state(ids[2]) == "pending"
+        assert store.outbox_depth() == 3
+        assert store.reschedule_pending(10**13) == 1
+        assert len(store.due_records(10**13, 10)) == 3
+        store.mark_acked([ids[4]], at_ms=10**13, rejected=True)
+        assert store.record_state(ids[4]) == "rejected"
+        assert store.delivery_times() == [(10**13, 10**13)] * 2
+
+
+def test_invalid_record_is_refused_and_nothing_stored(tmp_path: Path) -> None:
+    with LocalStore(tmp_path / "unit.db") as store:
+        with pytest.raises(WireError):
+            store.enqueue(make_envelope("feedback", "unit-1", Feedback("QTA01-261130-000001-K", 9)))
+        assert store.outbox_depth() == 0
+
+
+def test_inbox_deduplicates_redeliveries(tmp_path: Path) -> None:
+    with LocalStore(tmp_path / "unit.db") as store:
+        assert store.add_inbox("r1", "alert", b"{}") is True
+        assert store.add_inbox("r1", "alert", b"{}") is False
+        assert store.unhandled_inbox(["alert"]) == [("r1", "alert", b"{}")]
+        store.mark_handled("r1")
+        assert store.unhandled_inbox(["alert"]) == []
+
+
+def _writer(path: str, start: int, count: int) -> None:
+    with LocalStore(path) as store:
+        for i in range(start, start + count):
+            store.enqueue(_complaint(i))
+            store.next_sequence("tracking")
+
+
+def test_two_processes_write_at_once_without_lock_errors(tmp_path: Path) -> None:
+    path = tmp_path / "unit.db"
+    LocalStore(path).close()
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_writer, args=(str(path), n * 1000, 150)) for n in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    with LocalStore(path) as store:
+        assert store.outbox_depth() == 450
+        assert store.next_sequence("tracking") == 451
+
+
+def test_reopening_keeps_schema_and_data(tmp_path: Path) -> None:
+    with LocalStore(tmp_path / "unit.db") as store:
+        store.enqueue(_complaint(1))
+    with LocalStore(tmp_path / "unit.db") as store:
+        assert store.outbox_depth() == 1
+        assert (
+            store.db.scalar(
+                "SELECT version FROM schema_versions WHERE component = 'edge_agent.store'"
+            )
+            == 1
+        )
+        assert store.db.scalar("PRAGMA journal_mode") == "wal"
