@@ -1,0 +1,71 @@
+"""Choosing between the compiled (Cython) matcher and the numpy reference.
+
+``KHIDMAT_MATCHER=reference`` forces the numpy reference; ``KHIDMAT_MATCHER=cython``
+demands the compiled module (ImportError if it is missing); unset picks the compiled one
+and, when it is missing, warns with a RuntimeWarning saying how to build it (never a
+silent slowdown). Both give the same scores (tests/matcher_cy/test_agreement.py).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher_cy import mcc
+
+ENV_VARIABLE = "KHIDMAT_MATCHER"
+REFERENCE = "reference"
+CYTHON = "cython"
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """The functions that differ between implementations; all pure and thread-safe."""
+
+    name: str
+    build_cylinders: Callable[[np.ndarray, np.ndarray, np.ndarray], mcc.Cylinders]
+    score: Callable[[mcc.Cylinders, mcc.Cylinders], float]
+
+
+def reference_backend() -> Backend:
+    """The numpy specification."""
+    return Backend(REFERENCE, mcc.build_cylinders, mcc.score)
+
+
+def cython_backend() -> Backend:
+    """The compiled implementation; ImportError when ``matcher_cy._mcc`` is not built."""
+    from matcher_cy import _mcc  # type: ignore[attr-defined]
+
+    return Backend(CYTHON, _mcc.build_cylinders, _mcc.score)
+
+
+def backend_named(name: str) -> Backend:
+    """``reference`` or ``cython``; ValueError for anything else."""
+    if name == REFERENCE:
+        return reference_backend()
+    if name == CYTHON:
+        return cython_backend()
+    raise ValueError(f"unknown matcher implementation {name!r}: use {REFERENCE!r} or {CYTHON!r}")
+
+
+def select_backend() -> Backend:
+    """The backend the environment asks for (see module docstring)."""
+    forced = os.environ.get(ENV_VARIABLE, "").strip().lower()
+    if forced:
+        return backend_named(forced)
+    try:
+        return cython_backend()
+    except ImportError as error:
+        warnings.warn(
+            f"matcher_cy: compiled matcher not available ({error}); using the numpy "
+            "reference, which is about 20-50x slower. Build it with "
+            "`python setup.py build_ext --inplace`, or set KHIDMAT_MATCHER=reference "
+            "to choose the reference explicitly.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return reference_backend()

@@ -1,0 +1,216 @@
+"""Minutia Cylinder-Code, bit-based, with LSS-R consolidation: the numpy reference.
+
+This module is the specification; ``matcher_cy._mcc`` (Cython) must give the same
+cylinders and scores (tests/matcher_cy/test_agreement.py). Reference: R. Cappelli,
+M. Ferrara, D. Maltoni, "Minutia Cylinder-Code", IEEE TPAMI 32(12), 2010; deviations:
+cell validity approximates the convex hull by "some minutia within MCC_OMEGA_PX", the
+relaxation keeps the MCC_MAX_RELAXED_PAIRS best local pairs, and pair compatibility uses
+piecewise-linear ramps on distance and on angle cosines instead of sigmoids.
+
+A ``Cylinders`` is the search form of a Template: positions scaled to WORK_DPI, image
+angles (y down), and per minutia a bit cylinder plus its validity mask, packed into
+``WORDS`` uint64 words. Building one costs O(n^2 * cells); a 1:1 score O(nA * nB * WORDS
++ pairs^2). Everything here is pure: thread-safe.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import erf
+
+from matcher_cy import params
+from matcher_cy.template import Template
+
+
+def _disc_cells() -> np.ndarray:
+    """(C, 2) offsets (u, v) of the cylinder cells whose centre lies inside the disc."""
+    n = params.MCC_SPATIAL_CELLS
+    step = 2 * params.MCC_RADIUS_PX / n
+    cells = []
+    for i in range(n):
+        for j in range(n):
+            u = (i - (n - 1) / 2) * step
+            v = (j - (n - 1) / 2) * step
+            if u * u + v * v <= params.MCC_RADIUS_PX**2:
+                cells.append((u, v))
+    return np.array(cells, dtype=np.float64)
+
+
+CELL_OFFSETS = _disc_cells()
+CELLS = len(CELL_OFFSETS)
+BITS = CELLS * params.MCC_ANGULAR_CELLS
+WORDS = (BITS + 63) // 64
+ANGULAR_STEP_RAD = 2 * math.pi / params.MCC_ANGULAR_CELLS
+
+
+@dataclass(frozen=True, slots=True)
+class Cylinders:
+    """Search form of a template (see module docstring). Arrays are read-only by convention."""
+
+    x: np.ndarray  # (n,) float64, pixels at WORK_DPI
+    y: np.ndarray
+    theta: np.ndarray  # (n,) float64, radians, image coordinates (y down)
+    bits: np.ndarray  # (n, WORDS) uint64
+    masks: np.ndarray  # (n, WORDS) uint64; all zero for an invalid cylinder
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+
+def angle_diff(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray:
+    """a - b wrapped to [-pi, pi)."""
+    return np.mod(np.asarray(a) - b + math.pi, 2 * math.pi) - math.pi
+
+
+def geometry(template: Template) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x, y at WORK_DPI and image-coordinate angles (y down) of ``template``'s minutiae."""
+    scale = params.WORK_DPI / template.dpi
+    m = template.minutiae
+    x = m["x"].astype(np.float64) * scale
+    y = m["y"].astype(np.float64) * scale
+    theta = np.mod(-m["angle"], 2 * math.pi)
+    return x, y, theta
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """(n, BITS) bool -> (n, WORDS) uint64; bit b lands in word b // 64, position b % 64."""
+    padded = np.zeros((len(bits), WORDS * 64), dtype=bool)
+    padded[:, : bits.shape[1]] = bits
+    packed = np.packbits(padded, axis=1, bitorder="little")
+    return np.ascontiguousarray(packed).view("<u8").astype(np.uint64).reshape(len(bits), WORDS)
+
+
+def build_cylinders(x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> Cylinders:
+    """Bit cylinders and validity masks for minutiae at (x, y) with image angles theta."""
+    n = len(x)
+    nd = params.MCC_ANGULAR_CELLS
+    if n == 0:
+        empty = np.zeros((0, WORDS), dtype=np.uint64)
+        return Cylinders(x, y, theta, empty, empty.copy())
+    cos_t, sin_t = np.cos(theta), np.sin(theta)
+    u, v = CELL_OFFSETS[:, 0], CELL_OFFSETS[:, 1]
+    px = x[:, None] + cos_t[:, None] * u[None, :] - sin_t[:, None] * v[None, :]  # (n, C)
+    py = y[:, None] + sin_t[:, None] * u[None, :] + cos_t[:, None] * v[None, :]
+    ddx = px[:, :, None] - x[None, None, :]  # (n, C, n)
+    ddy = py[:, :, None] - y[None, None, :]
+    d2 = ddx * ddx + ddy * ddy
+    sigma_s = params.MCC_SIGMA_S_PX
+    spatial = np.exp(-d2 / (2 * sigma_s * sigma_s)) / (sigma_s * math.sqrt(2 * math.pi))
+    spatial[d2 > (3 * sigma_s) ** 2] = 0.0
+    spatial[np.arange(n), :, np.arange(n)] = 0.0
+    relative = angle_diff(theta[:, None], theta[None, :])  # (n, n): theta_m - theta_t
+    phi = -math.pi + (np.arange(nd) + 0.5) * ANGULAR_STEP_RAD
+    alpha = angle_diff(phi[None, None, :], relative[:, :, None])  # (n, n, nd)
+    scale = 1.0 / (params.MCC_SIGMA_D_RAD * math.sqrt(2.0))
+    directional = 0.5 * (
+        erf((alpha + ANGULAR_STEP_RAD / 2) * scale) - erf((alpha - ANGULAR_STEP_RAD / 2) * scale)
+    )
+    value = np.einsum("mct,mtk->mck", spatial, directional)
+    bits = value > params.MCC_MU_PSI  # (n, C, nd)
+    cell_valid = (d2 <= params.MCC_OMEGA_PX**2).any(axis=2)  # (n, C)
+    dx = x[:, None] - x[None, :]
+    dy = y[:, None] - y[None, :]
+    reach = (params.MCC_RADIUS_PX + 3 * sigma_s) ** 2
+    neighbours = (dx * dx + dy * dy <= reach).sum(axis=1) - 1
+    valid = (cell_valid.sum(axis=1) >= params.MCC_MIN_VALID_CELLS_FRACTION * CELLS) & (
+        neighbours >= params.MCC_MIN_NEIGHBOURS
+    )
+    mask_bits = np.repeat(cell_valid, nd, axis=1) & valid[:, None]
+    return Cylinders(x, y, theta, pack_bits(bits.reshape(n, CELLS * nd)), pack_bits(mask_bits))
+
+
+def cylinders_of(template: Template) -> Cylinders:
+    """The template's search form, built by the reference code."""
+    return build_cylinders(*geometry(template))
+
+
+def local_similarities(a: Cylinders, b: Cylinders) -> np.ndarray:
+    """(nA, nB) float64 cylinder similarities, 0 where not comparable."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    common = a.masks[:, None, :] & b.masks[None, :, :]
+    matchable = np.bitwise_count(common).sum(axis=2)
+    count_a = np.bitwise_count(a.bits[:, None, :] & common).sum(axis=2).astype(np.float64)
+    count_b = np.bitwise_count(b.bits[None, :, :] & common).sum(axis=2).astype(np.float64)
+    differ = np.bitwise_count((a.bits[:, None, :] ^ b.bits[None, :, :]) & common).sum(axis=2)
+    norm = np.sqrt(count_a) + np.sqrt(count_b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sim = 1.0 - np.sqrt(differ.astype(np.float64)) / norm
+    direction_ok = np.abs(angle_diff(a.theta[:, None], b.theta[None, :])) <= (
+        params.MCC_MAX_DIRECTION_DIFF_RAD
+    )
+    ok = direction_ok & (matchable >= params.MCC_MIN_MATCHABLE_FRACTION * BITS) & (norm > 0)
+    return np.where(ok, sim, 0.0)
+
+
+def pairs_to_count(n_a: int, n_b: int) -> int:
+    """n_P: how many relaxed pairs the score averages, from the smaller minutiae count."""
+    smaller = min(n_a, n_b)
+    ramp = 1.0 / (1.0 + math.exp(-params.MCC_NP_TAU * (smaller - params.MCC_NP_MU)))
+    return params.MCC_MIN_NP + int(math.floor(ramp * (params.MCC_MAX_NP - params.MCC_MIN_NP) + 0.5))
+
+
+def _ramp(value: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """1 at or below lo, 0 at or above hi, linear between."""
+    return np.clip((hi - value) / (hi - lo), 0.0, 1.0)
+
+
+def compatibility(a: Cylinders, b: Cylinders, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """(P, P) compatibility rho[t, k] of pairs (ia[t], ib[t]) and (ia[k], ib[k])."""
+    ax, ay, at = a.x[ia], a.y[ia], a.theta[ia]
+    bx, by, bt = b.x[ib], b.y[ib], b.theta[ib]
+    cos_a, sin_a, cos_b, sin_b = np.cos(at), np.sin(at), np.cos(bt), np.sin(bt)
+    adx = ax[None, :] - ax[:, None]  # [t, k]: a_k - a_t
+    ady = ay[None, :] - ay[:, None]
+    bdx = bx[None, :] - bx[:, None]
+    bdy = by[None, :] - by[:, None]
+    dist_a = np.sqrt(adx * adx + ady * ady)
+    dist_b = np.sqrt(bdx * bdx + bdy * bdy)
+    z1 = _ramp(np.abs(dist_a - dist_b), params.MCC_COMPAT_DIST_LO_PX, params.MCC_COMPAT_DIST_HI_PX)
+    # cos((theta_a_t - theta_a_k) - (theta_b_t - theta_b_k))
+    cos_da = cos_a[:, None] * cos_a[None, :] + sin_a[:, None] * sin_a[None, :]
+    sin_da = sin_a[:, None] * cos_a[None, :] - cos_a[:, None] * sin_a[None, :]
+    cos_db = cos_b[:, None] * cos_b[None, :] + sin_b[:, None] * sin_b[None, :]
+    sin_db = sin_b[:, None] * cos_b[None, :] - cos_b[:, None] * sin_b[None, :]
+    c2 = cos_da * cos_db + sin_da * sin_db
+    lo_cos = math.cos(params.MCC_COMPAT_ANGLE_LO_RAD)
+    hi_cos = math.cos(params.MCC_COMPAT_ANGLE_HI_RAD)
+    z2 = np.clip((c2 - hi_cos) / (lo_cos - hi_cos), 0.0, 1.0)
+    # segment t->k in each minutia t's own frame, compared by the cosine between them
+    ux = cos_a[:, None] * adx + sin_a[:, None] * ady
+    uy = cos_a[:, None] * ady - sin_a[:, None] * adx
+    vx = cos_b[:, None] * bdx + sin_b[:, None] * bdy
+    vy = cos_b[:, None] * bdy - sin_b[:, None] * bdx
+    norms = dist_a * dist_b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c3 = np.where(norms > 0, (ux * vx + uy * vy) / norms, 1.0)
+    z3 = np.clip((c3 - hi_cos) / (lo_cos - hi_cos), 0.0, 1.0)
+    return z1 * z2 * z3
+
+
+def score(a: Cylinders, b: Cylinders) -> float:
+    """LSS-R similarity in [0, 1] of two search forms."""
+    sims = local_similarities(a, b).ravel()
+    order = np.argsort(-sims, kind="stable")
+    limit = min(params.MCC_MAX_RELAXED_PAIRS, len(a), len(b))
+    chosen = order[:limit]
+    chosen = chosen[sims[chosen] > 0]
+    if len(chosen) == 0:
+        return 0.0
+    ia, ib = np.divmod(chosen, len(b))
+    initial = sims[chosen]
+    current = initial.copy()
+    count = len(chosen)
+    if count > 1:
+        rho = compatibility(a, b, ia, ib)
+        np.fill_diagonal(rho, 0.0)
+        w = params.MCC_RELAX_WEIGHT
+        for _ in range(params.MCC_RELAX_ITERATIONS):
+            current = w * current + (1.0 - w) * (rho @ current) / (count - 1)
+    efficiency = current / initial
+    n_p = pairs_to_count(len(a), len(b))
+    best = np.argsort(-efficiency, kind="stable")[: min(n_p, count)]
+    return float(current[best].sum() / n_p)

@@ -1,0 +1,118 @@
+"""Every tuning constant of the matcher, with its unit in its name.
+
+Geometry constants are in pixels at ``WORK_DPI`` (templates at other resolutions are
+scaled to it before matching), angles in radians. Thresholds are documented with the
+false-match rate (FMR) they gave on the impostor pairs of FVC2002 DB1_B..DB4_B
+(all-pairs protocol, 11,520 impostor pairs); see docs/matcher.md for the command.
+"""
+
+from __future__ import annotations
+
+import math
+
+# --- extraction -----------------------------------------------------------------------
+#: Resolution at which extraction and matching geometry work (dots per inch).
+WORK_DPI = 500
+#: Accepted input resolutions (dots per inch).
+MIN_DPI = 250
+MAX_DPI = 1200
+#: Smallest accepted image side (pixels, at the input resolution).
+MIN_IMAGE_SIDE_PX = 64
+#: Largest accepted image side (pixels), to bound memory and time.
+MAX_IMAGE_SIDE_PX = 2048
+
+#: Segmentation: side of the window for local standard deviation (pixels).
+SEGMENT_WINDOW_PX = 17
+#: Segmentation: foreground where local std >= this fraction of the 95th percentile std.
+SEGMENT_STD_FRACTION = 0.30
+#: Segmentation: foreground where orientation coherence >= this (0..1), as well.
+SEGMENT_MIN_COHERENCE = 0.15
+#: Segmentation: radius of the morphological smoothing of the mask (pixels).
+SEGMENT_SMOOTH_RADIUS_PX = 6
+
+#: Orientation: sigma of the gradient-tensor smoothing (pixels).
+ORIENTATION_SIGMA_PX = 7.0
+#: Orientation: sigma of the Gaussian derivative used for gradients (pixels).
+GRADIENT_SIGMA_PX = 1.0
+
+#: Ridge period search range (pixels at WORK_DPI) and the fallback when no peak is found.
+RIDGE_PERIOD_MIN_PX = 5.5
+RIDGE_PERIOD_MAX_PX = 14.0
+RIDGE_PERIOD_DEFAULT_PX = 9.0
+
+#: Gabor enhancement: number of quantised orientations.
+GABOR_ORIENTATIONS = 16
+#: Gabor enhancement: Gaussian sigma as a fraction of the ridge period.
+GABOR_SIGMA_PER_PERIOD = 0.45
+
+#: Skeleton: connected skeleton pieces shorter than this are erased (pixels).
+MIN_SKELETON_PIECE_PX = 12
+
+#: Minutiae closer than this to the mask border are dropped (pixels).
+BORDER_MARGIN_PX = 12.0
+#: Two minutiae closer than this are both dropped (spurs, bridges, broken ridges) (pixels).
+MIN_MINUTIA_DISTANCE_PX = 7.0
+#: Two ridge endings closer than this and facing each other are both dropped (pixels).
+BROKEN_RIDGE_DISTANCE_PX = 14.0
+#: ...when their directions differ from opposite by less than this (radians).
+BROKEN_RIDGE_ANGLE_RAD = math.radians(35.0)
+#: Minutiae where orientation coherence is below this are dropped (0..1).
+MIN_MINUTIA_COHERENCE = 0.20
+#: Radius of the skeleton neighbourhood used to orient a minutia (pixels).
+DIRECTION_RADIUS_PX = 8.0
+#: At most this many minutiae (best quality first) are kept per template.
+MAX_MINUTIAE = 120
+
+# --- Minutia Cylinder-Code (bit-based, Cappelli, Ferrara, Maltoni 2010) -----------------
+#: Cylinder radius (pixels).
+MCC_RADIUS_PX = 70.0
+#: Spatial cells along a cylinder side.
+MCC_SPATIAL_CELLS = 8
+#: Angular sections of a cylinder.
+MCC_ANGULAR_CELLS = 6
+#: Sigma of the spatial contribution (pixels).
+MCC_SIGMA_S_PX = 28.0 / 3.0
+#: Sigma of the directional contribution (radians).
+MCC_SIGMA_D_RAD = 2.0 * math.pi / 9.0
+#: A cell bit is set when the summed contribution exceeds this.
+MCC_MU_PSI = 0.01
+#: A cell is valid when some minutia lies within this distance of its centre (pixels).
+MCC_OMEGA_PX = 50.0
+#: A cylinder is valid when at least this fraction of its disc cells is valid ...
+MCC_MIN_VALID_CELLS_FRACTION = 0.60
+#: ... and at least this many other minutiae lie within radius + 3 sigma_s.
+MCC_MIN_NEIGHBOURS = 2
+#: Two cylinders are compared only when their common valid cells are at least this fraction.
+MCC_MIN_MATCHABLE_FRACTION = 0.60
+#: Two cylinders are compared only when their minutiae directions differ by at most this.
+MCC_MAX_DIRECTION_DIFF_RAD = math.pi / 2.0
+
+# --- consolidation: local similarity sort with relaxation (LSS-R) ---------------------
+#: Number of pairs that count in the score: between these, by the smaller minutiae count.
+MCC_MIN_NP = 4
+MCC_MAX_NP = 12
+MCC_NP_MU = 20.0
+MCC_NP_TAU = 0.4
+#: At most this many top local pairs enter the relaxation.
+MCC_MAX_RELAXED_PAIRS = 30
+#: Relaxation iterations and the weight kept from the previous iteration.
+MCC_RELAX_ITERATIONS = 5
+MCC_RELAX_WEIGHT = 0.5
+#: Pair compatibility: distance difference where compatibility starts/ends falling (pixels).
+MCC_COMPAT_DIST_LO_PX = 2.0
+MCC_COMPAT_DIST_HI_PX = 8.0
+#: Pair compatibility: angle difference where compatibility starts/ends falling (radians).
+MCC_COMPAT_ANGLE_LO_RAD = math.radians(10.0)
+MCC_COMPAT_ANGLE_HI_RAD = math.radians(20.0)
+
+# --- thresholds (score of match_score) ------------------------------------------------
+#: Score at which FMR was measured to be 1e-2 / 1e-3 / 1e-4 (see docs/matcher.md).
+#: Measured per set with ``khidmat bench matcher`` (largest of the four sets' thresholds);
+#: 1e-4 cannot be measured on 11,520 impostor pairs: it is set above every impostor score.
+THRESHOLD_FMR_1E2 = 0.025
+THRESHOLD_FMR_1E3 = 0.028
+THRESHOLD_FMR_1E4 = 0.040
+
+# --- templates ------------------------------------------------------------------------
+#: Largest number of minutiae a template may hold (ISO/ANSI count is one byte).
+MAX_TEMPLATE_MINUTIAE = 255

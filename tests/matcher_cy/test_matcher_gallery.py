@@ -1,0 +1,71 @@
+"""Gallery: add, remove, search, save and load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matcher_cy import Gallery, TemplateFormatError
+
+
+def enrolled(synthetic_templates, backend) -> Gallery:
+    gallery = Gallery(backend=backend)
+    for finger in (1, 2, 3):
+        gallery.add(f"finger-{finger}", synthetic_templates[(finger, 0)])
+    return gallery
+
+
+def test_search_ranks_the_mate_first(synthetic_templates, backend) -> None:
+    gallery = enrolled(synthetic_templates, backend)
+    for finger in (1, 2, 3):
+        results = gallery.search(synthetic_templates[(finger, 1)], k=2)
+        assert [key for key, _ in results][0] == f"finger-{finger}"
+        assert results[0][1] > results[1][1]
+    assert len(gallery.search(synthetic_templates[(1, 1)], k=10)) == 3
+
+
+def test_remove_and_replace(synthetic_templates, backend) -> None:
+    gallery = enrolled(synthetic_templates, backend)
+    gallery.remove("finger-1")
+    assert len(gallery) == 2 and "finger-1" not in gallery
+    assert gallery.search(synthetic_templates[(1, 1)], k=1)[0][0] != "finger-1"
+    with pytest.raises(KeyError):
+        gallery.remove("finger-1")
+    gallery.add("finger-2", synthetic_templates[(1, 0)])  # replace under the same key
+    assert len(gallery) == 2
+    assert gallery.search(synthetic_templates[(1, 1)], k=1)[0][0] == "finger-2"
+
+
+def test_save_load_round_trip(tmp_path: Path, synthetic_templates, backend) -> None:
+    gallery = enrolled(synthetic_templates, backend)
+    path = tmp_path / "watchlist.khmg"
+    gallery.save(path)
+    loaded = Gallery.load(path, backend=backend)
+    assert list(loaded) == list(gallery)
+    probe = synthetic_templates[(2, 2)]
+    assert loaded.search(probe, k=3) == gallery.search(probe, k=3)
+
+
+def test_load_rejects_corrupt_files(tmp_path: Path, synthetic_templates, backend) -> None:
+    path = tmp_path / "g.khmg"
+    enrolled(synthetic_templates, backend).save(path)
+    data = path.read_bytes()
+    for bad, message in [
+        (b"NOPE" + data[4:], "bad magic"),
+        (data[:-3], "truncated|checksum|need"),
+        (data + b"\x00", "trailing bytes"),
+    ]:
+        path.write_bytes(bad)
+        with pytest.raises(TemplateFormatError, match=message):
+            Gallery.load(path, backend=backend)
+
+
+def test_rejects_bad_keys_and_k(synthetic_templates, backend) -> None:
+    gallery = Gallery(backend=backend)
+    with pytest.raises(ValueError):
+        gallery.add("", synthetic_templates[(1, 0)])
+    with pytest.raises(TypeError):
+        gallery.add("x", object())  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        gallery.search(synthetic_templates[(1, 0)], k=0)
