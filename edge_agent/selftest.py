@@ -167,6 +167,7 @@ def _sensor_checks(
     sensor: FingerprintSensor | None,
     open_sensor: Callable[[Any], FingerprintSensor] | None,
     finger_timeout_s: float,
+    led_step_s: float,
     prompt: Callable[[str], None],
 ) -> None:
     names = ("sensor handshake", "sensor parameters", "image capture", "sensor led")
@@ -183,10 +184,12 @@ def _sensor_checks(
 
                 open_sensor = open_from_config
             sensor = open_sensor(config.sensor)
-            detail.append(
-                f"{config.sensor.model} on {config.sensor.port} answered at {config.sensor.baud} "
-                "baud, password accepted"
+            where = (
+                f"on {config.sensor.port}"
+                if config.sensor.backend == "serial"
+                else "(simulated in this process)"
             )
+            detail.append(f"{config.sensor.model} {where} answered, password accepted")
         else:
             detail.append("sensor opened by the caller")
     if sensor is None:
@@ -235,7 +238,7 @@ def _sensor_checks(
 
             for colour in (LedColour.RED, LedColour.BLUE, LedColour.PURPLE):
                 sensor.set_led(LedMode.ON, colour)
-                time.sleep(LED_STEP_S)
+                time.sleep(led_step_s)
             sensor.set_led(LedMode.OFF)
             detail.append("red, blue, purple then off (watch the ring)")
     finally:
@@ -293,7 +296,7 @@ def _gpio_checks(
             if board.relay.is_open:
                 board.relay.lock()
                 raise RuntimeError(f"relay still open {relay_open_s + 1.0:.1f} s later")
-            detail.append(f"opened for {relay_open_s:.1f} s and locked again (listen for clicks)")
+            detail.append(f"opened for {relay_open_s:g} s and locked again (listen for clicks)")
         with run.check("inputs") as detail:
             enclosure = "OPEN" if board.tamper.is_tampered else "closed"
             button = "pressed" if board.button.is_pressed else "released"
@@ -325,6 +328,6 @@ def run_selftest(
     """
     report = HardwareReport()
     run = _Runner(report)
-    _sensor_checks(run, config, sensor, open_sensor, finger_timeout_s, prompt)
+    _sensor_checks(run, config, sensor, open_sensor, finger_timeout_s, led_step_s, prompt)
     _gpio_checks(run, config, board, led_step_s, relay_open_s)
     return report

@@ -122,3 +122,64 @@ def test_gpio_that_cannot_start_fails_the_gpio_check(factory: MockFactory, tmp_p
     assert not report.check("gpio").ok
     assert "in use" in report.check("gpio").detail
     assert all(report.check(n).skipped for n in ("leds", "buzzer", "relay", "inputs"))
+
+
+@pytest.mark.parametrize("model", ["r307", "r503"])
+def test_sensor_checks_against_the_simulated_module(tmp_path: Path, model: str) -> None:
+    """The real serial backend, through the pty simulator, with a synthetic finger."""
+    from edge_agent.sensor import SensorError, open_sensor
+    from edge_agent.sim.fingers import impression_image
+
+    config = unit_config(tmp_path, sensor=f'backend = "sim"\nmodel = "{model}"')
+    opened: list = []
+    prompts: list[str] = []
+
+    def opener(section: object) -> object:
+        sensor = open_sensor(section, sim_wire_delay=False)  # type: ignore[arg-type]
+        opened.append(sensor)
+        return sensor
+
+    def technician(text: str) -> None:  # does what the prompt says, on the simulator
+        prompts.append(text)
+        if text.startswith("Place"):
+            opened[0].simulator.place(impression_image(1, 1))
+        elif text.startswith("Lift"):
+            opened[0].simulator.lift()
+
+    report = run_selftest(config, open_sensor=opener, prompt=technician, **FAST)
+    assert report.ok, report.to_text()
+    assert len(prompts) == 2
+    assert report.sensor is not None and report.sensor["model"] == model
+    size = "256x288" if model == "r307" else "192x192"
+    assert report.check("image capture").detail.startswith(f"{size} image")
+    assert report.check("sensor led").skipped is (model == "r307")
+    led = opened[0].simulator.led
+    assert (led.control, led.colour) == ((4, 2) if model == "r503" else (4, 0))  # cycled, off
+    with pytest.raises(SensorError, match="closed"):  # the self-test opened it, so it closed it
+        opened[0].info()
+
+
+def test_no_finger_and_wrong_password_fail_with_a_reason(tmp_path: Path) -> None:
+    from edge_agent.sensor import open_sensor
+    from edge_agent.sim.sensor import SimulatedSensor
+
+    config = unit_config(tmp_path, sensor='backend = "sim"')
+    report = run_selftest(
+        config,
+        open_sensor=lambda s: open_sensor(s, sim_wire_delay=False),
+        prompt=lambda _: None,
+        **{**FAST, "finger_timeout_s": 0.3},
+    )
+    capture = report.check("image capture")
+    assert not capture.ok and "no finger on the window within 0 s" in capture.detail
+    assert report.check("sensor parameters").ok
+
+    with SimulatedSensor("r307", password=1234, wire_delay=False).start() as module:
+        wrong = unit_config(
+            tmp_path, sensor=f'backend = "serial"\nport = "{module.port_path}"\npassword = 0'
+        )
+        report = run_selftest(wrong, prompt=lambda _: None, **FAST)
+    handshake = report.check("sensor handshake")
+    assert not handshake.ok and "password" in handshake.detail
+    assert report.check("image capture").skipped
+    assert report.check("relay").ok
