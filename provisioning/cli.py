@@ -58,6 +58,7 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _device(args: argparse.Namespace) -> int:
+    from provisioning.broker_files import ReloadError, reload_broker
     from provisioning.deployment import Deployment
     from provisioning.operations import provision_device
 
@@ -73,7 +74,6 @@ def _device(args: argparse.Namespace) -> int:
             hardware=args.hardware,
             sensor_model=args.sensor_model,
             tarball=tarball,
-            reload=args.reload,
         )
     except _user_errors() as error:
         return _fail(str(error))
@@ -82,10 +82,14 @@ def _device(args: argparse.Namespace) -> int:
     print(f"  bundle  {result.bundle_dir}")
     if result.tarball:
         print(f"  tarball {result.tarball}")
-    if result.reloaded_pid:
-        print(f"  broker reloaded (pid {result.reloaded_pid}); the unit can connect now")
-    else:
+    if not args.reload:
         print("  broker files updated; reload the broker (SIGHUP) before the unit connects")
+        return 0
+    try:
+        pid = reload_broker(deployment)
+    except ReloadError as error:
+        return _fail(f"{device.device_id} is provisioned, but: {error}")
+    print(f"  broker reloaded (pid {pid}); the unit can connect now")
     return 0
 
 
@@ -95,7 +99,13 @@ def _selftest(args: argparse.Namespace) -> int:
     from provisioning.selftest import run_selftest
 
     report = run_selftest(
-        Path(args.config), hardware=not args.no_hardware, broker_timeout_s=args.timeout
+        Path(args.config),
+        hardware=not args.no_hardware,
+        broker_timeout_s=args.timeout,
+        hardware_options={
+            "finger_timeout_s": args.finger_timeout,
+            "prompt": lambda text: print(text, file=sys.stderr, flush=True),
+        },
     )
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.to_text())
     return 0 if report.ok else EXIT_FAILED
@@ -248,6 +258,13 @@ def register(tree: CommandTree) -> None:
     selftest.add_argument("--no-hardware", action="store_true", help="skip the hardware test")
     selftest.add_argument(
         "--timeout", type=float, default=10.0, help="broker check timeout in seconds (default 10)"
+    )
+    selftest.add_argument(
+        "--finger-timeout",
+        type=float,
+        default=20.0,
+        metavar="S",
+        help="seconds to wait for a finger in the image capture check (default 20)",
     )
     selftest.add_argument("--json", action="store_true", help="print the report as JSON")
 

@@ -85,6 +85,8 @@ class Client:
 
     def _on_connect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
         self.connack = rc
+        if rc.is_failure:
+            client.disconnect()  # else paho's loop retries after its 1 s reconnect delay
         self._connected.set()
 
     def _on_disconnect(self, client: Any, userdata: Any, flags: Any, rc: Any, props: Any) -> None:

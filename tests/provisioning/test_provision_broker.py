@@ -3,6 +3,7 @@ per-unit access: checked with paho 2 (MQTT v5 reason codes) and the stock client
 
 from __future__ import annotations
 
+import json
 import queue
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from provision_fixtures import DeploymentBroker, make_deployment
 from provision_mqtt import Client, Creds
 
+from khidmat.cli import main
 from provisioning.broker_files import reload_broker
 from provisioning.operations import Provisioned, provision_device, revoke_device
 from provisioning.selftest import run_selftest
@@ -127,7 +129,7 @@ def test_stock_clients_see_the_same_rules(units, live) -> None:
 
     # B's own subscriber gets the hub's message; A's stock subscriber on B's downlink does not.
     hub_creds = Creds.of_hub(live.deployment)
-    sub_args = ["-C", "1", "-W", "3", "-t", topic(b_id, "down/#")]
+    sub_args = ["-C", "1", "-W", "2", "-t", topic(b_id, "down/#")]
     owner = subprocess.Popen(_argv("mosquitto_sub", Creds.of_unit(b.bundle_dir), *sub_args),
                              stdout=subprocess.PIPE, text=True)  # fmt: skip
     snoop = subprocess.Popen(_argv("mosquitto_sub", Creds.of_unit(a.bundle_dir), *sub_args),
@@ -226,3 +228,45 @@ def test_a_deployment_can_require_client_certificates(tmp_path: Path) -> None:
         assert next(c for c in report.checks if c.name == "broker").status == "fail"
     finally:
         broker.stop()
+
+
+def test_selftest_includes_the_hardware_checks(live) -> None:
+    desk = provision_device(
+        live.deployment, role="desk", station="QTA04", hardware="sim", reload=True
+    )
+    time.sleep(0.2)
+    prompts: list[str] = []
+    report = run_selftest(
+        desk.bundle_dir / "unit.toml",
+        hardware_options={"led_step_s": 0.01, "relay_open_s": 0.05, "prompt": prompts.append},
+    )
+    assert report.ok, report.to_text()
+    assert [c.name for c in report.checks] == ["config", "files", "clock", "broker", "hardware"]
+    assert report.hardware is not None and report.hardware["ok"]
+    hardware_checks = {c["name"]: c for c in report.hardware["checks"]}
+    assert hardware_checks["relay"]["ok"] and hardware_checks["sensor handshake"]["skipped"]
+    assert "relay" in report.to_text()
+
+
+def test_cli_device_reload_and_selftest(live, capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(live.deployment.root)
+    argv = [
+        "provision",
+        "device",
+        "--dir",
+        root,
+        "--role",
+        "gate",
+        "--station",
+        "QTA05",
+        "--reload",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"pid {live.process.pid}" in out
+    device_id = out.split()[1]
+    time.sleep(0.2)
+    config = str(live.deployment.units_dir / device_id / "unit.toml")
+    assert main(["provision", "selftest", "--config", config, "--no-hardware", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] and report["device_id"] == device_id
