@@ -2,7 +2,7 @@
 
 Checks, in order: the config bundle loads and its secret files are private; the clock is
 plausible (inside the deployment CA's validity window, NTP status when systemd knows it);
-the broker accepts this unit's credentials over TLS and grants its own downlink; and the
+the broker accepts this unit's credentials over TLS and its downlink subscription; and the
 hardware self-test (:func:`edge_agent.selftest.run_selftest`: sensor handshake, image
 capture, LEDs, buzzer, relay, inputs). A failed
 check does not stop the others. Cost: one TLS connection (about 50-300 ms on a LAN,
@@ -168,6 +168,10 @@ def check_clock(config: UnitConfig, *, now: dt.datetime | None = None) -> Check:
 def check_broker(config: UnitConfig, *, timeout_s: float = BROKER_TIMEOUT_S) -> Check:
     """Connect with the unit's own credentials (TLS as configured) and subscribe to its downlink.
 
+    This proves the TLS chain, host name and credentials. It cannot prove the ACL from
+    the unit's side: Mosquitto grants every subscription and filters on delivery, and a
+    unit may neither write its downlink nor read its uplink (no round trip is possible).
+
     Uses client id ``<device_id>-selftest`` with a clean, non-persistent session so the
     agent's own session (and its queued messages) is left alone.
     """
@@ -248,7 +252,7 @@ def check_broker(config: UnitConfig, *, timeout_s: float = BROKER_TIMEOUT_S) -> 
         "broker",
         status,
         f"{where} over {transport} as {broker.username}: connected in {elapsed_ms:.0f} ms, "
-        "own downlink granted",
+        "subscribed to its downlink",
     )
 
 
