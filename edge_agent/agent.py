@@ -34,6 +34,9 @@ from khidmat_wire.topics import Direction, down_filter
 
 log = logging.getLogger(__name__)
 
+HARDWARE_COMMANDS = ("sensor-selftest", "gate-test")
+"""Commands run by the process that holds the hardware (the kiosk), read from the inbox."""
+
 CommandHandler = Callable[[Command], tuple[str, str]]
 """Runs a hub command; returns (severity, detail) for the command-result event."""
 
@@ -277,6 +280,10 @@ class Agent:
             self.store.audit("hub", "config", ", ".join(s.key for s in body.settings))
             self.store.mark_handled(record_id)
         elif isinstance(body, Command):
+            if body.command in HARDWARE_COMMANDS and body.command not in self.command_handlers:
+                # the kiosk process holds the sensor and the GPIO pins: it runs these
+                self.store.audit("hub", "command queued for the kiosk", body.command)
+                return
             handler = self.command_handlers.get(body.command)
             if handler is None:
                 severity, detail = "warning", f"{body.command} is not available on this unit"

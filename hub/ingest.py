@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -132,9 +133,9 @@ class Ingestor:
             bad.append((topic, payload, str(error), device_id, None))
             return
         body: State = envelope.body
-        self.store.set_device_state(
-            device_id, body.status, body.role, body.software, envelope.device_time_ms
-        )
+        # Arrival order, not the unit's clock: a will is made at connect time, before the birth.
+        received_ms = int(time.time() * 1000)
+        self.store.set_device_state(device_id, body.status, body.role, body.software, received_ms)
 
 
 def _salvage_record_id(payload: bytes) -> str | None:

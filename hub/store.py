@@ -150,8 +150,7 @@ class HubStore:
         with self.db.write() as conn:
             conn.execute(
                 "INSERT INTO device_state VALUES (?, ?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET "
-                "status = excluded.status, role = excluded.role, software = excluded.software, changed_ms = excluded.changed_ms "
-                "WHERE excluded.changed_ms >= device_state.changed_ms",
+                "status = excluded.status, role = excluded.role, software = excluded.software, changed_ms = excluded.changed_ms",
                 (device_id, status, role, software, changed_ms),
             )
 

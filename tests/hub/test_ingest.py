@@ -68,19 +68,15 @@ def test_a_unit_cannot_file_records_as_another_unit(hub) -> None:
     assert "claims device" in store.quarantined()[0].reason
 
 
-def test_state_messages_update_the_fleet_table(hub) -> None:
+def test_state_messages_update_the_fleet_table_in_arrival_order(hub) -> None:
     ingestor, store, _ = hub
-    online = make_envelope("state", "unit-1", State("online", "gate", "0.1.0"), now_ms=1000)
-    offline = make_envelope("state", "unit-1", State("offline", "gate", "0.1.0"), now_ms=2000)
+    online = make_envelope("state", "unit-1", State("online", "gate", "0.1.0"), now_ms=2000)
+    will = make_envelope("state", "unit-1", State("offline", "gate", "0.1.0"), now_ms=1000)
     ingestor.process([("khidmat/v1/dev/unit-1/state", encode(online))])
-    ingestor.process(
-        [
-            ("khidmat/v1/dev/unit-1/state", encode(offline)),
-            ("khidmat/v1/dev/unit-1/state", encode(online)),
-        ]
-    )
-    assert store.device_states() == {"unit-1": ("offline", 2000)}  # an older birth does not win
-    ingestor.process(
-        [("khidmat/v1/dev/unit-1/state", b"")]
-    )  # a cleared retained message is ignored
+    assert store.device_states()["unit-1"][0] == "online"
+    # the will is made at connect time (older device time) but arrives last: it wins
+    ingestor.process([("khidmat/v1/dev/unit-1/state", encode(will))])
+    assert store.device_states()["unit-1"][0] == "offline"
+    ingestor.process([("khidmat/v1/dev/unit-1/state", b"")])  # a cleared retained message
     assert store.quarantined() == []
+    assert store.device_states()["unit-1"][0] == "offline"
