@@ -43,6 +43,7 @@ def _init(args: argparse.Namespace) -> int:
         loopback_port=args.loopback_port,
         require_client_cert=args.require_client_cert,
         sans=[*DEFAULT_SANS, *args.san],
+        **({"run_as": args.broker_user} if args.broker_user else {}),
     )
     try:
         deployment = init_deployment(Path(args.dir), settings)
@@ -207,6 +208,12 @@ def register(tree: CommandTree) -> None:
         default=0,
         metavar="PORT",
         help="also listen without TLS on 127.0.0.1:PORT (demo, tests); default none",
+    )
+    init.add_argument(
+        "--broker-user",
+        metavar="USER",
+        help="account Mosquitto drops to when started as root (default: the user running init, "
+        "who owns the 0600 files)",
     )
     init.add_argument(
         "--require-client-cert",

@@ -19,8 +19,12 @@ Pure path arithmetic plus one small TOML read/write; thread-safe.
 
 from __future__ import annotations
 
+import fcntl
 import getpass
+import os
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -129,6 +133,31 @@ class Deployment:
     @property
     def units_dir(self) -> Path:
         return self.root / "units"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.root / ".provision.lock"
+
+    @contextmanager
+    def locked(self, *, create: bool = False) -> Iterator[None]:
+        """Hold DIR's provisioning lock (``flock``; blocks while another command holds it).
+
+        ``create`` (init only) makes DIR first; otherwise DIR must be initialised. Every
+        command that writes DIR takes it, so two technicians' ``device`` and
+        ``revoke`` runs cannot interleave their broker-file rewrites.
+        """
+        if create:
+            self.root.mkdir(parents=True, exist_ok=True)
+        elif not self.initialised:
+            raise DeploymentError(
+                f"{self.root} is not a deployment directory (run: khidmat provision init --dir {self.root})"
+            )
+        fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     @property
     def initialised(self) -> bool:

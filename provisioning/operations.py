@@ -3,7 +3,8 @@
 Each is one function over a :class:`~provisioning.deployment.Deployment`; the CLI is a thin
 layer over them and the tests call them directly. Costs: ``init`` a few ms of key
 generation; ``provision_device`` one PBKDF2 hash and a few file writes (~10 ms);
-``revoke_device`` the same. Run one provisioning command per DIR at a time.
+``revoke_device`` the same. Commands that write DIR hold its lock (``flock`` on
+``DIR/.provision.lock``), so concurrent runs queue rather than interleave.
 """
 
 from __future__ import annotations
@@ -68,12 +69,23 @@ def init_deployment(root: Path, settings: BrokerSettings | None = None) -> Deplo
         raise DeploymentError(f"{root} is already initialised; use a new directory")
     if not 0 < settings.port < 65536 or not 0 <= settings.loopback_port < 65536:
         raise DeploymentError("ports must be 1..65535")
+    if settings.port == settings.loopback_port:
+        raise DeploymentError("the TLS port and the loopback port must differ")
+    if not settings.run_as or any(ch.isspace() for ch in settings.run_as):
+        raise DeploymentError(f"unusable broker user {settings.run_as!r}")
     names = [settings.host, *settings.sans]
     for name in names:
         if not name or any(ch.isspace() or ch in "/\\#+" for ch in name):
             raise DeploymentError(f"unusable host name {name!r}")
     settings = replace(settings, sans=list(dict.fromkeys(names)))
-    deployment.root.mkdir(parents=True, exist_ok=True)
+    with deployment.locked(create=True):
+        if deployment.initialised:
+            raise DeploymentError(f"{root} is already initialised; use a new directory")
+        _write_deployment(deployment, settings)
+    return deployment
+
+
+def _write_deployment(deployment: Deployment, settings: BrokerSettings) -> None:
     for directory in ("ca", "tls", "keys", "secrets"):
         secret_dir(deployment.root / directory)
     deployment.broker_dir.mkdir(exist_ok=True)
@@ -94,7 +106,6 @@ def init_deployment(root: Path, settings: BrokerSettings | None = None) -> Deplo
         deployment.hub_db.chmod(SECRET_MODE)  # WAL and shm files inherit the mode
         deployment.save_settings(settings)  # last: marks DIR as initialised
         write_broker_files(deployment, registry)
-    return deployment
 
 
 def hub_toml_text(deployment: Deployment, settings: BrokerSettings) -> str:
@@ -149,6 +160,24 @@ def provision_device(
         raise InvalidName(f"hardware must be one of {', '.join(HARDWARE_CHOICES)}")
     if sensor_model not in SENSOR_MODELS:
         raise InvalidName(f"sensor model must be one of {', '.join(SENSOR_MODELS)}")
+    with deployment.locked():
+        made = _provision(
+            deployment, role, station, name, client_cert, hardware, sensor_model, tarball
+        )
+    pid = reload_broker(deployment) if reload else None
+    return replace(made, reloaded_pid=pid)
+
+
+def _provision(
+    deployment: Deployment,
+    role: str,
+    station: str,
+    name: str,
+    client_cert: bool,
+    hardware: str,
+    sensor_model: str,
+    tarball: Path | None,
+) -> Provisioned:
     settings, registry = _open(deployment)
     with registry:
         client_cert = client_cert or settings.require_client_cert
@@ -200,8 +229,7 @@ def provision_device(
             registry.retire(device.device_id)  # never leave a registered unit without a bundle
             raise
         write_broker_files(deployment, registry)
-    pid = reload_broker(deployment) if reload else None
-    return Provisioned(device, bundle_dir, tar_path, pid)
+    return Provisioned(device, bundle_dir, tar_path, None)
 
 
 def revoke_device(deployment: Deployment, device_id: str) -> Device:
@@ -213,14 +241,15 @@ def revoke_device(deployment: Deployment, device_id: str) -> Device:
     until then a connected unit keeps its session. Raises RegistryError for an unknown id.
     """
     check_unit_id(device_id)
-    _, registry = _open(deployment)
-    with registry:
-        device = registry.retire(device_id)
-        write_broker_files(deployment, registry)
-    bundle_dir = child_path(deployment.units_dir, device_id)
-    if bundle_dir.is_dir() and not bundle_dir.is_symlink():
-        shutil.rmtree(bundle_dir)
-    bundle_dir.with_name(f"{device_id}{TARBALL_SUFFIX}").unlink(missing_ok=True)
+    with deployment.locked():
+        _, registry = _open(deployment)
+        with registry:
+            device = registry.retire(device_id)
+            write_broker_files(deployment, registry)
+        bundle_dir = child_path(deployment.units_dir, device_id)
+        if bundle_dir.is_dir() and not bundle_dir.is_symlink():
+            shutil.rmtree(bundle_dir)
+        bundle_dir.with_name(f"{device_id}{TARBALL_SUFFIX}").unlink(missing_ok=True)
     return device
 
 

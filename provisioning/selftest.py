@@ -210,6 +210,7 @@ def check_broker(config: UnitConfig, *, timeout_s: float = BROKER_TIMEOUT_S) -> 
         on_subscribe,
         on_disconnect,
     )
+    client.connect_timeout = timeout_s  # TCP connect and TLS handshake
     if broker.username:
         client.username_pw_set(broker.username, broker.password())
     where = f"{broker.host}:{broker.port}"

@@ -7,6 +7,7 @@ import json
 import queue
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -270,3 +271,33 @@ def test_cli_device_reload_and_selftest(live, capsys: pytest.CaptureFixture[str]
     assert main(["provision", "selftest", "--config", config, "--no-hardware", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] and report["device_id"] == device_id
+
+
+def test_the_agent_runs_from_a_bundle_and_stops_when_revoked(live, clients) -> None:
+    """The contract with edge_agent: its daemon connects with nothing but the bundle,
+    its retained birth reaches the hub, and revocation ends it (bad credentials)."""
+    from edge_agent.agent import Agent
+    from edge_agent.config import load_unit_config
+
+    made = provision_device(
+        live.deployment, role="gate", station="QTA06", hardware="sim", reload=True
+    )
+    time.sleep(0.2)
+    device_id = made.device.device_id
+    hub = connect(clients, Creds.of_hub(live.deployment))
+    assert not hub.subscribe(topic(device_id, "state")).is_failure
+    agent = Agent(load_unit_config(made.bundle_dir / "unit.toml"))
+    exit_codes: list[int] = []
+    runner = threading.Thread(target=lambda: exit_codes.append(agent.run()), daemon=True)
+    runner.start()
+    try:
+        birth = hub.messages.get(timeout=10)
+        assert birth.topic == topic(device_id, "state") and b"online" in birth.payload
+        revoke_device(live.deployment, device_id)
+        reload_broker(live.deployment)
+        runner.join(timeout=15)
+        assert not runner.is_alive(), "the agent kept running after its unit was revoked"
+        assert exit_codes and exit_codes[0] != 0
+    finally:
+        agent.stop()
+        runner.join(timeout=10)

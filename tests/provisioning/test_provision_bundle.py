@@ -240,3 +240,23 @@ def test_revoke_removes_credentials_and_bundle(deployment: Deployment) -> None:
     assert not gone.bundle_dir.exists() and not gone.tarball.exists()
     assert keep.bundle_dir.exists()
     assert mode(deployment.password_file) == 0o600
+
+
+def test_concurrent_provisioning_keeps_every_unit_in_the_password_file(
+    deployment: Deployment,
+) -> None:
+    import threading
+
+    made: list[str] = []
+
+    def provision_some() -> None:
+        for _ in range(4):
+            made.append(provision_device(deployment, role="desk", station="QTA09").device.device_id)
+
+    threads = [threading.Thread(target=provision_some) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    users = {line.split(":", 1)[0] for line in deployment.password_file.read_text().splitlines()}
+    assert users == {"hub", *made} and len(made) == 16

@@ -84,3 +84,25 @@ def test_user_errors_exit_1_with_a_message(
     assert code == 1 and "station code" in err
     code, _, err = run(capsys, "revoke", "--dir", root, "qta01-gate-ffff")
     assert code == 1 and "no such device" in err
+
+
+def test_commands_on_a_missing_directory_create_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing"
+    code, _, err = run(
+        capsys, "device", "--dir", str(missing), "--role", "gate", "--station", "QTA01"
+    )
+    assert code == 1 and "not a deployment directory" in err
+    code, _, err = run(capsys, "revoke", "--dir", str(missing), "qta01-gate-0000")
+    assert code == 1 and "not a deployment directory" in err
+    assert not missing.exists()
+
+
+def test_init_refuses_the_same_port_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, "init", "--dir", str(tmp_path / "d"), "--port", "8883", "--loopback-port", "8883"
+    )
+    assert code == 1 and "must differ" in err
