@@ -48,9 +48,9 @@ GROWTH_GAIN = 1.6
 #: Mean ridge period range, px at 500 dpi (0.43 to 0.53 mm, the usual adult range).
 PERIOD_RANGE_PX = (8.5, 10.5)
 #: Relative spatial variation of the ridge period within one finger.
-PERIOD_VARIATION = 0.08
+PERIOD_VARIATION = 0.14
 #: Amplitude of the smooth orientation perturbation, radians.
-ORIENTATION_NOISE_RAD = 0.12
+ORIENTATION_NOISE_RAD = 0.22
 
 #: Natural class frequencies (Wilson et al.): arch, tented arch, left loop, right loop, whorl.
 CLASSES = ("arch", "tented_arch", "left_loop", "right_loop", "whorl")
@@ -110,7 +110,7 @@ def _singular_points(
         delta = centre - complex(rng.normal(0.0, 6.0), rng.uniform(45.0, 80.0))
         return [centre], [delta]
     if finger_class in ("left_loop", "right_loop"):
-        side = -1.0 if finger_class == "left_loop" else 1.0
+        side = 1.0 if finger_class == "left_loop" else -1.0  # left loop: delta on the right
         delta = centre + complex(side * rng.uniform(60.0, 115.0), -rng.uniform(95.0, 150.0))
         return [centre], [delta]
     gap = complex(rng.normal(0.0, 10.0), rng.uniform(12.0, 32.0))

@@ -1,0 +1,38 @@
+"""The matcher separates synthetic mates from non-mates (the generator's realism check)."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+
+from edge_agent.sim.fingers import impression_image
+
+FINGERS = 5
+IMPRESSIONS = 3
+SEED = 2
+
+
+def test_matcher_separates_synthetic_mates_from_non_mates() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # reference matcher if not compiled
+        from matcher_cy import extract, match_score
+    from matcher_cy.params import THRESHOLD_FMR_1E3
+
+    templates = {
+        (finger, impression): extract(impression_image(finger, impression, seed=SEED), dpi=500)
+        for finger in range(1, FINGERS + 1)
+        for impression in range(1, IMPRESSIONS + 1)
+    }
+    mates, non_mates = [], []
+    for a, b in itertools.combinations(templates, 2):
+        score = match_score(templates[a], templates[b])
+        (mates if a[0] == b[0] else non_mates).append(score)
+    mates_arr, non_arr = np.array(mates), np.array(non_mates)
+    assert len(mates_arr) == FINGERS * 3 and len(non_arr) == 90
+    mate_rate = float(np.mean(mates_arr > THRESHOLD_FMR_1E3))
+    non_mate_rate = float(np.mean(non_arr > THRESHOLD_FMR_1E3))
+    assert mate_rate >= 0.8, f"mates above threshold: {mate_rate:.2f} ({np.sort(mates_arr)})"
+    assert non_mate_rate <= 0.03, f"non-mates above threshold: {non_mate_rate:.3f}"
+    assert np.median(mates_arr) > 4 * np.median(non_arr)
