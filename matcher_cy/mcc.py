@@ -44,6 +44,7 @@ CELLS = len(CELL_OFFSETS)
 BITS = CELLS * params.MCC_ANGULAR_CELLS
 WORDS = (BITS + 63) // 64
 ANGULAR_STEP_RAD = 2 * math.pi / params.MCC_ANGULAR_CELLS
+MIN_DIRECTION_COS = math.cos(params.MCC_MAX_DIRECTION_DIFF_RAD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ class Cylinders:
     x: np.ndarray  # (n,) float64, pixels at WORK_DPI
     y: np.ndarray
     theta: np.ndarray  # (n,) float64, radians, image coordinates (y down)
+    cos_t: np.ndarray  # (n,) cos(theta)
+    sin_t: np.ndarray  # (n,) sin(theta)
     bits: np.ndarray  # (n, WORDS) uint64
     masks: np.ndarray  # (n, WORDS) uint64; all zero for an invalid cylinder
 
@@ -89,7 +92,7 @@ def build_cylinders(x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> Cylinder
     nd = params.MCC_ANGULAR_CELLS
     if n == 0:
         empty = np.zeros((0, WORDS), dtype=np.uint64)
-        return Cylinders(x, y, theta, empty, empty.copy())
+        return Cylinders(x, y, theta, x.copy(), x.copy(), empty, empty.copy())
     cos_t, sin_t = np.cos(theta), np.sin(theta)
     u, v = CELL_OFFSETS[:, 0], CELL_OFFSETS[:, 1]
     px = x[:, None] + cos_t[:, None] * u[None, :] - sin_t[:, None] * v[None, :]  # (n, C)
@@ -119,7 +122,9 @@ def build_cylinders(x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> Cylinder
         neighbours >= params.MCC_MIN_NEIGHBOURS
     )
     mask_bits = np.repeat(cell_valid, nd, axis=1) & valid[:, None]
-    return Cylinders(x, y, theta, pack_bits(bits.reshape(n, CELLS * nd)), pack_bits(mask_bits))
+    return Cylinders(
+        x, y, theta, cos_t, sin_t, pack_bits(bits.reshape(n, CELLS * nd)), pack_bits(mask_bits)
+    )
 
 
 def cylinders_of(template: Template) -> Cylinders:
@@ -139,9 +144,8 @@ def local_similarities(a: Cylinders, b: Cylinders) -> np.ndarray:
     norm = np.sqrt(count_a) + np.sqrt(count_b)
     with np.errstate(invalid="ignore", divide="ignore"):
         sim = 1.0 - np.sqrt(differ.astype(np.float64)) / norm
-    direction_ok = np.abs(angle_diff(a.theta[:, None], b.theta[None, :])) <= (
-        params.MCC_MAX_DIRECTION_DIFF_RAD
-    )
+    cos_diff = a.cos_t[:, None] * b.cos_t[None, :] + a.sin_t[:, None] * b.sin_t[None, :]
+    direction_ok = cos_diff >= MIN_DIRECTION_COS
     ok = direction_ok & (matchable >= params.MCC_MIN_MATCHABLE_FRACTION * BITS) & (norm > 0)
     return np.where(ok, sim, 0.0)
 
@@ -155,14 +159,13 @@ def pairs_to_count(n_a: int, n_b: int) -> int:
 
 def _ramp(value: np.ndarray, lo: float, hi: float) -> np.ndarray:
     """1 at or below lo, 0 at or above hi, linear between."""
-    return np.clip((hi - value) / (hi - lo), 0.0, 1.0)
+    return np.clip((hi - value) * (1.0 / (hi - lo)), 0.0, 1.0)
 
 
 def compatibility(a: Cylinders, b: Cylinders, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
     """(P, P) compatibility rho[t, k] of pairs (ia[t], ib[t]) and (ia[k], ib[k])."""
-    ax, ay, at = a.x[ia], a.y[ia], a.theta[ia]
-    bx, by, bt = b.x[ib], b.y[ib], b.theta[ib]
-    cos_a, sin_a, cos_b, sin_b = np.cos(at), np.sin(at), np.cos(bt), np.sin(bt)
+    ax, ay, bx, by = a.x[ia], a.y[ia], b.x[ib], b.y[ib]
+    cos_a, sin_a, cos_b, sin_b = a.cos_t[ia], a.sin_t[ia], b.cos_t[ib], b.sin_t[ib]
     adx = ax[None, :] - ax[:, None]  # [t, k]: a_k - a_t
     ady = ay[None, :] - ay[:, None]
     bdx = bx[None, :] - bx[:, None]
@@ -178,7 +181,7 @@ def compatibility(a: Cylinders, b: Cylinders, ia: np.ndarray, ib: np.ndarray) ->
     c2 = cos_da * cos_db + sin_da * sin_db
     lo_cos = math.cos(params.MCC_COMPAT_ANGLE_LO_RAD)
     hi_cos = math.cos(params.MCC_COMPAT_ANGLE_HI_RAD)
-    z2 = np.clip((c2 - hi_cos) / (lo_cos - hi_cos), 0.0, 1.0)
+    z2 = np.clip((c2 - hi_cos) * (1.0 / (lo_cos - hi_cos)), 0.0, 1.0)
     # segment t->k in each minutia t's own frame, compared by the cosine between them
     ux = cos_a[:, None] * adx + sin_a[:, None] * ady
     uy = cos_a[:, None] * ady - sin_a[:, None] * adx
@@ -187,7 +190,7 @@ def compatibility(a: Cylinders, b: Cylinders, ia: np.ndarray, ib: np.ndarray) ->
     norms = dist_a * dist_b
     with np.errstate(invalid="ignore", divide="ignore"):
         c3 = np.where(norms > 0, (ux * vx + uy * vy) / norms, 1.0)
-    z3 = np.clip((c3 - hi_cos) / (lo_cos - hi_cos), 0.0, 1.0)
+    z3 = np.clip((c3 - hi_cos) * (1.0 / (lo_cos - hi_cos)), 0.0, 1.0)
     return z1 * z2 * z3
 
 

@@ -1,0 +1,72 @@
+"""The compiled matcher agrees with the numpy reference (the specification)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher_cy import mcc
+
+_mcc = pytest.importorskip("matcher_cy._mcc", reason="compiled matcher not built")
+
+
+@st.composite
+def minutiae_sets(draw: st.DrawFn, max_size: int = 60) -> tuple[np.ndarray, ...]:
+    count = draw(st.integers(0, max_size))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 400, count)
+    y = rng.uniform(0, 400, count)
+    theta = rng.uniform(0, 2 * math.pi, count)
+    return x, y, theta
+
+
+def moved(x: np.ndarray, y: np.ndarray, theta: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
+    """A rotated, shifted, jittered copy with some minutiae dropped (a genuine-like mate)."""
+    rng = np.random.default_rng(seed)
+    angle = rng.uniform(-0.6, 0.6)
+    keep = rng.random(len(x)) > 0.2
+    c, s = math.cos(angle), math.sin(angle)
+    nx = c * x - s * y + rng.uniform(-40, 40) + rng.normal(0, 2, len(x))
+    ny = s * x + c * y + rng.uniform(-40, 40) + rng.normal(0, 2, len(x))
+    nt = np.mod(theta + angle + rng.normal(0, 0.1, len(x)), 2 * math.pi)
+    return nx[keep], ny[keep], nt[keep]
+
+
+def assert_same_cylinders(a: mcc.Cylinders, b: mcc.Cylinders) -> None:
+    assert np.array_equal(a.bits, b.bits)
+    assert np.array_equal(a.masks, b.masks)
+    assert np.array_equal(a.x, b.x) and np.array_equal(a.theta, b.theta)
+    assert np.allclose(a.cos_t, b.cos_t, rtol=0, atol=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(minutiae_sets())
+def test_cylinders_agree(geometry: tuple[np.ndarray, ...]) -> None:
+    assert_same_cylinders(mcc.build_cylinders(*geometry), _mcc.build_cylinders(*geometry))
+
+
+@settings(max_examples=80, deadline=None)
+@given(minutiae_sets(), minutiae_sets(), st.integers(0, 2**32 - 1), st.booleans())
+def test_scores_agree(first, second, seed: int, mate: bool) -> None:
+    if mate:
+        second = moved(*first, seed)
+    ref_a, ref_b = mcc.build_cylinders(*first), mcc.build_cylinders(*second)
+    cy_a, cy_b = _mcc.build_cylinders(*first), _mcc.build_cylinders(*second)
+    expected = mcc.score(ref_a, ref_b)
+    assert _mcc.score(cy_a, cy_b) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert 0.0 <= expected <= 1.0
+
+
+def test_scores_agree_on_synthetic_prints(synthetic_templates) -> None:
+    forms = {
+        key: (mcc.cylinders_of(t), _mcc.build_cylinders(*mcc.geometry(t)))
+        for key, t in synthetic_templates.items()
+    }
+    for ref_a, cy_a in forms.values():
+        for ref_b, cy_b in forms.values():
+            assert _mcc.score(cy_a, cy_b) == pytest.approx(mcc.score(ref_a, ref_b), rel=1e-9)
