@@ -49,10 +49,14 @@ DEFAULT_HEIGHT_PX = 288
 DEFAULT_DPI = 500
 
 
-@functools.lru_cache(maxsize=MASTER_CACHE_SIZE)
 def master_finger(finger_id: int, *, seed: int = 0) -> MasterFinger:
     """The master finger (identity) for ``(seed, finger_id)``; memoised, arrays read-only."""
-    return build_master(int(finger_id), seed=int(seed))
+    return _cached_master(int(finger_id), int(seed))
+
+
+@functools.lru_cache(maxsize=MASTER_CACHE_SIZE)
+def _cached_master(finger_id: int, seed: int) -> MasterFinger:
+    return build_master(finger_id, seed=seed)
 
 
 def impression_image(

@@ -55,6 +55,7 @@ def test_impression_is_deterministic_and_shaped() -> None:
 def test_master_is_memoised_and_read_only() -> None:
     master = master_finger(3, seed=5)
     assert master_finger(3, seed=5) is master
+    assert master_finger(4) is master_finger(4, seed=0)
     assert master.finger_class in CLASSES
     with pytest.raises(ValueError):
         master.ridges[0, 0] = 0.0
