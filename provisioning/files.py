@@ -8,6 +8,7 @@ Thread-safe for distinct paths.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 SECRET_MODE = 0o600
@@ -19,7 +20,7 @@ def write_file(path: Path, data: bytes | str, *, mode: int) -> Path:
     """Atomically replace ``path`` with ``data`` created with ``mode``; returns ``path``."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with os.fdopen(fd, "wb") as handle:

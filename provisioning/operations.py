@@ -9,6 +9,7 @@ generation; ``provision_device`` one PBKDF2 hash and a few file writes (~10 ms);
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from dataclasses import dataclass, replace
@@ -102,8 +103,9 @@ def _write_deployment(deployment: Deployment, settings: BrokerSettings) -> None:
     write_public(deployment.signing_public_key, signing_public)
     write_secret(deployment.hub_password, secrets.token_urlsafe(PASSWORD_BYTES) + "\n")
     write_public(deployment.hub_toml, hub_toml_text(deployment, settings))
+    # created 0600 before SQLite opens it: its -wal and -shm files take the same mode
+    os.close(os.open(deployment.hub_db, os.O_WRONLY | os.O_CREAT, SECRET_MODE))
     with Registry(deployment.hub_db) as registry:
-        deployment.hub_db.chmod(SECRET_MODE)  # WAL and shm files inherit the mode
         deployment.save_settings(settings)  # last: marks DIR as initialised
         write_broker_files(deployment, registry)
 

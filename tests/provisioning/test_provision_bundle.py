@@ -19,6 +19,7 @@ from provisioning.bundle import unpack_bundle
 from provisioning.deployment import Deployment, DeploymentError
 from provisioning.names import InvalidName, child_path
 from provisioning.operations import init_deployment, provision_device, revoke_device
+from provisioning.registry import Registry
 
 
 def mode(path: Path) -> int:
@@ -26,6 +27,9 @@ def mode(path: Path) -> int:
 
 
 def test_init_writes_private_key_material_0600(deployment: Deployment) -> None:
+    with Registry(deployment.hub_db) as registry:
+        registry.touch_last_seen("qta01-gate-0000", 1)
+        assert mode(deployment.hub_db.with_name("hub.db-wal")) == 0o600
     for secret in (
         deployment.ca_key,
         deployment.server_key,
