@@ -135,8 +135,8 @@ class SimulatedSensor:
     # --- life cycle ---------------------------------------------------------------------
     def start(self) -> SimulatedSensor:
         """Open the pty, make the link and control socket, start the I/O thread."""
-        if self._thread is not None:
-            raise RuntimeError("simulator already started")
+        if self._thread is not None or self._stop.is_set():
+            raise RuntimeError("a simulator starts once (make a new one)")
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)
         os.set_blocking(self._master, False)
@@ -196,6 +196,11 @@ class SimulatedSensor:
         if self._port_path is None:
             raise RuntimeError("simulator not started")
         return self._port_path
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._stop.is_set()
 
     @property
     def control_path(self) -> Path | None:
