@@ -114,7 +114,7 @@ def run_ingest(devices: int, records: int, root: Path) -> dict[str, float | int]
         times: list[tuple[int, int]] = []
         for device in names:
             with LocalStore(testbed.store_path(device)) as store:
-                times += store.delivery_times()
+                times += [(sent, acked) for _, sent, acked in store.delivery_times()]
         testbed.close()
         stored = testbed.hub_record_ids("complaint")
     expected = set().union(*filed.values())

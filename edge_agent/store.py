@@ -199,12 +199,17 @@ class LocalStore:
         value = self.db.scalar("SELECT min(created_ms) FROM outbox WHERE acked_ms IS NULL")
         return None if value is None else int(value)  # type: ignore[arg-type]
 
-    def delivery_times(self) -> list[tuple[int, int]]:
-        """``(first_sent_ms, acked_ms)`` of every acknowledged record (for benchmarks)."""
+    def delivery_times(self) -> list[tuple[int, int, int]]:
+        """``(created_ms, first_sent_ms, acked_ms)`` of every acknowledged record (benchmarks)."""
         rows = self.db.query(
-            "SELECT first_sent_ms, acked_ms FROM outbox WHERE acked_ms IS NOT NULL AND first_sent_ms IS NOT NULL"
+            "SELECT created_ms, first_sent_ms, acked_ms FROM outbox "
+            "WHERE acked_ms IS NOT NULL AND first_sent_ms IS NOT NULL"
         )
-        return [(int(r[0]), int(r[1])) for r in rows]
+        return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    def record_ids(self) -> list[str]:
+        """Every record id this unit has filed (acknowledged or not)."""
+        return [r[0] for r in self.db.query("SELECT record_id FROM outbox")]
 
     def record_state(self, record_id: str) -> str:
         """'pending', 'acked', 'rejected' or 'unknown' for a record this unit filed."""

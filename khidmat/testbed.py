@@ -18,6 +18,7 @@ from pathlib import Path
 from edge_agent.store import LocalStore
 from hub.store import HubStore
 from khidmat.mosquitto import BrokerFiles, MosquittoBroker
+from khidmat.netcut import LinkRelay
 from khidmat_wire import make_envelope
 from khidmat_wire.messages import Answer, Complaint
 
@@ -68,12 +69,14 @@ class Testbed:
         batch_size: int = 200,
         telemetry_interval_s: float = 3600.0,
         hub_workers: int = 1,
+        relayed: tuple[str, ...] = (),
     ) -> None:
         self.root = Path(root)
         self.devices = list(devices)
         self.protocol = protocol
         users = {"hub": "hub-secret"} | {d: f"pw-{d}" for d in devices}
         self.broker = MosquittoBroker(self.root / "broker", BrokerFiles(users=users, acl=ACL_TEXT))
+        self.relays = {d: LinkRelay((self.broker.host, self.broker.port)) for d in relayed}
         self.hub_db = self.root / "hub" / "hub.db"
         self.hub_workers = hub_workers
         self.hub_config = self._write_hub_config()
@@ -112,9 +115,10 @@ class Testbed:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "mqtt.password").write_text(f"pw-{device_id}\n")
         path = directory / "unit.toml"
+        port = self.relays[device_id].port if device_id in self.relays else self.broker.port
         path.write_text(
             f'[device]\nid = "{device_id}"\nrole = "desk"\nstation = "T{abs(hash(device_id)) % 1000:03d}"\ndata_dir = "data"\n\n'
-            f'[broker]\nhost = "{self.broker.host}"\nport = {self.broker.port}\nusername = "{device_id}"\n'
+            f'[broker]\nhost = "{self.broker.host}"\nport = {port}\nusername = "{device_id}"\n'
             f'password_file = "mqtt.password"\nprotocol = {self.protocol}\nkeepalive_s = 5\n\n'
             f"[agent]\nresend_after_s = {resend_after_s}\nmax_backoff_s = {max(resend_after_s * 4, 2.0)}\n"
             f"catchup_per_s = {catchup_per_s}\nbatch_size = {batch_size}\ntelemetry_interval_s = {telemetry_s}\n"
@@ -169,6 +173,8 @@ class Testbed:
         for device_id in list(self.agents):
             self.stop_agent(device_id, kill=True)
         self.stop_hubs(kill=True)
+        for relay in self.relays.values():
+            relay.close()
         self.broker.stop()
 
     def __enter__(self) -> Testbed:
