@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from khidmat.cli import CommandTree
 
-EXIT_USAGE = 2
 EXIT_FAILED = 1
 
 
@@ -24,12 +23,13 @@ def _fail(message: str) -> int:
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
+    """Errors shown as one line and exit 1 (OSError: e.g. an unwritable --tar path)."""
     from provisioning.broker_files import ReloadError
     from provisioning.deployment import DeploymentError
     from provisioning.names import InvalidName
     from provisioning.registry import RegistryError
 
-    return (DeploymentError, InvalidName, RegistryError, ReloadError)
+    return (DeploymentError, InvalidName, RegistryError, ReloadError, OSError)
 
 
 def _init(args: argparse.Namespace) -> int:

@@ -20,8 +20,8 @@ Pure path arithmetic plus one small TOML read/write; thread-safe.
 from __future__ import annotations
 
 import fcntl
-import getpass
 import os
+import pwd
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,7 +56,7 @@ class BrokerSettings:
     """Units must present a client certificate signed by the CA (in addition to a password)."""
     sans: list[str] = field(default_factory=lambda: list(DEFAULT_SANS))
     """Host names and IP addresses in the server certificate (``host`` is added)."""
-    run_as: str = field(default_factory=getpass.getuser)
+    run_as: str = field(default_factory=lambda: pwd.getpwuid(os.geteuid()).pw_name)
     """Mosquitto's ``user``: the account that owns DIR, so it can read the 0600 files."""
 
 
