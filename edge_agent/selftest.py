@@ -7,7 +7,8 @@ of ``to_text()`` is the one-line summary. Checks, in order:
 ``sensor handshake``  open the sensor (port, baud, password) as configured
 ``sensor parameters`` ``info()``: model, capacity, image geometry, line settings, sane values
 ``image capture``     one finger image (the technician places a finger; the prompt goes to
-                      ``prompt``), its size matches the parameters and it has contrast
+                      ``prompt``; on a simulated module a synthetic finger is placed),
+                      its size matches the parameters and it has contrast
 ``sensor led``        ring LED cycle where the model has one (R503)
 ``leds``              green, red, amber driven in turn (the technician watches them)
 ``buzzer``            one ``OK`` beep (the technician listens)
@@ -44,6 +45,8 @@ LED_STEP_S = 0.4
 RELAY_OPEN_S = 1.0
 #: An image whose grey levels vary less than this (standard deviation) has no ridges.
 MIN_IMAGE_CONTRAST = 12.0
+#: Synthetic finger placed on a simulated module (``[sensor] backend = "sim"``).
+SIM_FINGER_ID = 1
 #: Packet sizes the R30x protocol allows, bytes.
 PACKET_SIZES_BYTES = (32, 64, 128, 256)
 
@@ -211,7 +214,13 @@ def _sensor_checks(
             if problems:
                 raise ValueError("implausible parameters: " + ", ".join(problems))
         with run.check("image capture") as detail:
+            simulator = getattr(sensor, "simulator", None)
             prompt(f"Place a finger on the sensor (within {finger_timeout_s:.0f} s)")
+            if simulator is not None:  # [sensor] backend = "sim": the twin has a twin finger
+                from edge_agent.sim.fingers import impression_image
+
+                simulator.place(impression_image(SIM_FINGER_ID, 1))
+                detail.append(f"synthetic finger {SIM_FINGER_ID} placed on the simulated module")
             if not sensor.wait_for_finger(finger_timeout_s):
                 raise TimeoutError(f"no finger on the window within {finger_timeout_s:.0f} s")
             start = time.perf_counter()
@@ -227,6 +236,8 @@ def _sensor_checks(
             if contrast < MIN_IMAGE_CONTRAST:
                 raise ValueError("the image is blank: clean the window, check the module")
             prompt("Lift the finger")
+            if simulator is not None:
+                simulator.lift()
             if not sensor.wait_for_lift(finger_timeout_s):
                 detail.append("finger still on the window")
         with run.check("sensor led") as detail:

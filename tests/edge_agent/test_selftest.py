@@ -126,50 +126,50 @@ def test_gpio_that_cannot_start_fails_the_gpio_check(factory: MockFactory, tmp_p
 
 @pytest.mark.parametrize("model", ["r307", "r503"])
 def test_sensor_checks_against_the_simulated_module(tmp_path: Path, model: str) -> None:
-    """The real serial backend, through the pty simulator, with a synthetic finger."""
+    """The serial backend on the pty of a separately running simulated module, a synthetic
+    finger placed by the "technician" when prompted."""
     from edge_agent.sensor import SensorError, open_sensor
     from edge_agent.sim.fingers import impression_image
+    from edge_agent.sim.sensor import SimulatedSensor
 
-    config = unit_config(tmp_path, sensor=f'backend = "sim"\nmodel = "{model}"')
     opened: list = []
     prompts: list[str] = []
 
     def opener(section: object) -> object:
-        sensor = open_sensor(section, sim_wire_delay=False)  # type: ignore[arg-type]
-        opened.append(sensor)
-        return sensor
+        opened.append(open_sensor(section))  # type: ignore[arg-type]
+        return opened[-1]
 
-    def technician(text: str) -> None:  # does what the prompt says, on the simulator
-        prompts.append(text)
-        if text.startswith("Place"):
-            opened[0].simulator.place(impression_image(1, 1))
-        elif text.startswith("Lift"):
-            opened[0].simulator.lift()
+    with SimulatedSensor(model, wire_delay=False).start() as module:
 
-    report = run_selftest(config, open_sensor=opener, prompt=technician, **FAST)
+        def technician(text: str) -> None:  # does what the prompt says, on the module
+            prompts.append(text)
+            if text.startswith("Place"):
+                module.place(impression_image(1, 1))
+            elif text.startswith("Lift"):
+                module.lift()
+
+        config = unit_config(
+            tmp_path, sensor=f'backend = "serial"\nport = "{module.port_path}"\nmodel = "{model}"'
+        )
+        report = run_selftest(config, open_sensor=opener, prompt=technician, **FAST)
+        led = module.led
     assert report.ok, report.to_text()
-    assert len(prompts) == 2
+    assert [p.split()[0] for p in prompts] == ["Place", "Lift"]
     assert report.sensor is not None and report.sensor["model"] == model
     size = "256x288" if model == "r307" else "192x192"
     assert report.check("image capture").detail.startswith(f"{size} image")
     assert report.check("sensor led").skipped is (model == "r307")
-    led = opened[0].simulator.led
     assert (led.control, led.colour) == ((4, 2) if model == "r503" else (4, 0))  # cycled, off
     with pytest.raises(SensorError, match="closed"):  # the self-test opened it, so it closed it
         opened[0].info()
 
 
 def test_no_finger_and_wrong_password_fail_with_a_reason(tmp_path: Path) -> None:
-    from edge_agent.sensor import open_sensor
     from edge_agent.sim.sensor import SimulatedSensor
 
-    config = unit_config(tmp_path, sensor='backend = "sim"')
-    report = run_selftest(
-        config,
-        open_sensor=lambda s: open_sensor(s, sim_wire_delay=False),
-        prompt=lambda _: None,
-        **{**FAST, "finger_timeout_s": 0.3},
-    )
+    with SimulatedSensor("r307", wire_delay=False).start() as module:
+        config = unit_config(tmp_path, sensor=f'backend = "serial"\nport = "{module.port_path}"')
+        report = run_selftest(config, prompt=lambda _: None, **{**FAST, "finger_timeout_s": 0.3})
     capture = report.check("image capture")
     assert not capture.ok and "no finger on the window within 0 s" in capture.detail
     assert report.check("sensor parameters").ok
@@ -183,3 +183,19 @@ def test_no_finger_and_wrong_password_fail_with_a_reason(tmp_path: Path) -> None
     assert not handshake.ok and "password" in handshake.detail
     assert report.check("image capture").skipped
     assert report.check("relay").ok
+
+
+def test_a_simulated_module_gets_a_synthetic_finger(tmp_path: Path) -> None:
+    from edge_agent.sensor import open_sensor
+
+    config = unit_config(tmp_path, sensor='backend = "sim"\nmodel = "r503"')
+    prompts: list[str] = []
+    report = run_selftest(
+        config,
+        open_sensor=lambda s: open_sensor(s, sim_wire_delay=False),
+        prompt=prompts.append,  # a technician who does nothing
+        **FAST,
+    )
+    assert report.ok, report.to_text()
+    assert "synthetic finger 1 placed" in report.check("image capture").detail
+    assert [p.split()[0] for p in prompts] == ["Place", "Lift"]
