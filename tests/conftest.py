@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from khidmat.mosquitto import BrokerFiles, MosquittoBroker, find_mosquitto
 from khidmat.testbed import ACL_TEXT
 
 BrokerFactory = Callable[..., MosquittoBroker]
+
+# Hypothesis profiles: "ci" (default, short) and "fuzz" (>= 10,000 examples per target):
+#   HYPOTHESIS_PROFILE=fuzz .venv/bin/pytest tests/fuzz
+settings.register_profile(
+    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "fuzz", max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
