@@ -97,6 +97,13 @@ class Scan:
         default="none",
     )
     decision_reason: str = spec("officer's reason for the decision", max_len=500, default="")
+    decides: str = spec(
+        "record id of the earlier scan this record gives the officer's decision on; "
+        "empty for a new scan (the hub searches only new scans)",
+        pattern=r"^$|" + RECORD_ID[1:],
+        max_len=36,
+        default="",
+    )
 
 
 @dataclass(frozen=True, slots=True)
