@@ -15,6 +15,18 @@ Relative paths resolve against the file's directory (the deployment directory)::
     username = "hub"
     password_file = "secrets/hub.password"
     protocol = 5
+
+    [complaints]                # optional: turnaround guarantees
+    default_due_hours = 96      # a category not listed below
+    escalation_step_hours = 24  # between escalation levels (default: the category's period)
+    [complaints.due_hours]
+    theft = 24
+    land-dispute = 168
+
+    [fleet]                     # optional: alert thresholds
+    backlog_records = 500
+    backlog_age_s = 3600
+    watchlist_stale_s = 86400
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.config import BrokerSection, ConfigError, _section
+from hub.complaint_rules import DEFAULT_DUE_HOURS, DEFAULT_OTHER_DUE_HOURS, DuePolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +46,17 @@ class HubSection:
     workers: int = 1
     escalation_check_s: float = 30.0
     offline_alert_s: float = 300.0
+    watchlist_check_s: float = 30.0
+    fleet_check_s: float = 30.0
+    hit_threshold: float | None = None
+    """Score above which a hub search is a hit; None: matcher_cy's THRESHOLD_FMR_1E3."""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetSection:
+    backlog_records: int = 500
+    backlog_age_s: float = 3600.0
+    watchlist_stale_s: float = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +64,8 @@ class HubConfig:
     path: Path
     hub: HubSection
     broker: BrokerSection
+    complaints: DuePolicy = DuePolicy()
+    fleet: FleetSection = FleetSection()
 
 
 def load_hub_config(path: str | Path) -> HubConfig:
@@ -52,7 +78,7 @@ def load_hub_config(path: str | Path) -> HubConfig:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     for key in raw:
-        if key not in ("hub", "broker"):
+        if key not in ("hub", "broker", "complaints", "fleet"):
             raise ConfigError(f"[{key}]: unknown section")
     hub_raw = dict(raw.get("hub") or {})
     if "database" not in hub_raw:
@@ -68,7 +94,13 @@ def load_hub_config(path: str | Path) -> HubConfig:
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 64:
                 raise ConfigError("[hub] workers: must be an integer 1..64")
             hub_values[key] = value
-        elif key in ("escalation_check_s", "offline_alert_s"):
+        elif key in (
+            "escalation_check_s",
+            "offline_alert_s",
+            "watchlist_check_s",
+            "fleet_check_s",
+            "hit_threshold",
+        ):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ConfigError(f"[hub] {key}: must be a positive number")
             hub_values[key] = float(value)
@@ -81,4 +113,49 @@ def load_hub_config(path: str | Path) -> HubConfig:
         raise ConfigError(
             "[hub] workers: more than one worker needs MQTT v5 (shared subscriptions)"
         )
-    return HubConfig(path, HubSection(**hub_values), broker)  # type: ignore[arg-type]
+    return HubConfig(
+        path,
+        HubSection(**hub_values),  # type: ignore[arg-type]
+        broker,
+        _complaints(raw.get("complaints") or {}),
+        _fleet(raw.get("fleet") or {}),
+    )
+
+
+def _positive(section: str, key: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"[{section}] {key}: must be a positive number")
+    return float(value)
+
+
+def _complaints(raw: dict[str, object]) -> DuePolicy:
+    due = dict(DEFAULT_DUE_HOURS)
+    other = DEFAULT_OTHER_DUE_HOURS
+    step: float | None = None
+    for key, value in raw.items():
+        if key == "due_hours":
+            if not isinstance(value, dict):
+                raise ConfigError("[complaints.due_hours]: must be a table of category = hours")
+            for category, hours in value.items():
+                due[category] = _positive("complaints.due_hours", category, hours)
+        elif key == "default_due_hours":
+            other = _positive("complaints", key, value)
+        elif key == "escalation_step_hours":
+            step = _positive("complaints", key, value)
+        else:
+            raise ConfigError(f"[complaints] {key}: unknown key")
+    return DuePolicy(due, other, step)
+
+
+def _fleet(raw: dict[str, object]) -> FleetSection:
+    values: dict[str, float | int] = {}
+    for key, value in raw.items():
+        if key == "backlog_records":
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ConfigError("[fleet] backlog_records: must be a positive integer")
+            values[key] = value
+        elif key in ("backlog_age_s", "watchlist_stale_s"):
+            values[key] = _positive("fleet", key, value)
+        else:
+            raise ConfigError(f"[fleet] {key}: unknown key")
+    return FleetSection(**values)  # type: ignore[arg-type]

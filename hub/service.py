@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hub import duties
 from hub.config import HubConfig
 from hub.ingest import Ingestor, IngestResult
 from hub.store import HubStore
@@ -79,6 +80,7 @@ class HubService:
         )
         self.ingestor = Ingestor(self.store, self.publish, sender_id=self.sender_id)
         self.totals = IngestResult()
+        self.modules = duties.install(self)
 
     def publish(self, topic: str, payload: bytes) -> bool:
         """Publish a downlink message at QoS 1 (False when the broker is unreachable)."""

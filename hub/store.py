@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from khidmat.sqlite import Database
+from khidmat_wire import build_topic, encode, make_envelope
 from khidmat_wire.codec import Envelope
+from khidmat_wire.topics import Direction
 
 QUARANTINE_PAYLOAD_MAX_BYTES = 1_048_576
 """Quarantined payloads are kept whole up to this size (larger ones: the first MiB)."""
@@ -55,6 +57,29 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+DOWNLINK_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE downlinks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        device_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        created_ms INTEGER NOT NULL,
+        sent_ms INTEGER
+    );
+    CREATE INDEX downlinks_unsent ON downlinks (sent_ms, id);
+    CREATE TABLE device_state_log (
+        device_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX device_state_log_device ON device_state_log (device_id, at_ms)
+    """,
+)
+"""Durable downlink outbox (written in the transaction that decides to send, published after
+commit by the hub service, so a console process can change a complaint and the hub still
+tells the unit) and the history of online/offline changes (for uptime reports)."""
+
 RecordHandler = Callable[[sqlite3.Connection, Envelope, int], None]
 """Called inside the ingest transaction for each newly stored record: (conn, envelope, now_ms)."""
 
@@ -80,6 +105,7 @@ class HubStore:
     ) -> None:
         self.db = Database(path)
         self.db.migrate("hub.store", MIGRATIONS)
+        self.db.migrate("hub.downlinks", DOWNLINK_MIGRATIONS)
         self.handlers: dict[str, list[RecordHandler]] = handlers or {}
 
     def add_handler(self, kind: str, handler: RecordHandler) -> None:
@@ -153,6 +179,58 @@ class HubStore:
                 "status = excluded.status, role = excluded.role, software = excluded.software, changed_ms = excluded.changed_ms",
                 (device_id, status, role, software, changed_ms),
             )
+            conn.execute(
+                "INSERT INTO device_state_log (device_id, status, at_ms) VALUES (?, ?, ?)",
+                (device_id, status, changed_ms),
+            )
+
+    # -------------------------------------------------------------- downlinks
+
+    @staticmethod
+    def queue_downlink(conn: sqlite3.Connection, device_id: str, kind: str, body: object) -> None:
+        """Queue a downlink inside the caller's write transaction (published after commit)."""
+        envelope = make_envelope(kind, "hub", body)
+        conn.execute(
+            "INSERT INTO downlinks (device_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
+            (device_id, kind, encode(envelope), _now_ms()),
+        )
+
+    def pending_downlinks(self, limit: int = 500) -> list[tuple[int, str, str, bytes]]:
+        """(id, device_id, kind, payload) not yet handed to the broker, oldest first."""
+        rows = self.db.query(
+            "SELECT id, device_id, kind, payload FROM downlinks WHERE sent_ms IS NULL ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [(r[0], r[1], r[2], bytes(r[3])) for r in rows]
+
+    def mark_downlinks_sent(self, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        now = _now_ms()
+        with self.db.write() as conn:
+            conn.executemany(
+                "UPDATE downlinks SET sent_ms = ? WHERE id = ?", [(now, i) for i in ids]
+            )
+
+    def publish_downlinks(self, publish: Callable[[str, bytes], bool]) -> int:
+        """Hand every queued downlink to ``publish``; stops at the first refusal. Returns sent."""
+        sent: list[int] = []
+        for downlink_id, device_id, kind, payload in self.pending_downlinks():
+            if not publish(build_topic(device_id, Direction.DOWN, kind), payload):
+                break
+            sent.append(downlink_id)
+        self.mark_downlinks_sent(sent)
+        return len(sent)
+
+    def state_log(self, since_ms: int) -> list[tuple[str, str, int]]:
+        """(device_id, status, at_ms) changes since ``since_ms`` plus the last one before it."""
+        rows = self.db.query(
+            "SELECT device_id, status, at_ms FROM device_state_log WHERE at_ms >= ? "
+            "UNION ALL SELECT device_id, status, max(at_ms) FROM device_state_log WHERE at_ms < ? "
+            "GROUP BY device_id ORDER BY 1, 3",
+            (since_ms, since_ms),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
     # ------------------------------------------------------------------ reads
 

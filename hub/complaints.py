@@ -1,0 +1,560 @@
+"""Complaint management at the hub: intake, lifecycle, turnaround, escalation, gender desk.
+
+:class:`ComplaintDesk` owns the ``complaints``, ``complaint_events`` (the audit trail and
+the public timeline) and ``complaint_feedback`` tables in the hub database. Install its
+ingest handlers with :meth:`ComplaintDesk.install`: a ``complaint`` record opens a
+complaint (status ``received``, due time from its category), a ``feedback`` record stores
+a rating and may reopen it, a ``lookup`` record is answered with the public timeline on
+the asking unit's downlink. Every status change is validated against
+:mod:`hub.complaint_rules`, needs a reason and an officer, is written to the audit trail,
+and queues a ``complaint-status`` downlink to the unit that filed the complaint, in the
+same transaction (the hub service publishes queued downlinks after commit, so a console
+process can change a complaint without an MQTT session).
+
+Gender desk: complaints filed with ``gender_desk`` are in the women officers' queue. Seen
+from the general desk their complainant, CNIC, mobile, answers and description are
+redacted and they cannot be changed; their public timeline shows statuses without reasons.
+
+Thread-safety: as :class:`hub.store.HubStore` (one transaction at a time per instance).
+Cost: each change is one short write transaction (well under a millisecond of SQL).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from hub.complaint_rules import (
+    RATEABLE_STATUSES,
+    STOPPED_STATUSES,
+    DuePolicy,
+    TransitionError,
+    check_transition,
+    escalation_name,
+)
+from hub.store import HubStore
+from khidmat_wire.codec import Envelope
+from khidmat_wire.messages import Complaint, ComplaintStatus, Feedback, Lookup, StatusEntry
+
+DESKS = ("general", "women")
+REDACTED = "(women's desk)"
+PUBLIC_GENDER_DESK_REASON = "handled at the women's desk"
+HISTORY_MAX = 100
+"""Entries in a complaint-status message (the body's limit): the newest are kept."""
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE complaints (
+        tracking_no TEXT PRIMARY KEY,
+        record_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        station TEXT NOT NULL,
+        category TEXT NOT NULL,
+        complainant_name TEXT NOT NULL,
+        cnic TEXT NOT NULL,
+        mobile TEXT NOT NULL,
+        description TEXT NOT NULL,
+        answers TEXT NOT NULL,
+        cognizable INTEGER NOT NULL,
+        gender_desk INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        status TEXT NOT NULL,
+        assignee TEXT NOT NULL DEFAULT '',
+        filed_ms INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        due_at_ms INTEGER NOT NULL,
+        escalation_level INTEGER NOT NULL DEFAULT 0,
+        next_escalation_ms INTEGER NOT NULL,
+        resolved_ms INTEGER,
+        rating INTEGER
+    );
+    CREATE INDEX complaints_status ON complaints (status, due_at_ms);
+    CREATE INDEX complaints_cnic ON complaints (cnic);
+    CREATE TABLE complaint_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tracking_no TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        status TEXT,
+        reason TEXT NOT NULL,
+        officer TEXT NOT NULL
+    );
+    CREATE INDEX complaint_events_tracking ON complaint_events (tracking_no, id);
+    CREATE TABLE complaint_feedback (
+        record_id TEXT PRIMARY KEY,
+        tracking_no TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        rating INTEGER NOT NULL,
+        comment TEXT NOT NULL,
+        reopen INTEGER NOT NULL,
+        accepted INTEGER NOT NULL,
+        note TEXT NOT NULL
+    );
+    CREATE INDEX complaint_feedback_tracking ON complaint_feedback (tracking_no)
+    """,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintView:
+    """One complaint as a desk may see it (``redacted``: personal details hidden)."""
+
+    tracking_no: str
+    device_id: str
+    station: str
+    category: str
+    status: str
+    assignee: str
+    gender_desk: bool
+    redacted: bool
+    complainant_name: str
+    cnic: str
+    mobile: str
+    description: str
+    answers: tuple[tuple[str, str], ...]
+    cognizable: bool
+    language: str
+    filed_ms: int
+    received_ms: int
+    updated_ms: int
+    due_at_ms: int
+    escalation_level: int
+    resolved_ms: int | None
+    rating: int | None
+
+    @property
+    def open(self) -> bool:
+        """True while the turnaround clock runs."""
+        return self.status not in STOPPED_STATUSES
+
+    def overdue(self, now_ms: int) -> bool:
+        return self.open and now_ms > self.due_at_ms
+
+    @property
+    def escalated_to(self) -> str:
+        return escalation_name(self.escalation_level)
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintEvent:
+    """One audit-trail row: a status change (``status`` set) or another action."""
+
+    at_ms: int
+    action: str
+    status: str | None
+    reason: str
+    officer: str
+
+
+class ComplaintDesk:
+    """The complaint workflow over a :class:`HubStore`'s database."""
+
+    def __init__(self, store: HubStore, policy: DuePolicy | None = None) -> None:
+        self.store = store
+        self.db = store.db
+        self.policy = policy or DuePolicy()
+        self.db.migrate("hub.complaints", MIGRATIONS)
+
+    def install(self) -> None:
+        """Register the complaint, feedback and lookup ingest handlers on the store."""
+        self.store.add_handler("complaint", self._on_complaint)
+        self.store.add_handler("feedback", self._on_feedback)
+        self.store.add_handler("lookup", self._on_lookup)
+
+    # --------------------------------------------------------------- ingest
+
+    def _on_complaint(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+        body: Complaint = envelope.body
+        # The promise was made at the kiosk; a unit clock ahead of ours does not extend it.
+        filed_ms = min(envelope.device_time_ms, now_ms)
+        due_ms = filed_ms + self.policy.due_ms(body.category)
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO complaints (tracking_no, record_id, device_id, station, category, "
+            "complainant_name, cnic, mobile, description, answers, cognizable, gender_desk, language, "
+            "status, filed_ms, received_ms, updated_ms, due_at_ms, next_escalation_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)",
+            (
+                body.tracking_no,
+                envelope.record_id,
+                envelope.device_id,
+                body.station,
+                body.category,
+                body.complainant_name,
+                body.cnic,
+                body.mobile,
+                body.description,
+                json.dumps([[a.question, a.answer] for a in body.answers], ensure_ascii=False),
+                int(body.cognizable),
+                int(body.gender_desk),
+                body.language,
+                filed_ms,
+                now_ms,
+                now_ms,
+                due_ms,
+                due_ms,
+            ),
+        )
+        if cursor.rowcount == 0:
+            _event(
+                conn,
+                body.tracking_no,
+                now_ms,
+                "duplicate-tracking-number",
+                None,
+                f"record {envelope.record_id} from {envelope.device_id} reused this tracking number; not opened",
+                "hub",
+            )
+            return
+        desk = "women's desk" if body.gender_desk else "general desk"
+        _event(
+            conn,
+            body.tracking_no,
+            now_ms,
+            "status",
+            "received",
+            f"filed at {body.station} ({envelope.device_id}); {desk}",
+            "citizen",
+        )
+        self._push(conn, body.tracking_no, envelope.device_id)
+
+    def _on_feedback(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+        body: Feedback = envelope.body
+        row = conn.execute(
+            "SELECT status, device_id FROM complaints WHERE tracking_no = ?", (body.tracking_no,)
+        ).fetchone()
+        if row is None:
+            accepted, note = False, "no such complaint"
+        elif row["status"] not in RATEABLE_STATUSES:
+            accepted, note = False, f"complaint is {row['status']}: not yet rateable"
+        else:
+            accepted, note = True, ""
+        conn.execute(
+            "INSERT OR IGNORE INTO complaint_feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                envelope.record_id,
+                body.tracking_no,
+                envelope.device_id,
+                now_ms,
+                body.rating,
+                body.comment,
+                int(body.reopen),
+                int(accepted),
+                note,
+            ),
+        )
+        if row is None:
+            return
+        if not accepted:
+            _event(conn, body.tracking_no, now_ms, "feedback-refused", None, note, "citizen")
+        else:
+            conn.execute(
+                "UPDATE complaints SET rating = ? WHERE tracking_no = ?",
+                (body.rating, body.tracking_no),
+            )
+            _event(
+                conn,
+                body.tracking_no,
+                now_ms,
+                "rated",
+                None,
+                f"{body.rating}/5 {body.comment}".strip(),
+                "citizen",
+            )
+            if body.reopen:
+                reason = "citizen asked to reopen" + (f": {body.comment}" if body.comment else "")
+                self._change(conn, body.tracking_no, "reopened", reason, "citizen", now_ms)
+        if envelope.device_id != row["device_id"] or not (accepted and body.reopen):
+            self._push(conn, body.tracking_no, envelope.device_id)
+
+    def _on_lookup(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+        body: Lookup = envelope.body
+        self._push(conn, body.tracking_no, envelope.device_id)
+
+    # -------------------------------------------------------------- changes
+
+    def change_status(
+        self,
+        tracking_no: str,
+        status: str,
+        *,
+        reason: str,
+        officer: str,
+        desk: str,
+        assignee: str | None = None,
+        station: str | None = None,
+        now_ms: int | None = None,
+    ) -> ComplaintView:
+        """Move a complaint to ``status``; TransitionError or KeyError when it cannot.
+
+        ``assigned`` needs ``assignee``; ``transferred`` needs the receiving ``station``.
+        A complaint on the women's desk can only be changed from the women's desk.
+        """
+        if desk not in DESKS:
+            raise ValueError(f"desk must be one of {DESKS}")
+        if not reason.strip():
+            raise TransitionError("a status change needs a reason")
+        if not officer.strip():
+            raise TransitionError("a status change needs the officer's name or badge")
+        now_ms = _now_ms() if now_ms is None else now_ms
+        with self.db.write() as conn:
+            row = conn.execute(
+                "SELECT gender_desk FROM complaints WHERE tracking_no = ?", (tracking_no,)
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"no complaint {tracking_no}")
+            if row["gender_desk"] and desk != "women":
+                raise TransitionError("this complaint is handled at the women's desk")
+            self._change(
+                conn,
+                tracking_no,
+                status,
+                reason.strip(),
+                officer.strip(),
+                now_ms,
+                assignee=assignee,
+                station=station,
+            )
+        view = self.get(tracking_no, desk=desk)
+        assert view is not None
+        return view
+
+    def _change(
+        self,
+        conn: sqlite3.Connection,
+        tracking_no: str,
+        status: str,
+        reason: str,
+        officer: str,
+        now_ms: int,
+        *,
+        assignee: str | None = None,
+        station: str | None = None,
+    ) -> None:
+        row = conn.execute(
+            "SELECT status, category, device_id, station, assignee FROM complaints WHERE tracking_no = ?",
+            (tracking_no,),
+        ).fetchone()
+        check_transition(row["status"], status)
+        sets = {"status": status, "updated_ms": now_ms}
+        detail = reason
+        if status == "assigned":
+            if not assignee or not assignee.strip():
+                raise TransitionError("assigning needs the officer it is assigned to")
+            sets["assignee"] = assignee.strip()
+            detail = f"to {assignee.strip()}: {reason}"
+        if status == "transferred":
+            if not station or not station.strip():
+                raise TransitionError("a transfer needs the receiving station")
+            sets["station"] = station.strip().upper()
+            sets["assignee"] = ""
+            detail = f"from {row['station']} to {sets['station']}: {reason}"
+        if status == "resolved":
+            sets["resolved_ms"] = now_ms
+        if status == "reopened":
+            # A new turnaround promise from now, back at the station level.
+            due = now_ms + self.policy.due_ms(row["category"])
+            sets.update(due_at_ms=due, next_escalation_ms=due, escalation_level=0, rating=None)
+        assignments = ", ".join(f"{key} = ?" for key in sets)
+        conn.execute(
+            f"UPDATE complaints SET {assignments} WHERE tracking_no = ?",
+            (*sets.values(), tracking_no),
+        )
+        _event(conn, tracking_no, now_ms, "status", status, detail, officer)
+        self._push(conn, tracking_no, row["device_id"])
+
+    def escalate_due(self, now_ms: int | None = None) -> list[tuple[str, int]]:
+        """Escalate every open complaint whose due (or next escalation) time has passed.
+
+        Each lapse raises the level by one and sets the next escalation one step later;
+        the change is written to the audit trail. Returns (tracking_no, new level) pairs.
+        Cost: one indexed query plus one write per escalated complaint, one transaction.
+        """
+        now_ms = _now_ms() if now_ms is None else now_ms
+        stopped = tuple(STOPPED_STATUSES)
+        escalated: list[tuple[str, int]] = []
+        with self.db.write() as conn:
+            rows = conn.execute(
+                "SELECT tracking_no, category, escalation_level, due_at_ms FROM complaints "
+                f"WHERE next_escalation_ms < ? AND status NOT IN ({','.join('?' * len(stopped))})",
+                (now_ms, *stopped),
+            ).fetchall()
+            for row in rows:
+                level = row["escalation_level"] + 1
+                step = self.policy.step_ms(row["category"])
+                conn.execute(
+                    "UPDATE complaints SET escalation_level = ?, next_escalation_ms = ?, updated_ms = ? "
+                    "WHERE tracking_no = ?",
+                    (level, now_ms + step, now_ms, row["tracking_no"]),
+                )
+                late_h = (now_ms - row["due_at_ms"]) / 3_600_000
+                _event(
+                    conn,
+                    row["tracking_no"],
+                    now_ms,
+                    "escalated",
+                    None,
+                    f"due time passed {late_h:.1f} h ago: escalated to level {level} ({escalation_name(level)})",
+                    "hub",
+                )
+                escalated.append((row["tracking_no"], level))
+        return escalated
+
+    # ---------------------------------------------------------------- reads
+
+    def get(self, tracking_no: str, *, desk: str) -> ComplaintView | None:
+        rows = self.db.query("SELECT * FROM complaints WHERE tracking_no = ?", (tracking_no,))
+        return _view(rows[0], desk) if rows else None
+
+    def queue(
+        self,
+        *,
+        desk: str,
+        statuses: tuple[str, ...] = (),
+        station: str = "",
+        category: str = "",
+        overdue_only: bool = False,
+        gender_desk_only: bool = False,
+        now_ms: int | None = None,
+        limit: int = 500,
+    ) -> list[ComplaintView]:
+        """Complaints matching the filters, soonest due first."""
+        now_ms = _now_ms() if now_ms is None else now_ms
+        where: list[str] = []
+        params: list[object] = []
+        if statuses:
+            where.append(f"status IN ({','.join('?' * len(statuses))})")
+            params.extend(statuses)
+        if station:
+            where.append("station = ?")
+            params.append(station)
+        if category:
+            where.append("category = ?")
+            params.append(category)
+        if gender_desk_only:
+            where.append("gender_desk = 1")
+        if overdue_only:
+            stopped = tuple(STOPPED_STATUSES)
+            where.append(f"due_at_ms < ? AND status NOT IN ({','.join('?' * len(stopped))})")
+            params.extend((now_ms, *stopped))
+        sql = "SELECT * FROM complaints"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.db.query(sql + " ORDER BY due_at_ms LIMIT ?", (*params, limit))
+        return [_view(row, desk) for row in rows]
+
+    def search(self, text: str, *, desk: str, limit: int = 100) -> list[ComplaintView]:
+        """By tracking number, CNIC, or (from a desk that may see it) complainant name."""
+        text = text.strip()
+        if not text:
+            return []
+        rows = self.db.query(
+            "SELECT * FROM complaints WHERE tracking_no = ? OR cnic = ? OR "
+            "(complainant_name LIKE ? ESCAPE '\\' AND (gender_desk = 0 OR ? = 'women')) "
+            "ORDER BY received_ms DESC LIMIT ?",
+            (text.upper(), text, f"%{_like_escape(text)}%", desk, limit),
+        )
+        return [_view(row, desk) for row in rows]
+
+    def history(self, tracking_no: str, *, desk: str) -> list[ComplaintEvent]:
+        """The audit trail, oldest first (reasons hidden from the general desk on gender desk)."""
+        gender = self.db.scalar(
+            "SELECT gender_desk FROM complaints WHERE tracking_no = ?", (tracking_no,)
+        )
+        rows = self.db.query(
+            "SELECT at_ms, action, status, reason, officer FROM complaint_events "
+            "WHERE tracking_no = ? ORDER BY id",
+            (tracking_no,),
+        )
+        hide = bool(gender) and desk != "women"
+        return [ComplaintEvent(r[0], r[1], r[2], REDACTED if hide else r[3], r[4]) for r in rows]
+
+    def public_status(self, tracking_no: str) -> ComplaintStatus:
+        """What a citizen sees by tracking number (the complaint-status body)."""
+        with self.db.lock:
+            return _public_status(self.db.conn, tracking_no)
+
+    def _push(self, conn: sqlite3.Connection, tracking_no: str, device_id: str) -> None:
+        HubStore.queue_downlink(
+            conn, device_id, "complaint-status", _public_status(conn, tracking_no)
+        )
+
+
+def _public_status(conn: sqlite3.Connection, tracking_no: str) -> ComplaintStatus:
+    row = conn.execute(
+        "SELECT status, due_at_ms, gender_desk, rating FROM complaints WHERE tracking_no = ?",
+        (tracking_no,),
+    ).fetchone()
+    if row is None:
+        return ComplaintStatus(tracking_no, False, "received", 0, (), False)
+    events = conn.execute(
+        "SELECT status, reason, at_ms FROM complaint_events WHERE tracking_no = ? "
+        "AND status IS NOT NULL ORDER BY id",
+        (tracking_no,),
+    ).fetchall()
+    history = tuple(
+        StatusEntry(
+            e["status"],
+            (PUBLIC_GENDER_DESK_REASON if row["gender_desk"] else e["reason"])[:500],
+            e["at_ms"],
+        )
+        for e in events[-HISTORY_MAX:]
+    )
+    rateable = row["status"] in RATEABLE_STATUSES and row["rating"] is None
+    return ComplaintStatus(tracking_no, True, row["status"], row["due_at_ms"], history, rateable)
+
+
+def _event(
+    conn: sqlite3.Connection,
+    tracking_no: str,
+    at_ms: int,
+    action: str,
+    status: str | None,
+    reason: str,
+    officer: str,
+) -> None:
+    conn.execute(
+        "INSERT INTO complaint_events (tracking_no, at_ms, action, status, reason, officer) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (tracking_no, at_ms, action, status, reason, officer),
+    )
+
+
+def _view(row: sqlite3.Row, desk: str) -> ComplaintView:
+    redacted = bool(row["gender_desk"]) and desk != "women"
+    answers = tuple((q, a) for q, a in json.loads(row["answers"]))
+    return ComplaintView(
+        tracking_no=row["tracking_no"],
+        device_id=row["device_id"],
+        station=row["station"],
+        category=row["category"],
+        status=row["status"],
+        assignee=row["assignee"],
+        gender_desk=bool(row["gender_desk"]),
+        redacted=redacted,
+        complainant_name=REDACTED if redacted else row["complainant_name"],
+        cnic=REDACTED if redacted else row["cnic"],
+        mobile=REDACTED if redacted else row["mobile"],
+        description=REDACTED if redacted else row["description"],
+        answers=() if redacted else answers,
+        cognizable=bool(row["cognizable"]),
+        language=row["language"],
+        filed_ms=row["filed_ms"],
+        received_ms=row["received_ms"],
+        updated_ms=row["updated_ms"],
+        due_at_ms=row["due_at_ms"],
+        escalation_level=row["escalation_level"],
+        resolved_ms=row["resolved_ms"],
+        rating=row["rating"],
+    )
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

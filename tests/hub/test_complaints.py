@@ -1,0 +1,181 @@
+"""Complaint workflow at the hub: intake, lifecycle, due times, escalation, gender desk."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from hub.complaint_rules import HOUR_MS, DuePolicy, TransitionError
+from hub.complaints import REDACTED, ComplaintDesk
+from hub.ingest import Ingestor
+from hub.store import HubStore
+from khidmat.testbed import sample_complaint
+from khidmat_wire import decode, encode, make_envelope
+from khidmat_wire.messages import Feedback, Lookup
+
+
+@pytest.fixture
+def desk(tmp_path: Path):
+    store = HubStore(tmp_path / "hub.db")
+    complaints = ComplaintDesk(store, DuePolicy(escalation_step_h=2))
+    complaints.install()
+    ingestor = Ingestor(store, lambda topic, payload: True)
+    yield complaints, ingestor, store
+    store.close()
+
+
+def _file(ingestor: Ingestor, device: str, body: object, kind: str = "complaint") -> str:
+    envelope = make_envelope(kind, device, body)
+    ingestor.process([(f"khidmat/v1/dev/{device}/up/{kind}", encode(envelope))])
+    return envelope.record_id
+
+
+def _statuses_sent(store: HubStore, device: str) -> list[tuple[str, str]]:
+    rows = store.db.query(
+        "SELECT payload FROM downlinks WHERE device_id = ? AND kind = 'complaint-status' ORDER BY id",
+        (device,),
+    )
+    return [(decode(bytes(r[0])).body.tracking_no, decode(bytes(r[0])).body.status) for r in rows]
+
+
+def test_a_complaint_opens_with_the_category_due_time_and_is_pushed_back(desk) -> None:
+    complaints, ingestor, store = desk
+    body = sample_complaint("QTA01", 1)
+    _file(ingestor, "unit-1", body)
+    _file(ingestor, "unit-1", body)  # a second record with the same tracking number
+    view = complaints.get(body.tracking_no, desk="general")
+    assert view is not None and view.status == "received" and view.category == "theft"
+    assert view.due_at_ms - view.filed_ms == 24 * HOUR_MS
+    assert _statuses_sent(store, "unit-1") == [(body.tracking_no, "received")]
+    actions = [e.action for e in complaints.history(body.tracking_no, desk="general")]
+    assert actions == ["status", "duplicate-tracking-number"]
+
+
+def test_lifecycle_is_validated_audited_and_each_change_goes_to_the_unit(desk) -> None:
+    complaints, ingestor, store = desk
+    tracking = sample_complaint("QTA01", 2).tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 2))
+    change = dict(officer="ASI Karim", desk="general")
+    with pytest.raises(TransitionError, match="cannot become resolved"):
+        complaints.change_status(tracking, "resolved", reason="done", **change)
+    with pytest.raises(TransitionError, match="reason"):
+        complaints.change_status(tracking, "registered", reason="  ", **change)
+    complaints.change_status(tracking, "registered", reason="FIR 12/26", **change)
+    with pytest.raises(TransitionError, match="assigned to"):
+        complaints.change_status(tracking, "assigned", reason="x", **change)
+    complaints.change_status(tracking, "assigned", reason="beat", assignee="SI Rashid", **change)
+    complaints.change_status(tracking, "under-investigation", reason="visited", **change)
+    view = complaints.change_status(tracking, "resolved", reason="bike recovered", **change)
+    assert view.status == "resolved" and view.assignee == "SI Rashid" and not view.open
+    assert [s for _, s in _statuses_sent(store, "unit-1")] == [
+        "received",
+        "registered",
+        "assigned",
+        "under-investigation",
+        "resolved",
+    ]
+    public = complaints.public_status(tracking)
+    assert public.can_rate and public.history[2].reason == "to SI Rashid: beat"
+    events = complaints.history(tracking, desk="general")
+    assert [e.officer for e in events[1:]] == ["ASI Karim"] * 4
+
+
+def test_feedback_rates_and_reopens_with_a_new_due_time(desk) -> None:
+    complaints, ingestor, store = desk
+    tracking = sample_complaint("QTA01", 3).tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 3))
+    _file(ingestor, "unit-2", Feedback(tracking, 4), "feedback")  # too early: refused
+    assert complaints.get(tracking, desk="general").rating is None
+    for status, extra in (
+        ("registered", {}),
+        ("assigned", {"assignee": "SI Rashid"}),
+        ("under-investigation", {}),
+        ("resolved", {}),
+    ):
+        complaints.change_status(tracking, status, reason="r", officer="o", desk="general", **extra)
+    _file(ingestor, "unit-2", Feedback(tracking, 1, "not recovered", reopen=True), "feedback")
+    view = complaints.get(tracking, desk="general")
+    assert view.status == "reopened" and view.escalation_level == 0
+    assert view.due_at_ms > view.filed_ms + 24 * HOUR_MS - 1
+    assert _statuses_sent(store, "unit-1")[-1] == (tracking, "reopened")
+    assert _statuses_sent(store, "unit-2")[-1] == (tracking, "reopened")
+    actions = [e.action for e in complaints.history(tracking, desk="general")]
+    assert actions[1] == "feedback-refused" and actions[-2:] == ["rated", "status"]
+
+
+def test_a_lookup_is_answered_on_the_asking_units_downlink(desk) -> None:
+    complaints, ingestor, store = desk
+    tracking = sample_complaint("QTA01", 4).tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 4))
+    _file(ingestor, "unit-3", Lookup(tracking), "lookup")
+    _file(ingestor, "unit-3", Lookup("QTA01-261130-999999-K"), "lookup")
+    rows = store.db.query("SELECT payload FROM downlinks WHERE device_id = 'unit-3' ORDER BY id")
+    bodies = [decode(bytes(r[0])).body for r in rows]
+    assert [(b.tracking_no, b.found, b.status) for b in bodies] == [
+        (tracking, True, "received"),
+        ("QTA01-261130-999999-K", False, "received"),
+    ]
+
+
+def test_escalation_when_the_due_time_passes(desk) -> None:
+    complaints, ingestor, store = desk
+    tracking = sample_complaint("QTA01", 5).tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 5))
+    view = complaints.get(tracking, desk="general")
+    assert complaints.escalate_due(view.due_at_ms - 1) == []
+    assert complaints.escalate_due(view.due_at_ms + 1) == [(tracking, 1)]
+    assert complaints.escalate_due(view.due_at_ms + 2) == []  # next level one step later
+    assert complaints.escalate_due(view.due_at_ms + 2 * HOUR_MS + 2) == [(tracking, 2)]
+    view = complaints.get(tracking, desk="general")
+    assert view.escalated_to == "SDPO" and view.overdue(view.due_at_ms + 1)
+    assert [
+        tn for tn in complaints.queue(desk="general", overdue_only=True, now_ms=view.due_at_ms + 1)
+    ]
+    escalations = [
+        e for e in complaints.history(tracking, desk="general") if e.action == "escalated"
+    ]
+    assert len(escalations) == 2 and "level 2 (SDPO)" in escalations[1].reason
+
+
+def test_gender_desk_details_are_hidden_from_the_general_desk_and_the_public(desk) -> None:
+    complaints, ingestor, store = desk
+    body = dataclasses.replace(
+        sample_complaint("QTA01", 6), gender_desk=True, complainant_name="Saima Bibi"
+    )
+    _file(ingestor, "unit-1", body)
+    general = complaints.get(body.tracking_no, desk="general")
+    women = complaints.get(body.tracking_no, desk="women")
+    assert general.redacted and general.complainant_name == REDACTED and general.answers == ()
+    assert general.cnic == REDACTED and general.description == REDACTED
+    assert women.complainant_name == "Saima Bibi" and not women.redacted
+    assert complaints.search("Saima", desk="general") == []
+    assert [v.tracking_no for v in complaints.search("Saima", desk="women")] == [body.tracking_no]
+    with pytest.raises(TransitionError, match="women's desk"):
+        complaints.change_status(
+            body.tracking_no, "registered", reason="r", officer="o", desk="general"
+        )
+    complaints.change_status(
+        body.tracking_no,
+        "registered",
+        reason="FIR 7 at Saima's home",
+        officer="LC Amna",
+        desk="women",
+    )
+    public = complaints.public_status(body.tracking_no)
+    assert all("Saima" not in h.reason for h in public.history)
+    assert all(e.reason == REDACTED for e in complaints.history(body.tracking_no, desk="general"))
+
+
+def test_transfer_moves_the_station_and_clears_the_assignee(desk) -> None:
+    complaints, ingestor, store = desk
+    tracking = sample_complaint("QTA01", 7).tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 7))
+    with pytest.raises(TransitionError, match="receiving station"):
+        complaints.change_status(tracking, "transferred", reason="r", officer="o", desk="general")
+    view = complaints.change_status(
+        tracking, "transferred", reason="jurisdiction", officer="o", desk="general", station="qta02"
+    )
+    assert view.station == "QTA02" and view.assignee == ""
+    assert [v.tracking_no for v in complaints.queue(desk="general", station="QTA02")] == [tracking]
