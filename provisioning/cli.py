@@ -62,24 +62,39 @@ def _device(args: argparse.Namespace) -> int:
     from provisioning.broker_files import ReloadError, reload_broker
     from provisioning.deployment import Deployment
     from provisioning.operations import provision_device
+    from provisioning.registry import Registry
 
     deployment = Deployment(Path(args.dir))
     tarball = None if args.tar is None else Path(args.tar or deployment.units_dir)
+    role, station, name = args.role, args.station, args.name
     try:
+        if args.replaces is not None:
+            deployment.load_settings()  # a clear error when DIR is not a deployment
+            with Registry(deployment.hub_db) as registry:
+                old = registry.get(args.replaces)
+            if old is None:
+                return _fail(f"no such device to replace: {args.replaces!r}")
+            role, station = role or old.role, station or old.station
+            name = old.name if name is None else name
+        if role is None or station is None:
+            return _fail("--role and --station are required (or --replaces DEVICE_ID)")
         result = provision_device(
             deployment,
-            role=args.role,
-            station=args.station,
-            name=args.name,
+            role=role,
+            station=station,
+            name=name or "",
             client_cert=args.client_cert,
             hardware=args.hardware,
             sensor_model=args.sensor_model,
             tarball=tarball,
+            replaces=args.replaces,
         )
     except _user_errors() as error:
         return _fail(str(error))
     device = result.device
     print(f"provisioned {device.device_id} ({device.role} at {device.station})")
+    if device.replaces:
+        print(f"  replaces {device.replaces} (revoked, bundle removed)")
     print(f"  bundle  {result.bundle_dir}")
     if result.tarball:
         print(f"  tarball {result.tarball}")
@@ -159,7 +174,17 @@ def _list(args: argparse.Namespace) -> int:
 
         print(json.dumps([asdict(d) for d in devices], indent=2))
         return 0
-    header = ("ID", "ROLE", "STATION", "PROVISIONED", "LAST SEEN", "RETIRED", "CERT", "NAME")
+    header = (
+        "ID",
+        "ROLE",
+        "STATION",
+        "PROVISIONED",
+        "LAST SEEN",
+        "RETIRED",
+        "CERT",
+        "REPLACES",
+        "NAME",
+    )
     rows = [
         (
             d.device_id,
@@ -169,6 +194,7 @@ def _list(args: argparse.Namespace) -> int:
             _format_ms(d.last_seen_ms),
             _format_ms(d.retired_at_ms),
             "yes" if d.has_client_cert else "no",
+            d.replaces or "-",
             d.name,
         )
         for d in devices
@@ -225,13 +251,21 @@ def register(tree: CommandTree) -> None:
         "provision device",
         help="register a new unit: id, credentials, ACL, config bundle; optionally reload the broker",
         example="khidmat provision device --dir deploy-data --role gate --station QTA01 "
-        '--name "Cantt gate 1" --tar /media/usb --reload',
+        '--name "Cantt gate 1" --tar /media/usb --reload\n'
+        "khidmat provision device --dir deploy-data --replaces qta01-gate-7f3a --reload",
         handler=_device,
     )
     device.add_argument("--dir", required=True, help="deployment directory (from provision init)")
-    device.add_argument("--role", required=True, choices=("desk", "gate", "enrol"))
-    device.add_argument("--station", required=True, help="station code, e.g. QTA01")
-    device.add_argument("--name", default="", help="display name of the unit")
+    device.add_argument(
+        "--role", choices=("desk", "gate", "enrol"), help="required unless --replaces"
+    )
+    device.add_argument("--station", help="station code, e.g. QTA01 (required unless --replaces)")
+    device.add_argument("--name", help="display name of the unit (default: the replaced unit's)")
+    device.add_argument(
+        "--replaces",
+        metavar="DEVICE_ID",
+        help="a broken or lost unit this one replaces: same role and station; it is revoked",
+    )
     device.add_argument(
         "--client-cert", action="store_true", help="also issue a TLS client certificate"
     )

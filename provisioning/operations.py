@@ -149,12 +149,15 @@ def provision_device(
     sensor_model: str = "r307",
     tarball: Path | None = None,
     reload: bool = False,
+    replaces: str | None = None,
 ) -> Provisioned:
     """Register a new unit, write its bundle to ``DIR/units/<id>/`` (and to ``tarball``:
     a file path, or a directory that gets ``<id>.tar.gz``),
     regenerate the broker files and, with ``reload``, SIGHUP the running broker.
 
     A deployment made with ``require_client_cert`` always issues a client certificate.
+    ``replaces`` names a unit of the same role and station that this one replaces: it is
+    revoked in the same step (see :func:`revoke_device`) and the new row records it.
     Raises InvalidName, DeploymentError, RegistryError or ReloadError.
     """
     role, station, name = check_role(role), normalise_station(station), check_name(name)
@@ -162,10 +165,14 @@ def provision_device(
         raise InvalidName(f"hardware must be one of {', '.join(HARDWARE_CHOICES)}")
     if sensor_model not in SENSOR_MODELS:
         raise InvalidName(f"sensor model must be one of {', '.join(SENSOR_MODELS)}")
+    if replaces is not None:
+        check_unit_id(replaces)
     with deployment.locked():
         made = _provision(
-            deployment, role, station, name, client_cert, hardware, sensor_model, tarball
+            deployment, role, station, name, client_cert, hardware, sensor_model, tarball, replaces
         )
+        if replaces is not None:
+            _retire(deployment, replaces)
     pid = reload_broker(deployment) if reload else None
     return replace(made, reloaded_pid=pid)
 
@@ -179,9 +186,18 @@ def _provision(
     hardware: str,
     sensor_model: str,
     tarball: Path | None,
+    replaces: str | None,
 ) -> Provisioned:
     settings, registry = _open(deployment)
     with registry:
+        if replaces is not None:
+            old = registry.get(replaces)
+            if old is None:
+                raise RegistryError(f"no such device to replace: {replaces!r}")
+            if (old.role, old.station) != (role, station):
+                raise RegistryError(
+                    f"{replaces} is a {old.role} at {old.station}; its replacement must be too"
+                )
         client_cert = client_cert or settings.require_client_cert
         password = secrets.token_urlsafe(PASSWORD_BYTES)
         for _ in range(ID_ATTEMPTS):
@@ -194,6 +210,7 @@ def _provision(
                     name=name,
                     mqtt_password_hash=password_hash(password),
                     has_client_cert=client_cert,
+                    replaces=replaces,
                 )
                 break
             except RegistryError:
@@ -244,14 +261,18 @@ def revoke_device(deployment: Deployment, device_id: str) -> Device:
     """
     check_unit_id(device_id)
     with deployment.locked():
-        _, registry = _open(deployment)
-        with registry:
-            device = registry.retire(device_id)
-            write_broker_files(deployment, registry)
-        bundle_dir = child_path(deployment.units_dir, device_id)
-        if bundle_dir.is_dir() and not bundle_dir.is_symlink():
-            shutil.rmtree(bundle_dir)
-        bundle_dir.with_name(f"{device_id}{TARBALL_SUFFIX}").unlink(missing_ok=True)
+        return _retire(deployment, device_id)
+
+
+def _retire(deployment: Deployment, device_id: str) -> Device:
+    _, registry = _open(deployment)
+    with registry:
+        device = registry.retire(device_id)
+        write_broker_files(deployment, registry)
+    bundle_dir = child_path(deployment.units_dir, device_id)
+    if bundle_dir.is_dir() and not bundle_dir.is_symlink():
+        shutil.rmtree(bundle_dir)
+    bundle_dir.with_name(f"{device_id}{TARBALL_SUFFIX}").unlink(missing_ok=True)
     return device
 
 

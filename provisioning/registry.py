@@ -9,6 +9,7 @@ Schema (created if missing, inside ``BEGIN IMMEDIATE``)::
     devices(device_id TEXT PRIMARY KEY, role, station, name,
             provisioned_at_ms INTEGER NOT NULL, retired_at_ms INTEGER NULL,
             last_seen_ms INTEGER NULL, has_client_cert INTEGER NOT NULL,
+            replaces TEXT NULL,                 -- the unit this one replaced
             mqtt_password_hash TEXT NOT NULL)   -- mosquitto $7$ hash, never the password
 
 Times are Unix epoch milliseconds (UTC). The database runs in WAL mode; every write is one
@@ -51,13 +52,14 @@ CREATE TABLE IF NOT EXISTS devices (
     retired_at_ms INTEGER,
     last_seen_ms INTEGER,
     has_client_cert INTEGER NOT NULL DEFAULT 0,
+    replaces TEXT,
     mqtt_password_hash TEXT NOT NULL
 )
 """
 
 _COLUMNS = (
     "device_id, role, station, name, provisioned_at_ms, retired_at_ms, last_seen_ms, "
-    "has_client_cert"
+    "has_client_cert, replaces"
 )
 
 
@@ -82,6 +84,8 @@ class Device:
     retired_at_ms: int | None
     last_seen_ms: int | None
     has_client_cert: bool
+    replaces: str | None = None
+    """The id of the unit this one replaced (same station and role), if any."""
 
     @property
     def active(self) -> bool:
@@ -90,7 +94,7 @@ class Device:
 
 
 def _device(row: tuple) -> Device:
-    return Device(*row[:7], has_client_cert=bool(row[7]))
+    return Device(*row[:7], has_client_cert=bool(row[7]), replaces=row[8])
 
 
 class Registry:
@@ -127,6 +131,7 @@ class Registry:
         name: str,
         mqtt_password_hash: str,
         has_client_cert: bool,
+        replaces: str | None = None,
         at_ms: int | None = None,
     ) -> Device:
         """Add a new device; raises RegistryError if the id was ever registered."""
@@ -135,7 +140,7 @@ class Registry:
             with self._write() as db:
                 db.execute(
                     "INSERT INTO devices (device_id, role, station, name, provisioned_at_ms, "
-                    "has_client_cert, mqtt_password_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "has_client_cert, mqtt_password_hash, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         device_id,
                         role,
@@ -144,6 +149,7 @@ class Registry:
                         at_ms,
                         int(has_client_cert),
                         mqtt_password_hash,
+                        replaces,
                     ),
                 )
         except sqlite3.IntegrityError as error:

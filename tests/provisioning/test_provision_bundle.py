@@ -264,3 +264,30 @@ def test_concurrent_provisioning_keeps_every_unit_in_the_password_file(
         thread.join()
     users = {line.split(":", 1)[0] for line in deployment.password_file.read_text().splitlines()}
     assert users == {"hub", *made} and len(made) == 16
+
+
+def test_a_replacement_unit_revokes_the_one_it_replaces(deployment: Deployment) -> None:
+    old = provision_device(deployment, role="gate", station="QTA01", name="Gate 1")
+    new = provision_device(
+        deployment, role="gate", station="QTA01", name="Gate 1", replaces=old.device.device_id
+    )
+    assert new.device.replaces == old.device.device_id
+    users = [line.split(":", 1)[0] for line in deployment.password_file.read_text().splitlines()]
+    assert users == ["hub", new.device.device_id]
+    assert not old.bundle_dir.exists() and new.bundle_dir.exists()
+    with Registry(deployment.hub_db) as registry:
+        retired = registry.get(old.device.device_id)
+    assert retired is not None and not retired.active
+
+
+def test_a_replacement_must_match_role_and_station(deployment: Deployment) -> None:
+    from provisioning.registry import RegistryError
+
+    old = provision_device(deployment, role="gate", station="QTA01")
+    with pytest.raises(RegistryError, match="replacement must be too"):
+        provision_device(deployment, role="desk", station="QTA01", replaces=old.device.device_id)
+    with pytest.raises(RegistryError, match="no such device"):
+        provision_device(deployment, role="gate", station="QTA01", replaces="qta01-gate-ffff")
+    with Registry(deployment.hub_db) as registry:
+        assert [d.device_id for d in registry.list()] == [old.device.device_id]
+        assert registry.list()[0].active

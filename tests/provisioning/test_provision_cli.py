@@ -106,3 +106,24 @@ def test_init_refuses_the_same_port_twice(
         capsys, "init", "--dir", str(tmp_path / "d"), "--port", "8883", "--loopback-port", "8883"
     )
     assert code == 1 and "must differ" in err
+
+
+def test_device_replaces_takes_role_station_and_name_from_the_old_unit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = str(tmp_path / "deploy")
+    assert run(capsys, "init", "--dir", root)[0] == 0
+    code, out, _ = run(
+        capsys, "device", "--dir", root, "--role", "enrol", "--station", "QTA07", "--name", "CRO"
+    )
+    old_id = out.split()[1]
+    code, out, _ = run(capsys, "device", "--dir", root, "--replaces", old_id)
+    assert code == 0 and f"replaces {old_id}" in out
+    new_id = out.split()[1]
+    assert new_id.startswith("qta07-enrol-")
+    code, out, _ = run(capsys, "list", "--dir", root, "--json")
+    rows = {row["device_id"]: row for row in json.loads(out)}
+    assert rows[new_id]["replaces"] == old_id and rows[new_id]["name"] == "CRO"
+    assert rows[old_id]["retired_at_ms"] is not None
+    code, _, err = run(capsys, "device", "--dir", root)
+    assert code == 1 and "--role and --station are required" in err
