@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,14 +137,16 @@ def write_bundle_tar(path: Path, device_id: str, files: dict[str, bytes]) -> Pat
     """Write a gzip tarball with every file under ``<device_id>/`` (itself 0600)."""
     check_unit_id(device_id)
     buffer = io.BytesIO()
+    mtime = int(time.time())  # files unpacked on the unit carry the provisioning time
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         top = tarfile.TarInfo(device_id)
-        top.type, top.mode = tarfile.DIRTYPE, 0o700
+        top.type, top.mode, top.mtime = tarfile.DIRTYPE, 0o700, mtime
         tar.addfile(top)
         for name, data in sorted(files.items()):
             info = tarfile.TarInfo(f"{device_id}/{name}")
             info.size = len(data)
             info.mode = SECRET_MODE if name in SECRET_FILES else 0o644
+            info.mtime = mtime
             tar.addfile(info, io.BytesIO(data))
     return write_secret(path, buffer.getvalue())
 

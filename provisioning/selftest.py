@@ -29,9 +29,6 @@ from khidmat_wire.topics import down_filter
 BROKER_TIMEOUT_S = 10.0
 """Longest wait for the TLS handshake, CONNACK and SUBACK together."""
 
-CLOCK_SLACK_S = 0
-"""The CA is back-dated by 5 minutes already (see pki.BACKDATE_S); no further slack."""
-
 PASS, FAIL, WARN, SKIP = "pass", "fail", "warn", "skip"
 
 
@@ -132,37 +129,49 @@ def _ntp_synchronised() -> str | None:
 
 
 def check_clock(config: UnitConfig, *, now: dt.datetime | None = None) -> Check:
-    """The clock lies inside the CA's validity window (else TLS fails); NTP status if known.
+    """The clock lies inside the certificates' validity windows (else TLS fails); NTP status.
 
-    The CA was made at ``provision init``, so a clock before its start is certainly wrong
-    (a Pi without an RTC that booted offline starts at its last saved time).
+    The CA was made at ``provision init`` and a client certificate (when the unit has one)
+    when the unit was provisioned, so a clock before their start is certainly wrong (a Pi
+    without an RTC that booted offline starts at its last saved time). Both start five
+    minutes early (``pki.BACKDATE_S``).
     """
     from cryptography import x509
 
     now = now or dt.datetime.now(dt.UTC)
-    if config.broker.ca_file is None:
-        return Check("clock", WARN, f"{now:%Y-%m-%d %H:%M:%S}Z; no CA file to compare with")
-    try:
-        ca = x509.load_pem_x509_certificate(config.broker.ca_file.read_bytes())
-    except (OSError, ValueError) as error:
-        return Check("clock", FAIL, f"cannot read the CA certificate: {error}")
-    start, end = ca.not_valid_before_utc, ca.not_valid_after_utc
     stamp = f"{now:%Y-%m-%d %H:%M:%S}Z"
-    if now < start:
-        behind = (start - now).total_seconds()
-        return Check(
-            "clock",
-            FAIL,
-            f"{stamp} is {behind:.0f} s before the deployment CA was made ({start:%Y-%m-%d}); "
-            "set the time (NTP) or TLS will fail",
-        )
-    if now > end:
-        return Check("clock", FAIL, f"{stamp} is after the CA expired ({end:%Y-%m-%d})")
+    windows: list[tuple[str, dt.datetime, dt.datetime]] = []
+    for label, path in (
+        ("the deployment CA", config.broker.ca_file),
+        ("this unit's client certificate", config.broker.cert_file),
+    ):
+        if path is None:
+            continue
+        try:
+            cert = x509.load_pem_x509_certificate(path.read_bytes())
+        except (OSError, ValueError) as error:
+            return Check("clock", FAIL, f"cannot read {label} ({path.name}): {error}")
+        windows.append((label, cert.not_valid_before_utc, cert.not_valid_after_utc))
+    if not windows:
+        return Check("clock", WARN, f"{stamp}; no certificate to compare with")
+    for label, start, end in windows:
+        if now < start:
+            behind = (start - now).total_seconds()
+            return Check(
+                "clock",
+                FAIL,
+                f"{stamp} is {behind:.0f} s before {label} was made ({start:%Y-%m-%d %H:%M}Z); "
+                "set the time (NTP) or TLS will fail",
+            )
+        if now > end:
+            return Check("clock", FAIL, f"{stamp} is after {label} expired ({end:%Y-%m-%d})")
     ntp = _ntp_synchronised()
     if ntp == "no":
-        return Check("clock", WARN, f"{stamp}, inside the CA window, but NTP is not synchronised")
+        return Check(
+            "clock", WARN, f"{stamp}, inside the certificate windows, but NTP is not synchronised"
+        )
     ntp_text = "NTP synchronised" if ntp == "yes" else "NTP status unknown"
-    return Check("clock", PASS, f"{stamp}, inside the CA window; {ntp_text}")
+    return Check("clock", PASS, f"{stamp}, inside the certificate windows; {ntp_text}")
 
 
 def check_broker(config: UnitConfig, *, timeout_s: float = BROKER_TIMEOUT_S) -> Check:

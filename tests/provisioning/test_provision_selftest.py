@@ -7,8 +7,12 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+from provision_fixtures import make_deployment
+
 from edge_agent.config import load_unit_config
 from khidmat.mosquitto import free_port
+from provisioning import pki
 from provisioning.deployment import Deployment
 from provisioning.operations import provision_device
 from provisioning.selftest import FAIL, PASS, WARN, check_clock, run_selftest
@@ -48,3 +52,17 @@ def test_a_broken_config_is_reported_not_raised(tmp_path: Path) -> None:
     report = run_selftest(path)
     assert not report.ok
     assert [c.name for c in report.checks] == ["config"]
+
+
+def test_clock_is_checked_against_the_client_certificate_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_now = dt.datetime.now(dt.UTC)
+    monkeypatch.setattr(pki, "_now", lambda: real_now - dt.timedelta(days=1))
+    deployment = make_deployment(tmp_path / "deploy")  # its CA was made a day ago
+    monkeypatch.setattr(pki, "_now", lambda: real_now)
+    made = provision_device(deployment, role="gate", station="QTA01", client_cert=True)
+    config = load_unit_config(made.bundle_dir / "unit.toml")
+    assert check_clock(config, now=real_now).status in (PASS, WARN)
+    check = check_clock(config, now=real_now - dt.timedelta(hours=12))
+    assert check.status == FAIL and "client certificate" in check.detail
