@@ -28,6 +28,7 @@ class Creds:
     port: int
     cert_file: Path | None = None
     key_file: Path | None = None
+    tls: bool = True
 
     @classmethod
     def of_unit(cls, bundle_dir: Path) -> Creds:
@@ -71,12 +72,13 @@ class Client:
             protocol=paho.MQTTv5,
         )
         self.client.username_pw_set(self.creds.username, self.creds.password)
-        self.client.tls_set(
-            ca_certs=str(self.creds.ca_file),
-            certfile=str(self.creds.cert_file) if self.creds.cert_file else None,
-            keyfile=str(self.creds.key_file) if self.creds.key_file else None,
-            cert_reqs=ssl.CERT_REQUIRED,
-        )
+        if self.creds.tls:
+            self.client.tls_set(
+                ca_certs=str(self.creds.ca_file),
+                certfile=str(self.creds.cert_file) if self.creds.cert_file else None,
+                keyfile=str(self.creds.key_file) if self.creds.key_file else None,
+                cert_reqs=ssl.CERT_REQUIRED,
+            )
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_publish = self._on_ack

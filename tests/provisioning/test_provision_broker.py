@@ -301,3 +301,16 @@ def test_the_agent_runs_from_a_bundle_and_stops_when_revoked(live, clients) -> N
     finally:
         agent.stop()
         runner.join(timeout=10)
+
+
+def test_the_loopback_listener_has_the_same_rules_without_tls(units, live, clients) -> None:
+    a, b = units
+    creds = Creds.of_unit(a.bundle_dir)
+    creds.host, creds.port, creds.tls = "127.0.0.1", live.settings.loopback_port, False
+    unit = connect(clients, creds)
+    assert not unit.publish(topic(a.device.device_id, "up/event")).is_failure
+    assert unit.publish(topic(b.device.device_id, "up/event")).value == NOT_AUTHORIZED
+    creds.password = "wrong"
+    refused = Client(creds).connect()
+    clients.append(refused)
+    assert refused.connack.is_failure
