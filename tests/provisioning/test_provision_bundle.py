@@ -291,3 +291,15 @@ def test_a_replacement_must_match_role_and_station(deployment: Deployment) -> No
     with Registry(deployment.hub_db) as registry:
         assert [d.device_id for d in registry.list()] == [old.device.device_id]
         assert registry.list()[0].active
+
+
+def test_hub_toml_loads_with_the_hubs_own_loader(deployment: Deployment) -> None:
+    from hub.config import load_hub_config
+
+    config = load_hub_config(deployment.hub_toml)
+    assert config.hub.database == deployment.hub_db
+    assert config.hub.signing_key_file == deployment.signing_key
+    broker = config.broker
+    assert (broker.username, broker.tls, broker.protocol) == ("hub", True, 5)
+    assert broker.ca_file == deployment.ca_cert
+    assert broker.password() == deployment.hub_password.read_text().strip()
