@@ -127,3 +127,15 @@ def test_device_replaces_takes_role_station_and_name_from_the_old_unit(
     assert rows[old_id]["retired_at_ms"] is not None
     code, _, err = run(capsys, "device", "--dir", root)
     assert code == 1 and "--role and --station are required" in err
+
+
+def test_device_reload_without_a_broker_says_the_unit_is_provisioned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = str(tmp_path / "deploy")
+    assert run(capsys, "init", "--dir", root)[0] == 0
+    code, out, err = run(
+        capsys, "device", "--dir", root, "--role", "desk", "--station", "QTA01", "--reload"
+    )
+    assert code == 1 and "is provisioned, but" in err and "no running broker" in err
+    assert "1 active" in run(capsys, "list", "--dir", root)[1]
