@@ -1,0 +1,235 @@
+"""The kiosk application and :func:`build_app`, the one factory used by the CLI, demo and tests.
+
+Modes: ``desk`` (citizens: complaint, tracking, feedback), ``gate`` (officers:
+identification) and ``enrol`` (officers: enrolment). The app never talks MQTT: it writes
+records to the unit's local store and reads what the agent stored (statuses, watchlist,
+alerts, commands). Keys work everywhere (Tab, Enter, the footer's function keys) and so
+do clicks and touches; F2 switches English/Urdu live, F3 the high-contrast theme, F12
+clears everything back to the welcome screen at once (desk). An idle desk clears itself
+after ``idle_timeout_s``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.theme import Theme
+
+from kiosk.context import MODES, KioskContext, open_context
+from kiosk.i18n import DEFAULT_LANGUAGE, Translator
+from kiosk.text import shape
+
+if TYPE_CHECKING:
+    from edge_agent.config import UnitConfig
+    from edge_agent.gpio import GpioBoard
+    from edge_agent.sensor import FingerprintSensor
+    from edge_agent.store import LocalStore
+
+#: A shared desk returns to the welcome screen after this long without a key or touch, s.
+IDLE_TIMEOUT_S = 90.0
+#: How often the inbox (alerts, commands) and the status line are read, seconds.
+POLL_INTERVAL_S = 1.0
+
+HIGH_CONTRAST = Theme(
+    name="khidmat-high-contrast",
+    primary="#ffff00",
+    secondary="#00ffff",
+    accent="#ffffff",
+    foreground="#ffffff",
+    background="#000000",
+    surface="#000000",
+    panel="#1a1a1a",
+    success="#00ff00",
+    warning="#ffff00",
+    error="#ff4040",
+    dark=True,
+)
+STANDARD = Theme(
+    name="khidmat",
+    primary="#0b6e4f",
+    secondary="#1d3557",
+    accent="#f4a261",
+    foreground="#f1f1f1",
+    background="#10201a",
+    surface="#163328",
+    panel="#1f4236",
+    success="#2dc653",
+    warning="#f6c000",
+    error="#e63946",
+    dark=True,
+)
+
+
+class KioskApp(App[None]):
+    """One kiosk screen process. Build with :func:`build_app`."""
+
+    CSS_PATH = "kiosk.tcss"
+    TITLE = "Khidmat"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f2", "toggle_language", shape("English / اردو")),
+        Binding("f3", "toggle_contrast", "Contrast"),
+    ]
+
+    language: reactive[str] = reactive(DEFAULT_LANGUAGE)
+
+    def __init__(
+        self,
+        mode: str,
+        context: KioskContext,
+        *,
+        idle_timeout_s: float = IDLE_TIMEOUT_S,
+        poll_interval_s: float = POLL_INTERVAL_S,
+        high_contrast: bool = False,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        super().__init__()
+        self.mode = mode
+        self.context = context
+        self.idle_timeout_s = idle_timeout_s
+        self.poll_interval_s = poll_interval_s
+        self.last_activity = time.monotonic()
+        self._start_high_contrast = high_contrast
+        self._on_close = on_close
+        self._alerts_shown: set[str] = set()
+        self._commands_running: set[str] = set()
+        #: Set when the first screen is up (for ``khidmat bench kiosk``).
+        self.first_screen_at: float | None = None
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def store(self) -> LocalStore:
+        return self.context.store
+
+    @property
+    def t(self) -> Translator:
+        """Translate and shape for the current language: ``self.app.t("Text")``."""
+        return Translator(self.language)
+
+    def get_key_display(self, binding: Binding) -> str:  # F-keys read as "F2" on a kiosk
+        return (
+            binding.key.upper() if binding.key.startswith("f") else super().get_key_display(binding)
+        )
+
+    def on_mount(self) -> None:
+        self.register_theme(STANDARD)
+        self.register_theme(HIGH_CONTRAST)
+        self.theme = HIGH_CONTRAST.name if self._start_high_contrast else STANDARD.name
+        self.push_screen(self.first_screen())
+        self.set_interval(self.poll_interval_s, self.poll)
+        self.call_after_refresh(self._mark_first_screen)
+
+    def _mark_first_screen(self) -> None:
+        self.first_screen_at = time.perf_counter()
+
+    def first_screen(self):  # -> Screen
+        if self.mode == "desk":
+            from kiosk.screens.welcome import WelcomeScreen
+
+            return WelcomeScreen()
+        from kiosk.screens.signin import SignInScreen
+
+        return SignInScreen()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
+
+    # ----------------------------------------------------------------- actions
+    def action_toggle_language(self) -> None:
+        self.language = "ur" if self.language == "en" else "en"
+
+    def action_toggle_contrast(self) -> None:
+        self.theme = STANDARD.name if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
+
+    def watch_language(self, language: str) -> None:
+        for screen in self.screen_stack:
+            relabel = getattr(screen, "relabel", None)
+            if relabel is not None:
+                relabel()
+
+    def action_quick_exit(self) -> None:
+        """Clear every field and screen and show the welcome screen (desk)."""
+        from kiosk.screens.welcome import WelcomeScreen
+
+        if self.mode != "desk":
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.language = DEFAULT_LANGUAGE
+        self.switch_screen(WelcomeScreen())
+
+    # ------------------------------------------------------------- periodic work
+    def poll(self) -> None:
+        """Idle timeout (desk), status refresh, hub alerts and hardware commands."""
+        if self.mode == "desk" and time.monotonic() - self.last_activity > self.idle_timeout_s:
+            self.last_activity = time.monotonic()
+            if len(self.screen_stack) > 2 or getattr(self.screen, "dirty", False):
+                self.action_quick_exit()
+        refresh = getattr(self.screen, "refresh_status", None)
+        if refresh is not None:
+            refresh()
+        for record_id, kind, payload in self.store.unhandled_inbox(["alert", "command"]):
+            if kind == "alert" and self.mode == "gate" and record_id not in self._alerts_shown:
+                self._alerts_shown.add(record_id)
+                self.show_alert(record_id, payload)
+            elif kind == "command" and record_id not in self._commands_running:
+                self._commands_running.add(record_id)
+                self.run_command(record_id, payload)
+
+    def show_alert(self, record_id: str, payload: bytes) -> None:
+        from khidmat_wire import WireError, decode
+        from kiosk.screens.alert import AlertScreen
+
+        try:
+            body = decode(payload).body
+        except WireError as error:
+            self.store.audit("kiosk", "alert unreadable", f"{record_id}: {error}")
+            self.store.mark_handled(record_id)
+            return
+
+        def handled(_: object) -> None:
+            self.store.mark_handled(record_id)
+            self.store.audit("officer", "alert seen", record_id)
+
+        self.push_screen(AlertScreen(body), handled)
+
+    @work(thread=True, group="commands")
+    def run_command(self, record_id: str, payload: bytes) -> None:
+        from kiosk.commands import run_command
+
+        severity, detail = run_command(self.context, record_id, payload)
+        self.call_from_thread(self.notify, detail, title="Hub command", markup=False)
+
+
+def build_app(
+    mode: str,
+    config: UnitConfig,
+    *,
+    store: LocalStore | None = None,
+    sensor: FingerprintSensor | None = None,
+    board: GpioBoard | None = None,
+    clock: Callable[[], float] = time.time,
+    **options: object,
+) -> KioskApp:
+    """The kiosk for ``mode`` on the unit ``config`` describes.
+
+    ``store``, ``sensor`` and ``board`` are used as given (the caller closes them);
+    whatever is not given is opened from ``config`` and closed when the app exits.
+    ``options`` go to :class:`KioskApp` (``idle_timeout_s``, ``high_contrast``, ...).
+    """
+    context = open_context(mode, config, store=store, sensor=sensor, board=board, clock=clock)
+    return KioskApp(mode, context, on_close=context.close, **options)  # type: ignore[arg-type]

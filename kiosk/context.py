@@ -1,0 +1,120 @@
+"""What a kiosk process holds: the unit's identity, local store, sensor and GPIO board.
+
+:func:`open_context` builds one from the unit configuration, opening only what is not
+injected (``store=``, ``sensor=``, ``board=``), and :meth:`KioskContext.close` closes only
+what it opened (idempotent). The sensor is a single UART conversation: every use goes
+through ``sensor_lock``, so a hub command (self-test) can run between scan polls.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from edge_agent.config import UnitConfig
+from edge_agent.store import LocalStore
+
+if TYPE_CHECKING:
+    from edge_agent.gpio import GpioBoard
+    from edge_agent.sensor import FingerprintSensor
+    from edge_agent.sim.sensor import SimulatedSensor
+
+MODES = ("desk", "gate", "enrol")
+
+
+@dataclass
+class KioskContext:
+    """The unit as the UI sees it. ``clock`` gives Unix seconds (injected by tests)."""
+
+    device_id: str
+    station: str
+    store: LocalStore
+    sensor: FingerprintSensor | None = None
+    board: GpioBoard | None = None
+    sensor_error: str = ""
+    clock: Callable[[], float] = time.time
+    sensor_lock: threading.Lock = field(default_factory=threading.Lock)
+    _closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def simulator(self) -> SimulatedSensor | None:
+        """The in-process simulated sensor behind ``sensor`` (``--sim``), else None."""
+        return getattr(self.sensor, "simulator", None)
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    def close(self) -> None:
+        """Close what :func:`open_context` opened (not what was injected); idempotent."""
+        closers, self._closers = self._closers, []
+        for close in reversed(closers):
+            close()
+
+
+def open_context(
+    mode: str,
+    config: UnitConfig,
+    *,
+    store: LocalStore | None = None,
+    sensor: FingerprintSensor | None = None,
+    board: GpioBoard | None = None,
+    clock: Callable[[], float] = time.time,
+) -> KioskContext:
+    """Open the unit for ``mode``: the store always; sensor for gate and enrol; GPIO for gate.
+
+    A sensor that cannot be opened does not stop the kiosk: ``sensor_error`` says why and
+    the gate screens show it (the officer calls a technician). A GPIO board that cannot be
+    built raises (a gate must not run with its relay in an unknown state).
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    closers: list[Callable[[], None]] = []
+    try:
+        if store is None:
+            config.device.data_dir.mkdir(parents=True, exist_ok=True)
+            store = LocalStore(config.store_path)
+            closers.append(store.close)
+        sensor_error = ""
+        if sensor is None and mode in ("gate", "enrol") and config.sensor.backend != "none":
+            from edge_agent.sensor import SensorError, open_sensor
+
+            try:
+                sensor = open_sensor(config.sensor)
+            except SensorError as error:
+                sensor_error = str(error)
+            else:
+                closers.append(sensor.close)
+        elif sensor is None and mode in ("gate", "enrol"):
+            sensor_error = 'this unit has no fingerprint sensor ([sensor] backend = "none")'
+        if board is None and mode == "gate":
+            from edge_agent.gpio import GpioBoard
+
+            board = GpioBoard.from_config(config.gpio)
+            closers.append(board.close)
+        if mode in ("gate", "enrol"):
+            health = (
+                "ok"
+                if sensor is not None
+                else "fault"
+                if sensor_error and config.sensor.backend != "none"
+                else "absent"
+            )
+            store.put_health("sensor", health)
+    except BaseException:
+        for close in reversed(closers):
+            close()
+        raise
+    context = KioskContext(
+        device_id=config.device.id,
+        station=config.device.station,
+        store=store,
+        sensor=sensor,
+        board=board,
+        sensor_error=sensor_error,
+        clock=clock,
+    )
+    context._closers = closers
+    return context

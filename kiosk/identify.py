@@ -1,0 +1,131 @@
+"""Gate identification: the installed watchlist as an in-memory gallery, and verdicts.
+
+:class:`WatchlistGallery` loads every entry of the store's signed watchlist into a
+matcher_cy :class:`~matcher_cy.Gallery` (key ``person_id/finger``); ``identify`` searches a
+probe 1:N and turns the best score into a verdict with matcher_cy's documented thresholds:
+
+======  ============================================  ==============================
+verdict best score                                    meaning
+======  ============================================  ==============================
+red     >= ``THRESHOLD_FMR_1E3``                      probable match
+yellow  >= ``THRESHOLD_FMR_1E2`` and below red        possible: the officer decides
+green   below ``THRESHOLD_FMR_1E2`` or empty list     no candidate
+======  ============================================  ==============================
+
+Cost: loading is about 1 ms per entry (search forms are built once); a search is linear in
+the entries (see ``khidmat bench kiosk``). Searching an unchanging gallery from one worker
+thread at a time is safe; ``load`` builds a new object, so a reload never disturbs a search.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from matcher_cy import params
+
+if TYPE_CHECKING:
+    from edge_agent.store import LocalStore
+    from matcher_cy import Gallery, Template
+
+#: Candidates kept per scan (the wire allows 10).
+MAX_CANDIDATES = 5
+#: Probes below this quality (0..100) are retaken ("quality check with retry").
+MIN_SCAN_QUALITY = 40
+RED_THRESHOLD = params.THRESHOLD_FMR_1E3
+YELLOW_THRESHOLD = params.THRESHOLD_FMR_1E2
+
+
+def verdict_for(best_score: float | None) -> str:
+    """``red``, ``yellow`` or ``green`` for the best score (None: empty watchlist)."""
+    if best_score is None or best_score < YELLOW_THRESHOLD:
+        return "green"
+    return "red" if best_score >= RED_THRESHOLD else "yellow"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    person_id: str
+    finger: int
+    name: str
+    status: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """The outcome of one search: verdict, ranked candidates (above the yellow threshold)."""
+
+    verdict: str
+    candidates: tuple[Candidate, ...]
+    best_score: float
+    watchlist_version: int
+    search_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    name: str
+    status: str
+
+
+class WatchlistGallery:
+    """The installed watchlist, searchable. Build with :meth:`load`."""
+
+    def __init__(self, gallery: Gallery, people: dict[str, _Person], version: int) -> None:
+        self._gallery = gallery
+        self._people = people
+        self.version = version
+
+    def __len__(self) -> int:
+        return len(self._gallery)
+
+    @classmethod
+    def load(cls, store: LocalStore) -> WatchlistGallery:
+        """Read and index the store's watchlist (version 0 and empty when none is installed).
+
+        Entries whose template does not parse are skipped and counted in ``skipped``.
+        """
+        from matcher_cy import Gallery, Template, TemplateFormatError
+
+        info = store.watchlist_info()
+        gallery = Gallery()
+        people: dict[str, _Person] = {}
+        skipped = 0
+        for person_id, finger, name, status, template in store.watchlist_entries():
+            try:
+                tpl = Template.from_bytes(base64.b64decode(template, validate=True))
+            except (TemplateFormatError, ValueError):
+                skipped += 1
+                continue
+            key = f"{person_id}/{finger}"
+            gallery.add(key, tpl)
+            people[person_id] = _Person(name, status)
+        result = cls(gallery, people, info.version if info is not None else 0)
+        result.skipped = skipped
+        return result
+
+    skipped: int = 0
+
+    def identify(self, probe: Template, k: int = MAX_CANDIDATES) -> Identification:
+        """Search ``probe`` 1:N; candidates are those at or above the yellow threshold."""
+        start = time.perf_counter()
+        hits = self._gallery.search(probe, k) if len(self._gallery) else []
+        elapsed = time.perf_counter() - start
+        candidates = []
+        for key, score in hits:
+            if score < YELLOW_THRESHOLD:
+                continue
+            person_id, _, finger = key.rpartition("/")
+            person = self._people[person_id]
+            candidates.append(Candidate(person_id, int(finger), person.name, person.status, score))
+        best = hits[0][1] if hits else None
+        return Identification(
+            verdict_for(best),
+            tuple(candidates),
+            best if best is not None else 0.0,
+            self.version,
+            elapsed,
+        )

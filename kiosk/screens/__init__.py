@@ -1,0 +1,2 @@
+"""Screens of the kiosk, one per module (desk: welcome, complaint, receipt, track, feedback;
+gate: signin, gate, alert; enrol: enrol)."""

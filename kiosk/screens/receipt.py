@@ -1,0 +1,42 @@
+"""Desk: the tracking number, large, with a QR code, as soon as the complaint is queued."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer
+
+from kiosk.screens.base import KioskScreen, button, text
+from kiosk.widgets import QRCode
+
+
+class ReceiptScreen(KioskScreen):
+    BINDINGS = [Binding("f12", "app.quick_exit", "Clear", priority=True)]
+    dirty = True
+
+    def __init__(self, tracking_no: str) -> None:
+        super().__init__()
+        self.tracking_no = tracking_no
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(classes=f"page {self.rtl_class}"):
+            yield text(t("Your complaint is registered."), classes="title")
+            yield text(t("Your tracking number"), classes="label")
+            with Horizontal(classes="receipt"):
+                yield text(" ".join(self.tracking_no), classes="tracking-no", id="tracking-no")
+                yield QRCode(self.tracking_no, id="qr")
+            yield text(
+                t(
+                    "Write it down or take a photo of the code. Use it to track your complaint here."
+                ),
+                classes="lead",
+            )
+            yield button(t("Done"), id="done", variant="primary", classes="big")
+        yield Footer()
+
+    @on(Button.Pressed, "#done")
+    def done(self) -> None:
+        self.kiosk.action_quick_exit()

@@ -1,0 +1,150 @@
+"""Desk: track a complaint by its number; status timeline with reasons and the due time.
+
+Checking queues a Lookup for the hub (via the agent) and shows what the store holds; the
+screen reads the store again every poll, so the hub's answer appears when it arrives.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Input
+
+from khidmat_wire import WireError
+from kiosk.desk import ask_status
+from kiosk.i18n import N_
+from kiosk.screens.base import KioskScreen, button, said, text
+from kiosk.tracking import TrackingError, parse_tracking_no
+
+STATUS_NAMES = {
+    "received": N_("Received"),
+    "registered": N_("Registered"),
+    "assigned": N_("Assigned to an officer"),
+    "under-investigation": N_("Under investigation"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+    "rejected": N_("Not accepted"),
+    "transferred": N_("Sent to another office"),
+    "reopened": N_("Reopened"),
+}
+
+
+def when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
+
+
+class TrackScreen(KioskScreen):
+    BINDINGS = [
+        Binding("f12", "app.quick_exit", "Clear", priority=True),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.typed = ""
+        self.tracking_no = ""
+        self.error = ""
+        self.status: dict[str, object] | None = None
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with VerticalScroll(classes=f"page {self.rtl_class}"):
+            yield text(t("Track a complaint"), classes="title")
+            yield text(t("Type your tracking number, like QTA01-261130-120001-7"), classes="label")
+            yield Input(self.typed, placeholder="QTA01-261130-120001-7", id="number", max_length=30)
+            if self.error:
+                yield text(t(self.error), classes="error", id="error")
+            with Horizontal(classes="nav"):
+                yield button(t("Back"), id="back", classes="big")
+                yield button(t("Check"), id="check", variant="primary", classes="big")
+            if self.tracking_no:
+                yield from self._compose_status()
+        yield Footer()
+
+    def _compose_status(self) -> ComposeResult:
+        t = self.t
+        status = self.status
+        yield text(self.tracking_no, classes="tracking-no-small")
+        if status is None:
+            yield text(
+                t("We have asked the police office. The answer appears here in a moment."),
+                classes="guidance",
+                id="waiting",
+            )
+            return
+        if not status["found"]:
+            yield text(
+                t("This number is not known yet. A complaint filed today may take a little while."),
+                classes="guidance",
+                id="not-found",
+            )
+            return
+        name = STATUS_NAMES.get(str(status["status"]), N_("Received"))
+        yield text(t("Status: {status}", status=t.logical(name)), classes="status", id="status")
+        due = int(status["due_at_ms"])  # type: ignore[call-overload]
+        if due:
+            yield text(t("We aim to act by {due}", due=when(due)), classes="label", id="due")
+        yield text(t("What has happened so far"), classes="label")
+        for entry in status["history"]:  # type: ignore[attr-defined]
+            step = t(STATUS_NAMES.get(str(entry["status"]), N_("Received")))
+            yield text(f"{when(int(entry['at_ms']))}  {step}", classes="timeline")
+            yield said(str(entry["reason"]), classes="reason")
+        if status["can_rate"]:
+            yield button(t("Rate our service"), id="rate", variant="success", classes="big")
+
+    @on(Input.Changed, "#number")
+    def remember(self, event: Input.Changed) -> None:
+        self.typed = event.value
+        self.dirty = True
+
+    @on(Input.Submitted, "#number")
+    async def submitted(self) -> None:
+        await self.check()
+
+    @on(Button.Pressed)
+    async def pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "back":
+            self.action_back()
+        elif event.button.id == "check":
+            await self.check()
+        elif event.button.id == "rate":
+            from kiosk.screens.feedback import FeedbackScreen
+
+            self.app.push_screen(FeedbackScreen(self.tracking_no))
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    async def check(self) -> None:
+        try:
+            number = parse_tracking_no(self.typed)
+        except TrackingError as error:
+            self.error = (
+                N_("A tracking number looks like QTA01-261130-120001-7. Please check it.")
+                if str(error) == "format"
+                else N_("This number has a mistake in it. Please check each letter and number.")
+            )
+            self.tracking_no = ""
+            await self.recompose()
+            return
+        self.error = ""
+        try:
+            ask_status(self.kiosk.context, number)
+        except WireError as error:
+            self.error = str(error)
+        self.tracking_no = number
+        self.status = self.kiosk.store.complaint_status(number)
+        await self.recompose()
+
+    def refresh_status(self) -> None:
+        """Called every poll: show the hub's answer once the agent has stored it."""
+        if not self.tracking_no:
+            return
+        status = self.kiosk.store.complaint_status(self.tracking_no)
+        if status is not None and status != self.status:
+            self.status = status
+            self.call_later(self.recompose)

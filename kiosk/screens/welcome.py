@@ -1,0 +1,57 @@
+"""Desk: the welcome screen with the language choice, filing and tracking."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer
+
+from kiosk.screens.base import KioskScreen, button, text
+from kiosk.text import shape
+
+
+class WelcomeScreen(KioskScreen):
+    BINDINGS = [
+        Binding("f12", "app.quick_exit", "Clear", priority=True),
+        Binding("c", "file", "Complaint", show=False),
+        Binding("t", "track", "Track", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(classes=f"page {self.rtl_class}"):
+            yield text(t("Police Facilitation Desk"), classes="title")
+            yield text(t("Welcome. We are here to help you."), classes="lead")
+            yield text(t("Choose your language"), classes="label")
+            with Horizontal(classes="choices"):
+                yield button("English", id="lang-en", classes="big")
+                yield button(shape("اردو"), id="lang-ur", classes="big")
+            with Horizontal(classes="choices"):
+                yield button(t("File a complaint"), id="file", variant="primary", classes="big")
+                yield button(t("Track a complaint"), id="track", classes="big")
+            yield text(
+                t("Press F12 at any time to clear everything and start again."), classes="hint"
+            )
+        yield Footer()
+
+    @on(Button.Pressed, "#lang-en")
+    def english(self) -> None:
+        self.kiosk.language = "en"
+
+    @on(Button.Pressed, "#lang-ur")
+    def urdu(self) -> None:
+        self.kiosk.language = "ur"
+
+    @on(Button.Pressed, "#file")
+    def action_file(self) -> None:
+        from kiosk.screens.complaint import ComplaintScreen
+
+        self.app.push_screen(ComplaintScreen())
+
+    @on(Button.Pressed, "#track")
+    def action_track(self) -> None:
+        from kiosk.screens.track import TrackScreen
+
+        self.app.push_screen(TrackScreen())

@@ -1,0 +1,73 @@
+"""Tracking numbers issued on the unit, online or offline: ``STATION-YYMMDD-SEQUENCE-C``.
+
+``SEQUENCE`` is six digits: the unit's two-digit number at its station (setting
+``kiosk.unit_no`` pushed by the hub, else derived from the device id; see
+docs/decisions/kiosk-tracking-numbers.md) followed by a four-digit daily counter from the
+store (:meth:`LocalStore.next_sequence`, atomic across processes). ``C`` is a Luhn mod 36
+check character over everything before it (alphabet 0-9A-Z): it catches every single
+mistyped character and every swap of two adjacent characters. Pure; thread-safe.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from datetime import datetime
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+PATTERN = re.compile(r"^[A-Z0-9]{2,8}-[0-9]{6}-[0-9]{4,6}-[0-9A-Z]$")
+#: Complaints one unit may number per day.
+DAILY_LIMIT = 9999
+
+
+class TrackingError(ValueError):
+    """A tracking number that is malformed or fails its check character."""
+
+
+def check_char(payload: str) -> str:
+    """Luhn mod 36 check character of ``payload`` (hyphens ignored, A-Z and 0-9 only)."""
+    chars = payload.replace("-", "").upper()
+    n = len(ALPHABET)
+    factor = 2
+    total = 0
+    for char in reversed(chars):
+        code = ALPHABET.index(char) * factor
+        total += code // n + code % n
+        factor = 1 if factor == 2 else 2
+    return ALPHABET[(n - total % n) % n]
+
+
+def unit_number(device_id: str, setting: str | None) -> int:
+    """The unit's number 0..99 at its station: the hub's setting, else from the device id."""
+    if setting is not None:
+        if not setting.isdigit() or not 0 <= int(setting) <= 99:
+            raise TrackingError(f"setting kiosk.unit_no = {setting!r}: must be 0..99")
+        return int(setting)
+    return zlib.crc32(device_id.encode()) % 100
+
+
+def make_tracking_no(station: str, when: datetime, unit_no: int, counter: int) -> str:
+    """The tracking number for the ``counter``-th complaint of the day on unit ``unit_no``."""
+    if not 1 <= counter <= DAILY_LIMIT:
+        raise TrackingError(f"daily counter {counter} outside 1..{DAILY_LIMIT}")
+    payload = f"{station}-{when:%y%m%d}-{unit_no:02d}{counter:04d}"
+    number = f"{payload}-{check_char(payload)}"
+    if not PATTERN.match(number):
+        raise TrackingError(f"station code {station!r} cannot make a tracking number")
+    return number
+
+
+def normalise(text: str) -> str:
+    """What a citizen typed, upper-cased, spaces removed."""
+    return "".join(text.split()).upper()
+
+
+def parse_tracking_no(text: str) -> str:
+    """Validate a typed tracking number; returns it normalised or raises TrackingError."""
+    number = normalise(text)
+    if not PATTERN.match(number):
+        raise TrackingError("format")
+    payload, _, check = number.rpartition("-")
+    if check_char(payload) != check:
+        raise TrackingError("check")
+    return number

@@ -1,0 +1,84 @@
+"""Checks on what a citizen types, with the reason in plain words (a message id to translate).
+
+Each checker returns ``(value, None)`` with the value normalised as it will be filed, or
+``(None, message)`` where ``message`` is an English source string marked for translation.
+Pure; thread-safe.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kiosk.i18n import N_
+from kiosk.text import clean_input
+
+CNIC_RE = re.compile(r"^[0-9]{5}-[0-9]{7}-[0-9]$")
+MOBILE_RE = re.compile(r"^03[0-9]{2}-[0-9]{7}$")
+NAME_MAX = 100
+ANSWER_MAX = 500
+DESCRIPTION_MAX = 4000
+DESCRIPTION_MIN = 10
+COMMENT_MAX = 1000
+
+Result = tuple[str | None, str | None]
+
+
+def digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit() and c.isascii())
+
+
+def check_cnic(text: str) -> Result:
+    """CNIC: 13 digits, shown as #####-#######-#; dashes and spaces may be left out."""
+    raw = digits(text)
+    if any(c.isalpha() for c in text):
+        return None, N_("The CNIC has only numbers, no letters.")
+    if len(raw) != 13:
+        return None, N_("The CNIC has 13 numbers, like 42101-1234567-1.")
+    value = f"{raw[:5]}-{raw[5:12]}-{raw[12]}"
+    return value, None
+
+
+def check_mobile(text: str) -> Result:
+    """Mobile: 11 digits starting 03, shown as 03##-#######; +92 3... is accepted too."""
+    raw = digits(text)
+    if any(c.isalpha() for c in text):
+        return None, N_("The mobile number has only numbers, no letters.")
+    if raw.startswith("92") and len(raw) == 12:
+        raw = "0" + raw[2:]
+    if not raw.startswith("03"):
+        return None, N_("A mobile number starts with 03, like 0300-1234567.")
+    if len(raw) != 11:
+        return None, N_("A mobile number has 11 numbers, like 0300-1234567.")
+    return f"{raw[:4]}-{raw[4:]}", None
+
+
+def check_name(text: str) -> Result:
+    value = clean_input(text)
+    if not value:
+        return None, N_("Please write your name.")
+    if len(value) > NAME_MAX:
+        return None, N_("The name is too long (at most 100 letters).")
+    return value, None
+
+
+def check_answer(text: str) -> Result:
+    value = clean_input(text)
+    if len(value) > ANSWER_MAX:
+        return None, N_("This answer is too long (at most 500 letters).")
+    return value, None
+
+
+def check_description(text: str) -> Result:
+    value = clean_input(text)
+    if len(value) < DESCRIPTION_MIN:
+        return None, N_("Please tell us what happened in a few words.")
+    if len(value) > DESCRIPTION_MAX:
+        return None, N_("The description is too long (at most 4000 letters).")
+    return value, None
+
+
+def check_comment(text: str) -> Result:
+    value = clean_input(text)
+    if len(value) > COMMENT_MAX:
+        return None, N_("The comment is too long (at most 1000 letters).")
+    return value, None

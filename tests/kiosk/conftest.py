@@ -1,0 +1,57 @@
+"""Fixtures of the kiosk tests: a simulated unit's config and store, a fixed clock, apps."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from edge_agent.config import UnitConfig
+from edge_agent.store import LocalStore
+from kiosk.app import KioskApp, build_app
+from kiosk.sim import seed_store, sim_config
+
+#: 2026-11-30 10:00:00 UTC, so tracking numbers and snapshots do not change with the date.
+FIXED_NOW_S = 1_796_032_800.0
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run ``async def`` tests on a fresh event loop (no async plugin is installed)."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    names = pyfuncitem._fixtureinfo.argnames
+    kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+    asyncio.run(pyfuncitem.obj(**kwargs))
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+
+    time.tzset()
+
+
+@pytest.fixture
+def unit(tmp_path: Path) -> Callable[[str], UnitConfig]:
+    return lambda mode: sim_config(mode, tmp_path / mode)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[LocalStore]:
+    with LocalStore(tmp_path / "unit.db") as s:
+        yield s
+
+
+@pytest.fixture
+def desk_app(unit: Callable[[str], UnitConfig], store: LocalStore) -> Callable[..., KioskApp]:
+    def make(**options: object) -> KioskApp:
+        seed_store(store, entries=None, issued_at_ms=0)
+        return build_app("desk", unit("desk"), store=store, clock=lambda: FIXED_NOW_S, **options)  # type: ignore[arg-type]
+
+    return make
