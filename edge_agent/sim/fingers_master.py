@@ -49,7 +49,8 @@ GROWTH_GAIN = 1.6
 PERIOD_RANGE_PX = (8.5, 10.5)
 #: Relative spatial variation of the ridge period within one finger.
 PERIOD_VARIATION = 0.14
-#: Amplitude of the smooth orientation perturbation, radians.
+#: Amplitude of the smooth orientation perturbation, radians (half as much again at a
+#: finer scale).
 ORIENTATION_NOISE_RAD = 0.22
 
 #: Natural class frequencies (Wilson et al.): arch, tented arch, left loop, right loop, whorl.
@@ -103,7 +104,7 @@ def _singular_points(
     rng: np.random.Generator, finger_class: str
 ) -> tuple[list[complex], list[complex]]:
     """Cores and deltas in centred math coordinates (x right, y up, px from the centre)."""
-    centre = complex(rng.normal(0.0, 12.0), rng.normal(35.0, 15.0))
+    centre = complex(rng.normal(0.0, 20.0), rng.normal(35.0, 20.0))
     if finger_class == "arch":
         return [], []
     if finger_class == "tented_arch":
@@ -111,12 +112,12 @@ def _singular_points(
         return [centre], [delta]
     if finger_class in ("left_loop", "right_loop"):
         side = 1.0 if finger_class == "left_loop" else -1.0  # left loop: delta on the right
-        delta = centre + complex(side * rng.uniform(60.0, 115.0), -rng.uniform(95.0, 150.0))
+        delta = centre + complex(side * rng.uniform(45.0, 130.0), -rng.uniform(85.0, 165.0))
         return [centre], [delta]
-    gap = complex(rng.normal(0.0, 10.0), rng.uniform(12.0, 32.0))
+    gap = complex(rng.normal(0.0, 14.0), rng.uniform(10.0, 40.0))
     deltas = [
-        centre + complex(-rng.uniform(85.0, 130.0), -rng.uniform(90.0, 140.0)),
-        centre + complex(rng.uniform(85.0, 130.0), -rng.uniform(90.0, 140.0)),
+        centre + complex(-rng.uniform(75.0, 140.0), -rng.uniform(80.0, 155.0)),
+        centre + complex(rng.uniform(75.0, 140.0), -rng.uniform(80.0, 155.0)),
     ]
     return [centre + gap / 2, centre - gap / 2], deltas
 
@@ -142,6 +143,7 @@ def orientation_field(
         for delta in deltas:
             theta_math -= 0.5 * np.angle(z - delta)
     theta_math += ORIENTATION_NOISE_RAD * smooth_field(rng, shape, 4)
+    theta_math += 0.5 * ORIENTATION_NOISE_RAD * smooth_field(rng, shape, 9)
     orientation = np.mod(-theta_math, np.pi)
     return orientation.astype(np.float32), cores, deltas
 
