@@ -248,4 +248,4 @@ def test_wire_time_follows_the_baud() -> None:
         elapsed_s = time.monotonic() - started
     wire_bytes = 13 + 12 + 4 * (128 + 11)  # command, ack, four data packets
     expected_s = wire_bytes * 10 / 9600
-    assert expected_s * 0.95 <= elapsed_s <= expected_s + 0.4
+    assert expected_s * 0.95 <= elapsed_s <= expected_s * 1.5 + 0.3  # slack: shared CPUs
