@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from gpiozero import Device
@@ -205,6 +206,12 @@ def test_pin_map_is_validated(factory: MockFactory) -> None:
         GpioBoard(PINS)
 
 
+def _on_a_pi() -> bool:
+    model = Path("/proc/device-tree/model")
+    return model.exists() and b"Raspberry Pi" in model.read_bytes()
+
+
+@pytest.mark.skipif(_on_a_pi(), reason="a Raspberry Pi has a native pin factory")
 def test_native_off_a_pi_says_what_to_check(monkeypatch: pytest.MonkeyPatch) -> None:
     previous = Device.pin_factory
     monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
