@@ -14,7 +14,7 @@ period map and the ridge pattern grown by oriented filtering, see
 pressure, partial contact and noise, and depends only on ``(seed, finger_id, impression)``.
 Mates therefore share ridges and minutiae; different finger ids do not.
 
-Cost (``bench/fingers.py``): a master takes ~0.1-0.3 s, an impression ~10-20 ms. Masters
+Cost (``bench/fingers.py``, one core): a master takes ~0.2 s, an impression ~10 ms. Masters
 are memoised in a small bounded LRU cache (``MASTER_CACHE_SIZE`` masters, ~2 MB each), so
 generating all impressions of one finger before moving to the next is cheap. Everything
 here is a pure function of its arguments and thread-safe (the cache is
@@ -50,8 +50,18 @@ DEFAULT_DPI = 500
 
 
 def master_finger(finger_id: int, *, seed: int = 0) -> MasterFinger:
-    """The master finger (identity) for ``(seed, finger_id)``; memoised, arrays read-only."""
+    """The master finger (identity) for ``(seed, finger_id)``; memoised, arrays read-only.
+
+    ``finger_id`` and ``seed`` must be non-negative integers (ValueError otherwise).
+    """
+    _check_non_negative(finger_id=finger_id, seed=seed)
     return _cached_master(int(finger_id), int(seed))
+
+
+def _check_non_negative(**values: int) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
 
 @functools.lru_cache(maxsize=MASTER_CACHE_SIZE)
@@ -87,6 +97,7 @@ def impression_from_master(
     dpi: int = DEFAULT_DPI,
 ) -> np.ndarray:
     """Like :func:`impression_image` for a master the caller holds (no cache involved)."""
+    _check_non_negative(impression=impression)
     rng = np.random.default_rng(
         np.random.SeedSequence([master.seed, master.finger_id, impression, 0x494D])
     )

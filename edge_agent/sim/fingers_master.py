@@ -9,7 +9,7 @@ Steps, after Cappelli, Maio and Maltoni's SFinGe:
    classes with singular points, an arch-shaped field for plain arches, plus a smooth
    random perturbation that moves no singular point;
 3. ridge period map: a per-finger mean period (8.5 to 10.5 px at 500 dpi) with a smooth
-   +-8 % variation;
+   +-14 % variation;
 4. ridge pattern: white noise grown into ridges by iterated space-variant Gabor filtering.
    Each iteration filters the whole image in the frequency domain with a bank of
    ``ORIENTATION_BINS x 2`` oriented band-pass filters and takes, per pixel, the bilinear

@@ -50,6 +50,10 @@ def test_impression_is_deterministic_and_shaped() -> None:
     assert not np.array_equal(first, impression_image(3, 1, seed=6))
     small = impression_image(3, 1, seed=5, width=192, height=192)
     assert small.shape == (192, 192)
+    with pytest.raises(ValueError, match="finger_id"):
+        impression_image(-1, 1)
+    with pytest.raises(ValueError, match="impression"):
+        impression_image(3, -2, seed=5)
 
 
 def test_master_is_memoised_and_read_only() -> None:
