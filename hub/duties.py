@@ -1,9 +1,14 @@
 """Wires the hub's modules into a :class:`hub.service.HubService`: handlers, hooks, duties.
 
 One place decides what the hub process runs, so ``khidmat hub`` and the tests build the
-same thing: ingest handlers (complaints, feedback, lookups), the downlink publisher (after
-every ingest batch and every ``DOWNLINK_POLL_S`` for changes made from the console), and
-the periodic duties (escalation).
+same thing:
+
+- ingest handlers (in the ingest transaction): complaints, feedback, lookups, enrolments,
+  telemetry and events (fleet, gates' watchlist versions);
+- after each ingest batch: template sync, identification of new scans, then publishing
+  the queued downlinks;
+- periodic duties: downlinks written by other processes (the console) every
+  ``DOWNLINK_POLL_S``, complaint escalation, watchlist publishing, fleet alerts.
 """
 
 from __future__ import annotations
@@ -12,11 +17,18 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hub.alerts import AlertBoard
 from hub.complaints import ComplaintDesk
+from hub.fleet import Fleet
+from hub.records import RecordStore
+from hub.watchlists import WatchlistPublisher
 
 if TYPE_CHECKING:
+    from hub.config import HubConfig
+    from hub.identify import Identifier
     from hub.ingest import IngestResult
     from hub.service import HubService
+    from hub.store import HubStore
 
 log = logging.getLogger(__name__)
 
@@ -26,29 +38,94 @@ DOWNLINK_POLL_S = 0.25
 
 @dataclass
 class HubModules:
-    """The hub's workflow modules over one store."""
+    """The hub's workflow modules over one store (also what the console opens)."""
 
     complaints: ComplaintDesk
+    records: RecordStore
+    alerts: AlertBoard
+    watchlists: WatchlistPublisher
+    fleet: Fleet
+
+
+def open_modules(config: HubConfig, store: HubStore) -> HubModules:
+    """The modules over ``store`` (tables migrated), without handlers or duties."""
+    from khidmat_wire.signing import load_private_key
+
+    key = None
+    if config.hub.signing_key_file is not None:
+        key = load_private_key(config.hub.signing_key_file.read_bytes())
+    records = RecordStore(store)
+    alerts = AlertBoard(store)
+    return HubModules(
+        complaints=ComplaintDesk(store, config.complaints),
+        records=records,
+        alerts=alerts,
+        watchlists=WatchlistPublisher(store, records, key=key),
+        fleet=Fleet(store, alerts, config.fleet, offline_alert_s=config.hub.offline_alert_s),
+    )
 
 
 def install(service: HubService) -> HubModules:
     """Build the modules on ``service.store`` and register their handlers and duties."""
+    from hub.identify import Identifier
+
     config = service.config
-    complaints = ComplaintDesk(service.store, config.complaints)
-    complaints.install()
-    modules = HubModules(complaints=complaints)
+    modules = open_modules(config, service.store)
+    modules.complaints.install()
+    modules.records.install()
+    modules.watchlists.install()
+    modules.fleet.install()
+    identifier = Identifier(
+        service.store, modules.records, modules.alerts, threshold=config.hub.hit_threshold
+    )
+    identifier.sync()
+    service.identifier = identifier
+    if modules.watchlists.key is None:
+        log.warning("no [hub] signing_key_file: watchlists are not published to the gates")
 
     def publish_downlinks() -> None:
         service.store.publish_downlinks(service.publish)
 
-    def after_ingest(_service: HubService, _result: IngestResult) -> None:
-        publish_downlinks()
+    def after_ingest(_service: HubService, result: IngestResult) -> None:
+        try:
+            _identify(identifier, result)
+        finally:
+            publish_downlinks()
 
     def escalate() -> None:
-        for tracking_no, level in complaints.escalate_due():
+        for tracking_no, level in modules.complaints.escalate_due():
             log.info("complaint %s escalated to level %d", tracking_no, level)
+
+    def publish_watchlists() -> None:
+        if modules.watchlists.key is None:
+            return
+        gates = [d.device_id for d in modules.fleet.devices() if d.role == "gate" and d.active]
+        for gate, version, base in modules.watchlists.publish(gates):
+            log.info("watchlist v%d (base v%d) queued for %s", version, base, gate)
+        publish_downlinks()
+
+    def check_fleet() -> None:
+        modules.fleet.check(current_watchlist=modules.watchlists.current_version())
 
     service.after_ingest.append(after_ingest)
     service.every("downlinks", DOWNLINK_POLL_S, publish_downlinks)
     service.every("escalation", config.hub.escalation_check_s, escalate)
+    service.every("watchlists", config.hub.watchlist_check_s, publish_watchlists)
+    service.every("fleet", config.hub.fleet_check_s, check_fleet)
     return modules
+
+
+def _identify(identifier: Identifier, result: IngestResult) -> None:
+    if not any(e.kind in ("scan", "enrolment") for e in result.new_records):
+        return
+    identifier.sync()
+    for envelope in result.new_records:
+        if envelope.kind == "scan":
+            outcome = identifier.identify(envelope)
+            if outcome.alerted:
+                log.warning(
+                    "scan %s at %s: hub hit %s missed by the gate",
+                    outcome.scan_id,
+                    outcome.device_id,
+                    outcome.person_id,
+                )

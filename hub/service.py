@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from hub import duties
 from hub.config import HubConfig
+from hub.identify import Identifier
 from hub.ingest import Ingestor, IngestResult
 from hub.store import HubStore
 from khidmat import systemd
@@ -80,6 +81,7 @@ class HubService:
         )
         self.ingestor = Ingestor(self.store, self.publish, sender_id=self.sender_id)
         self.totals = IngestResult()
+        self.identifier: Identifier | None = None
         self.modules = duties.install(self)
 
     def publish(self, topic: str, payload: bytes) -> bool:

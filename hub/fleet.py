@@ -1,0 +1,269 @@
+"""Fleet monitoring: the registry joined with unit state and telemetry, and fleet alerts.
+
+:class:`Fleet` keeps the latest ``telemetry`` of every unit (``device_telemetry``) and a
+short history for the console's sparklines (``telemetry_history``, the newest
+``HISTORY_PER_DEVICE`` samples per unit), raises alerts from ``event`` records (tamper,
+sensor faults), and :meth:`Fleet.check` (a hub duty) raises or clears the standing
+conditions: offline longer than ``[hub] offline_alert_s``, outbox backlog, sensor fault,
+stale watchlist. The device list comes from provisioning's registry (the ``devices``
+table of the same database); units heard from but not registered are listed too, marked
+unregistered. Thread-safety: as :class:`hub.store.HubStore`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from hub.alerts import AlertBoard
+from hub.config import FleetSection
+from hub.store import HubStore
+from khidmat_wire.codec import Envelope
+from khidmat_wire.messages import Event, Telemetry
+
+HISTORY_PER_DEVICE = 120
+"""Telemetry samples kept per unit for sparklines."""
+ALERT_EVENT_TYPES = ("tamper", "sensor-fault", "watchlist-rejected")
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE device_telemetry (
+        device_id TEXT PRIMARY KEY,
+        received_ms INTEGER NOT NULL,
+        device_time_ms INTEGER NOT NULL,
+        uptime_s REAL NOT NULL,
+        cpu_temp_c REAL NOT NULL,
+        load1 REAL NOT NULL,
+        disk_free_mb REAL NOT NULL,
+        outbox_depth INTEGER NOT NULL,
+        oldest_unacked_s REAL NOT NULL,
+        watchlist_version INTEGER NOT NULL,
+        watchlist_age_s REAL NOT NULL,
+        sensor_status TEXT NOT NULL
+    );
+    CREATE TABLE telemetry_history (
+        device_id TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        outbox_depth INTEGER NOT NULL,
+        load1 REAL NOT NULL
+    );
+    CREATE INDEX telemetry_history_device ON telemetry_history (device_id, at_ms)
+    """,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceView:
+    """One unit as the console shows it."""
+
+    device_id: str
+    role: str
+    station: str
+    name: str
+    registered: bool
+    active: bool
+    status: str
+    """online, offline, or unknown (never heard)."""
+    status_ms: int | None
+    last_seen_ms: int | None
+    telemetry: dict[str, float | int | str] | None
+    backlog_history: tuple[int, ...]
+
+
+class Fleet:
+    def __init__(
+        self,
+        store: HubStore,
+        alerts: AlertBoard,
+        settings: FleetSection | None = None,
+        *,
+        offline_alert_s: float = 300.0,
+    ) -> None:
+        from provisioning.registry import Registry
+
+        self.store = store
+        self.db = store.db
+        self.alerts = alerts
+        self.settings = settings or FleetSection()
+        self.offline_alert_s = offline_alert_s
+        self.db.migrate("hub.fleet", MIGRATIONS)
+        self.registry = Registry(store.db.path)
+
+    def install(self) -> None:
+        self.store.add_handler("telemetry", self._on_telemetry)
+        self.store.add_handler("event", self._on_event)
+
+    def close(self) -> None:
+        self.registry.close()
+
+    # ------------------------------------------------------------ handlers
+
+    def _on_telemetry(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+        t: Telemetry = envelope.body
+        conn.execute(
+            "INSERT INTO device_telemetry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(device_id) DO UPDATE SET received_ms = excluded.received_ms, "
+            "device_time_ms = excluded.device_time_ms, uptime_s = excluded.uptime_s, "
+            "cpu_temp_c = excluded.cpu_temp_c, load1 = excluded.load1, disk_free_mb = excluded.disk_free_mb, "
+            "outbox_depth = excluded.outbox_depth, oldest_unacked_s = excluded.oldest_unacked_s, "
+            "watchlist_version = excluded.watchlist_version, watchlist_age_s = excluded.watchlist_age_s, "
+            "sensor_status = excluded.sensor_status WHERE excluded.device_time_ms >= device_telemetry.device_time_ms",
+            (
+                envelope.device_id,
+                now_ms,
+                envelope.device_time_ms,
+                t.uptime_s,
+                t.cpu_temp_c,
+                t.load1,
+                t.disk_free_mb,
+                t.outbox_depth,
+                t.oldest_unacked_s,
+                t.watchlist_version,
+                t.watchlist_age_s,
+                t.sensor_status,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO telemetry_history VALUES (?, ?, ?, ?)",
+            (envelope.device_id, envelope.device_time_ms, t.outbox_depth, t.load1),
+        )
+
+    def _on_event(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+        event: Event = envelope.body
+        if event.event_type not in ALERT_EVENT_TYPES and event.severity != "error":
+            return
+        severity = "critical" if event.event_type == "tamper" else "warning"
+        self.alerts.raise_alert(
+            f"{event.event_type}:{envelope.device_id}",
+            event.event_type,
+            severity,
+            envelope.device_id,
+            f"{event.event_type} at {envelope.device_id}",
+            event.detail[:1000],
+            conn=conn,
+            now_ms=now_ms,
+        )
+
+    # ---------------------------------------------------------------- view
+
+    def devices(self) -> list[DeviceView]:
+        """Registered units, then units heard from but not registered."""
+        registered = {d.device_id: d for d in self.registry.list()}
+        states = {
+            r[0]: (r[1], r[2], r[3])
+            for r in self.db.query("SELECT device_id, status, changed_ms, role FROM device_state")
+        }
+        telemetry = {
+            r["device_id"]: dict(r) for r in self.db.query("SELECT * FROM device_telemetry")
+        }
+        history: dict[str, list[int]] = {}
+        for r in self.db.query(
+            "SELECT device_id, outbox_depth FROM telemetry_history ORDER BY device_id, at_ms"
+        ):
+            history.setdefault(r[0], []).append(r[1])
+        last_record = {
+            r[0]: r[1]
+            for r in self.db.query(
+                "SELECT device_id, max(received_ms) FROM records GROUP BY device_id"
+            )
+        }
+        views = []
+        heard = (set(states) | set(telemetry)) - set(registered)
+        for device_id in [*registered, *sorted(heard)]:
+            device = registered.get(device_id)
+            state = states.get(device_id)
+            seen = [
+                v
+                for v in (
+                    last_record.get(device_id),
+                    state[1] if state else None,
+                    device.last_seen_ms if device else None,
+                )
+                if v
+            ]
+            views.append(
+                DeviceView(
+                    device_id=device_id,
+                    role=device.role if device else (state[2] if state else "?"),
+                    station=device.station if device else "",
+                    name=device.name if device else "",
+                    registered=device is not None,
+                    active=device.active if device else True,
+                    status=state[0] if state else "unknown",
+                    status_ms=state[1] if state else None,
+                    last_seen_ms=max(seen) if seen else None,
+                    telemetry=telemetry.get(device_id),
+                    backlog_history=tuple(history.get(device_id, [])[-HISTORY_PER_DEVICE:]),
+                )
+            )
+        return views
+
+    # --------------------------------------------------------------- check
+
+    def check(self, *, current_watchlist: int = 0, now_ms: int | None = None) -> set[str]:
+        """Raise and clear the standing fleet alerts; returns the keys now open."""
+        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        wanted: dict[str, tuple[str, str, str, str, str]] = {}
+        s = self.settings
+        for d in self.devices():
+            if not d.active:
+                continue
+            if d.status == "offline" and d.status_ms is not None:
+                away_s = (now_ms - d.status_ms) / 1000
+                if away_s > self.offline_alert_s:
+                    wanted[f"offline:{d.device_id}"] = (
+                        "offline",
+                        "warning",
+                        d.device_id,
+                        f"{d.device_id} offline",
+                        f"offline for {away_s / 60:.0f} min",
+                    )
+            t = d.telemetry
+            if t is None:
+                continue
+            depth, age = int(t["outbox_depth"]), float(t["oldest_unacked_s"])
+            if depth > s.backlog_records or age > s.backlog_age_s:
+                wanted[f"backlog:{d.device_id}"] = (
+                    "backlog",
+                    "warning",
+                    d.device_id,
+                    f"{d.device_id} outbox backlog",
+                    f"{depth} records waiting, oldest {age / 60:.0f} min",
+                )
+            if t["sensor_status"] == "fault":
+                wanted[f"sensor:{d.device_id}"] = (
+                    "sensor",
+                    "warning",
+                    d.device_id,
+                    f"{d.device_id} sensor fault",
+                    "the fingerprint sensor reports a fault",
+                )
+            if d.role == "gate" and current_watchlist:
+                version, age_s = int(t["watchlist_version"]), float(t["watchlist_age_s"])
+                if version < current_watchlist and (age_s < 0 or age_s > s.watchlist_stale_s):
+                    wanted[f"watchlist:{d.device_id}"] = (
+                        "watchlist",
+                        "warning",
+                        d.device_id,
+                        f"{d.device_id} watchlist stale",
+                        f"installed v{version} (age {age_s / 3600:.1f} h), current v{current_watchlist}",
+                    )
+            if d.last_seen_ms and d.registered:
+                self.registry.touch_last_seen(d.device_id, d.last_seen_ms)
+        for key, (kind, severity, device_id, title, detail) in wanted.items():
+            self.alerts.raise_alert(key, kind, severity, device_id, title, detail, now_ms=now_ms)
+        for prefix in ("offline:", "backlog:", "sensor:", "watchlist:"):
+            for key in self.alerts.open_keys(prefix) - set(wanted):
+                self.alerts.clear(key, now_ms=now_ms)
+        self._prune()
+        return set(wanted)
+
+    def _prune(self) -> None:
+        with self.db.write() as conn:
+            conn.execute(
+                "DELETE FROM telemetry_history WHERE rowid IN (SELECT rowid FROM ("
+                "SELECT rowid, row_number() OVER (PARTITION BY device_id ORDER BY at_ms DESC) AS n "
+                "FROM telemetry_history) WHERE n > ?)",
+                (HISTORY_PER_DEVICE,),
+            )

@@ -1,0 +1,273 @@
+"""The watchlist builder: criteria -> templates -> signed, versioned snapshots and deltas.
+
+:class:`WatchlistPublisher` turns the record store into the list every gate carries:
+every template of every person whose status is in the criteria (wanted and proclaimed
+offenders by default), optionally only for some offences. Each time the membership
+changes (a person added, removed, re-enrolled or renamed) a new version is recorded with
+a digest per person. For each active gate in the device registry the publisher then
+queues, on the gate's downlink, a delta from the version the gate last reported installed
+(telemetry ``watchlist_version`` or a ``watchlist-installed`` event) or a full snapshot
+when the gate has none or reported ``watchlist-rejected``. Every message is signed with
+the hub's Ed25519 key (``[hub] signing_key_file``); the gate verifies it.
+
+Tables: ``watchlist_versions`` (the last ``VERSIONS_KEPT`` memberships, person -> digest)
+and ``gate_watchlists`` (per gate: sent and installed versions). Cost: a refresh reads
+every listed person's templates (about 1 KiB each): ~0.1 s per 10,000 templates.
+Thread-safety: as :class:`hub.store.HubStore`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hub.records import RecordStore
+from hub.store import HubStore
+from khidmat_wire.codec import Envelope
+from khidmat_wire.messages import Event, Telemetry, WatchEntry, Watchlist
+from khidmat_wire.signing import sign_watchlist
+
+VERSIONS_KEPT = 20
+"""Memberships kept for building deltas; a gate on an older version gets a snapshot."""
+RESEND_AFTER_MS = 3_600_000
+"""A sent version the gate has not reported installed after this long is sent again."""
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE watchlist_versions (
+        version INTEGER PRIMARY KEY,
+        issued_ms INTEGER NOT NULL,
+        criteria TEXT NOT NULL,
+        members TEXT NOT NULL,
+        entries INTEGER NOT NULL
+    );
+    CREATE TABLE gate_watchlists (
+        device_id TEXT PRIMARY KEY,
+        sent_version INTEGER,
+        sent_ms INTEGER,
+        installed_version INTEGER,
+        installed_ms INTEGER,
+        note TEXT NOT NULL DEFAULT ''
+    )
+    """,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistCriteria:
+    """Who goes on the gates' list."""
+
+    statuses: tuple[str, ...] = ("wanted", "proclaimed-offender")
+    offences: tuple[str, ...] = ()
+    """When not empty: only people with at least one of these offences."""
+
+
+@dataclass(frozen=True, slots=True)
+class GateWatchlist:
+    device_id: str
+    sent_version: int | None
+    sent_ms: int | None
+    installed_version: int | None
+    installed_ms: int | None
+    note: str
+
+
+class WatchlistPublisher:
+    """Builds versions and queues signed snapshots/deltas for the gates."""
+
+    def __init__(
+        self,
+        store: HubStore,
+        records: RecordStore,
+        *,
+        key: Ed25519PrivateKey | None,
+        criteria: WatchlistCriteria | None = None,
+    ) -> None:
+        self.store = store
+        self.db = store.db
+        self.records = records
+        self.key = key
+        self.criteria = criteria or WatchlistCriteria()
+        self.db.migrate("hub.watchlists", MIGRATIONS)
+
+    def install(self) -> None:
+        """Follow what the gates report: installed versions and rejections."""
+        self.store.add_handler("telemetry", self._on_telemetry)
+        self.store.add_handler("event", self._on_event)
+
+    # ------------------------------------------------------------- building
+
+    def entries(self) -> dict[str, list[WatchEntry]]:
+        """person_id -> that person's entries, from the record store as it is now."""
+        people = [
+            p
+            for p in self.records.people_with_status(self.criteria.statuses)
+            if not self.criteria.offences or set(p.offences) & set(self.criteria.offences)
+        ]
+        by_id = {p.person_id: p for p in people}
+        result: dict[str, list[WatchEntry]] = {pid: [] for pid in by_id}
+        for pid, finger, data in self.records.templates_of(list(by_id)):
+            person = by_id[pid]
+            result[pid].append(
+                WatchEntry(pid, person.name, person.status, finger, base64.b64encode(data).decode())
+            )
+        return {pid: entries for pid, entries in result.items() if entries}
+
+    def refresh(self, entries: dict[str, list[WatchEntry]], now_ms: int | None = None) -> int:
+        """Record a new version when the membership changed; returns the current version."""
+        now_ms = _now_ms() if now_ms is None else now_ms
+        members = {pid: _digest(e) for pid, e in entries.items()}
+        with self.db.write() as conn:
+            row = conn.execute(
+                "SELECT version, members FROM watchlist_versions ORDER BY version DESC LIMIT 1"
+            ).fetchone()
+            if row is not None and json.loads(row["members"]) == members:
+                return int(row["version"])
+            version = (row["version"] if row else 0) + 1
+            conn.execute(
+                "INSERT INTO watchlist_versions VALUES (?, ?, ?, ?, ?)",
+                (
+                    version,
+                    now_ms,
+                    json.dumps(
+                        {"statuses": self.criteria.statuses, "offences": self.criteria.offences}
+                    ),
+                    json.dumps(members, sort_keys=True),
+                    sum(len(e) for e in entries.values()),
+                ),
+            )
+            conn.execute(
+                "DELETE FROM watchlist_versions WHERE version <= ?", (version - VERSIONS_KEPT,)
+            )
+        return version
+
+    def message(
+        self,
+        entries: dict[str, list[WatchEntry]],
+        version: int,
+        base_version: int,
+        now_ms: int,
+    ) -> Watchlist:
+        """A signed snapshot (``base_version`` 0) or delta from ``base_version``."""
+        if self.key is None:
+            raise RuntimeError("no watchlist signing key: set [hub] signing_key_file")
+        if base_version == 0:
+            add = tuple(e for pid in sorted(entries) for e in entries[pid])
+            remove: tuple[str, ...] = ()
+        else:
+            old = self._members(base_version)
+            new = {pid: _digest(e) for pid, e in entries.items()}
+            changed = sorted(pid for pid in new if old.get(pid) != new[pid])
+            # The gate removes first, then adds: a changed person is replaced whole.
+            remove = tuple(sorted(set(old) - set(new)) + [p for p in changed if p in old])
+            add = tuple(e for pid in changed for e in entries[pid])
+        body = Watchlist(version, base_version, now_ms, add, remove, "")
+        return sign_watchlist(body, self.key)
+
+    def publish(
+        self, gates: Sequence[str], now_ms: int | None = None
+    ) -> list[tuple[str, int, int]]:
+        """Queue what each gate needs; returns (gate, version, base_version) queued.
+
+        Nothing is queued without a signing key (RuntimeError then, when a gate needs one).
+        """
+        now_ms = _now_ms() if now_ms is None else now_ms
+        entries = self.entries()
+        version = self.refresh(entries, now_ms)
+        known = {r[0] for r in self.db.query("SELECT version FROM watchlist_versions")}
+        state = {g.device_id: g for g in self.gates()}
+        queued: list[tuple[str, int, int]] = []
+        messages: dict[int, Watchlist] = {}
+        for gate in gates:
+            current = state.get(gate)
+            installed = current.installed_version if current else None
+            if installed == version:
+                continue
+            if (
+                current is not None
+                and current.sent_version == version
+                and current.sent_ms is not None
+                and now_ms - current.sent_ms < RESEND_AFTER_MS
+            ):
+                continue
+            base = installed if installed and installed in known and installed < version else 0
+            if base not in messages:
+                messages[base] = self.message(entries, version, base, now_ms)
+            with self.db.write() as conn:
+                HubStore.queue_downlink(conn, gate, "watchlist", messages[base])
+                conn.execute(
+                    "INSERT INTO gate_watchlists (device_id, sent_version, sent_ms) VALUES (?, ?, ?) "
+                    "ON CONFLICT(device_id) DO UPDATE SET sent_version = excluded.sent_version, "
+                    "sent_ms = excluded.sent_ms",
+                    (gate, version, now_ms),
+                )
+            queued.append((gate, version, base))
+        return queued
+
+    # -------------------------------------------------------------- reads
+
+    def current_version(self) -> int:
+        return int(self.db.scalar("SELECT max(version) FROM watchlist_versions") or 0)
+
+    def gates(self) -> list[GateWatchlist]:
+        return [
+            GateWatchlist(*r)
+            for r in self.db.query(
+                "SELECT device_id, sent_version, sent_ms, installed_version, installed_ms, note "
+                "FROM gate_watchlists ORDER BY device_id"
+            )
+        ]
+
+    def _members(self, version: int) -> dict[str, str]:
+        row = self.db.query("SELECT members FROM watchlist_versions WHERE version = ?", (version,))
+        return json.loads(row[0][0]) if row else {}
+
+    # ----------------------------------------------------------- handlers
+
+    def _on_telemetry(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+        body: Telemetry = envelope.body
+        if body.watchlist_version > 0:
+            _installed(conn, envelope.device_id, body.watchlist_version, now_ms, "")
+
+    def _on_event(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+        body: Event = envelope.body
+        if body.event_type == "watchlist-installed" and body.ref.isdigit():
+            _installed(conn, envelope.device_id, int(body.ref), now_ms, "")
+        elif body.event_type == "watchlist-rejected":
+            # Forget what was sent: the next round sends a snapshot (or a delta from the
+            # version the gate still has, once it reports it).
+            conn.execute(
+                "INSERT INTO gate_watchlists (device_id, note) VALUES (?, ?) ON CONFLICT(device_id) "
+                "DO UPDATE SET sent_version = NULL, sent_ms = NULL, installed_version = NULL, note = excluded.note",
+                (envelope.device_id, f"rejected: {body.detail[:300]}"),
+            )
+
+
+def _installed(
+    conn: sqlite3.Connection, device_id: str, version: int, now_ms: int, note: str
+) -> None:
+    conn.execute(
+        "INSERT INTO gate_watchlists (device_id, installed_version, installed_ms, note) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(device_id) DO UPDATE SET installed_version = excluded.installed_version, "
+        "installed_ms = excluded.installed_ms, note = excluded.note",
+        (device_id, version, now_ms, note),
+    )
+
+
+def _digest(entries: list[WatchEntry]) -> str:
+    text = json.dumps(
+        [[e.finger, e.name, e.status, e.template] for e in sorted(entries, key=lambda e: e.finger)],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

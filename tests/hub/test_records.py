@@ -1,0 +1,207 @@
+"""Criminal records, watchlists and identification at the hub (SQLite, real matcher)."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from edge_agent.store import LocalStore
+from edge_agent.watchlist import WatchlistRejected, install_watchlist
+from hub.alerts import AlertBoard
+from hub.identify import Identifier
+from hub.ingest import Ingestor
+from hub.records import RecordError, RecordStore
+from hub.store import HubStore
+from hub.watchlists import WatchlistPublisher
+from khidmat_wire import decode, encode, make_envelope
+from khidmat_wire.messages import Candidate, EnrolledFinger, Enrolment, Event, Scan
+
+KEY = Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def hub(tmp_path: Path):
+    store = HubStore(tmp_path / "hub.db")
+    records = RecordStore(store)
+    records.install()
+    alerts = AlertBoard(store)
+    watchlists = WatchlistPublisher(store, records, key=KEY)
+    watchlists.install()
+    ingestor = Ingestor(store, lambda topic, payload: True)
+    yield store, records, alerts, watchlists, ingestor
+    store.close()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _enrol(
+    ingestor: Ingestor,
+    templates,
+    *,
+    finger_ids=(1,),
+    cnic="54400-1111111-1",
+    status="wanted",
+    name="Gul Khan",
+):
+    body = Enrolment(
+        officer="CRO-7",
+        name=name,
+        father_name="Sher Khan",
+        cnic=cnic,
+        offences=("PPC 392",),
+        status=status,
+        fingers=tuple(EnrolledFinger(f, _b64(templates[(f, 0)]), 80) for f in finger_ids),
+    )
+    envelope = make_envelope("enrolment", "cro-1", body)
+    ingestor.process([("khidmat/v1/dev/cro-1/up/enrolment", encode(envelope))])
+    return envelope.record_id
+
+
+def test_enrolments_create_and_merge_people_by_cnic(hub, templates) -> None:
+    store, records, *_, ingestor = hub
+    _enrol(ingestor, templates, finger_ids=(1,))
+    _enrol(ingestor, templates, finger_ids=(2,), status="proclaimed-offender")
+    _enrol(ingestor, templates, finger_ids=(3,), cnic="", name="Unknown Man")
+    people = records.search("Gul")
+    assert [(p.person_id, p.status, p.fingers) for p in people] == [
+        ("CR-0000001", "proclaimed-offender", (1, 2))
+    ]
+    assert records.get("CR-0000002").fingers == (3,)
+    assert [a[1] for a in records.audit_log("CR-0000001")] == [
+        "created",
+        "templates",
+        "updated",
+        "templates",
+    ]
+    with pytest.raises(RecordError, match="cnic"):
+        records.upsert_person(
+            name="X",
+            father_name="",
+            cnic="123",
+            offences=(),
+            status="wanted",
+            source="t",
+            actor="t",
+        )
+    with pytest.raises(RecordError, match="template"):
+        records.upsert_person(
+            name="X",
+            father_name="",
+            cnic="",
+            offences=(),
+            status="wanted",
+            source="t",
+            actor="t",
+            templates=[(1, b"not a template", 50)],
+        )
+
+
+def test_a_bad_enrolment_template_is_audited_not_fatal(hub, templates) -> None:
+    store, records, *_, ingestor = hub
+    body = Enrolment("CRO-7", "A", "B", "", (), "wanted", (EnrolledFinger(1, _b64(b"junk"), 50),))
+    envelope = make_envelope("enrolment", "cro-1", body)
+    result = ingestor.process([("khidmat/v1/dev/cro-1/up/enrolment", encode(envelope))])
+    assert result.stored == 1 and records.count() == 0
+    assert "enrolment-refused" in [a[1] for a in records.audit_log("-")]
+
+
+def test_watchlist_snapshots_and_deltas_install_on_a_gate(hub, templates, tmp_path: Path) -> None:
+    store, records, alerts, watchlists, ingestor = hub
+    _enrol(ingestor, templates, finger_ids=(1, 2))
+    _enrol(
+        ingestor,
+        templates,
+        finger_ids=(3,),
+        cnic="54400-2222222-2",
+        name="Rafiq",
+        status="convicted",
+    )
+    queued = watchlists.publish(["gate-1"])
+    assert queued == [("gate-1", 1, 0)]
+    assert watchlists.publish(["gate-1"]) == []  # sent and not yet reported: not again
+    gate = LocalStore(tmp_path / "gate.db")
+
+    def deliver() -> None:
+        rows = store.db.query(
+            "SELECT id, payload FROM downlinks WHERE kind = 'watchlist' AND sent_ms IS NULL"
+        )
+        for row_id, payload in rows:
+            install_watchlist(gate, decode(bytes(payload)).body, KEY.public_key())
+            store.mark_downlinks_sent([row_id])
+            report = make_envelope(
+                "event",
+                "gate-1",
+                Event("watchlist-installed", "info", "ok", ref=str(gate.watchlist_info().version)),
+            )
+            ingestor.process([("khidmat/v1/dev/gate-1/up/event", encode(report))])
+
+    deliver()
+    assert sorted((e[0], e[1]) for e in gate.watchlist_entries()) == [
+        ("CR-0000001", 1),
+        ("CR-0000001", 2),
+    ]
+    records.set_status("CR-0000002", "wanted", reason="escaped", actor="SP")
+    records.set_status("CR-0000001", "released", reason="acquitted", actor="SP")
+    assert watchlists.publish(["gate-1"]) == [("gate-1", 2, 1)]
+    delta = decode(
+        bytes(store.db.query("SELECT payload FROM downlinks WHERE sent_ms IS NULL")[0][0])
+    ).body
+    assert delta.remove == ("CR-0000001",) and [e.person_id for e in delta.add] == ["CR-0000002"]
+    deliver()
+    assert [(e[0], e[1], e[3]) for e in gate.watchlist_entries()] == [("CR-0000002", 3, "wanted")]
+    assert watchlists.gates()[0].installed_version == 2
+    forged = decode(
+        bytes(store.db.query("SELECT payload FROM downlinks ORDER BY id DESC")[0][0])
+    ).body
+    with pytest.raises(WatchlistRejected):
+        install_watchlist(gate, forged, Ed25519PrivateKey.generate().public_key())
+    gate.close()
+
+
+def test_a_gate_scan_the_watchlist_missed_raises_an_alert(hub, templates) -> None:
+    store, records, alerts, watchlists, ingestor = hub
+    _enrol(ingestor, templates, finger_ids=(1, 2))
+    _enrol(
+        ingestor,
+        templates,
+        finger_ids=(3,),
+        cnic="54400-2222222-2",
+        name="Rafiq",
+        status="released",
+    )
+    identifier = Identifier(store, records, alerts)
+    assert identifier.sync() == 3 and len(identifier.gallery) == 3
+
+    def scan(finger: int, candidates=()) -> object:
+        body = Scan("GATE-OFF-1", _b64(templates[(finger, 1)]), 70, "green", candidates, 4)
+        envelope = make_envelope("scan", "gate-1", body)
+        return identifier.identify(envelope)
+
+    missed = scan(2)
+    assert missed.result == "hit" and missed.person_id == "CR-0000001" and missed.alerted
+    seen = scan(1, (Candidate("CR-0000001", 0.5, 1),))
+    assert seen.result == "hit" and not seen.alerted  # the gate had it
+    released = scan(3)
+    assert released.result == "hit" and released.person_id == "CR-0000002" and not released.alerted
+    hub_alerts = alerts.list(kind="hit")
+    assert len(hub_alerts) == 1 and hub_alerts[0].device_id == "gate-1"
+    sent = [
+        decode(bytes(r[0])).body
+        for r in store.db.query("SELECT payload FROM downlinks WHERE kind = 'alert'")
+    ]
+    assert [(a.person_id, a.status, a.scan_id) for a in sent] == [
+        ("CR-0000001", "wanted", missed.scan_id)
+    ]
+    audited = identifier.searches()
+    assert [s["result"] for s in audited] == ["hit", "hit", "hit"] and audited[0][
+        "officer"
+    ] == "GATE-OFF-1"
+    assert all(s["gallery_size"] == 3 for s in audited)
+    alerts.acknowledge(hub_alerts[0].id, officer="op")
+    alerts.close(hub_alerts[0].id, officer="op", reason="detained")
+    assert alerts.list() == [] and alerts.list(include_closed=True)[0].state == "closed"
