@@ -41,6 +41,7 @@ import numpy as np
 from edge_agent.sensor.models import SensorModel, get_model
 from edge_agent.sensor.packets import (
     OVERHEAD_BYTES,
+    READY_BYTE,
     Cmd,
     Code,
     PacketDecoder,
@@ -89,7 +90,9 @@ class SimulatedSensor:
 
     ``link``: a symlink made to the pty (replaced if it is a stale symlink) and a control
     socket ``<link>.ctl`` beside it (``control=False`` to skip). ``check_host_baud``: drop
-    bytes from a host whose termios baud differs from the module's (default on).
+    bytes from a host whose termios baud differs from the module's (default on). Like a
+    real module it sends the 0x55 ready byte at power-on (``start()``); pyserial drops it
+    when it opens the port, as it does on hardware.
     """
 
     def __init__(
@@ -155,6 +158,7 @@ class SimulatedSensor:
         except BaseException:
             self.close()
             raise
+        self._write_all(bytes((READY_BYTE,)))  # power-on handshake byte
         self._thread = threading.Thread(target=self._run, name="sim-sensor-io", daemon=True)
         self._thread.start()
         return self

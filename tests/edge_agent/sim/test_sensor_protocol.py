@@ -7,6 +7,8 @@ checks the pacing. Tests that extract or match need matcher_cy and synthetic fin
 from __future__ import annotations
 
 import contextlib
+import os
+import select
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -249,3 +251,15 @@ def test_wire_time_follows_the_baud() -> None:
     wire_bytes = 13 + 12 + 4 * (128 + 11)  # command, ack, four data packets
     expected_s = wire_bytes * 10 / 9600
     assert expected_s * 0.95 <= elapsed_s <= expected_s * 1.5 + 0.3  # slack: shared CPUs
+
+
+def test_power_on_ready_byte_is_sent_and_pyserial_drops_it() -> None:
+    with SimulatedSensor("r307", wire_delay=False).start() as sim:
+        fd = os.open(sim.port_path, os.O_RDWR | os.O_NOCTTY)
+        try:
+            ready, _, _ = select.select([fd], [], [], 2)
+            assert ready and os.read(fd, 16) == b"\x55"
+        finally:
+            os.close(fd)
+    with driver_on("r307") as (_, finger):  # pyserial flushed the byte on open
+        assert finger.verify_password() == af.OK
