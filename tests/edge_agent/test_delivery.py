@@ -90,3 +90,21 @@ def test_mqtt_311_units_deliver_too(tmp_path: Path) -> None:
                 "SELECT status FROM device_state WHERE device_id = 'unit-1'"
             ).fetchone()
         assert state == ("online",)
+
+
+def test_catch_up_after_an_outage_is_rate_limited(tmp_path: Path) -> None:
+    with Testbed(tmp_path, ["unit-1"], catchup_per_s=100, batch_size=20) as testbed:
+        filed = {"unit-1": testbed.fill_outbox("unit-1", 400)}  # a backlog from a long outage
+        testbed.start_hub()
+        testbed.start_agent("unit-1")
+        _assert_exactly_once(testbed, filed)
+        from edge_agent.store import LocalStore
+
+        with LocalStore(testbed.store_path("unit-1")) as store:
+            first_sends = sorted(sent for _, sent, _ in store.delivery_times())
+        span_s = (first_sends[-1] - first_sends[0]) / 1000
+        # a burst of at most 100 (the bucket), then 100 per second
+        assert span_s >= (400 - 100) / 100 * 0.9
+        for start in first_sends:
+            in_window = sum(1 for t in first_sends if start <= t < start + 1000)
+            assert in_window <= 100 + 100 + 20
