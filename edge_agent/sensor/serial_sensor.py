@@ -16,7 +16,9 @@ defects (FIELD-NOTES, 2.2.25) are handled here:
 At start the port finds the module (the configured baud, then the model's default, then
 other 9600*N rates, since a module keeps a raised baud across power cycles), raises the
 baud and the data packet size to the configured values with SetSysPara, and checks the
-module answers at the new rate. ``wait_for_finger`` asks the chip to extract features
+module answers at the new rate (a module that applies a new baud only after a power cycle
+keeps answering at the old one: the port logs a warning and runs at that rate, which
+``info().baud`` reports). ``wait_for_finger`` asks the chip to extract features
 (Img2Tz) from each capture and retakes smeared ones, so a useless image is never uploaded
 (``quality_gate=False`` to skip; on a real module Img2Tz costs a few hundred ms).
 
@@ -25,6 +27,7 @@ Not thread-safe: one thread talks to the module at a time.
 
 from __future__ import annotations
 
+import logging
 import struct
 import time
 from collections.abc import Callable, Iterable
@@ -69,6 +72,7 @@ if TYPE_CHECKING:
     from edge_agent.sim.sensor import SimulatedSensor
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: How long one reply may take to start arriving (seconds); GenImg and Search on a real
 #: module answer within about 1 s.
@@ -180,8 +184,8 @@ class SerialFingerprintSensor(FingerprintSensor):
             quality_gate=quality_gate,
         )
         try:
-            tried = sensor._find_module(baud, probe_bauds)
-            sensor._configure(baud, packet_size, tried)
+            sensor._find_module(baud, probe_bauds)
+            sensor._configure(baud, packet_size)
         except BaseException:
             sensor.close()
             raise
@@ -207,8 +211,8 @@ class SerialFingerprintSensor(FingerprintSensor):
                     ) from None
             raise
 
-    def _find_module(self, baud: int, probe_bauds: Iterable[int] | None) -> list[int]:
-        """Handshake at ``baud``, the model default, then the probes; returns rates tried.
+    def _find_module(self, baud: int, probe_bauds: Iterable[int] | None) -> None:
+        """Handshake at ``baud``, the model default, then the probes.
 
         The configured and default rates get ``retries`` more tries after every probe
         has had one, so a silent module costs (2 * (retries + 1) + probes) * timeout_s.
@@ -218,12 +222,12 @@ class SerialFingerprintSensor(FingerprintSensor):
         order = likely + [rate for rate in dict.fromkeys(probes) if rate not in likely]
         order += likely * self._retries
         last: BaseException | None = None
-        for index, rate in enumerate(order):
+        for rate in order:
             self._uart.serial.baudrate = rate
             self._uart.reset_input_buffer()
             try:
                 self._driver = self._handshake_new_driver()
-                return order[: index + 1]
+                return
             except (RuntimeError, IndexError, struct.error) as error:
                 if isinstance(error, SensorPasswordError):
                     raise
@@ -235,24 +239,44 @@ class SerialFingerprintSensor(FingerprintSensor):
             "that TX and RX are crossed (module TX -> Pi RX), [sensor] port and [sensor] baud"
         )
 
-    def _configure(self, baud: int, packet_size: int, tried: list[int]) -> None:
-        if self._uart.serial.baudrate != baud:
-            found = self._uart.serial.baudrate
-            self._command("SetSysPara baud", lambda: self._set_param(4, baud // BAUD_UNIT))
+    def _configure(self, baud: int, packet_size: int) -> None:
+        found = int(self._uart.serial.baudrate)
+        if found != baud:
+            self._set_or_fail("baud", 4, baud // BAUD_UNIT)
             self._uart.serial.baudrate = baud
             self._uart.reset_input_buffer()
             try:
                 self._exchange("VfyPwd at the new baud", self._verify)
-            except SensorError as error:
-                raise SensorNotRespondingError(
-                    f"the module on {self.port} answered at {found} baud and accepted "
-                    f"{baud} baud, but does not answer at {baud} ({error}); check the "
-                    "module supports that rate"
-                ) from None
+            except SensorError as at_new:
+                self._uart.serial.baudrate = found
+                self._uart.reset_input_buffer()
+                try:
+                    self._exchange("VfyPwd at the old baud", self._verify)
+                except SensorError:
+                    raise SensorNotRespondingError(
+                        f"the module on {self.port} accepted {baud} baud (it answered at "
+                        f"{found}) but now answers at neither ({at_new}); power-cycle it"
+                    ) from None
+                log.warning(
+                    "sensor on %s accepted %d baud but still answers at %d: it takes effect "
+                    "after a power cycle; running at %d baud until then",
+                    self.port,
+                    baud,
+                    found,
+                    found,
+                )
         code = PACKET_CODE_BY_SIZE[packet_size]
         if self._driver.data_packet_size != code:
-            self._command("SetSysPara packet size", lambda: self._set_param(6, code))
+            self._set_or_fail("packet size", 6, code)
         self._exchange("ReadSysPara", self._driver.read_sysparam)
+
+    def _set_or_fail(self, what: str, number: int, value: int) -> None:
+        code = self._command(f"SetSysPara {what}", lambda: self._set_param(number, value))
+        if code != Code.OK:
+            raise SensorError(
+                f"the module on {self.port} refused {what} code {value}: {describe_code(code)}; "
+                f"check [sensor] model ({self.model.name})"
+            )
 
     def _set_param(self, number: int, value: int) -> int:
         try:

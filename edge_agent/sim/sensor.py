@@ -92,7 +92,8 @@ class SimulatedSensor:
     socket ``<link>.ctl`` beside it (``control=False`` to skip). ``check_host_baud``: drop
     bytes from a host whose termios baud differs from the module's (default on). Like a
     real module it sends the 0x55 ready byte at power-on (``start()``); pyserial drops it
-    when it opens the port, as it does on hardware.
+    when it opens the port, as it does on hardware. ``baud_on_power_cycle``: a baud set
+    with SetSysPara applies only after :meth:`power_cycle` (some modules and clones).
     """
 
     def __init__(
@@ -106,6 +107,7 @@ class SimulatedSensor:
         link: str | Path | None = None,
         control: bool = True,
         check_host_baud: bool = True,
+        baud_on_power_cycle: bool = False,
         seed: int = 0,
     ) -> None:
         self.model = model if isinstance(model, SensorModel) else get_model(model)
@@ -119,6 +121,7 @@ class SimulatedSensor:
             password=password,
             baud=baud,
             packet_size=packet_size,
+            baud_on_power_cycle=baud_on_power_cycle,
         )
         self.wire_delay = wire_delay
         self.link_path = Path(link) if link is not None else None
@@ -243,6 +246,11 @@ class SimulatedSensor:
     def lift(self) -> None:
         """Take the finger off."""
         self.chip.lift()
+
+    def power_cycle(self) -> None:
+        """Switch the module off and on: volatile state lost, then the 0x55 ready byte."""
+        self.chip.power_cycle()
+        self._write_all(bytes((READY_BYTE,)))
 
     def inject(self, fault: Fault | str, *, count: int = 1, command: int | None = None) -> None:
         """Commit ``fault`` on the next ``count`` commands (``command``: only that code)."""

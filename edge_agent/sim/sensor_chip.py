@@ -12,7 +12,9 @@ datasheets and FIELD-NOTES; where a datasheet is silent the chip's choice is sta
   (0x07); UpChar of an empty buffer UPLOAD_FEATURE_FAIL (0x0D); UpImage with no image
   UPLOAD_FAIL (0x0F); LoadChar of an empty page DB_RANGE_FAIL (0x0C);
 - SetSysPara (baud, security level, packet size) persists like the module's flash: it
-  survives SoftReset and a new host connection;
+  survives SoftReset, a new host connection and a power cycle. A new baud applies at
+  once after the ack, or (``baud_on_power_cycle=True``, as some clones do) only after
+  :meth:`power_cycle`;
 - replies to Search/Match/TemplateNum always have their full length (zeros on failure).
 
 Thread-safety: :meth:`handle` runs on the simulator's I/O thread; :meth:`place`,
@@ -119,8 +121,10 @@ class SensorChip:
         address: int = DEFAULT_ADDRESS,
         baud: int | None = None,
         packet_size: int | None = None,
+        baud_on_power_cycle: bool = False,
     ) -> None:
         self.model = model
+        self._baud_on_power_cycle = baud_on_power_cycle
         self._engine_factory = engine
         self._engine_made: MatcherEngine | None = None
         self._faults = faults
@@ -128,6 +132,7 @@ class SensorChip:
         self.address = address
         self._lock = threading.Lock()
         self._baud_n = baud_multiplier(baud or model.default_baud)
+        self._stored_baud_n = self._baud_n
         size = packet_size or model.default_packet_size
         codes = {v: k for k, v in PACKET_SIZE_BY_CODE.items()}
         if size not in codes:
@@ -190,6 +195,11 @@ class SensorChip:
         """Take the finger off the window."""
         with self._lock:
             self._finger = None
+
+    def power_cycle(self) -> None:
+        """Power off and on: buffers and password state lost, a stored baud takes effect."""
+        self._baud_n = self._stored_baud_n
+        self._reset_volatile()
 
     def _reset_volatile(self) -> None:
         self._image: np.ndarray | None = None
@@ -292,7 +302,9 @@ class SensorChip:
     def _set_sys_para(self, args: bytes) -> Reply:
         param, value = args[0], args[1]
         if param == 4 and 1 <= value <= 12:
-            self._baud_n = value  # the simulator switches after sending this ack
+            self._stored_baud_n = value
+            if not self._baud_on_power_cycle:
+                self._baud_n = value  # the simulator switches after sending this ack
         elif param == 5 and 1 <= value <= 5:
             self._security = value
         elif param == 6 and value in PACKET_SIZE_BY_CODE:

@@ -234,3 +234,16 @@ def test_open_sensor_backends() -> None:
         serial_section = SensorSection(backend="serial", port=running.port_path, model="r307")
         with open_sensor(serial_section, timeout_s=TIMEOUT_S, probe_bauds=()) as sensor:
             assert sensor.info().baud == 57600
+
+
+def test_a_module_that_changes_baud_only_after_a_power_cycle(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with SimulatedSensor("r307", wire_delay=False, baud_on_power_cycle=True).start() as sim:
+        with caplog.at_level("WARNING"), connect(sim, packet_size=128) as sensor:
+            assert sensor.info().baud == 57600
+        assert "takes effect after a power cycle" in caplog.text
+        sim.power_cycle()
+        assert sim.baud == 115200
+        with connect(sim, baud=115200, packet_size=128) as sensor:
+            assert sensor.info().baud == 115200 and sensor.resyncs == 0
