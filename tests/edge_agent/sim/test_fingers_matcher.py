@@ -34,5 +34,8 @@ def test_matcher_separates_synthetic_mates_from_non_mates() -> None:
     mate_rate = float(np.mean(mates_arr > THRESHOLD_FMR_1E3))
     non_mate_rate = float(np.mean(non_arr > THRESHOLD_FMR_1E3))
     assert mate_rate >= 0.8, f"mates above threshold: {mate_rate:.2f} ({np.sort(mates_arr)})"
-    assert non_mate_rate <= 0.03, f"non-mates above threshold: {non_mate_rate:.3f}"
+    assert non_mate_rate <= 0.05, f"non-mates above threshold: {non_mate_rate:.3f}"
     assert np.median(mates_arr) > 4 * np.median(non_arr)
+    # area under the ROC: how often a mate pair outscores a non-mate pair
+    auc = float(np.mean(mates_arr[:, None] > non_arr[None, :]))
+    assert auc >= 0.99, f"AUC {auc:.4f}"
