@@ -160,7 +160,10 @@ class SerialFingerprintSensor(FingerprintSensor):
         is silent (default: every 9600*N, fastest first; each costs ``timeout_s``).
         Raises SensorNotRespondingError, SensorPasswordError or SensorError.
         """
-        baud_multiplier(baud)
+        try:
+            baud_multiplier(baud)
+        except ValueError as error:
+            raise SensorError(f"[sensor] {error}") from None
         if packet_size not in PACKET_CODE_BY_SIZE:
             raise SensorError(f"[sensor] packet_size {packet_size}: must be 32, 64, 128 or 256")
         if not 0 <= password <= 0xFFFFFFFF:

@@ -98,6 +98,18 @@ def test_wrong_password_says_so() -> None:
             assert sensor.info().capacity == 1000
 
 
+def test_bad_settings_and_a_missing_port_name_what_to_check(tmp_path: Any) -> None:
+    spec = get_model("r307")
+    with pytest.raises(SensorError, match=r"\[sensor\] baud 50000"):
+        SerialFingerprintSensor.connect("/dev/null", model=spec, baud=50000, packet_size=128)
+    with pytest.raises(SensorError, match=r"\[sensor\] packet_size 100"):
+        SerialFingerprintSensor.connect("/dev/null", model=spec, baud=57600, packet_size=100)
+    with pytest.raises(SensorNotRespondingError, match="group dialout"):
+        SerialFingerprintSensor.connect(
+            str(tmp_path / "ttyNONE"), model=spec, baud=57600, packet_size=128
+        )
+
+
 def test_a_silent_port_names_what_to_check() -> None:
     master, slave = os.openpty()  # a real serial line with nothing on the other end
     try:
