@@ -86,7 +86,8 @@ def parse_po(text: str, name: str = "<po>") -> dict[str, str]:
 
 
 def compile_po(entries: dict[str, str]) -> bytes:
-    """GNU .mo bytes for ``entries`` (little-endian, no hash table)."""
+    """GNU .mo bytes for ``entries`` (little-endian, no hash table; UTF-8 header added)."""
+    entries = {"": "Content-Type: text/plain; charset=UTF-8\n"} | entries
     keys = sorted(entries)
     ids = [k.encode() for k in keys]
     strs = [entries[k].encode() for k in keys]
@@ -144,3 +145,35 @@ class Translator:
     def logical(self, message: str) -> str:
         """The translation in logical (typing) order, unshaped (for records and tests)."""
         return catalog(self.language).gettext(message)
+
+
+def marked_strings(sources: list[Path]) -> dict[str, str]:
+    """msgid -> "file:line" of every ``t("...")``, ``self.t("...")`` and ``N_("...")``.
+
+    Used by the catalog test and to list what a translator must cover. Pure.
+    """
+    found: dict[str, str] = {}
+    for source in sources:
+        tree = ast.parse(source.read_text(encoding="utf-8"), str(source))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            first = node.args[0]
+            if (
+                name in ("t", "N_")
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+            ):
+                found.setdefault(first.value, f"{source.name}:{node.lineno}")
+    return found
+
+
+def citizen_sources() -> list[Path]:
+    """The modules whose strings citizens read (desk screens and their tables)."""
+    root = Path(__file__).parent
+    names = ["categories.py", "validation.py"] + [
+        f"screens/{n}.py" for n in ("welcome", "complaint", "receipt", "track", "feedback")
+    ]
+    return [root / n for n in names]

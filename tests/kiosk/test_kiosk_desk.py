@@ -74,3 +74,172 @@ async def test_complaint_filed_with_tracking_number(
     assert record.body.cnic == "42101-1234567-1"
     assert record.body.cognizable is True
     assert [a.question for a in record.body.answers] == ["when", "where", "items"]
+
+
+HOSTILE = [
+    "[@click=app.quit]x[/]",
+    "[/b]",
+    "a" * 3000,
+    "ctl\x1b[31m\x07\x08end",
+    "\u202eRTL override \u200fمارک\u200e",
+]
+
+
+async def test_hostile_input_renders_literally_in_review(
+    desk_app: Callable[..., KioskApp], store: LocalStore
+) -> None:
+    from kiosk.text import display
+
+    # each run puts a different hostile string in every field
+    for first in range(0, len(HOSTILE), 2):
+        values = HOSTILE[first:] + HOSTILE[:first]
+        app = desk_app()
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.click("#file")
+            await pilot.click("#cat-nuisance")
+            await pilot.pause()
+            await fill(pilot, "#q-where", values[1][:500])
+            await fill(pilot, "#q-who", values[2][:500])
+            await pilot.click("#next")
+            await pilot.pause()
+            await fill(pilot, "#name", values[0][:100])
+            await fill(pilot, "#cnic", "42101-1234567-1")
+            await fill(pilot, "#mobile", "0300-1234567")
+            await pilot.click("#next")
+            await pilot.pause()
+            app.screen.query_one("#description").text = values[3] + " (it happened)"
+            await pilot.pause()
+            await pilot.click("#next")
+            await pilot.pause()
+            screen = app.screen
+            assert screen.step_name == "review", values[0][:40]
+            draft = screen.draft
+            assert str(screen.query_one("#review-name").render()) == display(draft.name)
+            assert str(screen.query_one("#review-description").render()) == display(
+                draft.description
+            )
+            shown = [str(w.render()) for w in screen.query(".value")]
+            assert display(draft.answers["where"]) in shown
+            assert display(draft.answers["who"]) in shown
+            # clicking where a "link" is drawn does nothing
+            screen.query_one("#review-name").scroll_visible(animate=False)
+            await pilot.pause()
+            await pilot.click("#review-name")
+            await pilot.pause()
+            assert app.is_running
+            screen.query_one("#submit").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+    filed = sorted((r.body for r in outbox(store)), key=lambda b: b.tracking_no)
+    assert [b.complainant_name for b in filed] == [
+        HOSTILE[0],
+        "a" * 100,
+        "\u202eRTL override \u200fمارک\u200e",
+    ]
+    assert all("\x1b" not in b.description for b in filed)  # control characters never filed
+
+
+async def test_quick_exit_clears_everything(desk_app: Callable[..., KioskApp]) -> None:
+    app = desk_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.click("#lang-ur")
+        await pilot.click("#file")
+        await pilot.click("#cat-harassment")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.draft.gender_desk is True  # suggested for this category
+        await fill(pilot, "#q-where", "Satellite Town")
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+        assert len(app.screen_stack) == 2
+        assert app.language == "en"
+        await pilot.click("#file")
+        await pilot.pause()
+        assert app.screen.draft.answers == {}
+
+
+async def test_idle_timeout_returns_to_welcome(desk_app: Callable[..., KioskApp]) -> None:
+    app = desk_app(idle_timeout_s=0.3, poll_interval_s=0.1)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.click("#track")
+        await fill(pilot, "#number", "QTA01")
+        assert not isinstance(app.screen, WelcomeScreen)
+        await pilot.pause(0.8)
+        assert isinstance(app.screen, WelcomeScreen)
+
+
+async def test_track_shows_timeline_and_feedback(
+    desk_app: Callable[..., KioskApp], store: LocalStore
+) -> None:
+    from kiosk.screens.feedback import FeedbackScreen
+    from kiosk.tracking import make_tracking_no
+
+    number = make_tracking_no("QTA01", __import__("datetime").datetime(2026, 11, 29), 3, 12)
+    app = desk_app(poll_interval_s=0.1)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        await fill(pilot, "#number", number[:-1] + ("0" if number[-1] != "0" else "1"))
+        await pilot.click("#check")
+        await pilot.pause()
+        assert "mistake" in str(app.screen.query_one("#error").render())
+        await fill(pilot, "#number", number.lower())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query("#waiting")
+        # the agent stores the hub's answer; the screen picks it up on its own
+        store.put_complaint_status(
+            number,
+            status="resolved",
+            found=True,
+            due_at_ms=1_796_100_000_000,
+            history=[
+                {"status": "registered", "reason": "FIR 123/26 [/b]", "at_ms": 1_796_000_000_000},
+                {
+                    "status": "resolved",
+                    "reason": "[@click=app.quit]phone returned[/]",
+                    "at_ms": 1_796_030_000_000,
+                },
+            ],
+            can_rate=True,
+        )
+        await pilot.pause(0.4)
+        screen = app.screen
+        assert "Resolved" in str(screen.query_one("#status").render())
+        reasons = [str(w.render()) for w in screen.query(".reason")]
+        assert reasons == ["FIR 123/26 [/b]", "[@click=app.quit]phone returned[/]"]
+        await pilot.click("#rate")
+        await pilot.pause()
+        assert isinstance(app.screen, FeedbackScreen)
+        await pilot.click("#send")
+        await pilot.pause()
+        assert "choose a rating" in str(app.screen.query_one("#error").render())
+        await pilot.click("#rate-4")
+        await pilot.pause()
+        await fill(pilot, "#comment", "quick [b]help")
+        await pilot.click("#send")
+        await pilot.pause()
+        assert app.screen.query("#thanks")
+    by_kind = {r.kind: r.body for r in outbox(store)}
+    assert by_kind["lookup"].tracking_no == number
+    assert (by_kind["feedback"].rating, by_kind["feedback"].comment) == (4, "quick [b]help")
+
+
+async def test_language_switch_is_live_and_keeps_typing(desk_app: Callable[..., KioskApp]) -> None:
+    from kiosk.i18n import Translator
+
+    app = desk_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.click("#file")
+        await pilot.click("#cat-theft")
+        await pilot.pause()
+        await fill(pilot, "#q-where", "Quetta")
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.language == "ur"
+        assert str(app.screen.query_one("#next").label) == Translator("ur")("Next")
+        assert app.screen.query_one("#q-where").value == "Quetta"
+        await pilot.press("f2")
+        await pilot.pause()
+        assert str(app.screen.query_one("#next").label) == "Next"

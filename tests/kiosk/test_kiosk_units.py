@@ -1,0 +1,145 @@
+"""Pure parts of the kiosk: tracking numbers, validation, text safety, catalogs, QR, PINs."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import datetime
+
+import pytest
+
+from kiosk import validation
+from kiosk.i18n import (
+    LANGUAGES,
+    Translator,
+    citizen_sources,
+    compile_po,
+    marked_strings,
+    parse_po,
+    po_path,
+)
+from kiosk.officers import check, hash_pin
+from kiosk.text import clean_input, display, has_arabic, literal, shown
+from kiosk.tracking import (
+    ALPHABET,
+    TrackingError,
+    check_char,
+    make_tracking_no,
+    parse_tracking_no,
+    unit_number,
+)
+from kiosk.widgets import qr_text
+
+
+def test_tracking_number_shape_and_check() -> None:
+    number = make_tracking_no("QTA01", datetime(2026, 11, 30), 12, 7)
+    assert number.startswith("QTA01-261130-120007-")
+    assert parse_tracking_no(number.lower().replace("-", "- ")) == number
+
+
+def test_check_character_catches_every_single_change_and_adjacent_swap() -> None:
+    payload = "QTA01-261130-120007"
+    good = payload + "-" + check_char(payload)
+    chars = [i for i, c in enumerate(payload) if c != "-"]
+    for i in chars:
+        for replacement in ALPHABET:
+            if replacement != payload[i]:
+                changed = payload[:i] + replacement + payload[i + 1 :]
+                with pytest.raises(TrackingError):
+                    parse_tracking_no(changed + good[-2:])
+    for a, b in zip(chars, chars[1:], strict=False):
+        if b == a + 1 and payload[a] != payload[b]:
+            swapped = payload[:a] + payload[b] + payload[a] + payload[b + 1 :]
+            with pytest.raises(TrackingError):
+                parse_tracking_no(swapped + good[-2:])
+
+
+def test_unit_number_from_setting_or_device_id() -> None:
+    assert unit_number("qta01-desk-1", "7") == 7
+    assert 0 <= unit_number("qta01-desk-1", None) < 100
+    with pytest.raises(TrackingError):
+        unit_number("x", "123")
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [("42101-1234567-1", "42101-1234567-1"), ("4210112345671", "42101-1234567-1"),
+     (" 42101 1234567 1 ", "42101-1234567-1")],
+)  # fmt: skip
+def test_cnic_accepted_forms(typed: str, value: str) -> None:
+    assert validation.check_cnic(typed) == (value, None)
+
+
+@pytest.mark.parametrize("typed", ["4210", "42101-1234567-12", "ABCDE-1234567-1", ""])
+def test_cnic_rejected_with_reason(typed: str) -> None:
+    value, reason = validation.check_cnic(typed)
+    assert value is None and reason
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("0300-1234567", "0300-1234567"),
+        ("03001234567", "0300-1234567"),
+        ("+92 300 1234567", "0300-1234567"),
+    ],
+)
+def test_mobile_accepted_forms(typed: str, value: str) -> None:
+    assert validation.check_mobile(typed) == (value, None)
+
+
+@pytest.mark.parametrize("typed", ["0412-3456789", "0300-12345", "03OO-1234567"])
+def test_mobile_rejected_with_reason(typed: str) -> None:
+    assert validation.check_mobile(typed)[0] is None
+
+
+def test_hostile_text_is_literal_and_controls_visible() -> None:
+    for hostile in ("[@click=app.quit]x[/]", "[/b]", "[b]bold"):
+        assert literal(hostile).plain == hostile
+        assert shown(hostile).plain == hostile
+    assert display("a\x1bb\x07") == "a␛b␇"
+    assert clean_input(" a\x1b[31mb\x00 ") == "a[31mb"
+
+
+def test_urdu_is_shaped_and_reordered() -> None:
+    assert has_arabic("شکایت")
+    shaped = display("شکایت")
+    assert shaped != "شکایت" and not has_arabic("abc")
+    assert all(0xFB50 <= ord(c) <= 0xFEFF for c in shaped)
+
+
+def test_every_citizen_string_has_an_urdu_translation() -> None:
+    entries = parse_po(po_path("ur").read_text(encoding="utf-8"))
+    missing = {k: v for k, v in marked_strings(citizen_sources()).items() if k not in entries}
+    assert not missing, f"add to kiosk/locale/ur/LC_MESSAGES/kiosk.po: {missing}"
+    assert len(entries) > 80
+
+
+def test_compiled_catalog_is_read_by_gettext() -> None:
+    catalog = gettext.GNUTranslations(io.BytesIO(compile_po({"Back": "واپس", "Next": "آگے"})))
+    assert catalog.gettext("Back") == "واپس"
+    assert catalog.gettext("Unknown") == "Unknown"
+    assert Translator("ur").logical("Back") == "واپس"
+    assert Translator("en")("Back") == "Back"
+    assert set(LANGUAGES) == {"en", "ur"}
+
+
+def test_qr_code_decodes_to_the_number() -> None:
+    import segno
+
+    number = "QTA01-261130-120007-K"
+    art = qr_text(number, border=0).splitlines()
+    matrix = [list(row) for row in segno.make(number, error="m", micro=False).matrix]
+    top_row = "".join(
+        "█" if a and b else "▀" if a else "▄" if b else " "
+        for a, b in zip(matrix[0], matrix[1], strict=True)
+    )
+    assert art[0] == top_row
+
+
+def test_officer_pin() -> None:
+    settings = {"officer.qta-101": hash_pin("4321", iterations=1000)}
+    assert check(settings, "QTA-101", "4321") == ("QTA-101", "")
+    assert check(settings, "QTA-101", "1111")[0] is None
+    assert check(settings, "[x]", "4321")[0] is None
+    assert "no officer list" in check({}, "QTA-101", "4321")[1]
