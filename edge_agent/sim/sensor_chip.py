@@ -180,6 +180,17 @@ class SensorChip:
         with self._lock:
             return self._finger is not None
 
+    @property
+    def finger_image(self) -> np.ndarray | None:
+        """What lies on the window now (fitted to it), or None; a read-only view."""
+        with self._lock:
+            finger = self._finger
+        if finger is None:
+            return None
+        view = finger.view()
+        view.flags.writeable = False
+        return view
+
     def library_entry(self, page: int) -> bytes | None:
         """The char file stored at ``page``, or None."""
         with self._lock:

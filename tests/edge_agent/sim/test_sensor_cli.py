@@ -101,7 +101,7 @@ def test_place_lift_inject_commands_drive_a_running_simulator(
     with SimulatedSensor("r503", link=link, wire_delay=False).start() as sim:
         assert khidmat(["sim", "sensor", "place", "--link", str(link), "--image", str(png)]) == 0
         assert sim.chip.finger_present
-        assert np.array_equal(sim.chip._finger, fit_to_window(picture, 192, 192))
+        assert np.array_equal(sim.chip.finger_image, fit_to_window(picture, 192, 192))
         args = ["sim", "sensor", "inject", "--link", str(link), "--fault", "no_reply"]
         assert khidmat([*args, "--count", "2", "--command", "0x0A"]) == 0
         assert sim.faults.pending == [("no_reply", 2, 0x0A)]
