@@ -1,62 +1,286 @@
-"""``khidmat demo``: the delivery path of the whole system, live, on this machine.
+"""``khidmat demo``: the whole system on this machine, provisioned like a real deployment.
 
-Starts a real Mosquitto, the hub and three unit agents (desk, gate, enrolment) in a
-working directory that re-runs reuse, files a complaint at the desk unit every
-``interval_s`` seconds as the kiosk would, and prints one status line per second: what
-each unit still holds and what the hub has stored. Ctrl-C stops every process it started.
+:class:`DemoSystem` keeps everything under one working directory that re-runs reuse:
+
+- ``deployment/``: a deployment made by ``khidmat provision init`` (CA, broker TLS
+  certificate, watchlist signing key, hub config and database, Mosquitto files) and three
+  units made by ``khidmat provision device --hardware sim`` (desk, gate, enrol);
+- ``sensors/<role>``: the pty links of the gate's and the enrolment unit's simulated
+  fingerprint sensors (place a finger from another terminal with
+  ``khidmat sim sensor place --link <workdir>/sensors/gate --finger 3``);
+- the processes: Mosquitto (TLS, passwords, per-unit ACLs, persistence), ``khidmat hub``
+  and one ``khidmat agent`` per unit.
+
+Not thread-safe; one instance per process. :meth:`DemoSystem.stop` ends every process it
+started (also on Ctrl-C).
 """
 
 from __future__ import annotations
 
-import itertools
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge_agent.store import LocalStore
-from khidmat.testbed import Testbed, sample_complaint
-from khidmat_wire import make_envelope
+from khidmat.mosquitto import find_mosquitto, free_port
 
-UNITS = ("demo-desk", "demo-gate", "demo-enrol")
+ROLES = ("desk", "gate", "enrol")
+STATION = "DEMO"
+SENSOR_BAUD = 115200
 
 
-def run_demo(
-    workdir: Path, *, interval_s: float = 1.0, duration_s: float | None = None, out=print
-) -> int:
-    """Run until Ctrl-C (or ``duration_s``); returns 0 when nothing was lost."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    testbed = Testbed(
-        workdir / "delivery", list(UNITS), resend_after_s=2.0, telemetry_interval_s=10.0
-    )
-    started = time.monotonic()
-    filed = 0
-    try:
-        testbed.start()
-        out(
-            f"broker   mosquitto on {testbed.broker.host}:{testbed.broker.port} (log {testbed.broker.log_path})"
+class DemoError(RuntimeError):
+    """The demo cannot start; the message says what to do."""
+
+
+@dataclass
+class DemoSystem:
+    """A demo deployment in ``workdir``: provisioned once, started and stopped as a whole."""
+
+    workdir: Path
+    units: dict[str, str] = field(default_factory=dict)  # role -> device id
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    sensors: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def deployment_dir(self) -> Path:
+        return self.workdir / "deployment"
+
+    @property
+    def hub_config(self) -> Path:
+        return self.deployment_dir / "hub.toml"
+
+    @property
+    def hub_db(self) -> Path:
+        return self.deployment_dir / "hub.db"
+
+    def unit_config(self, role: str) -> Path:
+        return self.deployment_dir / "units" / self.units[role] / "unit.toml"
+
+    def sensor_link(self, role: str) -> Path:
+        return self.workdir / "sensors" / role
+
+    def store_path(self, role: str) -> Path:
+        return self.deployment_dir / "units" / self.units[role] / "data" / "unit.db"
+
+    # ----------------------------------------------------------- provisioning
+
+    def prepare(self) -> list[str]:
+        """Provision the deployment and the three units unless a previous run did; returns what it did."""
+        from provisioning.deployment import BrokerSettings, Deployment
+        from provisioning.operations import init_deployment, list_devices, provision_device
+
+        done: list[str] = []
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        deployment = Deployment(self.deployment_dir)
+        if not deployment.initialised:
+            settings = BrokerSettings(host="localhost", bind="127.0.0.1", port=free_port())
+            init_deployment(self.deployment_dir, settings)
+            done.append(f"provisioned a deployment in {self.deployment_dir}")
+        active = {d.role: d.device_id for d in list_devices(deployment, include_retired=False)}
+        for role in ROLES:
+            if role not in active:
+                made = provision_device(
+                    deployment, role=role, station=STATION, name=f"demo {role}", hardware="sim"
+                )
+                active[role] = made.device.device_id
+                done.append(f"provisioned the {role} unit {made.device.device_id}")
+        self.units = {role: active[role] for role in ROLES}
+        for role in ("gate", "enrol"):
+            self._use_sensor_link(role)
+        (self.workdir / "units.json").write_text(json.dumps(self.units, indent=2) + "\n")
+        return done
+
+    def _use_sensor_link(self, role: str) -> None:
+        """Point the unit at the demo's simulated sensor (a pty link) instead of an in-process one."""
+        path = self.unit_config(role)
+        text = path.read_text(encoding="utf-8")
+        section = (
+            f'[sensor]\nbackend = "serial"\nport = "{self.sensor_link(role)}"\nmodel = "r307"\n'
+            f"baud = {SENSOR_BAUD}\npacket_size = 256\npassword = 0\n"
         )
-        testbed.start_hub()
-        out(f"hub      database {testbed.hub_db}")
-        for unit in UNITS:
-            testbed.start_agent(unit)
-            out(f"unit     {unit}: store {testbed.store_path(unit)}")
-        out("Filing a complaint at demo-desk every second. Ctrl-C stops everything.")
-        with LocalStore(testbed.store_path("demo-desk")) as desk:
-            for tick in itertools.count():
-                if duration_s is not None and time.monotonic() - started >= duration_s:
-                    break
-                sequence = desk.next_sequence("demo-complaints")
-                desk.enqueue(
-                    make_envelope("complaint", "demo-desk", sample_complaint("DEMO", sequence))
-                )
-                filed += 1
-                time.sleep(interval_s)
-                pending = {unit: testbed.pending(unit) for unit in UNITS}
-                stored = len(testbed.hub_record_ids("complaint"))
-                out(
-                    f"t={tick + 1:>4}s  filed {filed:>4}  hub complaints {stored:>5}  waiting at units {pending}"
-                )
+        text = re.sub(r"\[sensor\]\n(?:[^\[\n][^\n]*\n|\n)*?(?=\n\[|\Z)", section, text, count=1)
+        path.write_text(text, encoding="utf-8")
+
+    # -------------------------------------------------------------- processes
+
+    def start(self, *, log=print) -> None:
+        """Start the broker, the sensors, the hub and the agents."""
+        from provisioning.deployment import Deployment
+
+        if find_mosquitto() is None:
+            raise DemoError(
+                "Mosquitto is not installed: run `bash scripts/setup.sh` (or apt-get install mosquitto)"
+            )
+        settings = Deployment(self.deployment_dir).load_settings()
+        if not _port_free(settings.port):
+            raise DemoError(
+                f"port {settings.port} is busy: is another demo running from {self.workdir}?"
+            )
+        conf = self.deployment_dir / "mosquitto.conf"
+        self.processes["broker"] = _spawn(
+            [find_mosquitto() or "mosquitto", "-c", str(conf)],
+            self.workdir / "logs" / "mosquitto.out",
+        )
+        _wait_port(settings.port, self.processes["broker"], "Mosquitto")
+        log(
+            f"broker   Mosquitto {_mosquitto_version()} on localhost:{settings.port} (TLS, per-unit passwords and ACLs)"
+        )
+        self._start_sensors()
+        self.processes["hub"] = _spawn_khidmat(
+            ["hub", "--config", str(self.hub_config), "--log-level", "WARNING"],
+            self.workdir / "logs" / "hub.log",
+        )
+        log(f"hub      {self.hub_db}")
+        for role in ROLES:
+            self.processes[f"agent-{role}"] = _spawn_khidmat(
+                ["agent", "--config", str(self.unit_config(role)), "--log-level", "WARNING"],
+                self.workdir / "logs" / f"agent-{role}.log",
+            )
+            log(f"unit     {role:<5} {self.units[role]}  (kiosk: khidmat kiosk --demo {role})")
+
+    def _start_sensors(self) -> None:
+        from edge_agent.sim.sensor import SimulatedSensor
+
+        for role in ("gate", "enrol"):
+            link = self.sensor_link(role)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            self.sensors[role] = SimulatedSensor("r307", link=link).start()
+
+    def check(self) -> list[str]:
+        """Names of started processes that have died."""
+        return [name for name, process in self.processes.items() if process.poll() is not None]
+
+    def stop(self) -> None:
+        """Stop everything this object started, agents first (idempotent)."""
+        order = [n for n in self.processes if n.startswith("agent")] + ["hub", "broker"]
+        for name in order:
+            process = self.processes.pop(name, None)
+            if process is not None:
+                _stop(process)
+        for sensor in self.sensors.values():
+            sensor.close()  # type: ignore[attr-defined]
+        self.sensors.clear()
+
+
+def _spawn(command: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+
+
+def _spawn_khidmat(arguments: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    return _spawn([sys.executable, "-m", "khidmat", *arguments], log_path)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_port(
+    port: int, process: subprocess.Popen[bytes], what: str, timeout_s: float = 10.0
+) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DemoError(f"{what} exited with code {process.returncode}; see its log")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise DemoError(f"{what} did not listen on port {port} within {timeout_s} s")
+
+
+def _mosquitto_version() -> str:
+    try:
+        out = subprocess.run(
+            [find_mosquitto() or "mosquitto", "-h"], capture_output=True, text=True, timeout=5
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    match = re.search(r"version (\S+)", out)
+    return match.group(1) if match else ""
+
+
+def status_line(system: DemoSystem) -> str:
+    """One line: each unit's state and backlog, and what the hub holds."""
+    import sqlite3
+
+    parts = []
+    try:
+        with sqlite3.connect(f"file:{system.hub_db}?mode=ro", uri=True, timeout=5) as conn:
+            states = dict(conn.execute("SELECT device_id, status FROM device_state").fetchall())
+            kinds = dict(
+                conn.execute("SELECT kind, count(*) FROM records GROUP BY kind").fetchall()
+            )
+    except sqlite3.Error:
+        states, kinds = {}, {}
+    for role in ROLES:
+        try:
+            with sqlite3.connect(
+                f"file:{system.store_path(role)}?mode=ro", uri=True, timeout=5
+            ) as conn:
+                waiting = conn.execute(
+                    "SELECT count(*) FROM outbox WHERE acked_ms IS NULL"
+                ).fetchone()[0]
+        except sqlite3.Error:
+            waiting = "?"
+        parts.append(f"{role} {states.get(system.units[role], 'unknown')} ({waiting} waiting)")
+    held = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())) or "nothing yet"
+    return " | ".join(parts) + f" | hub: {held}"
+
+
+def run_demo(workdir: Path, *, duration_s: float | None = None, out=print) -> int:
+    """Prepare and start the system, report once every 2 s until Ctrl-C (or ``duration_s``)."""
+    system = DemoSystem(workdir)
+    try:
+        for line in system.prepare():
+            out(line)
+        system.start(log=out)
+        out(
+            "Open a kiosk in another terminal: khidmat kiosk --demo desk|gate|enrol. Ctrl-C stops everything."
+        )
+        started = time.monotonic()
+        while duration_s is None or time.monotonic() - started < duration_s:
+            time.sleep(2.0)
+            dead = system.check()
+            if dead:
+                out(f"stopped unexpectedly: {', '.join(dead)} (logs in {workdir / 'logs'})")
+                return 1
+            out(status_line(system))
     except KeyboardInterrupt:
         out("stopping")
+    except DemoError as error:
+        out(f"khidmat demo: {error}")
+        return 1
     finally:
-        testbed.close()
+        system.stop()
     return 0
