@@ -19,7 +19,7 @@ import pytest
 import serial
 
 from edge_agent.sensor.models import get_model
-from edge_agent.sensor.packets import Cmd, Pid, encode_packet, unpack_image
+from edge_agent.sensor.packets import Cmd, Pid, encode_packet, pack_image, unpack_image
 from edge_agent.sim.sensor import SimulatedSensor
 from edge_agent.sim.sensor_chip import fit_to_window, quantise_4bit
 
@@ -263,3 +263,13 @@ def test_power_on_ready_byte_is_sent_and_pyserial_drops_it() -> None:
             os.close(fd)
     with driver_on("r307") as (_, finger):  # pyserial flushed the byte on open
         assert finger.verify_password() == af.OK
+
+
+def test_image_download_then_upload_round_trips() -> None:
+    spec = get_model("r503")
+    with driver_on("r503") as (_, finger):
+        image = quantise_4bit(fit_to_window(gradient(), spec.image_width, spec.image_height))
+        assert finger.send_fpdata(list(pack_image(image)), "image") is True
+        assert finger.verify_password() == af.OK  # the download is in
+        data = finger.get_fpdata("image")
+        assert np.array_equal(unpack_image(bytes(data), 192, 192), image)
