@@ -10,6 +10,7 @@ it. ``backend = "none"``: SensorError (the unit has no sensor).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from edge_agent.config import SensorSection
 from edge_agent.sensor.models import get_model
@@ -29,10 +30,13 @@ def open_sensor(
     probe_bauds: Iterable[int] | None = None,
     quality_gate: bool = True,
     sim_wire_delay: bool = True,
+    sim_link: str | Path | None = None,
 ) -> SerialFingerprintSensor:
     """Open the sensor ``section`` describes (see the module docstring); the caller closes it.
 
-    ``sim_wire_delay`` applies to the "sim" backend only (False: no wire time, for tests).
+    For the "sim" backend only: ``sim_wire_delay`` False sends without wire time (tests);
+    ``sim_link`` makes a symlink to the pty and a control socket beside it, so that
+    ``khidmat sim sensor place --link PATH ...`` works from another terminal.
     """
     try:
         model = get_model(section.model)
@@ -56,7 +60,7 @@ def open_sensor(
         from edge_agent.sim.sensor import SimulatedSensor
 
         simulator = SimulatedSensor(
-            model, password=section.password, wire_delay=sim_wire_delay
+            model, password=section.password, wire_delay=sim_wire_delay, link=sim_link
         ).start()
         try:
             sensor = SerialFingerprintSensor.connect(

@@ -226,6 +226,30 @@ def test_close_is_idempotent_and_a_closed_port_refuses_work() -> None:
             sensor.info()
 
 
+def test_sim_backend_with_a_link_is_driven_from_its_control_socket(tmp_path: Any) -> None:
+    from edge_agent.sim.sensor_control import control_path_for, control_request
+
+    link = tmp_path / "fp0"
+    section = SensorSection(backend="sim", model="r307", baud=57600, packet_size=128)
+    with open_sensor(
+        section,
+        timeout_s=TIMEOUT_S,
+        probe_bauds=(),
+        quality_gate=False,
+        sim_wire_delay=False,
+        sim_link=link,
+    ) as sensor:
+        assert link.is_symlink()
+        image = card(288, 256)
+        answer = control_request(
+            control_path_for(link), {"op": "place", "height": 288, "width": 256}, image.tobytes()
+        )
+        assert answer["finger"] is True
+        assert sensor.wait_for_finger(timeout_s=1)
+        assert np.array_equal(sensor.capture_image(), expected_image("r307", image))
+    assert not link.exists() and not control_path_for(link).exists()
+
+
 def test_open_sensor_backends() -> None:
     with pytest.raises(SensorError, match="no fingerprint sensor"):
         open_sensor(SensorSection(backend="none"))
