@@ -300,7 +300,7 @@ class SensorChip:
     def _read_sys_para(self, args: bytes) -> Reply:
         extra = struct.pack(
             ">HHHHIHH",
-            0x0000,  # status register: not busy, no pass, password verified, image not valid
+            self._status_register(),
             self.model.system_id,
             self.model.capacity,
             self._security,
@@ -309,6 +309,10 @@ class SensorChip:
             self._baud_n,
         )
         return self._simple(Code.OK, extra)
+
+    def _status_register(self) -> int:
+        """Bit 2: the handshake password is verified; bit 3: the image buffer holds an image."""
+        return (0x0004 if self._verified else 0) | (0x0008 if self._image is not None else 0)
 
     def _set_sys_para(self, args: bytes) -> Reply:
         param, value = args[0], args[1]

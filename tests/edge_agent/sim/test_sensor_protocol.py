@@ -72,6 +72,7 @@ def test_handshake_and_system_parameters(model: str) -> None:
         assert finger.security_level == 3
         assert finger.device_address == b"\xff\xff\xff\xff"
         assert finger.system_id == spec.system_id
+        assert finger.status_register == 0x0004  # password verified, no image yet
 
 
 def test_password_is_checked_and_required() -> None:
