@@ -29,6 +29,9 @@ def register(tree: CommandTree) -> None:
     parser.add_argument("--width", type=int, default=256, help="image width, px (R307: 256)")
     parser.add_argument("--height", type=int, default=288, help="image height, px (R307: 288)")
     parser.add_argument("--dpi", type=int, default=500, help="resolution, dots per inch")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker threads (the files do not depend on it)"
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -36,6 +39,9 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.fingers < 1 or args.impressions < 1:
         print("--fingers and --impressions must be at least 1", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("--jobs must be at least 1", file=sys.stderr)
         return 2
     if args.width < 16 or args.height < 16 or args.dpi < 100:
         print("--width/--height must be at least 16 px and --dpi at least 100", file=sys.stderr)
@@ -49,6 +55,7 @@ def _run(args: argparse.Namespace) -> int:
         width=args.width,
         height=args.height,
         dpi=args.dpi,
+        jobs=args.jobs,
     )
     elapsed_s = time.perf_counter() - start
     print(f"wrote {len(paths)} images to {args.out} in {elapsed_s:.1f} s")

@@ -158,3 +158,13 @@ def test_write_set_and_cli_write_fvc_names(tmp_path) -> None:
         )
     with pytest.raises(ValueError):
         write_set(tmp_path / "none", fingers=0, impressions=1)
+
+
+def test_write_set_with_threads_writes_the_same_files(tmp_path) -> None:
+    size = {"width": 96, "height": 112, "seed": 5}
+    serial = write_set(tmp_path / "one", fingers=2, impressions=1, **size)
+    threaded = write_set(tmp_path / "two", fingers=2, impressions=1, jobs=2, **size)
+    assert [p.name for p in threaded] == ["1_1.png", "2_1.png"]
+    for a, b in zip(serial, threaded, strict=True):
+        with Image.open(a) as first, Image.open(b) as second:
+            assert np.array_equal(np.asarray(first), np.asarray(second))
