@@ -274,3 +274,23 @@ def test_image_download_then_upload_round_trips() -> None:
         assert finger.verify_password() == af.OK  # the download is in
         data = finger.get_fpdata("image")
         assert np.array_equal(unpack_image(bytes(data), 192, 192), image)
+
+
+def test_on_chip_search_finds_other_impressions_of_mates_and_no_strangers() -> None:
+    pytest.importorskip("matcher_cy.extraction")
+    from edge_agent.sim.fingers import impression_image
+
+    with driver_on("r307", timeout_s=2.0) as (sim, finger):
+        for page, finger_id in enumerate((1, 2)):
+            for slot, impression in ((1, 0), (2, 1)):
+                sim.place(impression_image(finger_id, impression))
+                assert finger.get_image() == af.OK and finger.image_2_tz(slot) == af.OK
+            assert finger.create_model() == af.OK, f"finger {finger_id} impressions 0, 1"
+            assert finger.store_model(page, 1) == af.OK
+        for page, finger_id in enumerate((1, 2)):
+            sim.place(impression_image(finger_id, 2))
+            assert finger.get_image() == af.OK and finger.image_2_tz(1) == af.OK
+            assert finger.finger_search() == af.OK and finger.finger_id == page
+        sim.place(impression_image(9, 0))
+        assert finger.get_image() == af.OK and finger.image_2_tz(1) == af.OK
+        assert finger.finger_search() == af.NOTFOUND
