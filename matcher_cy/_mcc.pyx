@@ -14,7 +14,7 @@ from matcher_cy import params
 from matcher_cy.mcc import BITS, CELL_OFFSETS, CELLS, WORDS, Cylinders
 
 from libc.math cimport cos, erf, exp, fabs, floor, fmod, sin, sqrt
-from libc.stdint cimport uint64_t
+from libc.stdint cimport int32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
 cdef double PI = math.pi
@@ -45,6 +45,7 @@ cdef int MAX_NP = params.MCC_MAX_NP
 cdef double NP_MU = params.MCC_NP_MU
 cdef double NP_TAU = params.MCC_NP_TAU
 cdef double[:, ::1] OFFSETS = np.ascontiguousarray(CELL_OFFSETS)
+cdef int LIGHT_BITS = 64
 if MAX_RELAXED > 64:
     raise ImportError("matcher_cy._mcc: MCC_MAX_RELAXED_PAIRS above 64 needs larger buffers")
 
@@ -307,4 +308,44 @@ def score(a, b):
     cdef double result
     with nogil:
         result = score_arrays(ax, ay, ac, as_, abits, amasks, bx, by, bc, bs, bbits, bmasks)
+    return result
+
+
+def prefilter_scores(probe, codes, counts, Py_ssize_t size, int top_codes):
+    """Same as ``matcher_cy.index.prefilter_scores``; releases the GIL while it runs."""
+    cdef uint64_t[::1] p = np.ascontiguousarray(probe, dtype=np.uint64)
+    cdef uint64_t[:, ::1] rows = codes
+    cdef int32_t[::1] used = counts
+    result = np.zeros(size, dtype=np.int32)
+    cdef int32_t[::1] out = result
+    cdef Py_ssize_t n_probe = p.shape[0]
+    if n_probe > 64:
+        raise ValueError("at most 64 probe codes")
+    if size == 0 or n_probe == 0:
+        return result
+    cdef int top = top_codes if top_codes < n_probe else <int>n_probe
+    cdef int best[64]
+    cdef Py_ssize_t r, g, q, q2
+    cdef int h, total, tmp
+    cdef uint64_t code
+    with nogil:
+        for r in range(size):
+            for q in range(n_probe):
+                best[q] = LIGHT_BITS
+            for g in range(used[r]):
+                code = rows[r, g]
+                for q in range(n_probe):
+                    h = popcount(p[q] ^ code)
+                    if h < best[q]:
+                        best[q] = h
+            # sum of the `top` smallest distances (partial selection sort)
+            total = 0
+            for q in range(top):
+                for q2 in range(q + 1, n_probe):
+                    if best[q2] < best[q]:
+                        tmp = best[q]
+                        best[q] = best[q2]
+                        best[q2] = tmp
+                total += LIGHT_BITS - best[q]
+            out[r] = total
     return result

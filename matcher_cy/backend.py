@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher_cy import mcc
+from matcher_cy import index, mcc
 
 ENV_VARIABLE = "KHIDMAT_MATCHER"
 REFERENCE = "reference"
@@ -29,18 +29,19 @@ class Backend:
     name: str
     build_cylinders: Callable[[np.ndarray, np.ndarray, np.ndarray], mcc.Cylinders]
     score: Callable[[mcc.Cylinders, mcc.Cylinders], float]
+    prefilter_scores: Callable[[np.ndarray, np.ndarray, np.ndarray, int, int], np.ndarray]
 
 
 def reference_backend() -> Backend:
     """The numpy specification."""
-    return Backend(REFERENCE, mcc.build_cylinders, mcc.score)
+    return Backend(REFERENCE, mcc.build_cylinders, mcc.score, index.prefilter_scores)
 
 
 def cython_backend() -> Backend:
     """The compiled implementation; ImportError when ``matcher_cy._mcc`` is not built."""
     from matcher_cy import _mcc  # type: ignore[attr-defined]
 
-    return Backend(CYTHON, _mcc.build_cylinders, _mcc.score)
+    return Backend(CYTHON, _mcc.build_cylinders, _mcc.score, _mcc.prefilter_scores)
 
 
 def backend_named(name: str) -> Backend:

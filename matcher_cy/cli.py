@@ -1,4 +1,4 @@
-"""``khidmat bench matcher``; imports nothing heavy until run."""
+"""``khidmat bench matcher`` and ``khidmat bench search``; imports nothing heavy until run."""
 
 from __future__ import annotations
 
@@ -28,8 +28,37 @@ def register(tree: CommandTree) -> None:
     matcher.add_argument("--json", action="store_true", help="print one JSON object")
     matcher.add_argument("--plot", type=Path, help="draw the DET curve into this PNG")
 
+    search = tree.add(
+        "bench search",
+        help="1:N search time and rank-1 rate over N synthetic distractors plus enrolled fingers",
+        example=(
+            "khidmat bench search --gallery 100000 --json\n"
+            "khidmat bench search --gallery 10000 --data ../shared/fingerprints/FVC2002/DB1_B"
+        ),
+        handler=_search,
+    )
+    search.add_argument("--gallery", type=int, required=True, help="synthetic distractors")
+    search.add_argument("--data", type=Path, help="FVC-style image set (default: synthetic mates)")
+    search.add_argument("--dpi", type=int, default=500, help="image resolution (default 500)")
+    search.add_argument("--probes", type=int, default=0, help="use only the first N probes")
+    search.add_argument("--seed", type=int, default=0, help="distractor seed (default 0)")
+    search.add_argument("--json", action="store_true", help="print one JSON object")
+
 
 def _matcher(args: argparse.Namespace) -> int:
     from bench.matcher import main
 
     return main(args.data, fmt=args.format, dpi=args.dpi, as_json=args.json, plot=args.plot)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from bench.search import main
+
+    return main(
+        gallery=args.gallery,
+        data=args.data,
+        dpi=args.dpi,
+        probes=args.probes,
+        seed=args.seed,
+        as_json=args.json,
+    )

@@ -1,9 +1,12 @@
 """1:N search: a Gallery of enrolled templates under string keys.
 
-``search`` scores a probe against every enrolled template (exhaustive) or, once the
-prefilter is enabled, against a shortlist. Add and remove are O(1) amortised. Memory:
-about 100 bytes per minutia (cylinders) plus the template. Not thread-safe for
-concurrent mutation; concurrent ``search`` calls on an unchanging gallery are safe.
+``search`` first ranks every enrolled template with the light-code prefilter
+(matcher_cy.index), then scores precisely (MCC + LSS-R) only a shortlist of
+max(PREFILTER_SHORTLIST_MIN, PREFILTER_SHORTLIST_FRACTION x size) templates; galleries no
+larger than the shortlist, or ``exhaustive=True``, are scored in full. Add and remove
+are O(1) amortised. Memory: about 100 bytes per minutia (cylinders) plus 256 bytes of
+light codes and the template. Not thread-safe for concurrent mutation; concurrent
+``search`` calls on an unchanging gallery are safe.
 
 File format (``save``/``load``), little-endian::
 
@@ -13,11 +16,15 @@ File format (``save``/``load``), little-endian::
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
+from matcher_cy import index, params
 from matcher_cy.backend import Backend
 from matcher_cy.matching import DEFAULT_BACKEND, search_form
 from matcher_cy.template import Template, TemplateFormatError
@@ -34,6 +41,8 @@ class Gallery:
         self._keys: list[str] = []
         self._templates: list[Template] = []
         self._slots: dict[str, int] = {}
+        self._codes = np.zeros((16, params.INDEX_GALLERY_CODES), dtype=np.uint64)
+        self._code_counts = np.zeros(16, dtype=np.int32)
 
     @property
     def implementation(self) -> str:
@@ -61,14 +70,23 @@ class Gallery:
             raise ValueError("gallery key longer than 65,535 bytes")
         if not isinstance(template, Template):
             raise TypeError(f"expected a Template, got {type(template).__name__}")
-        search_form(template, self._backend)
+        codes = index.light_codes(search_form(template, self._backend), params.INDEX_GALLERY_CODES)
         slot = self._slots.get(key)
-        if slot is not None:
+        if slot is None:
+            slot = len(self._keys)
+            self._slots[key] = slot
+            self._keys.append(key)
+            self._templates.append(template)
+            if slot == len(self._code_counts):
+                self._codes = np.concatenate([self._codes, np.zeros_like(self._codes)])
+                self._code_counts = np.concatenate(
+                    [self._code_counts, np.zeros_like(self._code_counts)]
+                )
+        else:
             self._templates[slot] = template
-            return
-        self._slots[key] = len(self._keys)
-        self._keys.append(key)
-        self._templates.append(template)
+        self._codes[slot] = 0
+        self._codes[slot, : len(codes)] = codes
+        self._code_counts[slot] = len(codes)
 
     def remove(self, key: str) -> None:
         """Remove ``key``; KeyError when absent. O(1): the last entry takes its slot."""
@@ -77,21 +95,56 @@ class Gallery:
         if slot != last:
             self._keys[slot] = self._keys[last]
             self._templates[slot] = self._templates[last]
+            self._codes[slot] = self._codes[last]
+            self._code_counts[slot] = self._code_counts[last]
             self._slots[self._keys[slot]] = slot
+        self._code_counts[last] = 0
         self._keys.pop()
         self._templates.pop()
 
-    def search(self, probe: Template, k: int = 5) -> list[tuple[str, float]]:
-        """The ``k`` best (key, score) pairs, best first; ties keep enrolment order."""
+    def shortlist_size(self) -> int:
+        """How many templates a search scores precisely at the current size."""
+        size = len(self._keys)
+        wanted = max(
+            params.PREFILTER_SHORTLIST_MIN,
+            math.ceil(params.PREFILTER_SHORTLIST_FRACTION * size),
+        )
+        return min(size, wanted)
+
+    def shortlist(self, probe: Template) -> np.ndarray:
+        """Slots of the prefilter's best ``shortlist_size()`` templates (ties: lower slot)."""
+        size = len(self._keys)
+        wanted = self.shortlist_size()
+        if wanted >= size:
+            return np.arange(size)
+        probe_codes = index.light_codes(search_form(probe, self._backend), params.INDEX_PROBE_CODES)
+        scores = self._backend.prefilter_scores(
+            probe_codes, self._codes, self._code_counts, size, params.INDEX_TOP_CODES
+        )
+        # the `wanted` best by (score desc, slot asc): partition on score, settle the boundary
+        threshold = np.partition(scores, size - wanted)[size - wanted]
+        above = np.flatnonzero(scores > threshold)
+        tied = np.flatnonzero(scores == threshold)[: wanted - len(above)]
+        return np.sort(np.concatenate([above, tied]))
+
+    def search(
+        self, probe: Template, k: int = 5, *, exhaustive: bool = False
+    ) -> list[tuple[str, float]]:
+        """The ``k`` best (key, score) pairs, best first; ties keep the lower slot.
+
+        Cost: one prefilter scan plus ``shortlist_size()`` precise scores (about 60 ms
+        for 100,000 templates on one core, compiled); ``exhaustive=True`` scores all.
+        """
         if k <= 0:
             raise ValueError("k must be positive")
         backend = self._backend
         probe_form = search_form(probe, backend)
-        scored = [
-            (-backend.score(probe_form, search_form(template, backend)), slot)
-            for slot, template in enumerate(self._templates)
-        ]
-        scored.sort()
+        slots = np.arange(len(self._keys)) if exhaustive else self.shortlist(probe)
+        score = backend.score
+        templates = self._templates
+        scored = sorted(
+            (-score(probe_form, search_form(templates[slot], backend)), int(slot)) for slot in slots
+        )
         return [(self._keys[slot], -negative) for negative, slot in scored[:k]]
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -120,7 +173,7 @@ class Gallery:
             raise TemplateFormatError(f"gallery file {path}: unsupported version {version}")
         gallery = cls(backend=backend)
         offset = 9
-        for index in range(count):
+        for entry in range(count):
             try:
                 (key_length,) = struct.unpack_from("<H", data, offset)
                 offset += 2
@@ -130,11 +183,11 @@ class Gallery:
                 offset += 4
             except (struct.error, UnicodeDecodeError) as error:
                 raise TemplateFormatError(
-                    f"gallery file {path}: entry {index} header at byte {offset}: {error}"
+                    f"gallery file {path}: entry {entry} header at byte {offset}: {error}"
                 ) from None
             body = data[offset : offset + body_length]
             if len(body) != body_length:
-                raise TemplateFormatError(f"gallery file {path}: entry {index} truncated")
+                raise TemplateFormatError(f"gallery file {path}: entry {entry} truncated")
             offset += body_length
             gallery.add(key, Template.from_bytes(body))
         if offset != len(data):

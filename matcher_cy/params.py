@@ -116,3 +116,19 @@ THRESHOLD_FMR_1E4 = 0.040
 # --- templates ------------------------------------------------------------------------
 #: Largest number of minutiae a template may hold (ISO/ANSI count is one byte).
 MAX_TEMPLATE_MINUTIAE = 255
+
+# --- 1:N prefilter (matcher_cy.index) -----------------------------------------------
+#: A cylinder's 64-bit code: signs of 64 fixed random projections (this seed) of its
+#: valid bits minus INDEX_BIT_PRIOR (sign hashing: Hamming distance tracks the angle).
+INDEX_PROJECTION_SEED = 19794
+INDEX_BIT_PRIOR = 0.1
+#: Light codes kept per gallery template (best-quality valid cylinders first).
+INDEX_GALLERY_CODES = 32
+#: Light codes of the probe that are looked up.
+INDEX_PROBE_CODES = 16
+#: Prefilter score: sum over the best this-many probe codes of (64 - nearest Hamming distance).
+INDEX_TOP_CODES = 16
+#: Galleries up to this size are scored exhaustively; larger ones score precisely only a
+#: shortlist of max(PREFILTER_SHORTLIST_MIN, PREFILTER_SHORTLIST_FRACTION x size).
+PREFILTER_SHORTLIST_MIN = 200
+PREFILTER_SHORTLIST_FRACTION = 0.02

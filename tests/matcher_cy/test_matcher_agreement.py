@@ -70,3 +70,16 @@ def test_scores_agree_on_synthetic_prints(synthetic_templates) -> None:
     for ref_a, cy_a in forms.values():
         for ref_b, cy_b in forms.values():
             assert _mcc.score(cy_a, cy_b) == pytest.approx(mcc.score(ref_a, ref_b), rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 40), st.integers(1, 20), st.integers(0, 64))
+def test_prefilter_scores_agree(seed: int, rows: int, top: int, probe_count: int) -> None:
+    from matcher_cy import index
+
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 2**63, size=(rows + 3, 32), dtype=np.uint64)
+    counts = rng.integers(0, 33, size=rows + 3).astype(np.int32)
+    probe = rng.integers(0, 2**63, size=probe_count, dtype=np.uint64)
+    expected = index.prefilter_scores(probe, codes, counts, rows, top)
+    assert np.array_equal(_mcc.prefilter_scores(probe, codes, counts, rows, top), expected)

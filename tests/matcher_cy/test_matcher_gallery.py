@@ -69,3 +69,20 @@ def test_rejects_bad_keys_and_k(synthetic_templates, backend) -> None:
         gallery.add("x", object())  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         gallery.search(synthetic_templates[(1, 0)], k=0)
+
+
+def test_prefilter_shortlist_keeps_mates_among_distractors(synthetic_templates, backend) -> None:
+    from matcher_cy import params
+    from matcher_cy.distractors import distractor_template
+
+    gallery = Gallery(backend=backend)
+    for index in range(params.PREFILTER_SHORTLIST_MIN + 100):
+        gallery.add(f"distractor-{index}", distractor_template(index))
+    for finger in (1, 2, 3):
+        gallery.add(f"finger-{finger}", synthetic_templates[(finger, 0)])
+    assert gallery.shortlist_size() == params.PREFILTER_SHORTLIST_MIN < len(gallery)
+    for finger in (1, 2, 3):
+        probe = synthetic_templates[(finger, 1)]
+        assert len(gallery.shortlist(probe)) == params.PREFILTER_SHORTLIST_MIN
+        assert gallery.search(probe, k=1)[0][0] == f"finger-{finger}"
+        assert gallery.search(probe, k=1, exhaustive=True)[0][0] == f"finger-{finger}"
