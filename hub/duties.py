@@ -47,12 +47,15 @@ class HubModules:
     fleet: Fleet
 
 
-def open_modules(config: HubConfig, store: HubStore) -> HubModules:
-    """The modules over ``store`` (tables migrated), without handlers or duties."""
+def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) -> HubModules:
+    """The modules over ``store`` (tables migrated), without handlers or duties.
+
+    ``signing``: load the watchlist signing key (the console does not need it).
+    """
     from khidmat_wire.signing import load_private_key
 
     key = None
-    if config.hub.signing_key_file is not None:
+    if signing and config.hub.signing_key_file is not None:
         key = load_private_key(config.hub.signing_key_file.read_bytes())
     records = RecordStore(store)
     alerts = AlertBoard(store)

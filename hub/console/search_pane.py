@@ -1,0 +1,70 @@
+"""Search complaints and criminal records by CNIC, name or tracking number."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, Input, Label
+
+from hub.complaints import ComplaintView
+from hub.console.backend import ConsoleBackend
+from hub.console.text import plain, when
+from hub.records import Person
+
+
+class SearchPane(Vertical):
+    def __init__(self, backend: ConsoleBackend, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.backend = backend
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="CNIC, name or tracking number, then Enter", id="search-input")
+        yield Label("complaints")
+        complaints: DataTable[object] = DataTable(id="search-complaints", cursor_type="row")
+        complaints.add_columns(
+            "tracking no", "status", "station", "category", "complainant", "filed"
+        )
+        yield complaints
+        yield Label("criminal records")
+        people: DataTable[object] = DataTable(id="search-people", cursor_type="row")
+        people.add_columns(
+            "person id", "name", "father's name", "CNIC", "status", "offences", "fingers"
+        )
+        yield people
+
+    @on(Input.Submitted, "#search-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self._search(event.value)
+
+    @work(thread=True, exclusive=True, group="search")
+    def _search(self, text: str) -> None:
+        complaints, people = self.backend.search(text)
+        self.app.call_from_thread(self._show, complaints, people)
+
+    def _show(self, complaints: list[ComplaintView], people: list[Person]) -> None:
+        table = self.query_one("#search-complaints", DataTable)
+        table.clear()
+        for c in complaints:
+            table.add_row(
+                plain(c.tracking_no),
+                plain(c.status),
+                plain(c.station),
+                plain(c.category),
+                plain(c.complainant_name),
+                plain(when(c.filed_ms)),
+            )
+        table = self.query_one("#search-people", DataTable)
+        table.clear()
+        for p in people:
+            table.add_row(
+                plain(p.person_id),
+                plain(p.name),
+                plain(p.father_name),
+                plain(p.cnic),
+                plain(
+                    p.status, "bold red" if p.status in ("wanted", "proclaimed-offender") else ""
+                ),
+                plain("; ".join(p.offences)),
+                plain(",".join(str(f) for f in p.fingers)),
+            )
