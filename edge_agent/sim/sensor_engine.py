@@ -5,7 +5,7 @@ A real R30x stores vendor templates ("char files") of a fixed size (512 B on R30
 (``Template.to_bytes()``, 18 B + 8 B per minutia) zero-padded to that size, keeping the
 best-quality minutiae that fit (61 on a 512 B char file, 93 on 768 B), so UpChar/DownChar
 round-trip and Match/Search score with ``match_score``. Chip scores are
-``round(1000 * match_score)``; the match threshold follows the module's security level
+``round(10000 * match_score)``; the match threshold follows the module's security level
 (1 -> FMR 1e-2, 3 -> 1e-3 (the default), 5 -> 1e-4; 2 and 4 halfway).
 
 matcher_cy is imported when an engine is made, never at import time. Cost: one
@@ -27,8 +27,9 @@ _TEMPLATE_RECORD_BYTES = 8
 _TEMPLATE_COUNT_OFFSET = 12
 #: Fewer minutiae than this in a capture: the chip answers FEATURE_FAIL (0x07).
 CHIP_MIN_MINUTIAE = 8
-#: Chip score = round(match_score * CHIP_SCORE_SCALE).
-CHIP_SCORE_SCALE = 1000
+#: Chip score = round(match_score * CHIP_SCORE_SCALE), 0..10000 (fits the 16-bit field and
+#: resolves the matcher's thresholds, which lie at a few hundredths).
+CHIP_SCORE_SCALE = 10000
 
 
 class FeatureError(Exception):
