@@ -42,7 +42,6 @@ from edge_agent.sensor.models import SensorModel, get_model
 from edge_agent.sensor.packets import (
     OVERHEAD_BYTES,
     READY_BYTE,
-    Cmd,
     Code,
     PacketDecoder,
     Pid,
@@ -132,6 +131,7 @@ class SimulatedSensor:
         self._slave = -1
         self._port_path: str | None = None
         self._stop = threading.Event()
+        self._write_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._control: ControlServer | None = None
         self._errors: list[BaseException] = []
@@ -362,10 +362,13 @@ class SimulatedSensor:
         if after:
             time.sleep(reply.after_delay_s)
             self._write_all(after)
-        if command == Cmd.SOFT_RESET:
-            self._line_free_at = 0.0
 
     def _write_all(self, data: bytes) -> bool:
+        """Write all of ``data`` to the pty (False if stopped or the pty is gone)."""
+        with self._write_lock:
+            return self._write_all_locked(data)
+
+    def _write_all_locked(self, data: bytes) -> bool:
         view = memoryview(data)
         while view:
             if self._stop.is_set():
