@@ -22,7 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from edge_agent.config import UnitConfig
-from edge_agent.store import LocalStore
+from edge_agent.store import ComplaintStatusRow, LocalStore
 from edge_agent.telemetry import read_telemetry
 from edge_agent.watchlist import WatchlistRejected, install_watchlist
 from khidmat import __version__, systemd
@@ -221,6 +221,7 @@ class Agent:
                 batch.append(self._incoming.get_nowait())
             except queue.Empty:
                 break
+        downlinks: list[tuple[str, str, bytes, object]] = []
         for topic, payload in batch:
             try:
                 parsed = parse_topic(topic)
@@ -235,29 +236,41 @@ class Agent:
                 acked.extend(envelope.body.record_ids)
                 rejected.extend(envelope.body.rejected)
                 continue
-            self._handle_downlink(envelope.record_id, envelope.kind, payload, envelope.body)
+            downlinks.append((envelope.record_id, envelope.kind, payload, envelope))
         if acked:
             self.acked += self.store.mark_acked(acked, _now_ms())
         if rejected:
             self.store.mark_acked(rejected, _now_ms(), rejected=True)
+        if downlinks:
+            self._handle_downlinks(downlinks)
+
+    def _handle_downlinks(self, downlinks: list[tuple[str, str, bytes, object]]) -> None:
+        """Keep every new downlink in the inbox, then apply it; statuses in one transaction."""
+        new = self.store.add_inbox_many(
+            [(record_id, kind, payload) for record_id, kind, payload, _ in downlinks]
+        )
+        statuses: list[ComplaintStatusRow] = []
+        for record_id, kind, payload, envelope in downlinks:
+            if record_id not in new:
+                continue  # a redelivery of something already handled
+            body = envelope.body  # type: ignore[attr-defined]
+            if isinstance(body, ComplaintStatus):
+                history = [
+                    {"status": h.status, "reason": h.reason, "at_ms": h.at_ms} for h in body.history
+                ]
+                statuses.append(
+                    ComplaintStatusRow(
+                        body.tracking_no, body.status, body.found, body.due_at_ms, history, body.can_rate,
+                        envelope.device_time_ms, record_id,  # type: ignore[attr-defined]
+                    )
+                )  # fmt: skip
+            else:
+                self._handle_downlink(record_id, kind, payload, body)
+        if statuses:
+            self.store.apply_complaint_statuses(statuses)
 
     def _handle_downlink(self, record_id: str, kind: str, payload: bytes, body: object) -> None:
-        if not self.store.add_inbox(record_id, kind, payload):
-            return  # a redelivery of something already handled
-        if isinstance(body, ComplaintStatus):
-            history = [
-                {"status": h.status, "reason": h.reason, "at_ms": h.at_ms} for h in body.history
-            ]
-            self.store.put_complaint_status(
-                body.tracking_no,
-                status=body.status,
-                found=body.found,
-                due_at_ms=body.due_at_ms,
-                history=history,
-                can_rate=body.can_rate,
-            )
-            self.store.mark_handled(record_id)
-        elif isinstance(body, Watchlist):
+        if isinstance(body, Watchlist):
             try:
                 count = install_watchlist(self.store, body, self.hub_key)
             except WatchlistRejected as error:

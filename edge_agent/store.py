@@ -79,11 +79,27 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)
     """,
+    # 2: the hub's time of the status shown, so a late, older status never replaces a newer one
+    "ALTER TABLE complaint_status ADD COLUMN hub_time_ms INTEGER NOT NULL DEFAULT 0",
 )
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintStatusRow:
+    """A complaint status from the hub, as the kiosk's tracking screen shows it."""
+
+    tracking_no: str
+    status: str
+    found: bool
+    due_at_ms: int
+    history: list[dict[str, object]]
+    can_rate: bool
+    hub_time_ms: int = 0
+    inbox_id: str | None = None  # the downlink it came in, marked handled with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,12 +249,24 @@ class LocalStore:
 
     def add_inbox(self, record_id: str, kind: str, payload: bytes) -> bool:
         """Keep a downlink message; False when it was already there (a redelivery)."""
+        return bool(self.add_inbox_many([(record_id, kind, payload)]))
+
+    def add_inbox_many(self, messages: Sequence[tuple[str, str, bytes]]) -> set[str]:
+        """Keep downlink messages ``(record_id, kind, payload)`` in one transaction.
+
+        Returns the record ids that were new (the others are redeliveries).
+        """
+        new: set[str] = set()
+        at = now_ms()
         with self.db.write() as conn:
-            cursor = conn.execute(
-                "INSERT OR IGNORE INTO inbox (record_id, kind, payload, received_ms) VALUES (?, ?, ?, ?)",
-                (record_id, kind, payload, now_ms()),
-            )
-            return cursor.rowcount == 1
+            for record_id, kind, payload in messages:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO inbox (record_id, kind, payload, received_ms) VALUES (?, ?, ?, ?)",
+                    (record_id, kind, payload, at),
+                )
+                if cursor.rowcount == 1:
+                    new.add(record_id)
+        return new
 
     def mark_handled(self, record_id: str) -> None:
         with self.db.write() as conn:
@@ -269,23 +297,39 @@ class LocalStore:
         due_at_ms: int,
         history: list[dict[str, object]],
         can_rate: bool,
+        hub_time_ms: int = 0,
+        inbox_id: str | None = None,
     ) -> None:
+        """Show a complaint's status (see :meth:`apply_complaint_statuses`)."""
+        self.apply_complaint_statuses(
+            [
+                ComplaintStatusRow(
+                    tracking_no, status, found, due_at_ms, history, can_rate, hub_time_ms, inbox_id
+                )
+            ]
+        )
+
+    def apply_complaint_statuses(self, rows: Sequence[ComplaintStatusRow]) -> None:
+        """Store statuses from the hub in one transaction and mark their inbox rows handled.
+
+        A status older (by the hub's clock) than the one stored is ignored.
+        """
+        at = now_ms()
         with self.db.write() as conn:
-            conn.execute(
-                "INSERT INTO complaint_status (tracking_no, status, found, due_at_ms, history, can_rate, updated_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tracking_no) DO UPDATE SET status = excluded.status, "
-                "found = excluded.found, due_at_ms = excluded.due_at_ms, history = excluded.history, "
-                "can_rate = excluded.can_rate, updated_ms = excluded.updated_ms",
-                (
-                    tracking_no,
-                    status,
-                    int(found),
-                    due_at_ms,
-                    json.dumps(history),
-                    int(can_rate),
-                    now_ms(),
-                ),
-            )
+            for row in rows:
+                conn.execute(
+                    "INSERT INTO complaint_status (tracking_no, status, found, due_at_ms, history, can_rate, updated_ms, hub_time_ms) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tracking_no) DO UPDATE SET status = excluded.status, "
+                    "found = excluded.found, due_at_ms = excluded.due_at_ms, history = excluded.history, "
+                    "can_rate = excluded.can_rate, updated_ms = excluded.updated_ms, hub_time_ms = excluded.hub_time_ms "
+                    "WHERE excluded.hub_time_ms >= complaint_status.hub_time_ms",
+                    (row.tracking_no, row.status, int(row.found), row.due_at_ms, json.dumps(row.history),
+                     int(row.can_rate), at, row.hub_time_ms),
+                )  # fmt: skip
+                if row.inbox_id is not None:
+                    conn.execute(
+                        "UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (at, row.inbox_id)
+                    )
 
     def complaint_status(self, tracking_no: str) -> dict[str, object] | None:
         rows = self.db.query("SELECT * FROM complaint_status WHERE tracking_no = ?", (tracking_no,))

@@ -86,3 +86,19 @@ def test_reopening_keeps_schema_and_data(tmp_path: Path) -> None:
             == 1
         )
         assert store.db.scalar("PRAGMA journal_mode") == "wal"
+
+
+def test_an_older_status_never_replaces_a_newer_one(tmp_path: Path) -> None:
+    from edge_agent.store import ComplaintStatusRow
+
+    with LocalStore(tmp_path / "unit.db") as store:
+        store.add_inbox_many([("s2", "complaint-status", b"{}"), ("s1", "complaint-status", b"{}")])
+        newer = ComplaintStatusRow(
+            "QTA01-261130-000001-K", "assigned", True, 9, [], False, 2000, "s2"
+        )
+        older = ComplaintStatusRow(
+            "QTA01-261130-000001-K", "registered", True, 9, [], False, 1000, "s1"
+        )
+        store.apply_complaint_statuses([newer, older])
+        assert store.complaint_status("QTA01-261130-000001-K")["status"] == "assigned"
+        assert store.unhandled_inbox(["complaint-status"]) == []
