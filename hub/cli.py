@@ -1,8 +1,12 @@
-"""``khidmat hub``: run the hub process."""
+"""``khidmat hub``, ``khidmat console``, ``khidmat records-import``, ``khidmat report ...``.
+
+Each handler is a few lines over a library call; nothing heavy is imported at module level.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from khidmat.cli import CommandTree
 
@@ -26,25 +30,264 @@ def register(tree: CommandTree) -> None:
         "--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)"
     )
 
+    console = tree.add(
+        "console",
+        help="the hub operator's console (devices, complaints, alerts, quarantine, search)",
+        example="khidmat console --config deploy-data/hub.toml --officer 'Insp. Nadia'\n"
+        "khidmat console --config deploy-data/hub.toml --officer 'LC Amna' --desk women\n"
+        "khidmat console --set-password deploy-data/console.password\n"
+        "khidmat console --config deploy-data/hub.toml --officer ops --web --port 8080 "
+        "--password-file deploy-data/console.password",
+        handler=run_console,
+    )
+    console.add_argument("--config", help="hub config file (hub.toml)")
+    console.add_argument("--officer", help="operator's name or badge, recorded on every change")
+    console.add_argument(
+        "--desk",
+        choices=("general", "women"),
+        default="general",
+        help="general desk, or the women officers' desk (sees gender-desk complaints in full)",
+    )
+    console.add_argument("--web", action="store_true", help="serve the console to a browser")
+    console.add_argument("--host", default="127.0.0.1", help="web: address to listen on")
+    console.add_argument("--port", type=int, default=8080, help="web: port (default 8080)")
+    console.add_argument(
+        "--password-file", help="web: operator password hash file (from --set-password)"
+    )
+    console.add_argument(
+        "--set-password",
+        metavar="FILE",
+        help="ask for the operator password and write its hash to FILE, then exit",
+    )
+
+    importer = tree.add(
+        "records-import",
+        help="bulk-import criminal records: a CSV plus ISO 19794-2 templates or images",
+        example="khidmat records-import people.csv --config deploy-data/hub.toml --officer CRO-QTA",
+        handler=run_import,
+    )
+    importer.add_argument("csv", help="CSV file (columns: see docs/hub.md)")
+    importer.add_argument("--config", required=True, help="hub config file (hub.toml)")
+    importer.add_argument("--officer", required=True, help="who imports (recorded in the audit)")
+    importer.add_argument(
+        "--files", help="folder the CSV's file paths are relative to (default: the CSV's folder)"
+    )
+    importer.add_argument("--dpi", type=int, default=500, help="resolution of images (default 500)")
+
+    complaints = tree.add(
+        "report complaints",
+        help="complaint turnaround, overdue and satisfaction by station and category",
+        example="khidmat report complaints --config deploy-data/hub.toml --since 2026-11-01 --csv nov.csv",
+        handler=run_report_complaints,
+    )
+    complaints.add_argument("--config", required=True, help="hub config file (hub.toml)")
+    complaints.add_argument("--since", required=True, help="first day, YYYY-MM-DD (UTC)")
+    complaints.add_argument("--until", help="day after the last, YYYY-MM-DD (default: now)")
+    complaints.add_argument("--csv", help="also write the rows to this CSV file")
+
+    fleet = tree.add(
+        "report fleet",
+        help="uptime per unit from its online/offline history",
+        example="khidmat report fleet --config deploy-data/hub.toml --since 2026-11-01",
+        handler=run_report_fleet,
+    )
+    fleet.add_argument("--config", required=True, help="hub config file (hub.toml)")
+    fleet.add_argument("--since", help="first day, YYYY-MM-DD (UTC; default: 7 days ago)")
+    fleet.add_argument("--until", help="day after the last, YYYY-MM-DD (default: now)")
+    fleet.add_argument("--csv", help="also write the rows to this CSV file")
+
+
+def _config(path: str | None):  # -> HubConfig | None (printed error)
+    from edge_agent.config import ConfigError
+    from hub.config import load_hub_config
+
+    if not path:
+        print("--config is required", file=sys.stderr)
+        return None
+    try:
+        return load_hub_config(path)
+    except ConfigError as error:
+        print(f"khidmat: {error}", file=sys.stderr)
+        return None
+
 
 def run_hub(args: argparse.Namespace) -> int:
     import logging
     import signal
-    import sys
 
-    from edge_agent.config import ConfigError
-    from hub.config import load_hub_config
     from hub.service import HubService
 
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    try:
-        config = load_hub_config(args.config)
-    except ConfigError as error:
-        print(f"khidmat hub: {error}", file=sys.stderr)
+    config = _config(args.config)
+    if config is None:
         return 2
     service = HubService(config, worker=args.worker)
     signal.signal(signal.SIGTERM, lambda *_: service.stop())
     signal.signal(signal.SIGINT, lambda *_: service.stop())
     return service.run()
+
+
+def run_console(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    if args.set_password:
+        import getpass
+
+        from hub.console.web import write_password_file
+
+        first = getpass.getpass("operator password: ")
+        if len(first) < 10 or first != getpass.getpass("again: "):
+            print("passwords differ or shorter than 10 characters", file=sys.stderr)
+            return 2
+        write_password_file(Path(args.set_password), first)
+        print(f"wrote {args.set_password}")
+        return 0
+    config = _config(args.config)
+    if config is None:
+        return 2
+    if not args.officer:
+        print("--officer is required (it is recorded on every change)", file=sys.stderr)
+        return 2
+    if args.web:
+        import shlex
+
+        from hub.console.web import PasswordServer
+
+        if not args.password_file:
+            print(
+                "--web needs --password-file (khidmat console --set-password FILE)", file=sys.stderr
+            )
+            return 2
+        password_hash = Path(args.password_file).read_text(encoding="utf-8").strip()
+        command = shlex.join(
+            [sys.executable, "-m", "khidmat", "console", "--config", str(config.path),
+             "--officer", args.officer, "--desk", args.desk]
+        )  # fmt: skip
+        PasswordServer(
+            command, password_hash=password_hash, host=args.host, port=args.port,
+            title="Khidmat hub console",
+        ).serve()  # fmt: skip
+        return 0
+    from hub.console.app import build_app
+    from hub.console.backend import ConsoleBackend, Operator
+
+    build_app(ConsoleBackend(config, Operator(args.officer, args.desk))).run()
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from hub.records import RecordStore
+    from hub.records_import import CsvImportError, import_csv
+    from hub.store import HubStore
+
+    config = _config(args.config)
+    if config is None:
+        return 2
+    store = HubStore(config.hub.database)
+    try:
+        with Progress(transient=False) as progress:
+            task = progress.add_task("importing", total=None)
+
+            def step(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            report = import_csv(
+                RecordStore(store),
+                args.csv,
+                actor=args.officer,
+                files_dir=args.files,
+                image_dpi=args.dpi,
+                progress=step,
+            )
+    except CsvImportError as error:
+        print(f"khidmat records-import: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"{report.rows} rows: {report.people} people, {report.templates} templates imported")
+    for line, problem in report.errors:
+        print(f"  line {line}: {problem}", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def _period(since: str | None, until: str | None, default_days: int):
+    import time
+    from datetime import UTC, datetime
+
+    from hub.reports import Period
+
+    def parse(text: str) -> int:
+        return int(datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC).timestamp() * 1000)
+
+    until_ms = parse(until) if until else int(time.time() * 1000)
+    since_ms = parse(since) if since else until_ms - default_days * 86_400_000
+    return Period(since_ms, until_ms)
+
+
+def _print_rows(
+    rows: list[dict[str, object]], columns: tuple[str, ...], csv_path: str | None
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in columns))
+    Console(markup=False).print(table)
+    if csv_path:
+        import csv
+
+        with open(csv_path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def run_report_complaints(args: argparse.Namespace) -> int:
+    from hub.complaints import ComplaintDesk
+    from hub.reports import COMPLAINT_COLUMNS, complaint_report
+    from hub.store import HubStore
+
+    config = _config(args.config)
+    if config is None:
+        return 2
+    try:
+        period = _period(args.since, args.until, 30)
+    except ValueError as error:
+        print(f"khidmat report complaints: {error}", file=sys.stderr)
+        return 2
+    store = HubStore(config.hub.database)
+    try:
+        ComplaintDesk(store, config.complaints)  # creates the tables on a fresh database
+        _print_rows(complaint_report(store, period), COMPLAINT_COLUMNS, args.csv)
+    finally:
+        store.close()
+    return 0
+
+
+def run_report_fleet(args: argparse.Namespace) -> int:
+    from hub.alerts import AlertBoard
+    from hub.fleet import Fleet
+    from hub.reports import FLEET_COLUMNS, fleet_report
+    from hub.store import HubStore
+
+    config = _config(args.config)
+    if config is None:
+        return 2
+    try:
+        period = _period(args.since, args.until, 7)
+    except ValueError as error:
+        print(f"khidmat report fleet: {error}", file=sys.stderr)
+        return 2
+    store = HubStore(config.hub.database)
+    fleet = Fleet(store, AlertBoard(store), config.fleet)
+    try:
+        _print_rows(fleet_report(store, fleet, period), FLEET_COLUMNS, args.csv)
+    finally:
+        fleet.close()
+        store.close()
+    return 0

@@ -16,3 +16,20 @@ def templates() -> dict[tuple[int, int], bytes]:
         for finger in (1, 2, 3)
         for impression in (0, 1)
     }
+
+
+@pytest.fixture
+def hub_toml(tmp_path):
+    """``hub_toml(port=1883, extra="")`` writes tmp_path/hub.toml (database hub.db) and returns its path."""
+
+    def write(*, port: int = 1883, extra: str = "", directory=None):
+        directory = directory or tmp_path
+        path = directory / "hub.toml"
+        (directory / "hub.password").write_text("pw-hub\n")
+        path.write_text(
+            f'[hub]\ndatabase = "hub.db"\n{extra}\n[broker]\nhost = "127.0.0.1"\nport = {port}\n'
+            'username = "hub"\npassword_file = "hub.password"\n'
+        )
+        return path
+
+    return write

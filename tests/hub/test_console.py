@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Select, Static
@@ -22,19 +21,9 @@ INJECTED_NAME = "[@click=app.quit]x[/]"
 INJECTED_TEXT = "Hi [/b] there [bold]"
 
 
-def write_hub_toml(directory: Path, *, port: int = 1883, extra: str = "") -> Path:
-    path = directory / "hub.toml"
-    (directory / "hub.password").write_text("pw-hub\n")
-    path.write_text(
-        f'[hub]\ndatabase = "hub.db"\n{extra}\n[broker]\nhost = "127.0.0.1"\nport = {port}\n'
-        'username = "hub"\npassword_file = "hub.password"\n'
-    )
-    return path
-
-
 @pytest.fixture
-def hub_files(tmp_path: Path):
-    config = load_hub_config(write_hub_toml(tmp_path))
+def hub_files(hub_toml):
+    config = load_hub_config(hub_toml())
     service = HubService(config)  # builds every table and handler; never started here
     ingestor = Ingestor(service.store, lambda topic, payload: True)
     yield config, ingestor, service

@@ -1,0 +1,195 @@
+"""Hub commands: records-import (paths kept inside the folder), reports, web console password."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import csv
+import dataclasses
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from hub.config import load_hub_config
+from hub.console.web import PasswordServer, check_password, hash_password
+from hub.records import RecordError
+from hub.records_import import safe_path
+from hub.service import HubService
+from khidmat.cli import main
+from khidmat.testbed import sample_complaint
+from khidmat_wire import encode, make_envelope
+from khidmat_wire.messages import Feedback
+
+
+def test_safe_path_refuses_absolute_and_escaping_paths(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "secret.iso").write_bytes(b"x")
+    (tmp_path / "in" / "link.iso").symlink_to(tmp_path / "secret.iso")
+    assert safe_path(tmp_path / "in", "a/b.iso") == (tmp_path / "in" / "a" / "b.iso").resolve()
+    for bad in ("/etc/passwd", "../secret.iso", "a/../../secret.iso", "link.iso", ""):
+        with pytest.raises(RecordError):
+            safe_path(tmp_path / "in", bad)
+
+
+def test_records_import_with_templates_and_images(
+    tmp_path: Path, templates, hub_toml, capsys
+) -> None:
+    from PIL import Image
+
+    from edge_agent.sim.fingers import impression_image
+    from matcher_cy import Template
+
+    config_path = hub_toml()
+    files = tmp_path / "import"
+    (files / "gul").mkdir(parents=True)
+    (files / "gul" / "r_thumb.iso").write_bytes(Template.from_bytes(templates[(1, 0)]).to_iso())
+    (files / "gul" / "r_index.tpl").write_bytes(templates[(2, 0)])
+    Image.fromarray(impression_image(3, 0, seed=7)).save(files / "rafiq.png")
+    rows = [
+        [
+            "CRO-1001",
+            "Gul Khan",
+            "Sher Khan",
+            "54400-1111111-1",
+            "PPC 392;PPC 411",
+            "wanted",
+            "1=gul/r_thumb.iso;2=gul/r_index.tpl",
+        ],
+        ["", "Rafiq", "Ali", "", "PPC 302", "proclaimed-offender", "3=rafiq.png"],
+        ["", "Bad Path", "X", "", "", "wanted", "1=../../etc/passwd"],
+        ["", "Bad Status", "X", "", "", "missing", ""],
+    ]
+    with open(files / "people.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["person_id", "name", "father_name", "cnic", "offences", "status", "fingers"]
+        )
+        writer.writerows(rows)
+    code = main(
+        [
+            "records-import",
+            str(files / "people.csv"),
+            "--config",
+            str(config_path),
+            "--officer",
+            "CRO-QTA",
+        ]
+    )
+    out = capsys.readouterr()
+    assert code == 1  # some rows were refused
+    assert "4 rows: 2 people, 3 templates imported" in out.out
+    assert "line 4" in out.err and "import folder" in out.err and "line 5" in out.err
+    config = load_hub_config(config_path)
+    service = HubService(config)
+    try:
+        records = service.modules.records
+        gul = records.get("CRO-1001")
+        assert gul.fingers == (1, 2) and gul.offences == ("PPC 392", "PPC 411")
+        assert records.search("Rafiq")[0].fingers == (3,)
+        assert len(service.identifier.gallery) == 3
+    finally:
+        service.store.close()
+
+
+def test_complaint_and_fleet_reports(tmp_path: Path, hub_toml, capsys) -> None:
+    config_path = hub_toml()
+    service = HubService(load_hub_config(config_path))
+    from hub.ingest import Ingestor
+
+    ingestor = Ingestor(service.store, lambda topic, payload: True)
+    for i in range(3):
+        body = (
+            sample_complaint("QTA01", i)
+            if i
+            else dataclasses.replace(sample_complaint("QTA01", i), category="fraud")
+        )
+        ingestor.process(
+            [
+                (
+                    "khidmat/v1/dev/unit-1/up/complaint",
+                    encode(make_envelope("complaint", "unit-1", body)),
+                )
+            ]
+        )
+    complaints = service.modules.complaints
+    tracking = sample_complaint("QTA01", 1).tracking_no
+    for status, extra in (
+        ("registered", {}),
+        ("assigned", {"assignee": "SI R"}),
+        ("under-investigation", {}),
+        ("resolved", {}),
+    ):
+        complaints.change_status(tracking, status, reason="r", officer="o", desk="general", **extra)
+    ingestor.process(
+        [
+            (
+                "khidmat/v1/dev/unit-1/up/feedback",
+                encode(make_envelope("feedback", "unit-1", Feedback(tracking, 4))),
+            )
+        ]
+    )
+    service.store.set_device_state("unit-1", "online", "desk", "0.1", 1_000)
+    service.store.close()
+    out_csv = tmp_path / "report.csv"
+    assert (
+        main(
+            [
+                "report",
+                "complaints",
+                "--config",
+                str(config_path),
+                "--since",
+                "2000-01-01",
+                "--csv",
+                str(out_csv),
+            ]
+        )
+        == 0
+    )
+    rows = {(r["station"], r["category"]): r for r in csv.DictReader(open(out_csv))}
+    assert (
+        rows[("QTA01", "theft")]["filed"] == "2"
+        and rows[("QTA01", "theft")]["resolved_in_time"] == "1"
+    )
+    assert rows[("QTA01", "theft")]["mean_rating"] == "4.0" and rows[("ALL", "ALL")]["filed"] == "3"
+    assert rows[("QTA01", "fraud")]["open"] == "1"
+    assert (
+        main(
+            [
+                "report",
+                "fleet",
+                "--config",
+                str(config_path),
+                "--since",
+                "2000-01-01",
+                "--csv",
+                str(out_csv),
+            ]
+        )
+        == 0
+    )
+    fleet = list(csv.DictReader(open(out_csv)))
+    assert fleet[0]["device_id"] == "unit-1" and float(fleet[0]["uptime_pct"]) > 99
+    capsys.readouterr()
+
+
+def test_web_console_needs_the_operator_password() -> None:
+    stored = hash_password("correct horse battery", iterations=1000)
+    assert check_password("correct horse battery", stored) and not check_password("wrong", stored)
+    server = PasswordServer("true", password_hash=stored, host="127.0.0.1", port=0)
+
+    async def scenario() -> list[int]:
+        client = TestClient(TestServer(await server._make_app()))
+        await client.start_server()
+        try:
+            codes = [(await client.get("/")).status]
+            for password in ("wrong", "correct horse battery"):
+                token = base64.b64encode(f"ops:{password}".encode()).decode()
+                response = await client.get("/", headers={"Authorization": f"Basic {token}"})
+                codes.append(response.status)
+            return codes
+        finally:
+            await client.close()
+
+    assert asyncio.run(scenario()) == [401, 401, 200]
