@@ -142,88 +142,132 @@ def decode(payload: bytes | str, *, expected_kind: str | None = None) -> Envelop
     return Envelope(kind, record_id, device_id, device_time, body)
 
 
+@dataclass(frozen=True, slots=True)
+class _FieldPlan:
+    """How to check one field, worked out once per body class."""
+
+    name: str
+    limits: Any
+    required: bool
+    is_list: bool
+    nested: type | None  # a body class (for the field, or for each item of a list)
+    scalar: type | None  # str, int, float or bool (for the field, or for each item)
+
+
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+def _plan(cls: type) -> tuple[tuple[_FieldPlan, ...], frozenset[str]]:
+    hints = typing.get_type_hints(cls)
+    plans = []
+    for field in dataclasses.fields(cls):
+        annotation = hints[field.name]
+        is_list = typing.get_origin(annotation) is tuple
+        inner = typing.get_args(annotation)[0] if is_list else annotation
+        nested = inner if dataclasses.is_dataclass(inner) else None
+        plans.append(
+            _FieldPlan(
+                field.name,
+                limits_of(field),
+                field.default is dataclasses.MISSING,
+                is_list,
+                nested,
+                None if nested else inner,
+            )
+        )
+    return tuple(plans), frozenset(p.name for p in plans)
 
 
 def _build(cls: type, raw: Any, path: str) -> Any:
     if not isinstance(raw, dict):
         raise WireError(path, f"must be an object, got {_json_type(raw)}")
-    hints = _hints(cls)
-    fields = dataclasses.fields(cls)
-    names = {f.name for f in fields}
+    plans, names = _plan(cls)
     for key in raw:
         if key not in names:
             raise WireError(f"{path}.{str(key)[:40]}", "unknown field")
     values = {}
-    for field in fields:
-        field_path = f"{path}.{field.name}"
-        if field.name not in raw:
-            if field.default is not dataclasses.MISSING:
+    for plan in plans:
+        if plan.name not in raw:
+            if not plan.required:
                 continue
-            raise WireError(field_path, "missing")
-        values[field.name] = _check(hints[field.name], raw[field.name], field, field_path)
+            raise WireError(f"{path}.{plan.name}", "missing")
+        values[plan.name] = _check(plan, raw[plan.name], path)
     return cls(**values)
 
 
-def _check(annotation: Any, value: Any, field: dataclasses.Field[Any], path: str) -> Any:
-    limits = limits_of(field)
-    origin = typing.get_origin(annotation)
-    if origin is tuple:
-        item_type = typing.get_args(annotation)[0]
+def _check(plan: _FieldPlan, value: Any, parent: str) -> Any:
+    limits = plan.limits
+    if plan.is_list:
         if not isinstance(value, list):
-            raise WireError(path, f"must be a list, got {_json_type(value)}")
+            raise WireError(f"{parent}.{plan.name}", f"must be a list, got {_json_type(value)}")
         if limits.max_len is not None and len(value) > limits.max_len:
-            raise WireError(path, f"{len(value)} items is over the limit of {limits.max_len}")
-        if dataclasses.is_dataclass(item_type):
-            return tuple(_build(item_type, item, f"{path}[{i}]") for i, item in enumerate(value))
-        return tuple(
-            _scalar(item_type, item, limits, f"{path}[{i}]", is_item=True)
-            for i, item in enumerate(value)
-        )
-    if dataclasses.is_dataclass(annotation):
-        return _build(annotation, value, path)
-    return _scalar(annotation, value, limits, path, is_item=False)
+            raise WireError(
+                f"{parent}.{plan.name}", f"{len(value)} items is over the limit of {limits.max_len}"
+            )
+        if plan.nested is not None:
+            return tuple(
+                _build(plan.nested, item, f"{parent}.{plan.name}[{i}]")
+                for i, item in enumerate(value)
+            )
+        items = []
+        for index, item in enumerate(value):
+            try:
+                items.append(_scalar(plan.scalar, item, limits, is_item=True))
+            except _Reject as reject:
+                raise WireError(f"{parent}.{plan.name}[{index}]", reject.reason) from None
+        return tuple(items)
+    if plan.nested is not None:
+        return _build(plan.nested, value, f"{parent}.{plan.name}")
+    try:
+        return _scalar(plan.scalar, value, limits, is_item=False)
+    except _Reject as reject:
+        raise WireError(f"{parent}.{plan.name}", reject.reason) from None
 
 
-def _scalar(annotation: Any, value: Any, limits: Any, path: str, *, is_item: bool) -> Any:
+class _Reject(Exception):
+    """A scalar broke its limits; the caller raises WireError with the field's path."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _scalar(annotation: Any, value: Any, limits: Any, *, is_item: bool) -> Any:
+    """The checked value; raises _Reject (the caller adds the field path)."""
     if annotation is bool:
         if type(value) is not bool:
-            raise WireError(path, f"must be true or false, got {_json_type(value)}")
+            raise _Reject(f"must be true or false, got {_json_type(value)}")
         return value
     if annotation is int:
         if type(value) is not int:
-            raise WireError(path, f"must be an integer, got {_json_type(value)}")
-        _range(value, limits, path)
+            raise _Reject(f"must be an integer, got {_json_type(value)}")
+        _range(value, limits)
         return value
     if annotation is float:
         if type(value) not in (int, float) or not math.isfinite(value):
-            raise WireError(path, f"must be a finite number, got {_json_type(value)}")
-        _range(value, limits, path)
+            raise _Reject(f"must be a finite number, got {_json_type(value)}")
+        _range(value, limits)
         return float(value)
     if annotation is str:
         if not isinstance(value, str):
-            raise WireError(path, f"must be a string, got {_json_type(value)}")
+            raise _Reject(f"must be a string, got {_json_type(value)}")
         max_len = 100 if is_item else limits.max_len
         if max_len is not None and len(value) > max_len:
-            raise WireError(path, f"{len(value)} characters is over the limit of {max_len}")
+            raise _Reject(f"{len(value)} characters is over the limit of {max_len}")
         if limits.choices is not None and not is_item and value not in limits.choices:
-            raise WireError(path, f"is not one of {', '.join(limits.choices)}")
+            raise _Reject(f"is not one of {', '.join(limits.choices)}")
         pattern = limits.pattern
         if pattern is not None and not pattern.match(value):
-            raise WireError(path, f"does not have the required form ({len(value)} characters)")
+            raise _Reject(f"does not have the required form ({len(value)} characters)")
         if "\x00" in value:
-            raise WireError(path, "contains a NUL character")
+            raise _Reject("contains a NUL character")
         return value
-    raise TypeError(f"unsupported field type {annotation!r} at {path}")
+    raise TypeError(f"unsupported field type {annotation!r}")
 
 
-def _range(value: float, limits: Any, path: str) -> None:
+def _range(value: float, limits: Any) -> None:
     if limits.lo is not None and value < limits.lo:
-        raise WireError(path, f"{value} is below the minimum {limits.lo}")
+        raise _Reject(f"{value} is below the minimum {limits.lo}")
     if limits.hi is not None and value > limits.hi:
-        raise WireError(path, f"{value} is above the maximum {limits.hi}")
+        raise _Reject(f"{value} is above the maximum {limits.hi}")
 
 
 def _json_type(value: Any) -> str:
