@@ -1,0 +1,224 @@
+"""Done-when tests on a real broker: units, agents, the hub service and the console together.
+
+- a complaint filed from a unit reaches the hub, is assigned and resolved in the console
+  (Textual Pilot), and the unit sees each status by tracking number (also via a lookup
+  from another unit);
+- a due time passing escalates the complaint;
+- a gate scan of an enrolled wanted person that the gate's watchlist missed raises an
+  alert at the hub and at the gate; the signed watchlist reaches the gate as well.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from textual.widgets import Select
+
+from edge_agent.agent import Agent
+from edge_agent.config import load_unit_config
+from hub.config import load_hub_config
+from hub.console.app import build_app
+from hub.console.backend import ConsoleBackend, Operator
+from hub.console.status_dialog import StatusDialog
+from hub.service import HubService
+from khidmat.testbed import Testbed, sample_complaint
+from khidmat_wire import decode, make_envelope
+from khidmat_wire.messages import EnrolledFinger, Enrolment, Lookup, Scan
+from provisioning.registry import Registry
+
+pytestmark = pytest.mark.broker
+
+
+def _wait(predicate, timeout_s: float = 20.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@dataclasses.dataclass
+class System:
+    testbed: Testbed
+    hub: HubService
+    agents: dict[str, Agent]
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    root = tmp_path_factory.mktemp("system")
+    testbed = Testbed(root, ["unit-1", "unit-2", "gate-1"], resend_after_s=0.5).start()
+    key = Ed25519PrivateKey.generate()
+    (root / "hub" / "signing.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (root / "hub.pub").write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    hub_toml = testbed.hub_config
+    hub_toml.write_text(
+        hub_toml.read_text().replace(
+            "[hub]\n",
+            '[hub]\nsigning_key_file = "signing.pem"\nescalation_check_s = 0.2\nwatchlist_check_s = 0.3\n',
+        )
+        + "\n[complaints.due_hours]\nquick = 0.0003\n"  # about one second
+    )
+    for device, unit_toml in testbed.unit_configs.items():
+        text = unit_toml.read_text() + f'\n[hub]\npublic_key_file = "{root / "hub.pub"}"\n'
+        if device.startswith("gate"):
+            text = text.replace('role = "desk"', 'role = "gate"')
+        unit_toml.write_text(text)
+    with Registry(testbed.hub_db) as registry:
+        for device in testbed.devices:
+            registry.register(
+                device,
+                role="gate" if device.startswith("gate") else "desk",
+                station="QTA01",
+                name=device,
+                mqtt_password_hash="$7$unused",
+                has_client_cert=False,
+            )
+    hub = HubService(load_hub_config(hub_toml))
+    agents = {d: Agent(load_unit_config(testbed.unit_configs[d])) for d in testbed.devices}
+    threads = [threading.Thread(target=hub.run, daemon=True)] + [
+        threading.Thread(target=a.run, daemon=True) for a in agents.values()
+    ]
+    for thread in threads:
+        thread.start()
+    assert hub.session.wait_connected(10)
+    assert all(a.session.wait_connected(10) for a in agents.values())
+    try:
+        yield System(testbed, hub, agents)
+    finally:
+        for agent in agents.values():
+            agent.stop()
+        hub.stop()
+        for thread in threads:
+            thread.join(10)
+        for agent in agents.values():
+            agent.store.close()
+        hub.store.close()
+        testbed.close()
+
+
+def test_a_complaint_is_worked_in_the_console_and_the_unit_sees_it(system: System) -> None:
+    unit = system.agents["unit-1"]
+    body = sample_complaint("QTA01", 41)
+    unit.store.enqueue(make_envelope("complaint", "unit-1", body))
+    complaints = system.hub.modules.complaints
+    assert _wait(lambda: complaints.get(body.tracking_no, desk="general") is not None)
+    assert _wait(
+        lambda: (unit.store.complaint_status(body.tracking_no) or {}).get("status") == "received"
+    )
+
+    async def work_the_queue() -> None:
+        app = build_app(
+            ConsoleBackend(load_hub_config(system.testbed.hub_config), Operator("Insp. Nadia"))
+        )
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            for key, status, assignee in (
+                ("s", "registered", ""),
+                ("a", "assigned", "SI Rashid"),
+                ("s", "under-investigation", ""),
+                ("s", "resolved", ""),
+            ):
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(app.screen, StatusDialog)
+                app.screen.query_one("#new-status", Select).value = status
+                if assignee:
+                    await pilot.click("#assignee")
+                    await pilot.press(*assignee)
+                await pilot.click("#reason")
+                await pilot.press(*f"{status} by console", "enter")
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+
+    asyncio.run(work_the_queue())
+    assert _wait(
+        lambda: (unit.store.complaint_status(body.tracking_no) or {}).get("status") == "resolved"
+    )
+    status = unit.store.complaint_status(body.tracking_no)
+    assert [h["status"] for h in status["history"]] == [
+        "received",
+        "registered",
+        "assigned",
+        "under-investigation",
+        "resolved",
+    ]
+    assert (
+        status["can_rate"] and status["history"][2]["reason"] == "to SI Rashid: assigned by console"
+    )
+    other = system.agents["unit-2"]
+    other.store.enqueue(make_envelope("lookup", "unit-2", Lookup(body.tracking_no)))
+    assert _wait(
+        lambda: (other.store.complaint_status(body.tracking_no) or {}).get("status") == "resolved"
+    )
+
+
+def test_a_due_time_passing_escalates(system: System) -> None:
+    unit = system.agents["unit-2"]
+    body = dataclasses.replace(sample_complaint("QTA01", 42), category="quick")
+    unit.store.enqueue(make_envelope("complaint", "unit-2", body))
+    complaints = system.hub.modules.complaints
+
+    def level() -> int:
+        view = complaints.get(body.tracking_no, desk="general")
+        return view.escalation_level if view else -1
+
+    assert _wait(lambda: level() >= 1, 15)
+    events = complaints.history(body.tracking_no, desk="general")
+    assert any(e.action == "escalated" and "SHO" in e.reason for e in events)
+
+
+def test_a_wanted_person_missed_by_the_gate_raises_alerts(system: System, templates) -> None:
+    enrolment = Enrolment(
+        officer="CRO-7",
+        name="Gul Khan",
+        father_name="Sher Khan",
+        cnic="54400-7777777-1",
+        offences=("PPC 392",),
+        status="wanted",
+        fingers=(EnrolledFinger(2, base64.b64encode(templates[(2, 0)]).decode(), 80),),
+    )
+    system.agents["unit-1"].store.enqueue(make_envelope("enrolment", "unit-1", enrolment))
+    records = system.hub.modules.records
+    assert _wait(lambda: bool(records.search("54400-7777777-1")))
+    person_id = records.search("54400-7777777-1")[0].person_id
+    gate = system.agents["gate-1"]
+    scan = make_envelope(
+        "scan",
+        "gate-1",
+        Scan("GATE-OFF-3", base64.b64encode(templates[(2, 1)]).decode(), 70, "green", (), 0),
+    )
+    gate.store.enqueue(scan)
+    alerts = system.hub.modules.alerts
+    assert _wait(lambda: bool(alerts.list(kind="hit")))
+    hit = alerts.list(kind="hit")[0]
+    assert hit.device_id == "gate-1" and person_id in hit.detail and scan.record_id in hit.detail
+    assert _wait(lambda: bool(gate.store.unhandled_inbox(["alert"])))
+    alert = decode(gate.store.unhandled_inbox(["alert"])[0][2]).body
+    assert (alert.person_id, alert.status, alert.scan_id) == (person_id, "wanted", scan.record_id)
+    searches = system.hub.identifier.searches()
+    assert searches[0]["scan_id"] == scan.record_id and searches[0]["officer"] == "GATE-OFF-3"
+    # and the signed watchlist with that person reaches the gate
+    assert _wait(lambda: any(e[0] == person_id for e in gate.store.watchlist_entries()), 15)
