@@ -87,6 +87,7 @@ class KioskApp(App[None]):
         idle_timeout_s: float = IDLE_TIMEOUT_S,
         poll_interval_s: float = POLL_INTERVAL_S,
         high_contrast: bool = False,
+        sim_panel: bool = False,
         on_close: Callable[[], None] | None = None,
     ) -> None:
         if mode not in MODES:
@@ -98,6 +99,8 @@ class KioskApp(App[None]):
         self.poll_interval_s = poll_interval_s
         self.last_activity = time.monotonic()
         self._start_high_contrast = high_contrast
+        #: Show the simulated-person panel on gate and enrol screens (``--sim``).
+        self.sim_panel = sim_panel and context.simulator is not None
         self._on_close = on_close
         self._alerts_shown: set[str] = set()
         self._commands_running: set[str] = set()

@@ -26,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
             if mode == "gate":
                 print("building the synthetic watchlist ...", file=sys.stderr)
                 entries = watchlist_entries()
-            app = build_app(mode, config, high_contrast=args.high_contrast)
+            app = build_app(mode, config, high_contrast=args.high_contrast, sim_panel=True)
             seed_store(app.context.store, entries=entries, issued_at_ms=int(time.time() * 1000))
             app.language = args.language
             if mode != "desk":

@@ -55,3 +55,8 @@ def desk_app(unit: Callable[[str], UnitConfig], store: LocalStore) -> Callable[.
         return build_app("desk", unit("desk"), store=store, clock=lambda: FIXED_NOW_S, **options)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def fixed_now_s() -> float:
+    return FIXED_NOW_S

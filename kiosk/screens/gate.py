@@ -1,0 +1,393 @@
+"""Gate: the scan loop, the verdict and the officer's decision.
+
+A worker thread runs the sensor (place, hold, lift prompts), retakes poor images, and
+searches the installed watchlist; the verdict drives the GPIO at once (red: red LED,
+buzzer, gate held locked; yellow: amber, locked; green: green LED, gate opens for
+``open_s``) and is queued as a Scan record at once, so the hub searches its full record
+store while the officer looks. Red and yellow wait for the officer's decision (a reason
+is required for yellow and for rejecting red), queued as a second Scan record whose
+``decides`` names the first. The status line always shows the watchlist version and age,
+the link (records waiting for the hub and the oldest one's age) and the sensor.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Footer, Input, Static
+from textual.worker import get_current_worker
+
+from khidmat_wire import WireError, make_envelope
+from khidmat_wire.messages import Candidate, Scan
+from kiosk.capture import Cancelled, Capture, capture_template, wait_for_lift
+from kiosk.identify import MIN_SCAN_QUALITY, Identification, WatchlistGallery
+from kiosk.screens.base import KioskScreen, button, said, text
+from kiosk.text import literal
+
+#: A watchlist older than this is flagged on the status line, seconds.
+WATCHLIST_STALE_S = 24 * 3600
+#: Records waiting longer than this mean the link is down, seconds.
+LINK_STALE_S = 300
+
+PROMPTS = {
+    "place": "Place the finger flat on the sensor",
+    "hold": "Hold still ... reading",
+    "lift": "Lift the finger",
+    "loading": "Loading the watchlist ...",
+    "no-sensor": "No sensor: {detail}",
+    "error": "Sensor problem: {detail}. Press Next person to try again; call a technician if it repeats.",
+}
+VERDICT_TEXT = {
+    "red": "PROBABLE MATCH - hold the person, verify identity, confirm or reject",
+    "yellow": "POSSIBLE MATCH - check the person and decide (reason required)",
+    "green": "NO MATCH - let the person pass",
+}
+
+
+def age(seconds: float) -> str:
+    """A short age: 45 s, 12 min, 5 h, 3 d."""
+    if seconds < 90:
+        return f"{max(0, seconds):.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172_800:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} d"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    identification: Identification
+    capture: Capture
+    record_id: str
+
+
+class GateScreen(KioskScreen):
+    BINDINGS = [
+        Binding("f5", "next_person", "Next person"),
+        Binding("f9", "sign_out", "Sign out"),
+    ]
+
+    class Prompt(Message):
+        def __init__(self, stage: str, detail: str = "") -> None:
+            super().__init__()
+            self.stage = stage
+            self.detail = detail
+
+    class Result(Message):
+        def __init__(self, identification: Identification, capture: Capture) -> None:
+            super().__init__()
+            self.identification = identification
+            self.capture = capture
+
+    def __init__(self, officer: str) -> None:
+        super().__init__()
+        self.officer = officer
+        self.gallery: WatchlistGallery | None = None
+        self.outcome: ScanOutcome | None = None
+        self.decided = False
+        self.retry_note = ""
+        self.scans = 0
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="status-line")
+        with Vertical(classes="page"):
+            yield Static(literal(PROMPTS["loading"]), id="prompt")
+            with VerticalScroll(id="result"):
+                yield Static(id="verdict")
+                yield Vertical(id="candidates")
+                with Vertical(id="decision"):
+                    yield text("Reason for your decision", classes="label")
+                    yield Input(id="reason", max_length=500)
+                    yield Static(id="decision-error", classes="error")
+                    with Horizontal(classes="nav"):
+                        yield button("Confirm match", id="confirm", variant="error", classes="big")
+                        yield button("Reject match", id="reject", variant="warning", classes="big")
+            with Horizontal(classes="nav"):
+                yield button("Next person (F5)", id="next", variant="primary", classes="big")
+                yield button("Sign out (F9)", id="sign-out", classes="big")
+        if self.kiosk.sim_panel:
+            from kiosk.screens.sim_panel import SimPanel
+
+            yield SimPanel(id="sim-panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#result").display = False
+        self.query_one("#next").display = False
+        self.refresh_status()
+        context = self.kiosk.context
+        if context.sensor is None:
+            self.show_prompt("no-sensor", context.sensor_error or "not configured")
+            self.kiosk.store.put_health("sensor", "absent")
+            return
+        self.load_watchlist()
+
+    def relabel(self) -> None:  # officer screens are English only (see docs/kiosk.md)
+        return
+
+    # ------------------------------------------------------------- status line
+    def refresh_status(self) -> None:
+        if not self.query("#status-line"):
+            return  # not composed yet
+        context = self.kiosk.context
+        store = context.store
+        now_s = context.clock()
+        info = store.watchlist_info()
+        stale = False
+        if info is None:
+            watchlist = "Watchlist: NONE installed"
+            stale = True
+        else:
+            watch_age = now_s - info.issued_at_ms / 1000
+            stale |= watch_age > WATCHLIST_STALE_S
+            watchlist = f"Watchlist v{info.version}, {info.entries} entries, {age(watch_age)} old"
+            if self.gallery is not None and self.gallery.version != info.version:
+                self.load_watchlist()
+        depth = store.outbox_depth()
+        if depth == 0:
+            link = "Link: all delivered"
+        else:
+            oldest = store.oldest_unacked_ms() or context.now_ms()
+            wait = now_s - oldest / 1000
+            stale |= wait > LINK_STALE_S
+            link = f"Link: {depth} waiting, oldest {age(wait)}"
+        sensor = store.health("sensor") or "unknown"
+        line = f"Officer {self.officer} | {watchlist} | {link} | Sensor {sensor}"
+        status = self.query_one("#status-line", Static)
+        status.update(literal(line))
+        status.set_class(stale, "stale")
+
+    # ------------------------------------------------------------------ workers
+    @work(thread=True, exclusive=True, group="watchlist")
+    def load_watchlist(self) -> None:
+        gallery = WatchlistGallery.load(self.kiosk.store)
+        self.app.call_from_thread(self.watchlist_loaded, gallery)
+
+    def watchlist_loaded(self, gallery: WatchlistGallery) -> None:
+        first = self.gallery is None
+        self.gallery = gallery
+        if gallery.skipped:
+            self.notify(f"{gallery.skipped} watchlist entries unreadable", severity="error")
+        if first:
+            self.start_scan()
+
+    def start_scan(self) -> None:
+        self.outcome = None
+        self.decided = False
+        self.query_one("#result").display = False
+        self.query_one("#next").display = False
+        board = self.kiosk.context.board
+        if board is not None:
+            board.outputs.idle()
+        self.scan()
+
+    @work(thread=True, exclusive=True, group="scan")
+    def scan(self) -> None:
+        """Capture until a usable image, then search; runs on a worker thread."""
+        from edge_agent.sensor import SensorError
+
+        context = self.kiosk.context
+        worker = get_current_worker()
+
+        def cancelled() -> bool:
+            return worker.is_cancelled
+
+        def prompt(stage: str, detail: str) -> None:
+            self.post_message(self.Prompt(stage, detail))
+
+        assert context.sensor is not None
+        try:
+            with context.sensor_lock:
+                dpi = context.sensor.info().dpi
+            while not cancelled():
+                capture = capture_template(
+                    context.sensor, context.sensor_lock, prompt, cancelled, dpi=dpi, wait_lift=False
+                )
+                if capture.template.quality >= MIN_SCAN_QUALITY:
+                    break
+                prompt("retry", str(capture.template.quality))
+                wait_for_lift(context.sensor, context.sensor_lock, cancelled)
+            else:
+                return
+            gallery = self.gallery
+            assert gallery is not None
+            identification = gallery.identify(capture.template)
+            self.post_message(self.Result(identification, capture))
+            wait_for_lift(context.sensor, context.sensor_lock, cancelled)
+        except Cancelled:
+            return
+        except SensorError as error:
+            context.store.put_health("sensor", "fault")
+            prompt("error", str(error))
+
+    # ------------------------------------------------------------------ events
+    def show_prompt(self, stage: str, detail: str = "") -> None:
+        message = PROMPTS[stage].format(detail=detail)
+        if stage == "place" and self.retry_note:
+            message = f"{self.retry_note}\n{message}"
+        self.query_one("#prompt", Static).update(literal(message))
+
+    @on(Prompt)
+    def prompted(self, event: Prompt) -> None:
+        if event.stage in ("lift", "retry"):
+            for panel in self.query("#sim-panel"):
+                panel.finger_should_lift()  # type: ignore[attr-defined]
+        if event.stage == "retry":
+            self.retry_note = (
+                f"Image too poor (quality {event.detail}, need {MIN_SCAN_QUALITY}): "
+                "clean the finger, press flat and try again."
+            )
+            self.query_one("#prompt", Static).update(literal(self.retry_note + "\nLift the finger"))
+            return
+        if event.stage == "error":
+            self.query_one("#next").display = True
+            board = self.kiosk.context.board
+            if board is not None:
+                board.outputs.show_error()
+        self.show_prompt(event.stage, event.detail)
+
+    @on(Result)
+    def resulted(self, event: Result) -> None:
+        self.retry_note = ""
+        self.scans += 1
+        identification = event.identification
+        context = self.kiosk.context
+        if context.board is not None:
+            context.board.outputs.show_verdict(identification.verdict)  # type: ignore[arg-type]
+        record_id = self.queue_scan(identification, event.capture)
+        self.outcome = ScanOutcome(identification, event.capture, record_id)
+        verdict = identification.verdict
+        self.query_one("#prompt", Static).update(literal("Lift the finger"))
+        panel = self.query_one("#verdict", Static)
+        panel.update(literal(VERDICT_TEXT[verdict]))
+        panel.set_classes(verdict)
+        candidates = self.query_one("#candidates", Vertical)
+        candidates.remove_children()
+        lines = [
+            said(
+                f"{i}. {c.name} ({c.person_id}), {c.status}, finger {c.finger}, score {c.score:.3f}",
+                classes="candidate",
+            )
+            for i, c in enumerate(identification.candidates, start=1)
+        ]
+        lines.append(
+            text(
+                f"probe quality {event.capture.template.quality}, search {identification.search_s * 1000:.0f} ms "
+                f"over watchlist v{identification.watchlist_version}",
+                classes="hint",
+            )
+        )
+        candidates.mount(*lines)
+        self.query_one("#decision").display = verdict != "green"
+        self.query_one("#decision-error", Static).update("")
+        self.query_one("#reason", Input).value = ""
+        self.query_one("#result").display = True
+        self.query_one("#next").display = verdict == "green"
+        if verdict == "green":
+            hold_s = context.board.outputs.open_s if context.board is not None else 3.0
+            self.set_timer(hold_s, self.auto_next)
+        else:
+            self.query_one("#reason").focus()
+
+    def auto_next(self) -> None:
+        if self.outcome is not None and self.outcome.identification.verdict == "green":
+            self.start_scan()
+
+    def queue_scan(
+        self,
+        identification: Identification,
+        capture: Capture,
+        *,
+        decision: str = "none",
+        reason: str = "",
+        decides: str = "",
+    ) -> str:
+        body = Scan(
+            officer=self.officer,
+            template=base64.b64encode(capture.template.to_bytes()).decode(),
+            quality=capture.template.quality,
+            verdict=identification.verdict,
+            candidates=tuple(
+                Candidate(c.person_id, round(c.score, 6), c.finger)
+                for c in identification.candidates
+            ),
+            watchlist_version=identification.watchlist_version,
+            decision=decision,
+            decision_reason=reason,
+            decides=decides,
+        )
+        context = self.kiosk.context
+        return context.store.enqueue(
+            make_envelope("scan", context.device_id, body, now_ms=context.now_ms()),
+            audit=f"{self.officer}: {identification.verdict} {decision}",
+        )
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        key = event.button.id
+        if key in ("confirm", "reject"):
+            self.decide("confirmed" if key == "confirm" else "rejected")
+        elif key == "next":
+            self.action_next_person()
+        elif key == "sign-out":
+            self.action_sign_out()
+
+    def decide(self, decision: str) -> None:
+        outcome = self.outcome
+        if outcome is None or self.decided:
+            return
+        from kiosk.text import clean_input
+
+        reason = clean_input(self.query_one("#reason", Input).value)
+        verdict = outcome.identification.verdict
+        if not reason and (verdict == "yellow" or decision == "rejected"):
+            self.query_one("#decision-error", Static).update(
+                literal("Write the reason for your decision first.")
+            )
+            self.query_one("#reason").focus()
+            return
+        try:
+            self.queue_scan(
+                outcome.identification,
+                outcome.capture,
+                decision=decision,
+                reason=reason,
+                decides=outcome.record_id,
+            )
+        except WireError as error:
+            self.query_one("#decision-error", Static).update(literal(str(error)))
+            return
+        self.decided = True
+        self.query_one("#decision").display = False
+        self.query_one("#next").display = True
+        self.query_one("#verdict", Static).update(
+            literal(f"{VERDICT_TEXT[verdict].split(' - ')[0]} - {decision} by {self.officer}")
+        )
+        self.query_one("#next").focus()
+
+    def action_next_person(self) -> None:
+        outcome = self.outcome
+        if outcome is not None and outcome.identification.verdict != "green" and not self.decided:
+            self.query_one("#decision-error", Static).update(
+                literal("Confirm or reject the match first.")
+            )
+            return
+        self.start_scan()
+
+    def action_sign_out(self) -> None:
+        from kiosk.screens.signin import SignInScreen
+
+        self.workers.cancel_group(self, "scan")
+        board = self.kiosk.context.board
+        if board is not None:
+            board.outputs.idle()
+        self.kiosk.store.audit(self.officer, "signed out", "gate")
+        self.app.switch_screen(SignInScreen())

@@ -1,0 +1,71 @@
+"""Gate and enrol: officer sign-in with badge and PIN (checked against the hub's list)."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Input, Static
+
+from kiosk.officers import check
+from kiosk.screens.base import KioskScreen, button, text
+from kiosk.text import literal
+
+
+class SignInScreen(KioskScreen):
+    """Officers sign in before scanning or enrolling."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.error = ""
+
+    def compose(self) -> ComposeResult:
+        mode = self.kiosk.mode
+        title = "Gate identification" if mode == "gate" else "Enrolment"
+        with Vertical(classes="page"):
+            yield text(f"{title}: officer sign-in", classes="title")
+            yield text(
+                f"Unit {self.kiosk.context.device_id}, station {self.kiosk.context.station}",
+                classes="hint",
+            )
+            yield text("Badge id", classes="label")
+            yield Input(id="badge", placeholder="e.g. QTA-1021", max_length=64)
+            yield text("PIN", classes="label")
+            yield Input(id="pin", password=True, max_length=8, restrict=r"[0-9]*")
+            yield text(self.error, classes="error", id="error")
+            with Horizontal(classes="nav"):
+                yield button("Sign in", id="sign-in", variant="primary", classes="big")
+        yield Footer()
+
+    @on(Input.Submitted, "#badge")
+    def next_field(self) -> None:
+        self.query_one("#pin").focus()
+
+    @on(Input.Submitted, "#pin")
+    @on(Button.Pressed, "#sign-in")
+    def submit(self) -> None:
+        badge = self.query_one("#badge", Input).value
+        pin = self.query_one("#pin", Input).value
+        self.verify(badge, pin)
+
+    @work(thread=True, exclusive=True, group="sign-in")
+    def verify(self, badge: str, pin: str) -> None:
+        """PBKDF2 takes tens of milliseconds: off the UI thread."""
+        officer, reason = check(self.kiosk.store.settings(), badge, pin)
+        self.app.call_from_thread(self.signed_in, officer, reason)
+
+    def signed_in(self, officer: str | None, reason: str) -> None:
+        if officer is None:
+            self.query_one("#error", Static).update(literal(reason))
+            self.query_one("#pin", Input).value = ""
+            self.kiosk.store.audit("kiosk", "sign-in refused", reason)
+            return
+        self.kiosk.store.audit(officer, "signed in", self.kiosk.mode)
+        if self.kiosk.mode == "gate":
+            from kiosk.screens.gate import GateScreen
+
+            self.app.switch_screen(GateScreen(officer))
+        else:
+            from kiosk.screens.enrol import EnrolScreen
+
+            self.app.switch_screen(EnrolScreen(officer))

@@ -1,0 +1,211 @@
+"""Gate mode on the simulated sensor (real pty, real driver) and gpiozero's MockFactory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from edge_agent.config import SensorSection, UnitConfig
+from edge_agent.store import LocalStore
+from khidmat_wire import decode, make_envelope
+from kiosk.app import KioskApp, build_app
+from kiosk.sim import SIM_OFFICER, SIM_PIN, seed_store, watchlist_entries
+
+
+@pytest.fixture(scope="module")
+def entries() -> list[tuple[str, int, str, str, str]]:
+    return watchlist_entries()
+
+
+@pytest.fixture(scope="module")
+def module_sensor() -> Iterator[object]:
+    from edge_agent.sensor import open_sensor
+
+    section = SensorSection(backend="sim", model="r307", baud=115200, packet_size=256)
+    with open_sensor(section, sim_wire_delay=False) as s:
+        yield s
+
+
+@pytest.fixture
+def sensor(module_sensor: object) -> Iterator[object]:
+    """The module's simulated sensor (opening one costs seconds), with no finger on it."""
+    module_sensor.simulator.lift()  # type: ignore[attr-defined]
+    yield module_sensor
+    module_sensor.simulator.lift()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def gate_app(
+    unit: Callable[[str], UnitConfig],
+    store: LocalStore,
+    sensor: object,
+    entries: list,
+    fixed_now_s: float,
+) -> Iterator[Callable[..., KioskApp]]:
+    apps: list[KioskApp] = []
+
+    def make(**options: object) -> KioskApp:
+        seed_store(store, entries=entries, issued_at_ms=int(fixed_now_s * 1000) - 3_600_000)
+        app = build_app(
+            "gate", unit("gate"), store=store, sensor=sensor, clock=lambda: fixed_now_s, **options
+        )  # type: ignore[arg-type]
+        apps.append(app)
+        return app
+
+    yield make
+
+
+def scans(store: LocalStore) -> list:
+    return [decode(r.payload) for r in store.due_records(2**62, 100) if r.kind == "scan"]
+
+
+async def sign_in(pilot) -> None:
+    pilot.app.screen.query_one("#badge").value = SIM_OFFICER
+    pilot.app.screen.query_one("#pin").value = SIM_PIN
+    await pilot.click("#sign-in")
+    await wait_until(pilot, lambda: pilot.app.screen.__class__.__name__ == "GateScreen")
+
+
+async def wait_until(pilot, condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def test_sign_in_refuses_wrong_pin(gate_app: Callable[..., KioskApp]) -> None:
+    from kiosk.screens.signin import SignInScreen
+
+    app = gate_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pilot.app.screen.query_one("#badge").value = SIM_OFFICER
+        pilot.app.screen.query_one("#pin").value = "9999"
+        await pilot.press("enter")
+        await pilot.click("#sign-in")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen)
+        assert "not accepted" in str(app.screen.query_one("#error").render())
+
+
+async def test_red_verdict_gpio_decision_and_green(
+    gate_app: Callable[..., KioskApp], store: LocalStore, sensor: object
+) -> None:
+    from kiosk.screens.gate import GateScreen
+    from kiosk.screens.sim_panel import sim_image
+
+    app = gate_app()
+    board = app.context.board
+    async with app.run_test(size=(120, 45)) as pilot:
+        await sign_in(pilot)
+        screen = app.screen
+        assert isinstance(screen, GateScreen)
+        await wait_until(pilot, lambda: "Place" in str(screen.query_one("#prompt").render()))
+        status = str(screen.query_one("#status-line").render())
+        assert "Watchlist v1, 3 entries, 60 min old" in status and "Link: all delivered" in status
+        sensor.simulator.place(sim_image("wanted"))  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: screen.outcome is not None)
+        assert screen.outcome.identification.verdict == "red"
+        sensor.simulator.lift()  # type: ignore[attr-defined]
+        assert "PROBABLE MATCH" in str(screen.query_one("#verdict").render())
+        assert "Gul Khan (BAL-000101)" in str(screen.query(".candidate").first().render())
+        assert board.indicators.lit() == "red" and not board.relay.is_open
+        # the scan is queued at once; next person needs a decision first
+        [first] = scans(store)
+        assert first.body.verdict == "red" and first.body.decision == "none"
+        assert first.body.candidates[0].person_id == "BAL-000101"
+        await pilot.press("f5")
+        await pilot.pause()
+        assert "first" in str(screen.query_one("#decision-error").render())
+        await pilot.click("#reject")
+        await pilot.pause()
+        assert "reason" in str(screen.query_one("#decision-error").render())
+        screen.query_one("#reason").value = "twin brother [b]ID checked"
+        await pilot.click("#confirm")
+        await pilot.pause()
+        decision = [s for s in scans(store) if s.body.decides]
+        assert len(decision) == 1
+        assert decision[0].body.decides == first.record_id
+        assert (decision[0].body.decision, decision[0].body.decision_reason) == (
+            "confirmed",
+            "twin brother [b]ID checked",
+        )
+        await pilot.click("#next")
+        await wait_until(
+            pilot,
+            lambda: screen.outcome is None and "Place" in str(screen.query_one("#prompt").render()),
+        )
+        sensor.simulator.place(sim_image("stranger"))  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: screen.outcome is not None)
+        assert screen.outcome.identification.verdict == "green"
+        assert board.indicators.lit() == "green" and board.relay.is_open
+        screen.refresh_status()
+        assert "Link: 3 waiting" in str(screen.query_one("#status-line").render())
+        await pilot.press("f9")
+        await pilot.pause()
+        assert not board.relay.is_open
+
+
+async def test_poor_print_is_retaken(gate_app: Callable[..., KioskApp], sensor: object) -> None:
+    from kiosk.screens.sim_panel import sim_image
+
+    app = gate_app()
+    async with app.run_test(size=(120, 45)) as pilot:
+        await sign_in(pilot)
+        screen = app.screen
+        await wait_until(pilot, lambda: "Place" in str(screen.query_one("#prompt").render()))
+        sensor.simulator.place(sim_image("partial"))  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: "too poor" in str(screen.query_one("#prompt").render()))
+        sensor.simulator.lift()  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: "Place" in str(screen.query_one("#prompt").render()))
+        sensor.simulator.place(sim_image("offender"))  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: screen.outcome is not None)
+        assert screen.outcome.identification.candidates[0].person_id == "BAL-000102"
+
+
+async def test_hub_alert_and_hardware_commands(
+    gate_app: Callable[..., KioskApp], store: LocalStore
+) -> None:
+    from khidmat_wire import encode
+    from khidmat_wire.messages import Alert, Command
+    from kiosk.screens.alert import AlertScreen
+
+    app = gate_app(poll_interval_s=0.1)
+    alert = make_envelope(
+        "alert",
+        "hub",
+        Alert(
+            "019ad3a4-5f1e-7c2a-9b1e-0c8f6a2d4e11",
+            "BAL-777",
+            "[@click=app.quit]Zar[/]",
+            "wanted",
+            0.4,
+            "Hold [/b] and call the SHO",
+        ),
+    )
+    commands = [
+        make_envelope("command", "hub", Command(c)) for c in ("gate-test", "sensor-selftest")
+    ]
+    async with app.run_test(size=(120, 45)) as pilot:
+        await sign_in(pilot)
+        store.add_inbox(alert.record_id, "alert", encode(alert))
+        for command in commands:
+            store.add_inbox(command.record_id, "command", encode(command))
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertScreen))
+        assert (
+            str(app.screen.query_one("#alert-name").render()) == "[@click=app.quit]Zar[/] (BAL-777)"
+        )
+        assert str(app.screen.query_one("#alert-message").render()) == "Hold [/b] and call the SHO"
+        await pilot.click("#seen")
+        await wait_until(pilot, lambda: not store.unhandled_inbox(["alert", "command"]))
+        assert app.is_running
+    events = [decode(r.payload) for r in store.due_records(2**62, 100) if r.kind == "event"]
+    results = {e.body.ref: e.body for e in events}
+    assert results[commands[0].record_id].severity == "info"
+    assert "relay opened" in results[commands[0].record_id].detail
+    assert results[commands[1].record_id].severity == "info"
+    assert "r307" in results[commands[1].record_id].detail
