@@ -112,9 +112,12 @@ def install(service: HubService) -> HubModules:
 
     service.after_ingest.append(after_ingest)
     service.every("downlinks", DOWNLINK_POLL_S, publish_downlinks)
-    service.every("escalation", config.hub.escalation_check_s, escalate)
-    service.every("watchlists", config.hub.watchlist_check_s, publish_watchlists)
-    service.every("fleet", config.hub.fleet_check_s, check_fleet)
+    if service.worker == 0:
+        # One coordinator: two workers would queue the same watchlist twice (the gate
+        # rejects the second as not newer) and raise the same fleet alerts twice.
+        service.every("escalation", config.hub.escalation_check_s, escalate)
+        service.every("watchlists", config.hub.watchlist_check_s, publish_watchlists)
+        service.every("fleet", config.hub.fleet_check_s, check_fleet)
     return modules
 
 

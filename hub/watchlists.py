@@ -233,25 +233,26 @@ class WatchlistPublisher:
 
     def _on_telemetry(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         body: Telemetry = envelope.body
-        if body.watchlist_version > 0:
-            _installed(conn, envelope.device_id, body.watchlist_version, now_ms, "")
+        # 0 means none installed (a replaced or wiped unit): it then gets a snapshot.
+        _installed(conn, envelope.device_id, body.watchlist_version or None, now_ms, "")
 
     def _on_event(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         body: Event = envelope.body
         if body.event_type == "watchlist-installed" and body.ref.isdigit():
             _installed(conn, envelope.device_id, int(body.ref), now_ms, "")
         elif body.event_type == "watchlist-rejected":
-            # Forget what was sent: the next round sends a snapshot (or a delta from the
-            # version the gate still has, once it reports it).
+            # Forget what was sent, keep what the gate last reported installed: the next
+            # round sends a delta from that (or a snapshot when it has none). Telemetry
+            # corrects a stale installed version.
             conn.execute(
                 "INSERT INTO gate_watchlists (device_id, note) VALUES (?, ?) ON CONFLICT(device_id) "
-                "DO UPDATE SET sent_version = NULL, sent_ms = NULL, installed_version = NULL, note = excluded.note",
+                "DO UPDATE SET sent_version = NULL, sent_ms = NULL, note = excluded.note",
                 (envelope.device_id, f"rejected: {body.detail[:300]}"),
             )
 
 
 def _installed(
-    conn: sqlite3.Connection, device_id: str, version: int, now_ms: int, note: str
+    conn: sqlite3.Connection, device_id: str, version: int | None, now_ms: int, note: str
 ) -> None:
     conn.execute(
         "INSERT INTO gate_watchlists (device_id, installed_version, installed_ms, note) VALUES (?, ?, ?, ?) "

@@ -17,7 +17,7 @@ from hub.records import RecordError, RecordStore
 from hub.store import HubStore
 from hub.watchlists import WatchlistPublisher
 from khidmat_wire import decode, encode, make_envelope
-from khidmat_wire.messages import Candidate, EnrolledFinger, Enrolment, Event, Scan
+from khidmat_wire.messages import Candidate, EnrolledFinger, Enrolment, Event, Scan, Telemetry
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -155,6 +155,17 @@ def test_watchlist_snapshots_and_deltas_install_on_a_gate(hub, templates, tmp_pa
     deliver()
     assert [(e[0], e[1], e[3]) for e in gate.watchlist_entries()] == [("CR-0000002", 3, "wanted")]
     assert watchlists.gates()[0].installed_version == 2
+    rejected = make_envelope(
+        "event", "gate-1", Event("watchlist-rejected", "error", "not newer", ref="2")
+    )
+    ingestor.process([("khidmat/v1/dev/gate-1/up/event", encode(rejected))])
+    assert (
+        watchlists.gates()[0].sent_version is None and watchlists.gates()[0].installed_version == 2
+    )
+    assert watchlists.publish(["gate-1"]) == []  # the gate has the current version: no loop
+    wiped = make_envelope("telemetry", "gate-1", Telemetry(1, 40, 0.1, 900, 0, 0, 0, -1, "ok"))
+    ingestor.process([("khidmat/v1/dev/gate-1/up/telemetry", encode(wiped))])
+    assert watchlists.publish(["gate-1"]) == [("gate-1", 2, 0)]  # a wiped gate gets a snapshot
     forged = decode(
         bytes(store.db.query("SELECT payload FROM downlinks ORDER BY id DESC")[0][0])
     ).body
