@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 #: Length of one finger poll while holding the sensor lock, seconds.
 POLL_SLICE_S = 0.3
+#: Pause between polls with the lock released, so a hub command can take the sensor
+#: (threading.Lock is not fair: a thread that re-acquires at once starves the others), s.
+POLL_GAP_S = 0.03
 #: How long to wait for the finger to be lifted before giving up quietly, seconds.
 LIFT_TIMEOUT_S = 10.0
 
@@ -63,6 +66,7 @@ def capture_template(
             present = sensor.wait_for_finger(POLL_SLICE_S)
         if present:
             break
+        time.sleep(POLL_GAP_S)
     prompt("hold", "")
     start = time.perf_counter()
     with lock:
@@ -86,4 +90,5 @@ def wait_for_lift(
         with lock:
             if sensor.wait_for_lift(POLL_SLICE_S):
                 return True
+        time.sleep(POLL_GAP_S)
     return False

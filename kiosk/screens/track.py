@@ -65,6 +65,9 @@ class TrackScreen(KioskScreen):
                 yield from self._compose_status()
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.query_one("#number").focus()
+
     def _compose_status(self) -> ComposeResult:
         t = self.t
         status = self.status
