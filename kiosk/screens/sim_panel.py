@@ -16,6 +16,8 @@ from textual.widgets import Button, Static
 from kiosk.screens.base import button
 from kiosk.text import literal
 
+#: The synthetic finger of the person being enrolled in --sim enrol.
+ENROLEE_FINGER = 201
 #: Rows blanked at the top of a partial print (enough to fail the quality check).
 PARTIAL_BLANK_ROWS = 180
 
@@ -29,6 +31,8 @@ def sim_image(kind: str):  # -> np.ndarray
         return sim_finger_image(SIM_PEOPLE[1].finger_id, 1)
     if kind == "stranger":
         return sim_finger_image(SIM_STRANGER_FINGER, 1)
+    if kind.startswith("enrolee-"):
+        return sim_finger_image(ENROLEE_FINGER, int(kind[8:]))
     if kind == "partial":
         image = sim_finger_image(SIM_STRANGER_FINGER, 1).copy()
         image[:PARTIAL_BLANK_ROWS, :] = 255
@@ -39,12 +43,15 @@ def sim_image(kind: str):  # -> np.ndarray
 class SimPanel(Horizontal):
     """Buttons that put a synthetic finger on the simulated sensor."""
 
+    enrolee_impression = 0
+
     def compose(self) -> ComposeResult:
         yield Static(literal("Simulated person:"), classes="label")
         yield button("Wanted", id="sim-wanted")
         yield button("Offender", id="sim-offender")
         yield button("Stranger", id="sim-stranger")
         yield button("Poor print", id="sim-partial")
+        yield button("Enrolee", id="sim-enrolee")
         yield button("Lift", id="sim-lift")
 
     @on(Button.Pressed)
@@ -54,6 +61,9 @@ class SimPanel(Horizontal):
         key = (event.button.id or "")[4:]
         if key == "lift":
             simulator.lift()
+        elif key == "enrolee":
+            simulator.place(sim_image(f"enrolee-{self.enrolee_impression % 3}"))
+            self.enrolee_impression += 1
         else:
             simulator.place(sim_image(key))
 

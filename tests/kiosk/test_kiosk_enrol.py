@@ -1,0 +1,94 @@
+"""Enrol mode on the simulated sensor: record entry, impressions, consolidation, submit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from edge_agent.config import SensorSection, UnitConfig
+from edge_agent.store import LocalStore
+from khidmat_wire import decode
+from kiosk.app import build_app
+from kiosk.enrol import consolidate
+from kiosk.screens.sim_panel import sim_image
+from kiosk.sim import SIM_OFFICER, SIM_PIN, seed_store
+
+
+@pytest.fixture
+def sensor() -> Iterator[object]:
+    from edge_agent.sensor import open_sensor
+
+    section = SensorSection(backend="sim", model="r307", baud=57600, packet_size=256)
+    with open_sensor(section, sim_wire_delay=False) as s:
+        yield s
+
+
+async def wait_until(pilot, condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+def test_consolidation_keeps_best_and_rejects_mixed_fingers() -> None:
+    from matcher_cy import extract
+
+    same = [extract(sim_image(f"enrolee-{i}")) for i in range(3)]
+    result = consolidate(same)
+    assert result.ok and result.quality == max(t.quality for t in same)
+    assert all(score > 0.05 for score in result.agreement)
+    mixed = consolidate([same[0], extract(sim_image("stranger"))])
+    assert not mixed.ok and "do not match" in mixed.problem
+
+
+async def test_enrol_person_with_one_finger(
+    unit: Callable[[str], UnitConfig], store: LocalStore, sensor: object, fixed_now_s: float
+) -> None:
+    from kiosk.screens.enrol import EnrolScreen
+
+    seed_store(store, entries=None, issued_at_ms=0)
+    app = build_app("enrol", unit("enrol"), store=store, sensor=sensor, clock=lambda: fixed_now_s)
+    simulator = sensor.simulator  # type: ignore[attr-defined]
+    async with app.run_test(size=(120, 60)) as pilot:
+        app.screen.query_one("#badge").value = SIM_OFFICER
+        app.screen.query_one("#pin").value = SIM_PIN
+        await pilot.click("#sign-in")
+        await wait_until(pilot, lambda: isinstance(app.screen, EnrolScreen))
+        screen = app.screen
+        await pilot.press("f6")
+        await pilot.pause()
+        assert "Capture at least" not in str(screen.query_one("#form-error").render())
+        for impression in range(3):
+            await wait_until(pilot, lambda: "Place" in str(screen.query_one("#prompt").render()))
+            simulator.place(sim_image(f"enrolee-{impression}"))
+            await wait_until(pilot, lambda: "Lift" in str(screen.query_one("#prompt").render()))
+            simulator.lift()
+            await wait_until(pilot, lambda: not screen.capturing)
+            if impression < 2:
+                await pilot.press("f6")
+                await pilot.pause()
+        assert 2 in screen.fingers, str(screen.query_one("#prompt").render())
+        screen.query_one("#name").value = "[@click=app.quit]Dad[/] Khan"
+        screen.query_one("#father").value = "Noor [/b]"
+        screen.query_one("#cnic").value = "5440012345671"
+        screen.query_one("#offences").value = "302 PPC, 392 PPC"
+        screen.query_one("#submit").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "queued" in str(screen.query_one("#prompt").render())
+        assert (
+            str(screen.query_one("#last").render()) == "Last enrolled: [@click=app.quit]Dad[/] Khan"
+        )
+        assert screen.fingers == {}
+    [record] = [decode(r.payload) for r in store.due_records(2**62, 10)]
+    body = record.body
+    assert record.kind == "enrolment" and body.officer == SIM_OFFICER
+    assert (body.name, body.father_name, body.cnic) == (
+        "[@click=app.quit]Dad[/] Khan",
+        "Noor [/b]",
+        "54400-1234567-1",
+    )
+    assert body.offences == ("302 PPC", "392 PPC")
+    assert [f.finger for f in body.fingers] == [2] and body.fingers[0].quality >= 50
