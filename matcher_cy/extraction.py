@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import fft as sp_fft
 from scipy import ndimage
 
 from matcher_cy import params
@@ -106,19 +107,26 @@ def segment(image: np.ndarray) -> np.ndarray:
 
 
 def smooth_mask(mask: np.ndarray) -> np.ndarray:
-    """Open and close with a disc, fill holes, keep the largest connected region."""
-    radius = params.SEGMENT_SMOOTH_RADIUS_PX
+    """Open and close with a disc, fill holes, keep the largest region; on 4x4-pixel blocks."""
+    block = 4
+    h, w = mask.shape
+    bh, bw = -(-h // block), -(-w // block)
+    padded = np.zeros((bh * block, bw * block), dtype=np.float32)
+    padded[:h, :w] = mask
+    blocks = padded.reshape(bh, block, bw, block).mean(axis=(1, 3)) >= 0.5
+    radius = max(1, round(params.SEGMENT_SMOOTH_RADIUS_PX / block))
     yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
     disc = xx * xx + yy * yy <= radius * radius
-    mask = ndimage.binary_opening(mask, disc)
-    mask = ndimage.binary_closing(mask, disc, border_value=0)
-    mask = ndimage.binary_fill_holes(mask)
-    labels, count = ndimage.label(mask)
+    blocks = ndimage.binary_opening(blocks, disc)
+    blocks = ndimage.binary_closing(blocks, disc, border_value=0)
+    blocks = ndimage.binary_fill_holes(blocks)
+    labels, count = ndimage.label(blocks)
     if count > 1:
         sizes = np.bincount(labels.ravel())
         sizes[0] = 0
-        mask = labels == int(np.argmax(sizes))
-    return mask
+        blocks = labels == int(np.argmax(sizes))
+    full = np.repeat(np.repeat(blocks, block, axis=0), block, axis=1)
+    return full[:h, :w]
 
 
 def orientation_field(image: np.ndarray) -> Orientation:
@@ -127,9 +135,9 @@ def orientation_field(image: np.ndarray) -> Orientation:
     gx = ndimage.gaussian_filter(image, sigma, order=(0, 1))
     gy = ndimage.gaussian_filter(image, sigma, order=(1, 0))
     window = params.ORIENTATION_SIGMA_PX
-    gxx = ndimage.gaussian_filter(gx * gx, window)
-    gyy = ndimage.gaussian_filter(gy * gy, window)
-    gxy = ndimage.gaussian_filter(gx * gy, window)
+    gxx = ndimage.gaussian_filter(gx * gx, window, truncate=2.5)
+    gyy = ndimage.gaussian_filter(gy * gy, window, truncate=2.5)
+    gxy = ndimage.gaussian_filter(gx * gy, window, truncate=2.5)
     diff = gxx - gyy
     gradient_angle = 0.5 * np.arctan2(2.0 * gxy, diff)
     angle = np.mod(gradient_angle + math.pi / 2, math.pi)
@@ -165,31 +173,37 @@ def ridge_period(image: np.ndarray, mask: np.ndarray) -> float:
 def gabor_enhance(
     image: np.ndarray, angle: np.ndarray, period: float, mask: np.ndarray
 ) -> np.ndarray:
-    """Even Gabor filter tuned per pixel to the ridge orientation; ridges come out negative."""
+    """Even Gabor filter tuned per pixel to the ridge orientation; ridges come out negative.
+
+    The filters are applied in the frequency domain with their analytic spectra (two
+    Gaussians at +-1/period across the ridges, DC removed), one inverse FFT per
+    orientation.
+    """
     inside = image[mask]
     normalized = np.where(mask, (image - inside.mean()) / max(float(inside.std()), 1e-3), 0.0)
     sigma = params.GABOR_SIGMA_PER_PERIOD * period
-    half = int(math.ceil(3 * sigma))
-    yy, xx = np.mgrid[-half : half + 1, -half : half + 1].astype(np.float64)
-    envelope = np.exp(-(xx * xx + yy * yy) / (2 * sigma * sigma))
+    pad = int(math.ceil(3 * sigma))
+    shape = tuple(sp_fft.next_fast_len(side + 2 * pad, real=True) for side in image.shape)
+    spectrum = sp_fft.rfft2(normalized.astype(np.float32), s=shape, workers=1)
+    fy = np.fft.fftfreq(shape[0])[:, None]
+    fx = np.fft.rfftfreq(shape[1])[None, :]
+    spread = 2.0 * (math.pi * sigma) ** 2
     count = params.GABOR_ORIENTATIONS
-    shape = (image.shape[0] + 2 * half, image.shape[1] + 2 * half)
-    fft_shape = tuple(int(2 ** math.ceil(math.log2(s))) if s > 256 else 256 for s in shape)
-    spectrum = np.fft.rfft2(normalized, s=fft_shape)
     bins = np.round(angle / math.pi * count).astype(np.int64) % count
     out = np.zeros(image.shape, dtype=np.float32)
+    frequency = 1.0 / period
+    dc = math.exp(-spread * frequency * frequency)
     for index in range(count):
         theta = index * math.pi / count
-        # distance across the ridges: along the ridge normal (-sin, cos) in (x, y)
-        across = -xx * math.sin(theta) + yy * math.cos(theta)
-        kernel = envelope * np.cos(2 * math.pi * across / period)
-        kernel -= kernel.mean()
-        padded = np.zeros(fft_shape)
-        padded[: kernel.shape[0], : kernel.shape[1]] = kernel
-        response = np.fft.irfft2(spectrum * np.fft.rfft2(padded), s=fft_shape)
-        response = response[half : half + image.shape[0], half : half + image.shape[1]]
+        # the ridge normal in (x, y) is (-sin, cos): the filter oscillates along it
+        nx, ny = -math.sin(theta) * frequency, math.cos(theta) * frequency
+        response = np.exp(-spread * ((fx - nx) ** 2 + (fy - ny) ** 2)) + np.exp(
+            -spread * ((fx + nx) ** 2 + (fy + ny) ** 2)
+        )
+        response -= dc * 2.0 * np.exp(-spread * (fx * fx + fy * fy))
+        filtered = sp_fft.irfft2(spectrum * response.astype(np.float32), s=shape, workers=1)
         selected = bins == index
-        out[selected] = response[selected]
+        out[selected] = filtered[: image.shape[0], : image.shape[1]][selected]
     return out
 
 

@@ -31,7 +31,7 @@ SEGMENT_MIN_COHERENCE = 0.15
 SEGMENT_SMOOTH_RADIUS_PX = 6
 
 #: Orientation: sigma of the gradient-tensor smoothing (pixels).
-ORIENTATION_SIGMA_PX = 7.0
+ORIENTATION_SIGMA_PX = 9.0
 #: Orientation: sigma of the Gaussian derivative used for gradients (pixels).
 GRADIENT_SIGMA_PX = 1.0
 
@@ -49,7 +49,7 @@ GABOR_SIGMA_PER_PERIOD = 0.45
 MIN_SKELETON_PIECE_PX = 12
 
 #: Minutiae closer than this to the mask border are dropped (pixels).
-BORDER_MARGIN_PX = 12.0
+BORDER_MARGIN_PX = 8.0
 #: Two minutiae closer than this are both dropped (spurs, bridges, broken ridges) (pixels).
 MIN_MINUTIA_DISTANCE_PX = 7.0
 #: Two ridge endings closer than this and facing each other are both dropped (pixels).
