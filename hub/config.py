@@ -23,6 +23,10 @@ Relative paths resolve against the file's directory (the deployment directory)::
     theft = 24
     land-dispute = 168
 
+    [watchlist]                 # optional: who is on the gates' list
+    statuses = ["wanted", "proclaimed-offender"]
+    offences = []               # not empty: only people with one of these offences
+
     [fleet]                     # optional: alert thresholds
     backlog_records = 500
     backlog_age_s = 3600
@@ -53,6 +57,14 @@ class HubSection:
 
 
 @dataclass(frozen=True, slots=True)
+class WatchlistCriteria:
+    """Who goes on the gates' list: these statuses, and (when given) one of these offences."""
+
+    statuses: tuple[str, ...] = ("wanted", "proclaimed-offender")
+    offences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class FleetSection:
     backlog_records: int = 500
     backlog_age_s: float = 3600.0
@@ -66,6 +78,7 @@ class HubConfig:
     broker: BrokerSection
     complaints: DuePolicy = DuePolicy()
     fleet: FleetSection = FleetSection()
+    watchlist: WatchlistCriteria = WatchlistCriteria()
 
 
 def load_hub_config(path: str | Path) -> HubConfig:
@@ -78,7 +91,7 @@ def load_hub_config(path: str | Path) -> HubConfig:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     for key in raw:
-        if key not in ("hub", "broker", "complaints", "fleet"):
+        if key not in ("hub", "broker", "complaints", "fleet", "watchlist"):
             raise ConfigError(f"[{key}]: unknown section")
     hub_raw = dict(raw.get("hub") or {})
     if "database" not in hub_raw:
@@ -119,7 +132,24 @@ def load_hub_config(path: str | Path) -> HubConfig:
         broker,
         _complaints(raw.get("complaints") or {}),
         _fleet(raw.get("fleet") or {}),
+        _watchlist(raw.get("watchlist") or {}),
     )
+
+
+def _watchlist(raw: dict[str, object]) -> WatchlistCriteria:
+    from khidmat_wire.messages import PERSON_STATUSES
+
+    values: dict[str, tuple[str, ...]] = {}
+    for key, value in raw.items():
+        if key not in ("statuses", "offences"):
+            raise ConfigError(f"[watchlist] {key}: unknown key")
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"[watchlist] {key}: must be a list of strings")
+        values[key] = tuple(value)
+    statuses = values.get("statuses", WatchlistCriteria.statuses)
+    if not statuses or any(s not in PERSON_STATUSES for s in statuses):
+        raise ConfigError(f"[watchlist] statuses: one or more of {', '.join(PERSON_STATUSES)}")
+    return WatchlistCriteria(statuses, values.get("offences", ()))
 
 
 def _positive(section: str, key: str, value: object) -> float:

@@ -63,7 +63,7 @@ def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) ->
         complaints=ComplaintDesk(store, config.complaints),
         records=records,
         alerts=alerts,
-        watchlists=WatchlistPublisher(store, records, key=key),
+        watchlists=WatchlistPublisher(store, records, key=key, criteria=config.watchlist),
         fleet=Fleet(store, alerts, config.fleet, offline_alert_s=config.hub.offline_alert_s),
     )
 

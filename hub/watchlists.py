@@ -28,11 +28,14 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from hub.config import WatchlistCriteria
 from hub.records import RecordStore
 from hub.store import HubStore
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Event, Telemetry, WatchEntry, Watchlist
 from khidmat_wire.signing import sign_watchlist
+
+__all__ = ["GateWatchlist", "WatchlistCriteria", "WatchlistPublisher"]
 
 VERSIONS_KEPT = 20
 """Memberships kept for building deltas; a gate on an older version gets a snapshot."""
@@ -58,15 +61,6 @@ MIGRATIONS: tuple[str, ...] = (
     )
     """,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class WatchlistCriteria:
-    """Who goes on the gates' list."""
-
-    statuses: tuple[str, ...] = ("wanted", "proclaimed-offender")
-    offences: tuple[str, ...] = ()
-    """When not empty: only people with at least one of these offences."""
 
 
 @dataclass(frozen=True, slots=True)

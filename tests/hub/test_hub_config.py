@@ -1,0 +1,47 @@
+"""hub.toml: complaint due hours, watchlist criteria and fleet thresholds, with named errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_agent.config import ConfigError
+from hub.complaint_rules import HOUR_MS
+from hub.config import load_hub_config
+
+
+def test_sections_override_the_defaults(hub_toml) -> None:
+    config = load_hub_config(
+        hub_toml(
+            extra="escalation_check_s = 5\n\n[complaints]\ndefault_due_hours = 10\nescalation_step_hours = 2\n"
+            '[complaints.due_hours]\ntheft = 12\n\n[watchlist]\nstatuses = ["wanted"]\noffences = ["PPC 302"]\n\n'
+            "[fleet]\nbacklog_records = 50\n"
+        )
+    )
+    assert config.hub.escalation_check_s == 5
+    assert config.complaints.due_ms("theft") == 12 * HOUR_MS
+    assert config.complaints.due_ms("fraud") == 168 * HOUR_MS  # default kept
+    assert config.complaints.due_ms("no-such-category") == 10 * HOUR_MS
+    assert config.complaints.step_ms("theft") == 2 * HOUR_MS
+    assert config.watchlist.statuses == ("wanted",) and config.watchlist.offences == ("PPC 302",)
+    assert config.fleet.backlog_records == 50
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("[complaints]\nsla = 3\n", r"\[complaints\] sla: unknown key"),
+        ("[complaints.due_hours]\ntheft = 0\n", r"theft: must be a positive number"),
+        ('[watchlist]\nstatuses = ["innocent"]\n', r"\[watchlist\] statuses"),
+        ("[fleet]\nbacklog_records = -1\n", r"backlog_records"),
+        ("hit_threshold = true\n", r"hit_threshold"),
+    ],
+)
+def test_bad_values_are_named(hub_toml, extra: str, message: str) -> None:
+    path = hub_toml()
+    text = path.read_text()
+    if extra.startswith("["):
+        path.write_text(text + "\n" + extra)
+    else:
+        path.write_text(text.replace("[hub]\n", "[hub]\n" + extra))
+    with pytest.raises(ConfigError, match=message):
+        load_hub_config(path)
