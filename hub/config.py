@@ -146,7 +146,7 @@ def _watchlist(raw: dict[str, object]) -> WatchlistCriteria:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise ConfigError(f"[watchlist] {key}: must be a list of strings")
         values[key] = tuple(value)
-    statuses = values.get("statuses", WatchlistCriteria.statuses)
+    statuses = values.get("statuses", WatchlistCriteria().statuses)
     if not statuses or any(s not in PERSON_STATUSES for s in statuses):
         raise ConfigError(f"[watchlist] statuses: one or more of {', '.join(PERSON_STATUSES)}")
     return WatchlistCriteria(statuses, values.get("offences", ()))
