@@ -83,7 +83,7 @@ def test_reopening_keeps_schema_and_data(tmp_path: Path) -> None:
             store.db.scalar(
                 "SELECT version FROM schema_versions WHERE component = 'edge_agent.store'"
             )
-            == 1
+            == 2
         )
         assert store.db.scalar("PRAGMA journal_mode") == "wal"
 
