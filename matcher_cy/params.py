@@ -52,12 +52,6 @@ MIN_SKELETON_PIECE_PX = 12
 BORDER_MARGIN_PX = 8.0
 #: Two minutiae closer than this are both dropped (spurs, bridges, broken ridges) (pixels).
 MIN_MINUTIA_DISTANCE_PX = 7.0
-#: Two ridge endings closer than this and facing each other are both dropped (pixels).
-BROKEN_RIDGE_DISTANCE_PX = 14.0
-#: ...when their directions differ from opposite by less than this (radians).
-BROKEN_RIDGE_ANGLE_RAD = math.radians(35.0)
-#: Minutiae where orientation coherence is below this are dropped (0..1).
-MIN_MINUTIA_COHERENCE = 0.20
 #: Radius of the skeleton neighbourhood used to orient a minutia (pixels).
 DIRECTION_RADIUS_PX = 8.0
 #: At most this many minutiae (best quality first) are kept per template.
