@@ -12,6 +12,7 @@ unregistered. Thread-safety: as :class:`hub.store.HubStore`.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -69,6 +70,8 @@ class DeviceView:
     last_seen_ms: int | None
     telemetry: dict[str, float | int | str] | None
     backlog_history: tuple[int, ...]
+    heartbeat_gaps_s: tuple[float, ...]
+    """Seconds between successive telemetry messages (a steady line is a healthy unit)."""
 
 
 class Fleet:
@@ -158,10 +161,12 @@ class Fleet:
             r["device_id"]: dict(r) for r in self.db.query("SELECT * FROM device_telemetry")
         }
         history: dict[str, list[int]] = {}
+        beats: dict[str, list[int]] = {}
         for r in self.db.query(
-            "SELECT device_id, outbox_depth FROM telemetry_history ORDER BY device_id, at_ms"
+            "SELECT device_id, outbox_depth, at_ms FROM telemetry_history ORDER BY device_id, at_ms"
         ):
             history.setdefault(r[0], []).append(r[1])
+            beats.setdefault(r[0], []).append(r[2])
         last_record = {
             r[0]: r[1]
             for r in self.db.query(
@@ -195,6 +200,9 @@ class Fleet:
                     last_seen_ms=max(seen) if seen else None,
                     telemetry=telemetry.get(device_id),
                     backlog_history=tuple(history.get(device_id, [])[-HISTORY_PER_DEVICE:]),
+                    heartbeat_gaps_s=tuple(
+                        (b - a) / 1000 for a, b in itertools.pairwise(beats.get(device_id, []))
+                    ),
                 )
             )
         return views

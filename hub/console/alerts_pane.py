@@ -122,6 +122,7 @@ class AlertsPane(Vertical):
 
     @work(thread=True, group="alert-save")
     def _run(self, alert_id: int, close_reason: str | None) -> None:
+        include_closed = self.include_closed
         try:
             if close_reason is None:
                 self.backend.acknowledge(alert_id)
@@ -129,4 +130,5 @@ class AlertsPane(Vertical):
                 self.backend.close_alert(alert_id, close_reason)
         except (KeyError, ValueError) as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
-        self.app.call_from_thread(self.action_refresh)
+        alerts = self.backend.alerts(include_closed=include_closed)
+        self.app.call_from_thread(self._show, alerts)

@@ -26,6 +26,14 @@ TABS = (
     ("search", "Search"),
 )
 
+FOCUS = {
+    "devices": "#device-table",
+    "complaints": "#complaint-table",
+    "alerts": "#alert-table",
+    "quarantine": "#quarantine-table",
+    "search": "#search-input",
+}
+
 
 class ConsoleApp(App[None]):
     """The hub operator's console."""
@@ -63,9 +71,9 @@ class ConsoleApp(App[None]):
         yield Footer()
 
     def action_show(self, tab: str) -> None:
+        """Switch tab and focus its main widget, so its key bindings work at once."""
         self.query_one(TabbedContent).active = tab
-        if tab == "search":
-            self.query_one("#search-input").focus()
+        self.query_one(FOCUS[tab]).focus()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

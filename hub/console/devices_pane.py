@@ -40,8 +40,10 @@ class DevicesPane(Vertical):
         )
         table.add_columns(*COLUMNS)
         yield table
-        yield Label("outbox backlog of the selected unit", id="sparkline-label")
+        yield Label("outbox backlog of the selected unit (records)", classes="sparkline-label")
         yield Sparkline([], id="backlog-sparkline")
+        yield Label("heartbeat: seconds between its telemetry messages", classes="sparkline-label")
+        yield Sparkline([], id="heartbeat-sparkline")
 
     def on_mount(self) -> None:
         self.action_refresh()

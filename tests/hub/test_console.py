@@ -57,11 +57,12 @@ async def _literal_text(hub_files) -> None:
         await _settle(app, pilot)
         table = app.query_one("#complaint-table", DataTable)
         assert table.row_count == 1
-        assert table.get_row_at(0)[-1].plain == INJECTED_NAME
+        cell = table.get_row_at(0)[-1]
+        assert cell.plain == INJECTED_NAME and not cell.spans  # no link, no style from the text
         detail = app.query_one("#complaint-detail", Static)
         rendered = str(detail.render())
         assert INJECTED_NAME in rendered and INJECTED_TEXT in rendered
-        await pilot.click("#complaint-table")  # clicking the literal text must not quit
+        await pilot.click("#complaint-table")
         await pilot.press("4")
         await _settle(app, pilot)
         quarantine = app.query_one("#quarantine-table", DataTable)
@@ -118,3 +119,59 @@ async def _assign_and_resolve(hub_files) -> None:
         e.officer for e in service.modules.complaints.history(body.tracking_no, desk="general")[1:]
     }
     assert officers == {"Insp. Nadia"}
+
+
+def test_devices_and_alerts_panes(hub_files) -> None:
+    asyncio.run(_devices_and_alerts(hub_files))
+
+
+async def _devices_and_alerts(hub_files) -> None:
+    from textual.widgets import Sparkline
+
+    from hub.console.status_dialog import ReasonDialog
+    from khidmat_wire.messages import Event, State, Telemetry
+    from provisioning.registry import Registry
+
+    config, ingestor, service = hub_files
+    with Registry(config.hub.database) as registry:
+        registry.register(
+            "qta-gate-1", role="gate", station="QTA01", name="Gate 1",
+            mqtt_password_hash="$7$x", has_client_cert=False,
+        )  # fmt: skip
+    for kind, body in (
+        ("state", State("online", "gate", "0.1")),
+        ("telemetry", Telemetry(10, 50, 0.2, 900, 4, 8.0, 1, 10.0, "ok")),
+        ("telemetry", Telemetry(20, 50, 0.2, 900, 9, 8.0, 1, 10.0, "ok")),
+        ("event", Event("tamper", "error", INJECTED_NAME)),
+    ):
+        topic = "khidmat/v1/dev/qta-gate-1/" + ("state" if kind == "state" else f"up/{kind}")
+        ingestor.process([(topic, encode(make_envelope(kind, "qta-gate-1", body)))])
+    app = build_app(ConsoleBackend(config, Operator("Insp. Nadia")))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("1")
+        await _settle(app, pilot)
+        devices = app.query_one("#device-table", DataTable)
+        row = [cell.plain for cell in devices.get_row_at(0)]
+        assert row[0] == "qta-gate-1" and row[3] == "online" and row[6] == "9"
+        assert app.query_one("#backlog-sparkline", Sparkline).data == [4, 9]
+        await pilot.press("3")
+        await _settle(app, pilot)
+        alerts = app.query_one("#alert-table", DataTable)
+        assert [c.plain for c in alerts.get_row_at(0)][1:4] == ["new", "critical", "tamper"]
+        assert INJECTED_NAME in str(app.query_one("#alert-detail", Static).render())
+        await pilot.press("k")
+        await _settle(app, pilot)
+        assert service.modules.alerts.list()[0].acked_by == "Insp. Nadia", app.focused
+        assert alerts.get_row_at(0)[1].plain == "acknowledged"
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press(*"case resealed", "enter")
+        await _settle(app, pilot)
+        assert alerts.row_count == 0
+    closed = service.modules.alerts.list(include_closed=True)[0]
+    assert (closed.acked_by, closed.closed_by, closed.close_reason) == (
+        "Insp. Nadia",
+        "Insp. Nadia",
+        "case resealed",
+    )
