@@ -40,6 +40,7 @@ class IngestResult:
     states: int = 0
     acks_published: int = 0
     new_records: list[Envelope] = field(default_factory=list)
+    """Records stored for the first time in this batch (not re-sent duplicates)."""
 
 
 class Ingestor:
@@ -98,8 +99,9 @@ class Ingestor:
             for topic, _, reason, _, _ in bad:
                 log.warning("quarantined a payload on %s: %s", topic[:120], reason[:200])
         if valid:
-            result.stored, result.duplicates = self.store.store_records(valid)
-            result.new_records = [envelope for envelope, _ in valid]
+            result.stored, result.duplicates = self.store.store_records(
+                valid, new=result.new_records
+            )
         for device_id in sorted(set(acks) | set(rejected)):
             result.acks_published += self._ack(
                 device_id, acks.get(device_id, []), rejected.get(device_id, [])

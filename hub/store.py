@@ -116,14 +116,18 @@ class HubStore:
 
     # ----------------------------------------------------------------- ingest
 
-    def store_records(self, items: Sequence[tuple[Envelope, bytes]]) -> tuple[int, int]:
+    def store_records(
+        self, items: Sequence[tuple[Envelope, bytes]], *, new: list[Envelope] | None = None
+    ) -> tuple[int, int]:
         """Store records idempotently by record id in one transaction.
 
-        Returns (newly stored, duplicates). Kind handlers run only for new records, in the
-        same transaction, so a record and its effects commit together or not at all.
+        Returns (newly stored, duplicates); ``new``, when given, receives the newly stored
+        envelopes. Kind handlers run only for new records, in the same transaction, so a
+        record and its effects commit together or not at all.
         """
         now = _now_ms()
         stored = 0
+        fresh: list[Envelope] = []
         with self.db.write() as conn:
             for envelope, payload in items:
                 cursor = conn.execute(
@@ -140,8 +144,11 @@ class HubStore:
                 )
                 if cursor.rowcount == 1:
                     stored += 1
+                    fresh.append(envelope)
                     for handler in self.handlers.get(envelope.kind, ()):
                         handler(conn, envelope, now)
+        if new is not None:
+            new.extend(fresh)  # only after the commit
         return stored, len(items) - stored
 
     def quarantine(self, items: Sequence[tuple[str, bytes, str, str | None, str | None]]) -> None:

@@ -34,6 +34,7 @@ def test_duplicates_are_stored_once_and_acked_again(hub) -> None:
     second = ingestor.process([(topic, payload)])
     assert (first.stored, first.duplicates, second.stored, second.duplicates) == (1, 1, 0, 1)
     assert store.record_ids() == [record_id]
+    assert [e.record_id for e in first.new_records] == [record_id] and second.new_records == []
     acks = [decode(p).body for t, p in sent]
     assert all(t == "khidmat/v1/dev/unit-1/down/ack" for t, _ in sent)
     assert acks[0].record_ids == (record_id, record_id) and acks[1].record_ids == (record_id,)
