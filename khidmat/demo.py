@@ -32,6 +32,7 @@ from khidmat.mosquitto import find_mosquitto, free_port
 ROLES = ("desk", "gate", "enrol")
 STATION = "DEMO"
 SENSOR_BAUD = 115200
+DEMO_HUB_TIMERS = {"watchlist_check_s": 3.0, "escalation_check_s": 5.0, "fleet_check_s": 5.0}
 
 
 class DemoError(RuntimeError):
@@ -91,10 +92,22 @@ class DemoSystem:
                 active[role] = made.device.device_id
                 done.append(f"provisioned the {role} unit {made.device.device_id}")
         self.units = {role: active[role] for role in ROLES}
+        self._tune_hub()
         for role in ("gate", "enrol"):
             self._use_sensor_link(role)
         (self.workdir / "units.json").write_text(json.dumps(self.units, indent=2) + "\n")
         return done
+
+    def _tune_hub(self) -> None:
+        """A demo wants quick reactions: watchlists and fleet checks every few seconds."""
+        text = self.hub_config.read_text(encoding="utf-8")
+        if "watchlist_check_s" not in text:
+            text = text.replace(
+                "[hub]\n",
+                "[hub]\n" + "".join(f"{key} = {value}\n" for key, value in DEMO_HUB_TIMERS.items()),
+                1,
+            )
+            self.hub_config.write_text(text, encoding="utf-8")
 
     def _use_sensor_link(self, role: str) -> None:
         """Point the unit at the demo's simulated sensor (a pty link) instead of an in-process one."""
@@ -258,16 +271,50 @@ def status_line(system: DemoSystem) -> str:
     return " | ".join(parts) + f" | hub: {held}"
 
 
-def run_demo(workdir: Path, *, duration_s: float | None = None, out=print) -> int:
-    """Prepare and start the system, report once every 2 s until Ctrl-C (or ``duration_s``)."""
+def run_demo(
+    workdir: Path,
+    *,
+    duration_s: float | None = None,
+    console: bool = True,
+    people: int = 1000,
+    wanted: int = 50,
+    out=print,
+) -> int:
+    """Prepare, start and seed the system, then open the operator console (or report every 2 s).
+
+    Returns when the console is closed, on Ctrl-C, or after ``duration_s``; everything
+    started is stopped then.
+    """
+    from khidmat.demo_seed import seed_records
+
     system = DemoSystem(workdir)
     try:
         for line in system.prepare():
             out(line)
         system.start(log=out)
         out(
-            "Open a kiosk in another terminal: khidmat kiosk --demo desk|gate|enrol. Ctrl-C stops everything."
+            f"records  seeding {people} synthetic people ({wanted} wanted) into the hub's record store ..."
         )
+        summary = seed_records(system.hub_db, people=people, wanted=wanted)
+        out(
+            f"records  {summary.people} people on record ({summary.added} added now); finger ids 1-{wanted} are wanted, above {people} strangers"
+        )
+        out(
+            "Open a kiosk in another terminal: khidmat kiosk --demo desk|gate|enrol (officer demo / PIN 1234).\n"
+            f"Put a finger on the gate's sensor: khidmat sim sensor place --link {system.sensor_link('gate')} --finger 3"
+        )
+        if console and duration_s is None:
+            from hub.config import load_hub_config
+            from hub.console.app import build_app
+            from hub.console.backend import ConsoleBackend, Operator
+
+            out("Opening the operator console; quit it (ctrl+q) to stop everything.")
+            build_app(
+                ConsoleBackend(
+                    load_hub_config(system.hub_config), Operator("demo-operator", "general")
+                )
+            ).run()
+            return 0
         started = time.monotonic()
         while duration_s is None or time.monotonic() - started < duration_s:
             time.sleep(2.0)
