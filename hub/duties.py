@@ -83,6 +83,10 @@ def install(service: HubService) -> HubModules:
     )
     identifier.sync()
     service.identifier = identifier
+    if service.worker == 0:
+        # Scans stored just before a crash were never searched: search them now.
+        for envelope in identifier.unsearched_scans():
+            identifier.identify(envelope)
     if modules.watchlists.key is None:
         log.warning("no [hub] signing_key_file: watchlists are not published to the gates")
 

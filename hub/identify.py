@@ -211,6 +211,17 @@ class Identifier:
             envelope.record_id, envelope.device_id, result, person_id, score, candidates, alerted
         )
 
+    def unsearched_scans(self, limit: int = 1000) -> list[Envelope]:
+        """Stored scans with no search row (the hub stopped between storing and searching)."""
+        from khidmat_wire import decode
+
+        rows = self.db.query(
+            "SELECT payload FROM records WHERE kind = 'scan' AND record_id NOT IN "
+            "(SELECT scan_id FROM searches) ORDER BY received_ms LIMIT ?",
+            (limit,),
+        )
+        return [decode(r[0].encode("utf-8"), expected_kind="scan") for r in rows]
+
     def searches(self, limit: int = 200) -> list[dict[str, object]]:
         """The newest audited searches as dicts (for the console and reports)."""
         rows = self.db.query("SELECT * FROM searches ORDER BY id DESC LIMIT ?", (limit,))

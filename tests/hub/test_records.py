@@ -193,6 +193,14 @@ def test_a_gate_scan_the_watchlist_missed_raises_an_alert(hub, templates) -> Non
         envelope = make_envelope("scan", "gate-1", body)
         return identifier.identify(envelope)
 
+    stored = make_envelope(
+        "scan", "gate-1", Scan("G2", _b64(templates[(1, 1)]), 70, "green", (), 4)
+    )
+    store.store_records([(stored, encode(stored))])  # stored, then the hub stopped
+    assert [e.record_id for e in identifier.unsearched_scans()] == [stored.record_id]
+    identifier.identify(identifier.unsearched_scans()[0])
+    assert identifier.unsearched_scans() == []
+    alerts.close(alerts.list()[0].id, officer="t", reason="test setup")
     missed = scan(2)
     assert missed.result == "hit" and missed.person_id == "CR-0000001" and missed.alerted
     seen = scan(1, (Candidate("CR-0000001", 0.5, 1),))
@@ -206,10 +214,11 @@ def test_a_gate_scan_the_watchlist_missed_raises_an_alert(hub, templates) -> Non
         for r in store.db.query("SELECT payload FROM downlinks WHERE kind = 'alert'")
     ]
     assert [(a.person_id, a.status, a.scan_id) for a in sent] == [
-        ("CR-0000001", "wanted", missed.scan_id)
+        ("CR-0000001", "wanted", stored.record_id),
+        ("CR-0000001", "wanted", missed.scan_id),
     ]
     audited = identifier.searches()
-    assert [s["result"] for s in audited] == ["hit", "hit", "hit"] and audited[0][
+    assert [s["result"] for s in audited] == ["hit", "hit", "hit", "hit"] and audited[0][
         "officer"
     ] == "GATE-OFF-1"
     assert all(s["gallery_size"] == 3 for s in audited)
