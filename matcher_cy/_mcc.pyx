@@ -45,6 +45,8 @@ cdef int MAX_NP = params.MCC_MAX_NP
 cdef double NP_MU = params.MCC_NP_MU
 cdef double NP_TAU = params.MCC_NP_TAU
 cdef double[:, ::1] OFFSETS = np.ascontiguousarray(CELL_OFFSETS)
+# sqrt of every possible popcount: the same doubles as sqrt(), without its latency
+cdef double[::1] SQRT_TABLE = np.sqrt(np.arange(WORDS * 64 + 1, dtype=np.float64))
 cdef int LIGHT_BITS = 64
 if MAX_RELAXED > 64:
     raise ImportError("matcher_cy._mcc: MCC_MAX_RELAXED_PAIRS above 64 needs larger buffers")
@@ -60,6 +62,49 @@ cdef inline double angle_diff(double a, double b) noexcept nogil:
 
 cdef extern from "popcount.h" nogil:
     int popcount "kh_popcount"(uint64_t x)
+
+
+cdef inline bint better(double sim, Py_ssize_t flat, double other, Py_ssize_t other_flat) noexcept nogil:
+    """Order of local pairs: higher similarity first, then lower flat index (stable)."""
+    return sim > other or (sim == other and flat < other_flat)
+
+
+cdef inline void heap_push(
+    double* val, Py_ssize_t* idx, int size, double sim, Py_ssize_t flat
+) noexcept nogil:
+    """Push onto a min-heap whose root is the worst kept pair."""
+    cdef int pos = size
+    cdef int parent
+    while pos > 0:
+        parent = (pos - 1) >> 1
+        if not better(val[parent], idx[parent], sim, flat):
+            break
+        val[pos] = val[parent]
+        idx[pos] = idx[parent]
+        pos = parent
+    val[pos] = sim
+    idx[pos] = flat
+
+
+cdef inline void heap_replace_root(
+    double* val, Py_ssize_t* idx, int size, double sim, Py_ssize_t flat
+) noexcept nogil:
+    """Replace the worst kept pair and sift the newcomer down."""
+    cdef int pos = 0
+    cdef int child
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            break
+        if child + 1 < size and better(val[child], idx[child], val[child + 1], idx[child + 1]):
+            child += 1
+        if not better(sim, flat, val[child], idx[child]):
+            break
+        val[pos] = val[child]
+        idx[pos] = idx[child]
+        pos = child
+    val[pos] = sim
+    idx[pos] = flat
 
 
 cdef inline double clip01(double v) noexcept nogil:
@@ -162,6 +207,9 @@ cdef double score_arrays(
     if nb < limit:
         limit = <int>nb
     cdef double top_val[64]
+    cdef Py_ssize_t top_idx[64]
+    cdef Py_ssize_t flat
+    cdef int t
     cdef int top_a[64]
     cdef int top_b[64]
     cdef int count = 0
@@ -169,48 +217,62 @@ cdef double score_arrays(
     cdef int pos, q, matchable, pa, pb, differ
     cdef uint64_t common, any_a
     cdef double norm, sim
+    cdef const uint64_t* ma
+    cdef const uint64_t* ab
+    cdef const uint64_t* mb
+    cdef const uint64_t* bb
+    cdef const double* roots = &SQRT_TABLE[0]
     for i in range(na):
+        ma = &amasks[i, 0]
+        ab = &abits[i, 0]
         any_a = 0
         for w in range(NWORDS):
-            any_a |= amasks[i, w]
+            any_a |= ma[w]
         if any_a == 0:
             continue
         for j in range(nb):
             if ac[i] * bc[j] + as_[i] * bs[j] < MIN_DIRECTION_COS:
                 continue
+            mb = &bmasks[j, 0]
+            bb = &bbits[j, 0]
             matchable = 0
-            for w in range(NWORDS):
-                matchable += popcount(amasks[i, w] & bmasks[j, w])
-            if matchable < MIN_MATCHABLE:
-                continue
             pa = 0
             pb = 0
             differ = 0
             for w in range(NWORDS):
-                common = amasks[i, w] & bmasks[j, w]
-                pa += popcount(abits[i, w] & common)
-                pb += popcount(bbits[j, w] & common)
-                differ += popcount((abits[i, w] ^ bbits[j, w]) & common)
-            norm = sqrt(<double>pa) + sqrt(<double>pb)
+                common = ma[w] & mb[w]
+                matchable += popcount(common)
+                pa += popcount(ab[w] & common)
+                pb += popcount(bb[w] & common)
+                differ += popcount((ab[w] ^ bb[w]) & common)
+            if matchable < MIN_MATCHABLE:
+                continue
+            norm = roots[pa] + roots[pb]
             if norm <= 0:
                 continue
-            sim = 1.0 - sqrt(<double>differ) / norm
+            sim = 1.0 - roots[differ] / norm
             if sim <= 0:
                 continue
-            if count == limit and sim <= top_val[count - 1]:
-                continue
-            pos = count if count < limit else limit - 1
-            while pos > 0 and top_val[pos - 1] < sim:
-                if pos < limit:
-                    top_val[pos] = top_val[pos - 1]
-                    top_a[pos] = top_a[pos - 1]
-                    top_b[pos] = top_b[pos - 1]
-                pos -= 1
-            top_val[pos] = sim
-            top_a[pos] = <int>i
-            top_b[pos] = <int>j
+            flat = i * nb + j
             if count < limit:
+                heap_push(top_val, top_idx, count, sim, flat)
                 count += 1
+            elif better(sim, flat, top_val[0], top_idx[0]):
+                heap_replace_root(top_val, top_idx, count, sim, flat)
+    # sort the kept pairs best first (sim desc, then flat index asc) like a stable argsort
+    for t in range(1, count):
+        sim = top_val[t]
+        flat = top_idx[t]
+        pos = t
+        while pos > 0 and better(sim, flat, top_val[pos - 1], top_idx[pos - 1]):
+            top_val[pos] = top_val[pos - 1]
+            top_idx[pos] = top_idx[pos - 1]
+            pos -= 1
+        top_val[pos] = sim
+        top_idx[pos] = flat
+    for t in range(count):
+        top_a[t] = <int>(top_idx[t] // nb)
+        top_b[t] = <int>(top_idx[t] % nb)
     if count == 0:
         return 0.0
     cdef double current[64]
@@ -222,7 +284,7 @@ cdef double score_arrays(
     cdef double sin_b[64]
     cdef double adx, ady, bdx, bdy, dist_a, dist_b, z1, z2, z3, c2, c3, norms
     cdef double cos_da, sin_da, cos_db, sin_db, ux, uy, vx, vy, total
-    cdef int it, t, k
+    cdef int it, k
     for t in range(count):
         current[t] = top_val[t]
         cos_a[t] = ac[top_a[t]]
@@ -233,6 +295,17 @@ cdef double score_arrays(
         for t in range(count):
             rho[t * count + t] = 0.0
             for k in range(t + 1, count):
+                # the angle term first: it needs no square root and rejects most pairs
+                cos_da = cos_a[t] * cos_a[k] + sin_a[t] * sin_a[k]
+                sin_da = sin_a[t] * cos_a[k] - cos_a[t] * sin_a[k]
+                cos_db = cos_b[t] * cos_b[k] + sin_b[t] * sin_b[k]
+                sin_db = sin_b[t] * cos_b[k] - cos_b[t] * sin_b[k]
+                c2 = cos_da * cos_db + sin_da * sin_db
+                z2 = clip01((c2 - HI_COS) * INV_COS_SPAN)
+                if z2 == 0.0:
+                    rho[t * count + k] = 0.0
+                    rho[k * count + t] = 0.0
+                    continue
                 adx = ax[top_a[k]] - ax[top_a[t]]
                 ady = ay[top_a[k]] - ay[top_a[t]]
                 bdx = bx[top_b[k]] - bx[top_b[t]]
@@ -240,13 +313,7 @@ cdef double score_arrays(
                 dist_a = sqrt(adx * adx + ady * ady)
                 dist_b = sqrt(bdx * bdx + bdy * bdy)
                 z1 = clip01((DIST_HI - fabs(dist_a - dist_b)) * INV_DIST_SPAN)
-                cos_da = cos_a[t] * cos_a[k] + sin_a[t] * sin_a[k]
-                sin_da = sin_a[t] * cos_a[k] - cos_a[t] * sin_a[k]
-                cos_db = cos_b[t] * cos_b[k] + sin_b[t] * sin_b[k]
-                sin_db = sin_b[t] * cos_b[k] - cos_b[t] * sin_b[k]
-                c2 = cos_da * cos_db + sin_da * sin_db
-                z2 = clip01((c2 - HI_COS) * INV_COS_SPAN)
-                if z1 * z2 == 0.0:
+                if z1 == 0.0:
                     rho[t * count + k] = 0.0
                     rho[k * count + t] = 0.0
                     continue
