@@ -67,12 +67,14 @@ async def sign_in(pilot) -> None:
     await wait_until(pilot, lambda: pilot.app.screen.__class__.__name__ == "GateScreen")
 
 
-async def wait_until(pilot, condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
+async def wait_until(
+    pilot, condition: Callable[[], bool], timeout_s: float = 20.0, what: Callable[[], object] = str
+) -> None:
     import time
 
     deadline = time.monotonic() + timeout_s
     while not condition():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out: {what()}"
         await pilot.pause(0.05)
 
 
@@ -201,7 +203,11 @@ async def test_hub_alert_and_hardware_commands(
         )
         assert str(app.screen.query_one("#alert-message").render()) == "Hold [/b] and call the SHO"
         await pilot.click("#seen")
-        await wait_until(pilot, lambda: not store.unhandled_inbox(["alert", "command"]))
+        await wait_until(
+            pilot,
+            lambda: not store.unhandled_inbox(["alert", "command"]),
+            what=lambda: (store.unhandled_inbox(["alert", "command"]), store.audit_log(5)),
+        )
         assert app.is_running
     events = [decode(r.payload) for r in store.due_records(2**62, 100) if r.kind == "event"]
     results = {e.body.ref: e.body for e in events}

@@ -1,0 +1,146 @@
+"""Snapshot (SVG screenshot) tests of the key screens, in English and in Urdu.
+
+Update after an intended change: ``.venv/bin/pytest tests/kiosk/test_kiosk_snapshots.py
+--snapshot-update``, then look at the SVGs (a browser shows them with real glyphs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from edge_agent.store import LocalStore
+from kiosk.app import KioskApp
+
+SIZE = (100, 36)
+LANGUAGES = ["en", "ur"]
+
+
+class TestDeskScreens:
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_welcome(self, snap_compare, desk_app: Callable[..., KioskApp], language: str) -> None:
+        app = desk_app()
+        app.language = language
+        assert snap_compare(app, terminal_size=SIZE)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_categories(
+        self, snap_compare, desk_app: Callable[..., KioskApp], language: str
+    ) -> None:
+        app = desk_app()
+        app.language = language
+        assert snap_compare(app, press=["c"], terminal_size=SIZE)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_person_step_with_errors(
+        self, snap_compare, desk_app: Callable[..., KioskApp], language: str
+    ) -> None:
+        app = desk_app()
+        app.language = language
+
+        async def run_before(pilot) -> None:
+            await pilot.press("c")
+            await pilot.click("#cat-theft")
+            await pilot.click("#next")
+            await pilot.pause()
+            app.screen.query_one("#name").value = "[@click=app.quit]x[/] \u202eعلی"
+            app.screen.query_one("#cnic").value = "42101-12"
+            app.screen.query_one("#mobile").value = "0412"
+            await pilot.click("#next")
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(100, 40), run_before=run_before)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_receipt(self, snap_compare, desk_app: Callable[..., KioskApp], language: str) -> None:
+        from kiosk.screens.receipt import ReceiptScreen
+
+        app = desk_app()
+        app.language = language
+
+        async def run_before(pilot) -> None:
+            app.push_screen(ReceiptScreen("QTA01-261130-120001-7"))
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(100, 40), run_before=run_before)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_tracking_timeline(
+        self,
+        snap_compare,
+        desk_app: Callable[..., KioskApp],
+        store: LocalStore,
+        language: str,
+    ) -> None:
+        number = "QTA01-261130-120001-7"
+        app = desk_app()
+        app.language = language
+        store.put_complaint_status(
+            number,
+            status="under-investigation",
+            found=True,
+            due_at_ms=1_796_200_000_000,
+            history=[
+                {
+                    "status": "registered",
+                    "reason": "FIR 211/26 registered",
+                    "at_ms": 1_796_030_000_000,
+                },
+                {
+                    "status": "under-investigation",
+                    "reason": "[b]SI Rashid[/b] assigned",
+                    "at_ms": 1_796_031_000_000,
+                },
+            ],
+            can_rate=False,
+        )
+
+        async def run_before(pilot) -> None:
+            await pilot.press("t")
+            await pilot.pause()
+            app.screen.query_one("#number").value = number
+            await pilot.press("enter")
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(100, 40), run_before=run_before)
+
+    def test_high_contrast(self, snap_compare, desk_app: Callable[..., KioskApp]) -> None:
+        assert snap_compare(desk_app(high_contrast=True), terminal_size=SIZE)
+
+
+class TestGateScreens:
+    def test_red_verdict(self, snap_compare, unit, store: LocalStore, fixed_now_s: float) -> None:
+        """The verdict screen, driven by a real search result (no sensor: no worker runs)."""
+        from kiosk.app import build_app
+        from kiosk.capture import Capture
+        from kiosk.identify import Candidate, Identification
+        from kiosk.screens.gate import GateScreen
+        from kiosk.screens.sim_panel import sim_image
+        from kiosk.sim import seed_store
+        from matcher_cy import extract
+
+        seed_store(store, entries=None, issued_at_ms=int(fixed_now_s * 1000) - 7_200_000)
+        from dataclasses import replace
+
+        from edge_agent.config import SensorSection
+
+        config = replace(unit("gate"), sensor=SensorSection(backend="none"))
+        app = build_app("gate", config, store=store, clock=lambda: fixed_now_s)
+        image = sim_image("wanted")
+        capture = Capture(extract(image), image, 3.2, 0.2)
+        identification = Identification(
+            "red",
+            (Candidate("BAL-000101", 1, "[@click=app.quit]Gul[/] Khan", "wanted", 0.159),),
+            0.159,
+            1,
+            0.021,
+        )
+
+        async def run_before(pilot) -> None:
+            app.switch_screen(GateScreen("demo"))
+            await pilot.pause()
+            app.screen.post_message(GateScreen.Result(identification, capture))
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(110, 36), run_before=run_before)
