@@ -214,9 +214,12 @@ class Fleet:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
         wanted: dict[str, tuple[str, str, str, str, str]] = {}
         s = self.settings
+        recorded = {d.device_id: d.last_seen_ms or 0 for d in self.registry.list()}
         for d in self.devices():
             if not d.active:
                 continue
+            if d.registered and (d.last_seen_ms or 0) > recorded.get(d.device_id, 0):
+                self.registry.touch_last_seen(d.device_id, d.last_seen_ms or 0)
             if d.status == "offline" and d.status_ms is not None:
                 away_s = (now_ms - d.status_ms) / 1000
                 if away_s > self.offline_alert_s:
@@ -257,8 +260,6 @@ class Fleet:
                         f"{d.device_id} watchlist stale",
                         f"installed v{version} (age {age_s / 3600:.1f} h), current v{current_watchlist}",
                     )
-            if d.last_seen_ms and d.registered:
-                self.registry.touch_last_seen(d.device_id, d.last_seen_ms)
         for key, (kind, severity, device_id, title, detail) in wanted.items():
             self.alerts.raise_alert(key, kind, severity, device_id, title, detail, now_ms=now_ms)
         for prefix in ("offline:", "backlog:", "sensor:", "watchlist:"):

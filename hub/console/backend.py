@@ -40,12 +40,18 @@ class ConsoleBackend:
 
     # complaints
     def complaints(
-        self, *, statuses: tuple[str, ...] = (), station: str = "", overdue_only: bool = False
+        self,
+        *,
+        statuses: tuple[str, ...] = (),
+        station: str = "",
+        category: str = "",
+        overdue_only: bool = False,
     ) -> list[ComplaintView]:
         return self.modules.complaints.queue(
             desk=self.operator.desk,
             statuses=statuses,
             station=station.strip().upper(),
+            category=category.strip().lower(),
             overdue_only=overdue_only,
         )
 

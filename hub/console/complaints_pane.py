@@ -52,6 +52,7 @@ class ComplaintsPane(Vertical):
         with Horizontal(classes="filters"):
             yield Select(FILTERS, value="open", allow_blank=False, id="complaint-filter")
             yield Input(placeholder="station code", id="station-filter")
+            yield Input(placeholder="category", id="category-filter")
         table: DataTable[object] = DataTable(
             id="complaint-table", cursor_type="row", zebra_stripes=True
         )
@@ -67,6 +68,7 @@ class ComplaintsPane(Vertical):
 
     @on(Select.Changed, "#complaint-filter")
     @on(Input.Submitted, "#station-filter")
+    @on(Input.Submitted, "#category-filter")
     def action_refresh(self) -> None:
         self.refresh_rows()
 
@@ -76,17 +78,24 @@ class ComplaintsPane(Vertical):
     def refresh_rows(self) -> None:
         """Reload the queue with the current filters (the query runs in a worker)."""
         choice = str(self.query_one("#complaint-filter", Select).value)
-        self._fetch(choice, self.query_one("#station-filter", Input).value)
+        self._fetch(
+            choice,
+            self.query_one("#station-filter", Input).value,
+            self.query_one("#category-filter", Input).value,
+        )
 
     @work(thread=True, exclusive=True, group="complaints")
-    def _fetch(self, choice: str, station: str) -> None:
+    def _fetch(self, choice: str, station: str, category: str) -> None:
         statuses: tuple[str, ...] = ()
         if choice == "open":
             statuses = OPEN
         elif choice not in ("all", "overdue"):
             statuses = (choice,)
         rows = self.backend.complaints(
-            statuses=statuses, station=station, overdue_only=choice == "overdue"
+            statuses=statuses,
+            station=station,
+            category=category,
+            overdue_only=choice == "overdue",
         )
         self.app.call_from_thread(self._show, rows)
 

@@ -62,7 +62,15 @@ async def _literal_text(hub_files) -> None:
         detail = app.query_one("#complaint-detail", Static)
         rendered = str(detail.render())
         assert INJECTED_NAME in rendered and INJECTED_TEXT in rendered
-        await pilot.click("#complaint-table")
+        await pilot.click("#category-filter")
+        await pilot.press(*"fraud", "enter")
+        await _settle(app, pilot)
+        assert table.row_count == 0  # filtered by category
+        app.query_one("#category-filter", Input).value = ""
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert table.row_count == 1
+        table.focus()  # the tab keys are plain digits: not while typing in a filter
         await pilot.press("4")
         await _settle(app, pilot)
         quarantine = app.query_one("#quarantine-table", DataTable)

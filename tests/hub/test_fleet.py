@@ -98,5 +98,7 @@ def test_fleet_alerts_are_raised_once_and_cleared(fleet) -> None:
     _send(ingestor, "qta-desk-1", "state", State("online", "desk", "0.1"))
     assert fleet.check(current_watchlist=3, now_ms=now + 63_000) == set()
     assert [a.key for a in alerts.list()] == ["tamper:qta-gate-1"]  # needs an operator
+    seen = fleet.registry.get("qta-gate-1").last_seen_ms
+    assert seen is not None and seen >= store.db.scalar("SELECT max(received_ms) FROM records")
     cleared = [a for a in alerts.list(include_closed=True) if a.closed_by == "cleared"]
     assert len(cleared) == 4
