@@ -32,6 +32,8 @@ from khidmat.mosquitto import find_mosquitto, free_port
 ROLES = ("desk", "gate", "enrol")
 STATION = "DEMO"
 SENSOR_BAUD = 115200
+DEMO_OFFICER = "demo"
+DEMO_PIN = "1234"
 DEMO_HUB_TIMERS = {"watchlist_check_s": 3.0, "escalation_check_s": 5.0, "fleet_check_s": 5.0}
 
 
@@ -44,6 +46,7 @@ class DemoSystem:
     """A demo deployment in ``workdir``: provisioned once, started and stopped as a whole."""
 
     workdir: Path
+    sensor_wire_delay: bool = True  # False: images cross the pty at once (headless runs)
     units: dict[str, str] = field(default_factory=dict)  # role -> device id
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     sensors: dict[str, object] = field(default_factory=dict)
@@ -163,7 +166,24 @@ class DemoSystem:
         for role in ("gate", "enrol"):
             link = self.sensor_link(role)
             link.parent.mkdir(parents=True, exist_ok=True)
-            self.sensors[role] = SimulatedSensor("r307", link=link).start()
+            self.sensors[role] = SimulatedSensor(
+                "r307", link=link, wire_delay=self.sensor_wire_delay
+            ).start()
+
+    def allow_officer(self, badge: str, pin: str) -> None:
+        """Queue the hub's officer list (badge and PIN hash) to the gate and enrolment units."""
+        from hub.store import HubStore
+        from khidmat_wire.messages import Config, Setting
+        from kiosk.officers import PREFIX, hash_pin
+
+        store = HubStore(self.hub_db)
+        try:
+            setting = Setting(PREFIX + badge.lower(), hash_pin(pin))
+            with store.db.write() as conn:
+                for role in ("gate", "enrol"):
+                    HubStore.queue_downlink(conn, self.units[role], "config", Config((setting,)))
+        finally:
+            store.close()
 
     def check(self) -> list[str]:
         """Names of started processes that have died."""
@@ -299,8 +319,9 @@ def run_demo(
         out(
             f"records  {summary.people} people on record ({summary.added} added now); finger ids 1-{wanted} are wanted, above {people} strangers"
         )
+        system.allow_officer(DEMO_OFFICER, DEMO_PIN)
         out(
-            "Open a kiosk in another terminal: khidmat kiosk --demo desk|gate|enrol (officer demo / PIN 1234).\n"
+            f"Open a kiosk in another terminal: khidmat kiosk --demo desk|gate|enrol (officer {DEMO_OFFICER} / PIN {DEMO_PIN}).\n"
             f"Put a finger on the gate's sensor: khidmat sim sensor place --link {system.sensor_link('gate')} --finger 3"
         )
         if console and duration_s is None:

@@ -18,33 +18,48 @@ def register(tree: CommandTree) -> None:
         ),
         handler=_demo,
     )
-    parser.add_argument(
+    add = parser.add_argument
+    add(
         "--dir",
         default="khidmat-demo",
         help="working directory, reused by re-runs (default ./khidmat-demo)",
     )
-    parser.add_argument(
+    add(
         "--no-console",
         action="store_true",
         help="report every 2 s instead of opening the operator console",
     )
-    parser.add_argument(
+    add(
         "--duration",
         type=float,
         default=None,
         help="with --no-console: stop after this many seconds",
     )
-    parser.add_argument(
-        "--people", type=int, default=1000, help="synthetic people on record (default 1000)"
-    )
-    parser.add_argument(
+    add("--people", type=int, default=1000, help="synthetic people on record (default 1000)")
+    add(
         "--wanted", type=int, default=50, help="of whom wanted or proclaimed offenders (default 50)"
     )
+    add(
+        "--headless",
+        action="store_true",
+        help="no screens: run a scripted scenario through the real apps",
+    )
+    add(
+        "--scenario",
+        choices=("smoke",),
+        default="smoke",
+        help="with --headless: the scenario (default smoke)",
+    )
+    add("--json", action="store_true", help="with --headless: print the figures as one JSON object")
 
 
 def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    if args.headless:
+        from khidmat.scenario import main
+
+        return main(Path(args.dir), as_json=args.json)
     from khidmat.demo import run_demo
 
     return run_demo(
