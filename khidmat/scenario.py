@@ -353,6 +353,8 @@ def _hub_hits(system: DemoSystem, scan_ids: set[str]) -> set[str]:
 def run_smoke(
     workdir: Path,
     *,
+    people: int = PEOPLE,
+    wanted: int = WANTED,
     complaints: int = 4,
     wanted_scans: int = 3,
     stranger_scans: int = 3,
@@ -368,7 +370,7 @@ def run_smoke(
         for line in system.prepare():
             log(line)
         system.start(log=log)
-        summary = seed_records(system.hub_db, people=PEOPLE, wanted=WANTED)
+        summary = seed_records(system.hub_db, people=people, wanted=wanted)
         log(f"{summary.people} people on record, {summary.wanted} wanted")
         system.allow_officer(DEMO_OFFICER, DEMO_PIN)
         _wait(lambda: _gate_watchlist_version(system) >= 1, 60, "the gate's signed watchlist")

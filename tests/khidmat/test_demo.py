@@ -1,0 +1,56 @@
+"""The one-command demo: it provisions, starts, seeds and stops cleanly; the smoke day loses nothing."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from khidmat.demo import run_demo
+from khidmat.scenario import run_smoke
+
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
+
+
+def _our_processes(workdir: Path) -> list[str]:
+    listing = subprocess.run(
+        ["ps", "-eo", "args"], capture_output=True, text=True, check=True
+    ).stdout
+    return [line for line in listing.splitlines() if str(workdir) in line]
+
+
+def test_demo_runs_and_leaves_no_process_behind(tmp_path: Path) -> None:
+    lines: list[str] = []
+    assert (
+        run_demo(
+            tmp_path / "demo", duration_s=3, console=False, people=30, wanted=3, out=lines.append
+        )
+        == 0
+    )
+    text = "\n".join(lines)
+    assert "Mosquitto" in text and "provisioned the gate unit" in text
+    assert "desk online" in text and "gate online" in text and "enrol online" in text
+    assert _our_processes(tmp_path) == []
+    # a re-run reuses the deployment: nothing is provisioned again
+    lines.clear()
+    assert (
+        run_demo(
+            tmp_path / "demo", duration_s=2, console=False, people=30, wanted=3, out=lines.append
+        )
+        == 0
+    )
+    assert not any(line.startswith("provisioned") for line in lines)
+    assert _our_processes(tmp_path) == []
+
+
+def test_smoke_day_loses_nothing_and_finds_the_wanted(tmp_path: Path) -> None:
+    result = run_smoke(
+        tmp_path / "smoke", people=40, wanted=4, complaints=2, wanted_scans=2, stranger_scans=1
+    )
+    assert (result.complaints_filed, result.complaints_acked) == (2, 2)
+    assert result.status_updates_seen == 2 and result.feedback == 2
+    assert result.scans == 3 and result.enrolments == 1
+    assert result.lost == 0 and result.duplicated == 0
+    assert result.missed_hits == 0 and result.true_hits == 2
+    assert _our_processes(tmp_path) == []
