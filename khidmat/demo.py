@@ -352,3 +352,15 @@ def run_demo(
     finally:
         system.stop()
     return 0
+
+
+def demo_unit_config(workdir: Path, role: str) -> Path:
+    """The config file of the demo's ``role`` unit (for ``khidmat kiosk --demo ROLE``)."""
+    units_file = workdir / "units.json"
+    try:
+        units = json.loads(units_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise DemoError(f"no demo in {workdir}: start `khidmat demo` first (in another terminal)") from None
+    if role not in units:
+        raise DemoError(f"the demo in {workdir} has no {role} unit")
+    return workdir / "deployment" / "units" / units[role] / "unit.toml"
