@@ -16,6 +16,11 @@ from textual.content import Content
 
 #: Arabic-script blocks: Arabic, Arabic Supplement, Extended-A, presentation forms.
 _ARABIC_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+#: Numbers joined by - / : . (CNIC, mobile, dates, times): kept left to right inside
+#: Urdu text. Without this the bidi algorithm turns digits after Arabic letters into
+#: "Arabic numbers" and shows 42101-1234567-1 as 1-1234567-42101.
+_LTR_NUMBER_RE = re.compile(r"[0-9]+(?:[-/:.][0-9]+)+")
+_LRE, _PDF = "\u202a", "\u202c"
 #: C0 controls but tab and newline, DEL, and the C1 controls.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 #: Control characters a citizen's record never needs (kept: tab and newline).
@@ -57,7 +62,11 @@ def shape(text: str) -> str:
     import arabic_reshaper
     from bidi.algorithm import get_display
 
-    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+    def one(line: str) -> str:
+        line = _LTR_NUMBER_RE.sub(lambda m: _LRE + m.group() + _PDF, line)
+        return get_display(arabic_reshaper.reshape(line))
+
+    return "\n".join(one(line) for line in text.split("\n"))
 
 
 def display(text: str) -> str:

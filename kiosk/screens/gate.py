@@ -98,9 +98,9 @@ class GateScreen(KioskScreen):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Static(id="status-line")
-        with Vertical(classes="page"):
+        with VerticalScroll(classes="page", id="gate-page"):
             yield Static(literal(PROMPTS["loading"]), id="prompt")
-            with VerticalScroll(id="result"):
+            with Vertical(id="result"):
                 yield Static(id="verdict")
                 yield Vertical(id="candidates")
                 with Vertical(id="decision"):

@@ -143,3 +143,11 @@ def test_officer_pin() -> None:
     assert check(settings, "QTA-101", "1111")[0] is None
     assert check(settings, "[x]", "4321")[0] is None
     assert "no officer list" in check({}, "QTA-101", "4321")[1]
+
+
+def test_numbers_stay_left_to_right_inside_urdu() -> None:
+    from kiosk.text import shape
+
+    assert "42101-1234567-1" in shape("جیسے 42101-1234567-1۔")
+    assert "0300-1234567" in shape("جیسے 0300-1234567")
+    assert "2026-11-30 10:00" in shape("وقت 2026-11-30 10:00 تک")
