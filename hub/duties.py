@@ -5,15 +5,21 @@ same thing:
 
 - ingest handlers (in the ingest transaction): complaints, feedback, lookups, enrolments,
   telemetry and events (fleet, gates' watchlist versions);
-- after each ingest batch: template sync, identification of new scans, then publishing
-  the queued downlinks;
+- at start: the identification gallery is loaded on a background thread (minutes for a
+  large record store), so ingest and acks start at once;
+- after each ingest batch: template sync, identification of new scans (once the gallery
+  is ready), then publishing the queued downlinks;
 - periodic duties: downlinks written by other processes (the console) every
-  ``DOWNLINK_POLL_S``, complaint escalation, watchlist publishing, fleet alerts.
+  ``DOWNLINK_POLL_S``; scans not yet searched (stored while the gallery loaded) every
+  ``CATCH_UP_S``; on worker 0 only: complaint escalation, watchlist publishing, fleet
+  alerts.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,6 +40,10 @@ log = logging.getLogger(__name__)
 
 DOWNLINK_POLL_S = 0.25
 """How often queued downlinks written by other processes (the console) are published."""
+CATCH_UP_S = 2.0
+"""How often scans without a search row are looked for (cheap: an indexed query)."""
+CATCH_UP_WINDOW_MS = 7 * 86_400_000
+"""Unsearched scans older than this before the hub started are left (audited as absent)."""
 
 
 @dataclass
@@ -81,12 +91,29 @@ def install(service: HubService) -> HubModules:
     identifier = Identifier(
         service.store, modules.records, modules.alerts, threshold=config.hub.hit_threshold
     )
-    identifier.sync()
     service.identifier = identifier
-    if service.worker == 0:
-        # Scans stored just before a crash were never searched: search them now.
-        for envelope in identifier.unsearched_scans():
+    started_ms = int(time.time() * 1000)
+
+    def load_gallery() -> None:
+        try:
+            size = identifier.load()
+        except Exception:  # logged: the hub keeps ingesting; scans stay unsearched
+            log.exception("loading the identification gallery failed")
+            return
+        log.info("identification gallery ready: %d templates", size)
+
+    def start_loading() -> None:
+        threading.Thread(target=load_gallery, name="gallery-load", daemon=True).start()
+
+    def catch_up() -> None:
+        # Scans stored while the gallery was loading, or just before the hub last
+        # stopped, have no search row: search them (each is claimed, so only once).
+        if not identifier.ready.is_set():
+            return
+        identifier.sync()
+        for envelope in identifier.unsearched_scans(started_ms - CATCH_UP_WINDOW_MS):
             identifier.identify(envelope)
+
     if modules.watchlists.key is None:
         log.warning("no [hub] signing_key_file: watchlists are not published to the gates")
 
@@ -114,8 +141,10 @@ def install(service: HubService) -> HubModules:
     def check_fleet() -> None:
         modules.fleet.check(current_watchlist=modules.watchlists.current_version())
 
+    service.on_start.append(start_loading)
     service.after_ingest.append(after_ingest)
     service.every("downlinks", DOWNLINK_POLL_S, publish_downlinks)
+    service.every("identify-catch-up", CATCH_UP_S, catch_up)
     if service.worker == 0:
         # One coordinator: two workers would queue the same watchlist twice (the gate
         # rejects the second as not newer) and raise the same fleet alerts twice.
@@ -126,13 +155,15 @@ def install(service: HubService) -> HubModules:
 
 
 def _identify(identifier: Identifier, result: IngestResult) -> None:
+    if not identifier.ready.is_set():
+        return  # the catch-up duty searches these once the gallery is loaded
     if not any(e.kind in ("scan", "enrolment") for e in result.new_records):
         return
     identifier.sync()
     for envelope in result.new_records:
         if envelope.kind == "scan":
             outcome = identifier.identify(envelope)
-            if outcome.alerted:
+            if outcome is not None and outcome.alerted:
                 log.warning(
                     "scan %s at %s: hub hit %s missed by the gate",
                     outcome.scan_id,

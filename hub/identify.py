@@ -22,14 +22,19 @@ import base64
 import binascii
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hub.alerts import AlertBoard
 from hub.records import RecordStore
 from hub.store import HubStore
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Alert, Scan
+
+if TYPE_CHECKING:
+    from matcher_cy import Gallery
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX searches_at ON searches (at_ms);
     CREATE INDEX searches_person ON searches (person_id)
     """,
+    "CREATE INDEX IF NOT EXISTS records_kind_received ON records (kind, received_ms)",
 )
 
 
@@ -97,39 +103,76 @@ class Identifier:
         self.threshold = THRESHOLD_FMR_1E3 if threshold is None else threshold
         self.alert_statuses = alert_statuses
         self.gallery = Gallery()
+        self.ready = threading.Event()
+        """Set once :meth:`load` has built the gallery; scans wait (unsearched) until then."""
+        self._lock = threading.Lock()
         self._seq = 0
         self.db.migrate("hub.identify", MIGRATIONS)
 
-    def sync(self) -> int:
-        """Apply template changes since the last sync; returns how many were applied."""
-        from matcher_cy import Template, TemplateFormatError
+    def load(self) -> int:
+        """Build the gallery from every stored template, then mark the identifier ready.
 
-        seq, changes = self.records.template_changes(self._seq)
-        for person_id, finger, data in changes:
-            key = f"{person_id}#{finger}"
-            if data is None:
-                if key in self.gallery:
-                    self.gallery.remove(key)
-                continue
-            try:
-                self.gallery.add(key, Template.from_bytes(data))
-            except TemplateFormatError:
-                log.exception("stored template %s cannot be decoded; not searchable", key)
-        self._seq = seq
+        Slow (the matcher prepares each template's search form): the hub runs it on a
+        background thread at start so ingest is not held up. Returns the gallery size.
+        """
+        from matcher_cy import Gallery
+
+        gallery = Gallery()
+        seq, changes = self.records.template_changes(0)
+        _apply(gallery, changes)
+        with self._lock:
+            self.gallery = gallery
+            self._seq = seq
+        self.ready.set()
+        self.sync()
+        return len(self.gallery)
+
+    def sync(self) -> int:
+        """Apply template changes since the last sync (0 before :meth:`load`)."""
+        if not self.ready.is_set():
+            return 0
+        with self._lock:
+            seq, changes = self.records.template_changes(self._seq)
+            _apply(self.gallery, changes)
+            self._seq = seq
         return len(changes)
 
-    def identify(self, envelope: Envelope) -> SearchResult:
-        """Search one scan record, audit it, and alert when the gate missed a wanted person."""
+    def identify(self, envelope: Envelope) -> SearchResult | None:
+        """Search one scan record, audit it, and alert when the gate missed a wanted person.
+
+        Claims the scan first (a ``pending`` row in ``searches``): None when it was
+        already searched or is being searched by another worker, or when not ready.
+        """
         from matcher_cy import Template, TemplateFormatError
 
+        if not self.ready.is_set():
+            return None
         body: Scan = envelope.body
+        with self.db.write() as conn:
+            claimed = conn.execute(
+                "INSERT OR IGNORE INTO searches (scan_id, device_id, officer, at_ms, gate_verdict, "
+                "gate_candidates, watchlist_version, result, candidates, gallery_size, elapsed_ms, "
+                "alerted) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', '[]', 0, 0, 0)",
+                (
+                    envelope.record_id,
+                    envelope.device_id,
+                    body.officer,
+                    int(time.time() * 1000),
+                    body.verdict,
+                    json.dumps([[c.person_id, c.score] for c in body.candidates]),
+                    body.watchlist_version,
+                ),
+            ).rowcount
+        if not claimed:
+            return None
         started = time.perf_counter()
         try:
             probe = Template.from_bytes(base64.b64decode(body.template, validate=True))
         except (TemplateFormatError, binascii.Error, ValueError) as error:
             log.warning("scan %s: unusable probe: %s", envelope.record_id, error)
             return self._audit(envelope, "bad-probe", None, None, (), False, started)
-        found = self.gallery.search(probe, k=SEARCH_K) if len(self.gallery) else []
+        with self._lock:
+            found = self.gallery.search(probe, k=SEARCH_K) if len(self.gallery) else []
         candidates = tuple(
             (key.rsplit("#", 1)[0], int(key.rsplit("#", 1)[1]), float(score))
             for key, score in found
@@ -183,21 +226,13 @@ class Identifier:
         alerted: bool,
         started: float,
     ) -> SearchResult:
-        body: Scan = envelope.body
         elapsed_ms = (time.perf_counter() - started) * 1000
         with self.db.write() as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO searches (scan_id, device_id, officer, at_ms, gate_verdict, "
-                "gate_candidates, watchlist_version, result, person_id, score, candidates, "
-                "gallery_size, elapsed_ms, alerted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "UPDATE searches SET at_ms = ?, result = ?, person_id = ?, score = ?, candidates = ?, "
+                "gallery_size = ?, elapsed_ms = ?, alerted = ? WHERE scan_id = ?",
                 (
-                    envelope.record_id,
-                    envelope.device_id,
-                    body.officer,
                     int(time.time() * 1000),
-                    body.verdict,
-                    json.dumps([[c.person_id, c.score] for c in body.candidates]),
-                    body.watchlist_version,
                     result,
                     person_id,
                     score,
@@ -205,20 +240,23 @@ class Identifier:
                     len(self.gallery),
                     elapsed_ms,
                     int(alerted),
+                    envelope.record_id,
                 ),
             )
         return SearchResult(
             envelope.record_id, envelope.device_id, result, person_id, score, candidates, alerted
         )
 
-    def unsearched_scans(self, limit: int = 1000) -> list[Envelope]:
-        """Stored scans with no search row (the hub stopped between storing and searching)."""
+    def unsearched_scans(self, since_ms: int = 0, limit: int = 1000) -> list[Envelope]:
+        """Scans received since ``since_ms`` with no search row (stored before the gallery
+        was ready, or just before the hub stopped), oldest first."""
         from khidmat_wire import decode
 
         rows = self.db.query(
-            "SELECT payload FROM records WHERE kind = 'scan' AND record_id NOT IN "
-            "(SELECT scan_id FROM searches) ORDER BY received_ms LIMIT ?",
-            (limit,),
+            "SELECT r.payload FROM records r LEFT JOIN searches s ON s.scan_id = r.record_id "
+            "WHERE r.kind = 'scan' AND r.received_ms >= ? AND s.scan_id IS NULL "
+            "ORDER BY r.received_ms LIMIT ?",
+            (since_ms, limit),
         )
         return [decode(r[0].encode("utf-8"), expected_kind="scan") for r in rows]
 
@@ -226,3 +264,18 @@ class Identifier:
         """The newest audited searches as dicts (for the console and reports)."""
         rows = self.db.query("SELECT * FROM searches ORDER BY id DESC LIMIT ?", (limit,))
         return [dict(r) for r in rows]
+
+
+def _apply(gallery: Gallery, changes: list[tuple[str, int, bytes | None]]) -> None:
+    from matcher_cy import Template, TemplateFormatError
+
+    for person_id, finger, data in changes:
+        key = f"{person_id}#{finger}"
+        if data is None:
+            if key in gallery:
+                gallery.remove(key)
+            continue
+        try:
+            gallery.add(key, Template.from_bytes(data))
+        except TemplateFormatError:
+            log.exception("stored template %s cannot be decoded; not searchable", key)

@@ -57,6 +57,8 @@ class HubService:
         self._stop = threading.Event()
         self._duties: list[_Duty] = []
         self.after_ingest: list[NewRecordsHook] = []
+        self.on_start: list[Callable[[], None]] = []
+        """Run at the start of :meth:`run`, before the MQTT session starts (start threads here)."""
         shared = config.hub.workers > 1
         ups = f"$share/{SHARE_GROUP}/{up_filter()}" if shared else up_filter()
         broker = config.broker
@@ -97,6 +99,8 @@ class HubService:
 
     def run(self) -> int:
         """Serve until :meth:`stop` or a fatal MQTT error; returns an exit code."""
+        for start in self.on_start:
+            start()
         self.session.start()
         systemd.notify("READY=1")
         watchdog_s = systemd.watchdog_interval_s()

@@ -87,7 +87,7 @@ def test_records_import_with_templates_and_images(
         gul = records.get("CRO-1001")
         assert gul.fingers == (1, 2) and gul.offences == ("PPC 392", "PPC 411")
         assert records.search("Rafiq")[0].fingers == (3,)
-        assert len(service.identifier.gallery) == 3
+        assert service.identifier.load() == 3
     finally:
         service.store.close()
 
