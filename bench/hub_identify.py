@@ -8,7 +8,8 @@ fingers (images rendered and extracted), then measures
 
 - complaint intake: ``--complaints`` complaint records through the Ingestor (validation,
   storage, complaint handler, status downlink queued) in batches of 200, records/s;
-- gallery load: ``Identifier.sync()`` of every stored template, seconds;
+- gallery load: ``Identifier.load()`` of every stored template, seconds (the hub does
+  this on a background thread at start);
 - identification: ``Identifier.identify()`` per scan (search + audit row, + alert when
   the gate missed a wanted person), median and max ms, and whether the 5 mated probes
   were found (rank 1, above threshold).
@@ -75,7 +76,7 @@ def run(people: int, scans: int, complaints: int) -> dict[str, object]:
             mates[finger] = (pid, extract(impression_image(finger, 1, seed=11)))
         identifier = Identifier(store, records, AlertBoard(store))
         started = time.perf_counter()
-        identifier.sync()
+        identifier.load()
         load_s = time.perf_counter() - started
 
         latencies = []
