@@ -88,6 +88,7 @@ class KioskApp(App[None]):
         poll_interval_s: float = POLL_INTERVAL_S,
         high_contrast: bool = False,
         sim_panel: bool = False,
+        on_ready: Callable[[KioskApp], None] | None = None,
         on_close: Callable[[], None] | None = None,
     ) -> None:
         if mode not in MODES:
@@ -102,6 +103,7 @@ class KioskApp(App[None]):
         #: Show the simulated-person panel on gate and enrol screens (``--sim``).
         self.sim_panel = sim_panel and context.simulator is not None
         self._on_close = on_close
+        self._on_ready = on_ready
         self._alerts_shown: set[str] = set()
         self._commands_running: set[str] = set()
         #: Set when the first screen is up (for ``khidmat bench kiosk``).
@@ -132,6 +134,8 @@ class KioskApp(App[None]):
 
     def _mark_first_screen(self) -> None:
         self.first_screen_at = time.perf_counter()
+        if self._on_ready is not None:
+            self._on_ready(self)
 
     def first_screen(self):  # -> Screen
         if self.mode == "desk":

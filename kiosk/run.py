@@ -9,6 +9,24 @@ import tempfile
 import time
 from pathlib import Path
 
+from kiosk.app import KioskApp
+
+
+def sim_app(mode: str, directory: Path, **options: object) -> KioskApp:
+    """The kiosk of a simulated ``mode`` unit whose data lives in ``directory``.
+
+    Simulated R307 and mock GPIO (see :mod:`kiosk.sim`), the demo officer, and for the
+    gate the synthetic watchlist (built here: ~0.5 s per person).
+    """
+    from kiosk.app import build_app
+    from kiosk.sim import seed_store, sim_config, watchlist_entries
+
+    config = sim_config(mode, directory)
+    entries = watchlist_entries() if mode == "gate" else None
+    app = build_app(mode, config, sim_panel=True, **options)  # type: ignore[arg-type]
+    seed_store(app.context.store, entries=entries, issued_at_ms=int(time.time() * 1000))
+    return app
+
 
 def main(args: argparse.Namespace) -> int:
     from edge_agent.config import ConfigError, load_unit_config
@@ -17,28 +35,24 @@ def main(args: argparse.Namespace) -> int:
     # the stock getty clears LANG: a kiosk must be UTF-8 whatever the environment says
     os.environ.setdefault("LANG", "C.UTF-8")
     if args.sim:
-        from kiosk.sim import SIM_OFFICER, SIM_PIN, seed_store, sim_config, watchlist_entries
+        from edge_agent.store import LocalStore
+        from kiosk.sim import SIM_OFFICER, SIM_PIN
 
         mode = args.sim
         with tempfile.TemporaryDirectory(prefix=f"khidmat-kiosk-{mode}-") as directory:
-            config = sim_config(mode, Path(directory))
-            entries = None
             if mode == "gate":
                 print("building the synthetic watchlist ...", file=sys.stderr)
-                entries = watchlist_entries()
-            app = build_app(mode, config, high_contrast=args.high_contrast, sim_panel=True)
-            seed_store(app.context.store, entries=entries, issued_at_ms=int(time.time() * 1000))
+            app = sim_app(mode, Path(directory), high_contrast=args.high_contrast)
             app.language = args.language
             if mode != "desk":
                 print(f"officer badge {SIM_OFFICER}, PIN {SIM_PIN}", file=sys.stderr)
+            store_path = app.context.store.path
             app.run()
-            from edge_agent.store import LocalStore
-
-            with LocalStore(config.store_path) as store:
+            with LocalStore(store_path) as store:
                 depth = store.outbox_depth()
             print(
-                f"{depth} records were waiting in the outbox "
-                "(no agent in --sim); the throwaway store is removed now",
+                f"{depth} records were waiting in the outbox (no agent in --sim); "
+                "the throwaway store is removed now",
                 file=sys.stderr,
             )
         return 0

@@ -1,0 +1,195 @@
+"""``khidmat bench kiosk``: kiosk start-up time and gate scan-to-verdict time.
+
+startup_s: from starting a Python process for ``khidmat kiosk`` (desk) until its first
+screen has been drawn (headless), median of ``--startups`` runs; this includes the
+interpreter, imports, opening the store and the first compose.
+
+scan_to_verdict_s: a simulated R307 in this process at 115200 baud with wire timing on
+(every byte paced at 10 bits per baud, 256-byte packets), a watchlist of ``--watchlist``
+templates (the three synthetic people of ``--sim`` plus random-minutiae distractors of
+realistic size), and the kiosk's own capture and search code: from the finger touching
+the window to the verdict. Split into finger detection (GenImg polls and the chip's
+Img2Tz quality gate), image upload (the wire), extraction and 1:N search (compute).
+Timings are wall-clock on a machine shared with other work: read the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+#: Minutiae per distractor template (uniform), like the synthetic and FVC prints.
+DISTRACTOR_MINUTIAE = (25, 55)
+
+
+def distractor_templates(count: int, *, seed: int = 1) -> list:
+    """``count`` templates of random minutiae (256x288 px, 500 dpi); costs ~20 us each."""
+    from matcher_cy import Template
+    from matcher_cy.template import MINUTIA_DTYPE
+
+    rng = np.random.default_rng(seed)
+    templates = []
+    for _ in range(count):
+        n = int(rng.integers(*DISTRACTOR_MINUTIAE))
+        minutiae = np.zeros(n, dtype=MINUTIA_DTYPE)
+        minutiae["x"] = rng.integers(20, 236, n)
+        minutiae["y"] = rng.integers(20, 268, n)
+        minutiae["angle"] = rng.uniform(0, 2 * np.pi, n)
+        minutiae["type"] = rng.integers(1, 3, n)
+        minutiae["quality"] = rng.integers(40, 100, n)
+        templates.append(Template(minutiae, width=256, height=288, dpi=500, quality=80))
+    return templates
+
+
+def startup_child(directory: str) -> int:
+    """Run in a fresh process: start the desk kiosk headless, print when the first screen is up."""
+    from kiosk.app import build_app
+    from kiosk.sim import sim_config
+
+    config = sim_config("desk", Path(directory))
+
+    def ready(app) -> None:
+        print("ready", flush=True)
+        app.exit()
+
+    build_app("desk", config, on_ready=ready).run(headless=True)
+    return 0
+
+
+def measure_startup(runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="khidmat-bench-kiosk-") as directory:
+            start = time.perf_counter()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bench.kiosk", "--startup-child", directory],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            elapsed = time.perf_counter() - start
+            process.wait(timeout=30)
+            if line.strip() != "ready":
+                raise RuntimeError(f"kiosk did not start (exit {process.returncode})")
+            times.append(elapsed)
+    return times
+
+
+def build_watchlist(size: int):  # -> (WatchlistGallery, load_s)
+    """A store holding the three --sim people and distractors, loaded as the gate loads it."""
+    import base64
+
+    from edge_agent.store import LocalStore
+    from kiosk.identify import WatchlistGallery
+    from kiosk.sim import watchlist_entries
+
+    rows = watchlist_entries()
+    rows += [
+        (f"DIS-{i:06d}", 2, f"Distractor {i}", "wanted", base64.b64encode(t.to_bytes()).decode())
+        for i, t in enumerate(distractor_templates(max(0, size - len(rows))))
+    ]
+    directory = tempfile.mkdtemp(prefix="khidmat-bench-kiosk-")
+    store = LocalStore(Path(directory) / "unit.db")
+    store.replace_watchlist(1, int(time.time() * 1000), rows)
+    start = time.perf_counter()
+    gallery = WatchlistGallery.load(store)
+    load_s = time.perf_counter() - start
+    store.close()
+    return gallery, load_s
+
+
+def measure_scans(gallery, scans: int, baud: int) -> list[dict[str, float]]:
+    from edge_agent.config import SensorSection
+    from edge_agent.sensor import open_sensor
+    from kiosk.capture import capture_template
+    from kiosk.screens.sim_panel import sim_image
+
+    section = SensorSection(backend="sim", model="r307", baud=baud, packet_size=256)
+    results = []
+    lock = threading.Lock()
+    with open_sensor(section, sim_wire_delay=True) as sensor:
+        dpi = sensor.info().dpi
+        simulator = sensor.simulator
+        assert simulator is not None
+        for n in range(scans):
+            image = sim_image("wanted" if n % 2 == 0 else "stranger")
+            stages: dict[str, float] = {}
+
+            def prompt(stage: str, _: str) -> None:
+                stages[stage] = time.perf_counter()  # noqa: B023
+
+            simulator.place(image)
+            placed = time.perf_counter()
+            capture = capture_template(
+                sensor, lock, prompt, lambda: False, dpi=dpi, wait_lift=False
+            )
+            identification = gallery.identify(capture.template)
+            done = time.perf_counter()
+            simulator.lift()
+            sensor.wait_for_lift(5.0)
+            results.append(
+                {
+                    "total_s": done - placed,
+                    "detect_s": stages["hold"] - placed,
+                    "upload_s": capture.upload_s,
+                    "extract_s": capture.extract_s,
+                    "search_s": identification.search_s,
+                    "compute_s": capture.extract_s + identification.search_s,
+                    "verdict": identification.verdict,
+                }
+            )
+    return results
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    startup = measure_startup(args.startups)
+    gallery, load_s = build_watchlist(args.watchlist)
+    scans = measure_scans(gallery, args.scans, args.baud)
+
+    def median(key: str) -> float:
+        return round(statistics.median(float(s[key]) for s in scans), 3)  # type: ignore[arg-type]
+
+    import matcher_cy
+
+    return {
+        "startup_s": round(statistics.median(startup), 3),
+        "startup_runs_s": [round(t, 3) for t in startup],
+        "scan_to_verdict_s": median("total_s"),
+        "scan_detect_s": median("detect_s"),
+        "scan_upload_s": median("upload_s"),
+        "scan_extract_s": median("extract_s"),
+        "scan_search_s": median("search_s"),
+        "scan_compute_s": median("compute_s"),
+        "verdicts": [s["verdict"] for s in scans],
+        "watchlist": len(gallery),
+        "watchlist_load_s": round(load_s, 2),
+        "baud": args.baud,
+        "sensor": "simulated r307, 256-byte packets, wire timing on",
+        "matcher": matcher_cy.implementation,
+    }
+
+
+def main(args: argparse.Namespace) -> int:
+    result = run(args)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>18}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--startup-child":
+        sys.exit(startup_child(sys.argv[2]))
+    sys.exit("usage: khidmat bench kiosk (this module's __main__ is its start-up probe)")
