@@ -53,7 +53,8 @@ class HubSection:
     watchlist_check_s: float = 30.0
     fleet_check_s: float = 30.0
     hit_threshold: float | None = None
-    """Score above which a hub search is a hit; None: matcher_cy's THRESHOLD_FMR_1E3."""
+    """Score at or above which a hub search is a hit; None: set from the gallery size for a
+    false-positive identification rate of 1e-3 (matcher_cy.decision)."""
 
 
 @dataclass(frozen=True, slots=True)

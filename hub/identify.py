@@ -4,9 +4,11 @@
 the record store in memory (keys ``<person_id>#<finger>``), follows the store's
 ``template_log`` (:meth:`sync`, run before each search batch, so an enrolment ingested in
 the same batch or a bulk import by another process is searchable at once), and searches
-each new ``scan`` record (:meth:`identify`). A candidate at or above the threshold
-(default ``THRESHOLD_FMR_1E3``, a false match in about 1,000 impostor comparisons per
-template) is a hit. A hit on a person whose status is in ``alert_statuses`` that the
+each new ``scan`` record (:meth:`identify`). A candidate at or above the threshold is a
+hit. By default the threshold follows the gallery size so that about one innocent
+person in a thousand searched would be flagged (``matcher_cy.decision``:
+``threshold_for_fpir(RED_FPIR, N)``, the 1:1 threshold at FMR = 1e-3 / N); a fixed
+``[hub] hit_threshold`` overrides it. A hit on a person whose status is in ``alert_statuses`` that the
 gate's own watchlist search did not return is sent to that gate as an ``alert`` and raised
 on the console (:class:`hub.alerts.AlertBoard`, kind ``hit``). Every search is audited in
 ``searches`` (device, officer, time, gate verdict, hub result, candidates, elapsed ms).
@@ -94,13 +96,12 @@ class Identifier:
         alert_statuses: tuple[str, ...] = ALERT_STATUSES,
     ) -> None:
         from matcher_cy import Gallery
-        from matcher_cy.params import THRESHOLD_FMR_1E3
 
         self.store = store
         self.db = store.db
         self.records = records
         self.alerts = alerts
-        self.threshold = THRESHOLD_FMR_1E3 if threshold is None else threshold
+        self.fixed_threshold = threshold
         self.alert_statuses = alert_statuses
         self.gallery = Gallery()
         self.ready = threading.Event()
@@ -108,6 +109,14 @@ class Identifier:
         self._lock = threading.Lock()
         self._seq = 0
         self.db.migrate("hub.identify", MIGRATIONS)
+
+    def threshold(self) -> float:
+        """The hit score for the gallery as it is now (see the module docstring)."""
+        if self.fixed_threshold is not None:
+            return self.fixed_threshold
+        from matcher_cy.decision import RED_FPIR, threshold_for_fpir
+
+        return threshold_for_fpir(RED_FPIR, len(self.gallery))
 
     def load(self) -> int:
         """Build the gallery from every stored template, then mark the identifier ready.
@@ -177,7 +186,8 @@ class Identifier:
             (key.rsplit("#", 1)[0], int(key.rsplit("#", 1)[1]), float(score))
             for key, score in found
         )
-        hits = [c for c in candidates if c[2] >= self.threshold]
+        threshold = self.threshold()
+        hits = [c for c in candidates if c[2] >= threshold]
         if not hits:
             return self._audit(envelope, "no-hit", None, None, candidates, False, started)
         person_id, _finger, score = hits[0]

@@ -210,6 +210,12 @@ def test_a_gate_scan_the_watchlist_missed_raises_an_alert(hub, templates) -> Non
     assert missed.result == "hit" and missed.person_id == "CR-0000001" and missed.alerted
     seen = scan(1, (Candidate("CR-0000001", 0.5, 1),))
     assert seen.result == "hit" and not seen.alerted  # the gate had it
+    from matcher_cy.distractors import distractor_template
+    from matcher_cy.params import THRESHOLD_FMR_1E3
+
+    assert identifier.threshold() > THRESHOLD_FMR_1E3  # 1:N: stricter than the 1:1 threshold
+    stranger = Scan("GATE-OFF-1", _b64(distractor_template(5).to_bytes()), 70, "green", (), 4)
+    assert identifier.identify(make_envelope("scan", "gate-1", stranger)).result == "no-hit"
     released = scan(3)
     assert released.result == "hit" and released.person_id == "CR-0000002" and not released.alerted
     hub_alerts = alerts.list(kind="hit")
@@ -223,7 +229,7 @@ def test_a_gate_scan_the_watchlist_missed_raises_an_alert(hub, templates) -> Non
         ("CR-0000001", "wanted", missed.scan_id),
     ]
     audited = identifier.searches()
-    assert [s["result"] for s in audited] == ["hit", "hit", "hit", "hit"] and audited[0][
+    assert [s["result"] for s in audited] == ["hit", "no-hit", "hit", "hit", "hit"] and audited[0][
         "officer"
     ] == "GATE-OFF-1"
     assert all(s["gallery_size"] == 3 for s in audited)
