@@ -44,5 +44,6 @@ def test_startup_probe_and_distractors() -> None:
 
     [elapsed] = measure_startup(1)
     assert 0 < elapsed < 20
-    templates = distractor_templates(3)
-    assert all(25 <= len(t) < 55 for t in templates)
+    templates = distractor_templates(4, sources=2)
+    assert len(templates) == 4 and all(len(t) >= 10 for t in templates)
+    assert templates[0] != templates[2]  # same source finger, moved differently
