@@ -221,15 +221,19 @@ async def test_track_shows_timeline_and_feedback(
         await pilot.click("#send")
         await pilot.pause()
         assert "choose a rating" in str(app.screen.query_one("#error").render())
-        await pilot.click("#rate-4")
+        await pilot.press("4")  # keys 1-5 rate, as the buttons do
         await pilot.pause()
+        assert app.screen.rating == 4
         await fill(pilot, "#comment", "quick [b]help")
+        await pilot.press("end", "space", "5")  # a digit typed in the comment is text
+        await pilot.pause()
+        assert app.screen.rating == 4
         await pilot.click("#send")
         await pilot.pause()
         assert app.screen.query("#thanks")
     by_kind = {r.kind: r.body for r in outbox(store)}
     assert by_kind["lookup"].tracking_no == number
-    assert (by_kind["feedback"].rating, by_kind["feedback"].comment) == (4, "quick [b]help")
+    assert (by_kind["feedback"].rating, by_kind["feedback"].comment) == (4, "quick [b]help 5")
 
 
 async def test_language_switch_is_live_and_keeps_typing(desk_app: Callable[..., KioskApp]) -> None:
@@ -249,3 +253,7 @@ async def test_language_switch_is_live_and_keeps_typing(desk_app: Callable[..., 
         await pilot.press("f2")
         await pilot.pause()
         assert str(app.screen.query_one("#next").label) == "Next"
+        await pilot.press("f3")
+        assert app.theme == "khidmat-high-contrast"
+        await pilot.press("f3")
+        assert app.theme == "khidmat"
