@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from khidmat.cli import CommandTree
@@ -48,7 +49,11 @@ def register(tree: CommandTree) -> None:
 def _matcher(args: argparse.Namespace) -> int:
     from bench.matcher import main
 
-    return main(args.data, fmt=args.format, dpi=args.dpi, as_json=args.json, plot=args.plot)
+    try:
+        return main(args.data, fmt=args.format, dpi=args.dpi, as_json=args.json, plot=args.plot)
+    except (ValueError, OSError) as error:  # no data files, unreadable or malformed ones
+        print(f"khidmat bench matcher: {error}", file=sys.stderr)
+        return 2
 
 
 def _search(args: argparse.Namespace) -> int:
