@@ -3,7 +3,9 @@
 :class:`RecordStore` owns the ``people``, ``person_templates``, ``template_log`` and
 ``record_audit`` tables of the hub database. An ``enrolment`` record from an enrolment
 unit creates a person or, when the CNIC is already on file, adds to that person (offences
-merged, status updated, templates replaced finger by finger). ``template_log`` numbers
+merged, status updated, templates replaced finger by finger). Enrolments from a unit the
+registry knows with another role (a desk or gate) are refused and audited; units not in
+the registry (development setups without provisioning) are accepted. ``template_log`` numbers
 every template change so an in-memory gallery (:mod:`hub.identify`) can follow changes
 made by any process (ingest, bulk import) by asking for changes since a sequence number.
 
@@ -115,6 +117,17 @@ class RecordStore:
     def _on_enrolment(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         body: Enrolment = envelope.body
         actor = f"{body.officer}@{envelope.device_id}"
+        role = _registered_role(conn, envelope.device_id)
+        if role is not None and role != "enrol":
+            _audit(
+                conn,
+                now_ms,
+                "-",
+                "enrolment-refused",
+                f"{envelope.record_id}: {envelope.device_id} is a {role} unit, not an enrolment unit",
+                actor,
+            )
+            return
         try:
             _check_person(body.name, body.father_name, body.cnic, body.status, None)
             templates = [(f.finger, _decode_template(f.template), f.quality) for f in body.fingers]
@@ -394,6 +407,19 @@ def _put_template(
         "INSERT INTO template_log (person_id, finger, at_ms) VALUES (?, ?, ?)",
         (person_id, finger, now_ms),
     )
+
+
+def _registered_role(conn: sqlite3.Connection, device_id: str) -> str | None:
+    """The unit's role in provisioning's registry; None when it is not registered there."""
+    if (
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'devices'"
+        ).fetchone()
+        is None
+    ):
+        return None
+    row = conn.execute("SELECT role FROM devices WHERE device_id = ?", (device_id,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 def _next_person_id(conn: sqlite3.Connection) -> str:

@@ -56,7 +56,7 @@ class System:
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     root = tmp_path_factory.mktemp("system")
-    testbed = Testbed(root, ["unit-1", "unit-2", "gate-1"], resend_after_s=0.5).start()
+    testbed = Testbed(root, ["unit-1", "unit-2", "gate-1", "enrol-1"], resend_after_s=0.5).start()
     key = Ed25519PrivateKey.generate()
     (root / "hub" / "signing.pem").write_bytes(
         key.private_bytes(
@@ -80,14 +80,14 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     )
     for device, unit_toml in testbed.unit_configs.items():
         text = unit_toml.read_text() + f'\n[hub]\npublic_key_file = "{root / "hub.pub"}"\n'
-        if device.startswith("gate"):
-            text = text.replace('role = "desk"', 'role = "gate"')
+        if not device.startswith("unit"):
+            text = text.replace('role = "desk"', f'role = "{device.split("-")[0]}"')
         unit_toml.write_text(text)
     with Registry(testbed.hub_db) as registry:
         for device in testbed.devices:
             registry.register(
                 device,
-                role="gate" if device.startswith("gate") else "desk",
+                role={"gate": "gate", "enrol": "enrol"}.get(device.split("-")[0], "desk"),
                 station="QTA01",
                 name=device,
                 mqtt_password_hash="$7$unused",
@@ -200,8 +200,12 @@ def test_a_wanted_person_missed_by_the_gate_raises_alerts(system: System, templa
         status="wanted",
         fingers=(EnrolledFinger(2, base64.b64encode(templates[(2, 0)]).decode(), 80),),
     )
-    system.agents["unit-1"].store.enqueue(make_envelope("enrolment", "unit-1", enrolment))
     records = system.hub.modules.records
+    desk = make_envelope("enrolment", "unit-1", enrolment)
+    system.agents["unit-1"].store.enqueue(desk)  # a desk unit may not enrol
+    assert _wait(lambda: any(desk.record_id in a[2] for a in records.audit_log("-")))
+    assert records.search("54400-7777777-1") == []
+    system.agents["enrol-1"].store.enqueue(make_envelope("enrolment", "enrol-1", enrolment))
     assert _wait(lambda: bool(records.search("54400-7777777-1")))
     person_id = records.search("54400-7777777-1")[0].person_id
     gate = system.agents["gate-1"]
