@@ -167,12 +167,6 @@ class Fleet:
         ):
             history.setdefault(r[0], []).append(r[1])
             beats.setdefault(r[0], []).append(r[2])
-        last_record = {
-            r[0]: r[1]
-            for r in self.db.query(
-                "SELECT device_id, max(received_ms) FROM records GROUP BY device_id"
-            )
-        }
         views = []
         heard = (set(states) | set(telemetry)) - set(registered)
         for device_id in [*registered, *sorted(heard)]:
@@ -181,7 +175,9 @@ class Fleet:
             seen = [
                 v
                 for v in (
-                    last_record.get(device_id),
+                    # Telemetry is periodic, so its arrival stands for "last heard from"
+                    # without scanning the records table.
+                    telemetry[device_id]["received_ms"] if device_id in telemetry else None,
                     state[1] if state else None,
                     device.last_seen_ms if device else None,
                 )
