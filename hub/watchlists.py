@@ -89,6 +89,7 @@ class WatchlistPublisher:
         self.records = records
         self.key = key
         self.criteria = criteria or WatchlistCriteria()
+        self._cache: tuple[tuple[int, ...], dict[str, list[WatchEntry]]] | None = None
         self.db.migrate("hub.watchlists", MIGRATIONS)
 
     def install(self) -> None:
@@ -173,7 +174,7 @@ class WatchlistPublisher:
         Nothing is queued without a signing key (RuntimeError then, when a gate needs one).
         """
         now_ms = _now_ms() if now_ms is None else now_ms
-        entries = self.entries()
+        entries = self._current_entries()
         version = self.refresh(entries, now_ms)
         known = {r[0] for r in self.db.query("SELECT version FROM watchlist_versions")}
         state = {g.device_id: g for g in self.gates()}
@@ -204,6 +205,16 @@ class WatchlistPublisher:
                 )
             queued.append((gate, version, base))
         return queued
+
+    def _current_entries(self) -> dict[str, list[WatchEntry]]:
+        """:meth:`entries`, rebuilt only when a person or template changed since last time."""
+        row = self.db.query(
+            "SELECT count(*), coalesce(max(updated_ms), 0), coalesce(sum(updated_ms), 0) FROM people"
+        )[0]
+        marker = (self.records.template_seq(), int(row[0]), int(row[1]), int(row[2]))
+        if self._cache is None or self._cache[0] != marker:
+            self._cache = (marker, self.entries())
+        return self._cache[1]
 
     # -------------------------------------------------------------- reads
 
