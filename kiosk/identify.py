@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from edge_agent.store import LocalStore
     from matcher_cy import Gallery, Template
 
+#: Entries between two progress reports while loading.
+PROGRESS_EVERY = 500
 #: Candidates kept per scan (the wire allows 10).
 MAX_CANDIDATES = 5
 #: Probes below this quality (0..100) are retaken ("quality check with retry").
@@ -38,11 +41,35 @@ RED_THRESHOLD = params.THRESHOLD_FMR_1E3
 YELLOW_THRESHOLD = params.THRESHOLD_FMR_1E2
 
 
-def verdict_for(best_score: float | None) -> str:
+#: Hub settings that override the thresholds (a bigger watchlist needs stricter ones:
+#: a search makes one comparison per entry, so false reds grow with its size).
+RED_SETTING = "gate.red_threshold"
+YELLOW_SETTING = "gate.yellow_threshold"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    red: float = RED_THRESHOLD
+    yellow: float = YELLOW_THRESHOLD
+
+
+def thresholds_from(settings: dict[str, str]) -> tuple[Thresholds, str]:
+    """The thresholds the hub set, and "" or why its settings were refused (then the defaults)."""
+    try:
+        red = float(settings.get(RED_SETTING, RED_THRESHOLD))
+        yellow = float(settings.get(YELLOW_SETTING, YELLOW_THRESHOLD))
+    except ValueError:
+        return Thresholds(), f"{RED_SETTING}/{YELLOW_SETTING} are not numbers"
+    if not 0 < yellow <= red <= 1:
+        return Thresholds(), f"{RED_SETTING}/{YELLOW_SETTING} must satisfy 0 < yellow <= red <= 1"
+    return Thresholds(red, yellow), ""
+
+
+def verdict_for(best_score: float | None, thresholds: Thresholds = Thresholds()) -> str:
     """``red``, ``yellow`` or ``green`` for the best score (None: empty watchlist)."""
-    if best_score is None or best_score < YELLOW_THRESHOLD:
+    if best_score is None or best_score < thresholds.yellow:
         return "green"
-    return "red" if best_score >= RED_THRESHOLD else "yellow"
+    return "red" if best_score >= thresholds.red else "yellow"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +110,13 @@ class WatchlistGallery:
         return len(self._gallery)
 
     @classmethod
-    def load(cls, store: LocalStore) -> WatchlistGallery:
+    def load(
+        cls, store: LocalStore, progress: Callable[[int, int], None] | None = None
+    ) -> WatchlistGallery:
         """Read and index the store's watchlist (version 0 and empty when none is installed).
 
         Entries whose template does not parse are skipped and counted in ``skipped``.
+        ``progress(done, total)`` is called every ``PROGRESS_EVERY`` entries.
         """
         from matcher_cy import Gallery, Template, TemplateFormatError
 
@@ -94,7 +124,10 @@ class WatchlistGallery:
         gallery = Gallery()
         people: dict[str, _Person] = {}
         skipped = 0
-        for person_id, finger, name, status, template in store.watchlist_entries():
+        rows = store.watchlist_entries()
+        for done, (person_id, finger, name, status, template) in enumerate(rows):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, len(rows))
             try:
                 tpl = Template.from_bytes(base64.b64decode(template, validate=True))
             except (TemplateFormatError, ValueError):
@@ -109,21 +142,26 @@ class WatchlistGallery:
 
     skipped: int = 0
 
-    def identify(self, probe: Template, k: int = MAX_CANDIDATES) -> Identification:
+    def identify(
+        self,
+        probe: Template,
+        k: int = MAX_CANDIDATES,
+        thresholds: Thresholds = Thresholds(),
+    ) -> Identification:
         """Search ``probe`` 1:N; candidates are those at or above the yellow threshold."""
         start = time.perf_counter()
         hits = self._gallery.search(probe, k) if len(self._gallery) else []
         elapsed = time.perf_counter() - start
         candidates = []
         for key, score in hits:
-            if score < YELLOW_THRESHOLD:
+            if score < thresholds.yellow:
                 continue
             person_id, _, finger = key.rpartition("/")
             person = self._people[person_id]
             candidates.append(Candidate(person_id, int(finger), person.name, person.status, score))
         best = hits[0][1] if hits else None
         return Identification(
-            verdict_for(best),
+            verdict_for(best, thresholds),
             tuple(candidates),
             best if best is not None else 0.0,
             self.version,

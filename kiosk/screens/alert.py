@@ -34,6 +34,9 @@ class AlertScreen(KioskModal):
             yield text(f"scan {alert.scan_id}", classes="hint")
             yield button("Seen", id="seen", variant="error", classes="big")
 
+    def on_mount(self) -> None:
+        self.query_one("#seen").focus()
+
     def relabel(self) -> None:
         return
 

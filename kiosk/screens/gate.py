@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 from khidmat_wire import WireError, make_envelope
 from khidmat_wire.messages import Candidate, Scan
 from kiosk.capture import Cancelled, Capture, capture_template, wait_for_lift
-from kiosk.identify import MIN_SCAN_QUALITY, Identification, WatchlistGallery
+from kiosk.identify import MIN_SCAN_QUALITY, Identification, WatchlistGallery, thresholds_from
 from kiosk.screens.base import KioskScreen, button, said, text
 from kiosk.text import literal
 
@@ -39,7 +39,7 @@ PROMPTS = {
     "place": "Place the finger flat on the sensor",
     "hold": "Hold still ... reading",
     "lift": "Lift the finger",
-    "loading": "Loading the watchlist ...",
+    "loading": "Loading the watchlist: {detail} entries ...",
     "no-sensor": "No sensor: {detail}",
     "error": "Sensor problem: {detail}. Press Next person to try again; call a technician if it repeats.",
 }
@@ -99,7 +99,7 @@ class GateScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="status-line")
         with VerticalScroll(classes="page", id="gate-page"):
-            yield Static(literal(PROMPTS["loading"]), id="prompt")
+            yield Static(literal(PROMPTS["loading"].format(detail="0")), id="prompt")
             with Vertical(id="result"):
                 yield Static(id="verdict")
                 yield Vertical(id="candidates")
@@ -168,7 +168,11 @@ class GateScreen(KioskScreen):
     # ------------------------------------------------------------------ workers
     @work(thread=True, exclusive=True, group="watchlist")
     def load_watchlist(self) -> None:
-        gallery = WatchlistGallery.load(self.kiosk.store)
+        def progress(done: int, total: int) -> None:
+            if self.gallery is None:  # a reload keeps scanning with the installed list
+                self.post_message(self.Prompt("loading", f"{done:,} of {total:,}"))
+
+        gallery = WatchlistGallery.load(self.kiosk.store, progress)
         self.app.call_from_thread(self.watchlist_loaded, gallery)
 
     def watchlist_loaded(self, gallery: WatchlistGallery) -> None:
@@ -219,7 +223,12 @@ class GateScreen(KioskScreen):
                 return
             gallery = self.gallery
             assert gallery is not None
-            identification = gallery.identify(capture.template)
+            thresholds, problem = thresholds_from(context.store.settings())
+            if problem:
+                self.app.call_from_thread(
+                    self.notify, f"{problem}; using the defaults", severity="error", markup=False
+                )
+            identification = gallery.identify(capture.template, thresholds=thresholds)
             self.post_message(self.Result(identification, capture))
             wait_for_lift(context.sensor, context.sensor_lock, cancelled)
         except Cancelled:

@@ -151,3 +151,27 @@ def test_numbers_stay_left_to_right_inside_urdu() -> None:
     assert "42101-1234567-1" in shape("جیسے 42101-1234567-1۔")
     assert "0300-1234567" in shape("جیسے 0300-1234567")
     assert "2026-11-30 10:00" in shape("وقت 2026-11-30 10:00 تک")
+
+
+def test_verdict_thresholds_and_hub_overrides() -> None:
+    from kiosk.identify import (
+        RED_THRESHOLD,
+        YELLOW_THRESHOLD,
+        Thresholds,
+        thresholds_from,
+        verdict_for,
+    )
+
+    assert verdict_for(None) == "green"
+    assert verdict_for(YELLOW_THRESHOLD - 1e-6) == "green"
+    assert verdict_for(YELLOW_THRESHOLD) == "yellow"
+    assert verdict_for(RED_THRESHOLD) == "red"
+    strict, problem = thresholds_from(
+        {"gate.red_threshold": "0.05", "gate.yellow_threshold": "0.04"}
+    )
+    assert (strict, problem) == (Thresholds(0.05, 0.04), "")
+    assert verdict_for(RED_THRESHOLD, strict) == "green"
+    assert verdict_for(0.045, strict) == "yellow"
+    default, problem = thresholds_from({"gate.red_threshold": "0.01"})
+    assert default == Thresholds() and "yellow <= red" in problem
+    assert thresholds_from({"gate.red_threshold": "high"})[1]
