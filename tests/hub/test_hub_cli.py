@@ -193,3 +193,38 @@ def test_web_console_needs_the_operator_password() -> None:
             await client.close()
 
     assert asyncio.run(scenario()) == [401, 401, 200]
+
+
+def test_every_hub_command_and_option_is_documented() -> None:
+    """docs/hub.md names every command hub/cli.py registers, and each of its options."""
+    import argparse
+
+    import hub.cli
+    from khidmat.cli import CommandTree
+
+    class Recorder(CommandTree):
+        def __init__(self) -> None:
+            super().__init__(argparse.ArgumentParser())
+            self.parsers: dict[str, argparse.ArgumentParser] = {}
+
+        def add(self, path, **kwargs):  # type: ignore[no-untyped-def]
+            parser = super().add(path, **kwargs)
+            self.parsers[path] = parser
+            return parser
+
+    tree = Recorder()
+    hub.cli.register(tree)
+    docs = (Path(__file__).parents[2] / "docs" / "hub.md").read_text()
+    assert set(tree.parsers) == {
+        "hub",
+        "console",
+        "records-import",
+        "report complaints",
+        "report fleet",
+    }
+    for path, parser in tree.parsers.items():
+        assert f"khidmat {path}" in docs, path
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in docs, f"{path} {option}"
