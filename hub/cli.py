@@ -189,7 +189,7 @@ def run_import(args: argparse.Namespace) -> int:
         return 2
     store = HubStore(config.hub.database)
     try:
-        with Progress(transient=False) as progress:
+        with Progress(transient=True) as progress:
             task = progress.add_task("importing", total=None)
 
             def step(done: int, total: int) -> None:
@@ -237,7 +237,8 @@ def _print_rows(
     table = Table(*columns)
     for row in rows:
         table.add_row(*(str(row[c]) for c in columns))
-    Console(markup=False).print(table)
+    # On a terminal rich fits the table to it; piped to a file, nothing is cut.
+    Console(markup=False, width=None if sys.stdout.isatty() else 200).print(table)
     if csv_path:
         import csv
 
