@@ -30,18 +30,23 @@ class Backend:
     build_cylinders: Callable[[np.ndarray, np.ndarray, np.ndarray], mcc.Cylinders]
     score: Callable[[mcc.Cylinders, mcc.Cylinders], float]
     prefilter_scores: Callable[[np.ndarray, np.ndarray, np.ndarray, int, int], np.ndarray]
+    thin: Callable[[np.ndarray], np.ndarray]
 
 
 def reference_backend() -> Backend:
     """The numpy specification."""
-    return Backend(REFERENCE, mcc.build_cylinders, mcc.score, index.prefilter_scores)
+    from matcher_cy import extraction
+
+    return Backend(
+        REFERENCE, mcc.build_cylinders, mcc.score, index.prefilter_scores, extraction.thin
+    )
 
 
 def cython_backend() -> Backend:
     """The compiled implementation; ImportError when ``matcher_cy._mcc`` is not built."""
-    from matcher_cy import _mcc  # type: ignore[attr-defined]
+    from matcher_cy import _extract, _mcc  # type: ignore[attr-defined]
 
-    return Backend(CYTHON, _mcc.build_cylinders, _mcc.score, _mcc.prefilter_scores)
+    return Backend(CYTHON, _mcc.build_cylinders, _mcc.score, _mcc.prefilter_scores, _extract.thin)
 
 
 def backend_named(name: str) -> Backend:

@@ -12,6 +12,7 @@ filter bank (FFT) and thinning. Pure functions of their inputs: thread-safe.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,8 @@ from scipy import ndimage
 
 from matcher_cy import params
 from matcher_cy.template import MINUTIA_DTYPE, MinutiaType, Template
+
+Thinning = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +33,20 @@ class Orientation:
     coherence: np.ndarray
 
 
-def extract(image: np.ndarray, dpi: int = 500) -> Template:
+def extract(image: np.ndarray, dpi: int = 500, *, thinning: Thinning | None = None) -> Template:
     """Extract a Template from a uint8 grayscale image (H, W), ridges dark, at ``dpi``.
 
     Raises ValueError on a non-uint8 or non-2D array, a side under MIN_IMAGE_SIDE_PX or
     over MAX_IMAGE_SIDE_PX, or a resolution outside MIN_DPI..MAX_DPI. An image without a
-    usable print yields a Template with no minutiae and quality 0.
+    usable print yields a Template with no minutiae and quality 0. ``thinning`` defaults
+    to the selected implementation's (compiled or ``thin`` below); both give the same
+    skeleton.
     """
     validate_image(image, dpi)
+    if thinning is None:
+        from matcher_cy.matching import DEFAULT_BACKEND
+
+        thinning = DEFAULT_BACKEND.thin
     height, width = image.shape
     scale = params.WORK_DPI / dpi
     work = resample(image, scale)
@@ -49,7 +58,7 @@ def extract(image: np.ndarray, dpi: int = 500) -> Template:
         return Template(np.zeros(0, MINUTIA_DTYPE), width=width, height=height, dpi=dpi)
     period = ridge_period(work, mask)
     enhanced = gabor_enhance(work, orientation.angle, period, mask)
-    skeleton = thin(enhanced < 0)
+    skeleton = thinning(enhanced < 0)
     skeleton &= mask
     skeleton = remove_short_pieces(skeleton, params.MIN_SKELETON_PIECE_PX)
     ys, xs, kinds = crossing_number_minutiae(skeleton)
@@ -193,21 +202,22 @@ def gabor_enhance(
     out = np.zeros(image.shape, dtype=np.float32)
     frequency = 1.0 / period
     dc = math.exp(-spread * frequency * frequency)
+    dc_term = 2.0 * dc * np.exp(-spread * fy * fy) * np.exp(-spread * fx * fx)
     for index in range(count):
         theta = index * math.pi / count
         # the ridge normal in (x, y) is (-sin, cos): the filter oscillates along it
         nx, ny = -math.sin(theta) * frequency, math.cos(theta) * frequency
-        response = np.exp(-spread * ((fx - nx) ** 2 + (fy - ny) ** 2)) + np.exp(
-            -spread * ((fx + nx) ** 2 + (fy + ny) ** 2)
-        )
-        response -= dc * 2.0 * np.exp(-spread * (fx * fx + fy * fy))
+        # each Gaussian is separable: an outer product of two 1-D Gaussians, no 2-D exp
+        response = np.exp(-spread * (fy - ny) ** 2) * np.exp(-spread * (fx - nx) ** 2)
+        response += np.exp(-spread * (fy + ny) ** 2) * np.exp(-spread * (fx + nx) ** 2)
+        response -= dc_term
         filtered = sp_fft.irfft2(spectrum * response.astype(np.float32), s=shape, workers=1)
         selected = bins == index
         out[selected] = filtered[: image.shape[0], : image.shape[1]][selected]
     return out
 
 
-def _thin_luts() -> tuple[np.ndarray, np.ndarray]:
+def thin_tables() -> tuple[np.ndarray, np.ndarray]:
     """Guo-Hall deletion tables for the two sub-iterations, indexed by 8-neighbour code."""
     first = np.zeros(256, dtype=bool)
     second = np.zeros(256, dtype=bool)
@@ -238,7 +248,7 @@ def neighbour_code(binary: np.ndarray) -> np.ndarray:
 
 def thin(binary: np.ndarray) -> np.ndarray:
     """Guo-Hall thinning to a one-pixel, 8-connected skeleton (bool array)."""
-    first, second = _thin_luts()
+    first, second = thin_tables()
     skeleton = binary.copy()
     skeleton[0, :] = skeleton[-1, :] = skeleton[:, 0] = skeleton[:, -1] = False
     while True:

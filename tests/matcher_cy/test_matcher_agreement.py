@@ -83,3 +83,24 @@ def test_prefilter_scores_agree(seed: int, rows: int, top: int, probe_count: int
     probe = rng.integers(0, 2**63, size=probe_count, dtype=np.uint64)
     expected = index.prefilter_scores(probe, codes, counts, rows, top)
     assert np.array_equal(_mcc.prefilter_scores(probe, codes, counts, rows, top), expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(3, 60), st.integers(3, 60), st.floats(0.2, 0.8))
+def test_thinning_agrees(seed: int, height: int, width: int, density: float) -> None:
+    from matcher_cy import _extract, extraction
+
+    rng = np.random.default_rng(seed)
+    binary = rng.random((height, width)) < density
+    binary = binary | np.roll(binary, 1, axis=0)  # thicker, ridge-like blobs
+    assert np.array_equal(_extract.thin(binary), extraction.thin(binary))
+
+
+def test_extraction_agrees_on_a_synthetic_print() -> None:
+    from edge_agent.sim.fingers import impression_image
+    from matcher_cy import _extract, extraction
+
+    image = impression_image(4, 1)
+    compiled = extraction.extract(image, thinning=_extract.thin)
+    assert compiled == extraction.extract(image, thinning=extraction.thin)
+    assert len(compiled) > 0
