@@ -129,6 +129,20 @@ def install(service: HubService) -> HubModules:
     def escalate() -> None:
         for tracking_no, level in modules.complaints.escalate_due():
             log.info("complaint %s escalated to level %d", tracking_no, level)
+            view = modules.complaints.get(tracking_no, desk="general")  # no personal details
+            if view is None:
+                continue
+            # One open alert per complaint; a further level updates it.
+            modules.alerts.raise_alert(
+                f"escalation:{tracking_no}",
+                "escalation",
+                "warning",
+                view.device_id,
+                f"complaint {tracking_no} overdue: escalated to {view.escalated_to}",
+                f"{view.category} at {view.station}, {view.status}, due "
+                f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(view.due_at_ms / 1000))} UTC; "
+                f"level {level} ({view.escalated_to})",
+            )
 
     def publish_watchlists() -> None:
         if modules.watchlists.key is None:

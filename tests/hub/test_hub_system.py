@@ -188,6 +188,8 @@ def test_a_due_time_passing_escalates(system: System) -> None:
     assert _wait(lambda: level() >= 1, 15)
     events = complaints.history(body.tracking_no, desk="general")
     assert any(e.action == "escalated" and "SHO" in e.reason for e in events)
+    alerts = system.hub.modules.alerts
+    assert _wait(lambda: any(a.key == f"escalation:{body.tracking_no}" for a in alerts.list()))
 
 
 def test_a_wanted_person_missed_by_the_gate_raises_alerts(system: System, templates) -> None:
