@@ -1,7 +1,7 @@
 """The 1:N prefilter: 64-bit sign-hash codes of MCC cylinders, scanned by Hamming distance.
 
-Each valid cylinder's bits (invalid cells zeroed, INDEX_BIT_PRIOR subtracted) are
-projected on 64 fixed random hyperplanes; the signs form its code, so the Hamming
+Each valid cylinder's bits (invalid cells zeroed) are projected on 64 fixed random
+hyperplanes (integer weights); the signs form its code, so the Hamming
 distance between codes tracks the angle between cylinders. A gallery template keeps its
 first INDEX_GALLERY_CODES codes (the extractor orders minutiae by quality). The
 prefilter score of a gallery template for a probe is, over the probe's first
@@ -23,9 +23,12 @@ _CHUNK_ROWS = 2048
 
 
 def _projections() -> np.ndarray:
-    """(BITS, 64) fixed Gaussian hyperplanes (seeded, so codes are stable across runs)."""
+    """(BITS, 64) fixed Gaussian hyperplanes (seeded), scaled by 1000 and rounded to int32.
+
+    Integers make the codes exact and identical on every platform (no BLAS rounding).
+    """
     rng = np.random.default_rng(params.INDEX_PROJECTION_SEED)
-    return rng.standard_normal((BITS, LIGHT_BITS)).astype(np.float32)
+    return np.round(rng.standard_normal((BITS, LIGHT_BITS)) * 1000).astype(np.int32)
 
 
 PROJECTIONS = _projections()
@@ -36,10 +39,9 @@ def light_codes(form: Cylinders, limit: int) -> np.ndarray:
     valid = np.flatnonzero(form.masks.any(axis=1))[:limit]
     if len(valid) == 0:
         return np.zeros(0, dtype=np.uint64)
-    bits = np.unpackbits(form.bits[valid].view(np.uint8), axis=1, bitorder="little")[:, :BITS]
-    masks = np.unpackbits(form.masks[valid].view(np.uint8), axis=1, bitorder="little")[:, :BITS]
-    centred = (bits.astype(np.float32) - params.INDEX_BIT_PRIOR) * masks
-    signs = (centred @ PROJECTIONS) > 0
+    kept = (form.bits[valid] & form.masks[valid]).view(np.uint8)
+    bits = np.unpackbits(kept, axis=1, bitorder="little")[:, :BITS]
+    signs = (bits.astype(np.int32) @ PROJECTIONS) > 0
     return np.packbits(signs, axis=1, bitorder="little").view("<u8").astype(np.uint64).ravel()
 
 

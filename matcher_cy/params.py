@@ -114,9 +114,8 @@ MAX_TEMPLATE_MINUTIAE = 255
 
 # --- 1:N prefilter (matcher_cy.index) -----------------------------------------------
 #: A cylinder's 64-bit code: signs of 64 fixed random projections (this seed) of its
-#: valid bits minus INDEX_BIT_PRIOR (sign hashing: Hamming distance tracks the angle).
+#: valid bits (sign hashing: the Hamming distance tracks the angle between cylinders).
 INDEX_PROJECTION_SEED = 19794
-INDEX_BIT_PRIOR = 0.0
 #: Light codes kept per gallery template (best-quality valid cylinders first).
 INDEX_GALLERY_CODES = 32
 #: Light codes of the probe that are looked up.
