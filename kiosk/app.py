@@ -106,6 +106,9 @@ class KioskApp(App[None]):
         self._on_ready = on_ready
         self._alerts_shown: set[str] = set()
         self._commands_running: set[str] = set()
+        #: Officer sign-in throttle (see kiosk.screens.signin).
+        self.sign_in_failures = 0
+        self.sign_in_locked_until = 0.0
         #: Set when the first screen is up (for ``khidmat bench kiosk``).
         self.first_screen_at: float | None = None
 
@@ -184,7 +187,11 @@ class KioskApp(App[None]):
         """Idle timeout (desk), status refresh, hub alerts and hardware commands."""
         if self.mode == "desk" and time.monotonic() - self.last_activity > self.idle_timeout_s:
             self.last_activity = time.monotonic()
-            if len(self.screen_stack) > 2 or getattr(self.screen, "dirty", False):
+            if (
+                len(self.screen_stack) > 2
+                or getattr(self.screen, "dirty", False)
+                or self.language != DEFAULT_LANGUAGE
+            ):
                 self.action_quick_exit()
         refresh = getattr(self.screen, "refresh_status", None)
         if refresh is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -11,9 +13,13 @@ from kiosk.officers import check
 from kiosk.screens.base import KioskScreen, button, text
 from kiosk.text import literal
 
+#: Failed sign-ins in a row before the unit refuses attempts for LOCKOUT_S.
+MAX_FAILURES = 5
+LOCKOUT_S = 60.0
+
 
 class SignInScreen(KioskScreen):
-    """Officers sign in before scanning or enrolling."""
+    """Officers sign in before scanning or enrolling (5 failures: 60 s lockout)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -51,10 +57,25 @@ class SignInScreen(KioskScreen):
     @work(thread=True, exclusive=True, group="sign-in")
     def verify(self, badge: str, pin: str) -> None:
         """PBKDF2 takes tens of milliseconds: off the UI thread."""
-        officer, reason = check(self.kiosk.store.settings(), badge, pin)
+        kiosk = self.kiosk
+        wait_s = kiosk.sign_in_locked_until - time.monotonic()
+        if wait_s > 0:
+            reason = f"Too many failed sign-ins: wait {wait_s:.0f} s."
+            self.app.call_from_thread(self.signed_in, None, reason)
+            return
+        officer, reason = check(kiosk.store.settings(), badge, pin)
         self.app.call_from_thread(self.signed_in, officer, reason)
 
     def signed_in(self, officer: str | None, reason: str) -> None:
+        kiosk = self.kiosk
+        if officer is None and not reason.startswith("Too many"):
+            kiosk.sign_in_failures += 1
+            if kiosk.sign_in_failures >= MAX_FAILURES:
+                kiosk.sign_in_failures = 0
+                kiosk.sign_in_locked_until = time.monotonic() + LOCKOUT_S
+                reason += f" Sign-in locked for {LOCKOUT_S:.0f} s."
+        elif officer is not None:
+            kiosk.sign_in_failures = 0
         if officer is None:
             self.query_one("#error", Static).update(literal(reason))
             self.query_one("#pin", Input).value = ""

@@ -78,20 +78,27 @@ async def wait_until(
         await pilot.pause(0.05)
 
 
-async def test_sign_in_refuses_wrong_pin(gate_app: Callable[..., KioskApp]) -> None:
-    from kiosk.screens.signin import SignInScreen
+async def test_sign_in_refuses_wrong_pin_and_locks_after_five(
+    gate_app: Callable[..., KioskApp],
+) -> None:
+    from kiosk.screens.signin import MAX_FAILURES, SignInScreen
 
     app = gate_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        pilot.app.screen.query_one("#badge").value = SIM_OFFICER
-        pilot.app.screen.query_one("#pin").value = "9999"
-        await pilot.press("enter")
-        await pilot.click("#sign-in")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert isinstance(app.screen, SignInScreen)
-        assert "not accepted" in str(app.screen.query_one("#error").render())
+        for attempt in range(MAX_FAILURES + 1):
+            pilot.app.screen.query_one("#badge").value = SIM_OFFICER
+            pilot.app.screen.query_one("#pin").value = "9999" if attempt < MAX_FAILURES else SIM_PIN
+            pilot.app.screen.query_one("#pin").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, SignInScreen)
+            error = str(app.screen.query_one("#error").render())
+            if attempt == 0:
+                assert "not accepted" in error
+        # the right PIN is refused during the lockout
+        assert "Too many failed sign-ins" in error
 
 
 async def test_red_verdict_gpio_decision_and_green(
@@ -164,9 +171,23 @@ async def test_poor_print_is_retaken(gate_app: Callable[..., KioskApp], sensor: 
         await wait_until(pilot, lambda: "too poor" in str(screen.query_one("#prompt").render()))
         sensor.simulator.lift()  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: "Place" in str(screen.query_one("#prompt").render()))
+        # the hub made the thresholds stricter: the offender's score is now "possible"
+        app.context.store.put_setting("gate.red_threshold", "0.9")
+        app.context.store.put_setting("gate.yellow_threshold", "0.1")
         sensor.simulator.place(sim_image("offender"))  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: screen.outcome is not None)
         assert screen.outcome.identification.candidates[0].person_id == "BAL-000102"
+        assert screen.outcome.identification.verdict == "yellow"
+        assert app.context.board.indicators.lit() == "amber"
+        assert "POSSIBLE" in str(screen.query_one("#verdict").render())
+        await pilot.click("#confirm")
+        await pilot.pause()
+        assert "reason" in str(screen.query_one("#decision-error").render())
+        assert not screen.decided
+        screen.query_one("#reason").value = "scar on left hand matches record"
+        await pilot.click("#confirm")
+        await pilot.pause()
+        assert screen.decided
 
 
 async def test_hub_alert_and_hardware_commands(

@@ -141,6 +141,10 @@ class TestGateScreens:
             app.switch_screen(GateScreen("demo"))
             await pilot.pause()
             app.screen.post_message(GateScreen.Result(identification, capture))
+            for _ in range(100):  # a loaded machine may need a few frames
+                await pilot.pause(0.02)
+                if app.screen.query_one("#verdict").has_class("red"):
+                    break
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=(110, 36), run_before=run_before)
