@@ -127,6 +127,10 @@ def install(service: HubService) -> HubModules:
             publish_downlinks()
 
     def escalate() -> None:
+        for key in modules.alerts.open_keys("escalation:"):
+            view = modules.complaints.get(key.split(":", 1)[1], desk="general")
+            if view is None or not view.open:  # resolved, closed or rejected meanwhile
+                modules.alerts.clear(key)
         for tracking_no, level in modules.complaints.escalate_due():
             log.info("complaint %s escalated to level %d", tracking_no, level)
             view = modules.complaints.get(tracking_no, desk="general")  # no personal details

@@ -189,7 +189,12 @@ def test_a_due_time_passing_escalates(system: System) -> None:
     events = complaints.history(body.tracking_no, desk="general")
     assert any(e.action == "escalated" and "SHO" in e.reason for e in events)
     alerts = system.hub.modules.alerts
-    assert _wait(lambda: any(a.key == f"escalation:{body.tracking_no}" for a in alerts.list()))
+    key = f"escalation:{body.tracking_no}"
+    assert _wait(lambda: any(a.key == key for a in alerts.list()))
+    complaints.change_status(
+        body.tracking_no, "rejected", reason="not a police matter", officer="SHO", desk="general"
+    )
+    assert _wait(lambda: all(a.key != key for a in alerts.list()))  # cleared with the complaint
 
 
 def test_a_wanted_person_missed_by_the_gate_raises_alerts(system: System, templates) -> None:
