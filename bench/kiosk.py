@@ -137,13 +137,13 @@ def build_watchlist(size: int):  # -> (WatchlistGallery, load_s)
     return gallery, load_s
 
 
-def measure_scans(gallery, scans: int, baud: int) -> list[dict[str, float]]:
+def measure_scans(gallery, scans: int, baud: int, model: str = "r307") -> list[dict[str, float]]:
     from edge_agent.config import SensorSection
     from edge_agent.sensor import open_sensor
     from kiosk.capture import capture_template
     from kiosk.screens.sim_panel import sim_image
 
-    section = SensorSection(backend="sim", model="r307", baud=baud, packet_size=256)
+    section = SensorSection(backend="sim", model=model, baud=baud, packet_size=256)
     results = []
     lock = threading.Lock()
     with open_sensor(section, sim_wire_delay=True) as sensor:
@@ -187,7 +187,7 @@ def measure_scans(gallery, scans: int, baud: int) -> list[dict[str, float]]:
 def run(args: argparse.Namespace) -> dict[str, object]:
     startup = measure_startup(args.startups)
     gallery, load_s = build_watchlist(args.watchlist)
-    scans = measure_scans(gallery, args.scans, args.baud)
+    scans = measure_scans(gallery, args.scans, args.baud, args.model)
 
     def median(key: str) -> float:
         return round(statistics.median(float(s[key]) for s in scans), 3)  # type: ignore[arg-type]
@@ -217,7 +217,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "watchlist": len(gallery),
         "watchlist_load_s": round(load_s, 2),
         "baud": args.baud,
-        "sensor": "simulated r307, 256-byte packets, wire timing on",
+        "sensor": f"simulated {args.model}, 256-byte packets, wire timing on",
         "matcher": matcher_cy.implementation,
     }
 

@@ -44,6 +44,9 @@ def register(tree: CommandTree) -> None:
     bench.add_argument("--scans", type=int, default=3, help="scans to time (default 3)")
     bench.add_argument("--startups", type=int, default=3, help="start-ups to time (default 3)")
     bench.add_argument("--baud", type=int, default=115200, help="sensor baud (default 115200)")
+    bench.add_argument(
+        "--model", choices=("r307", "r503"), default="r307", help="simulated sensor (default r307)"
+    )
     bench.add_argument("--json", action="store_true", help="print one JSON object")
 
 
