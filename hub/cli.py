@@ -1,4 +1,4 @@
-"""``khidmat hub``, ``khidmat console``, ``khidmat records-import``, ``khidmat report ...``.
+"""``khidmat hub``, ``khidmat console``, ``khidmat records import``, ``khidmat report ...``.
 
 Each handler is a few lines over a library call; nothing heavy is imported at module level.
 """
@@ -61,9 +61,9 @@ def register(tree: CommandTree) -> None:
     )
 
     importer = tree.add(
-        "records-import",
+        "records import",
         help="bulk-import criminal records: a CSV plus ISO 19794-2 templates or images",
-        example="khidmat records-import people.csv --config deploy-data/hub.toml --officer CRO-QTA",
+        example="khidmat records import people.csv --config deploy-data/hub.toml --officer CRO-QTA",
         handler=run_import,
     )
     importer.add_argument("csv", help="CSV file (columns: see docs/hub.md)")
@@ -204,7 +204,7 @@ def run_import(args: argparse.Namespace) -> int:
                 progress=step,
             )
     except CsvImportError as error:
-        print(f"khidmat records-import: {error}", file=sys.stderr)
+        print(f"khidmat records import: {error}", file=sys.stderr)
         return 2
     finally:
         store.close()

@@ -42,6 +42,10 @@ GROUP_HELP: dict[str, tuple[str, str]] = {
         "technician's tool: keys, units, self-test, revocation",
         "khidmat provision init --dir deploy-data",
     ),
+    "records": (
+        "criminal records at the hub: bulk import",
+        "khidmat records import people.csv --config hub.toml --officer CRO-QTA",
+    ),
     "report": ("reports from the hub's database", "khidmat report complaints --since 2026-11-01"),
 }
 

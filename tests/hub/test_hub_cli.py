@@ -1,4 +1,4 @@
-"""Hub commands: records-import (paths kept inside the folder), reports, web console password."""
+"""Hub commands: records import (paths kept inside the folder), reports, web console password."""
 
 from __future__ import annotations
 
@@ -68,7 +68,8 @@ def test_records_import_with_templates_and_images(
         writer.writerows(rows)
     code = main(
         [
-            "records-import",
+            "records",
+            "import",
             str(files / "people.csv"),
             "--config",
             str(config_path),
@@ -218,7 +219,7 @@ def test_every_hub_command_and_option_is_documented() -> None:
     assert set(tree.parsers) == {
         "hub",
         "console",
-        "records-import",
+        "records import",
         "report complaints",
         "report fleet",
     }
