@@ -76,6 +76,9 @@ class MqttSession:
         self._on_connect = on_connect
         self._on_disconnect = on_disconnect
         self.connected = threading.Event()
+        self.subscribed = threading.Event()
+        """Set once the broker has acknowledged every subscription of the current connection."""
+        self._pending_subscriptions: set[int] = set()
         self.fatal_error: str | None = None
         self.connects = 0
         self._stopping = threading.Event()
@@ -111,6 +114,7 @@ class MqttSession:
         client.on_connect = self._handle_connect
         client.on_disconnect = self._handle_disconnect
         client.on_message = self._handle_message
+        client.on_subscribe = self._handle_subscribe
         return client
 
     # ------------------------------------------------------------- lifecycle
@@ -138,7 +142,8 @@ class MqttSession:
         self.client.loop_stop()
 
     def wait_connected(self, timeout_s: float) -> bool:
-        return self.connected.wait(timeout_s)
+        """Wait until connected and every subscription is acknowledged; False on timeout."""
+        return self.connected.wait(timeout_s) and self.subscribed.wait(timeout_s)
 
     def publish(self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False) -> bool:
         """Hand a message to paho; False when not connected (nothing queued)."""
@@ -216,11 +221,29 @@ class MqttSession:
             self._link_down.set()
             return
         self.connects += 1
+        self.subscribed.clear()
+        self._pending_subscriptions = set()
         for topic in self.subscriptions:
-            client.subscribe(topic, qos=1)
+            _, mid = client.subscribe(topic, qos=1)
+            if mid is not None:
+                self._pending_subscriptions.add(mid)
+        if not self._pending_subscriptions:
+            self.subscribed.set()
         self.connected.set()
         if self._on_connect is not None:
             self._on_connect(self)
+
+    def _handle_subscribe(
+        self,
+        client: paho.Client,
+        userdata: object,
+        mid: int,
+        reason_codes: object,
+        properties: object,
+    ) -> None:
+        self._pending_subscriptions.discard(mid)
+        if not self._pending_subscriptions:
+            self.subscribed.set()
 
     def _handle_disconnect(
         self,
@@ -232,6 +255,7 @@ class MqttSession:
     ) -> None:
         was_connected = self.connected.is_set()
         self.connected.clear()
+        self.subscribed.clear()
         self._link_down.set()
         if was_connected and self._on_disconnect is not None:
             self._on_disconnect(self)
