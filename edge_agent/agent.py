@@ -26,7 +26,7 @@ from edge_agent.store import ComplaintStatusRow, LocalStore
 from edge_agent.telemetry import read_telemetry
 from edge_agent.watchlist import WatchlistRejected, install_watchlist
 from khidmat import __version__, systemd
-from khidmat.mqtt import MqttSession, MqttSettings
+from khidmat.mqtt import MqttSession, MqttSettings, settings_for
 from khidmat_wire import WireError, build_topic, decode, encode, make_envelope, parse_topic
 from khidmat_wire.messages import Ack, Command, ComplaintStatus, Config, Event, State, Watchlist
 from khidmat_wire.signing import load_public_key
@@ -43,22 +43,12 @@ CommandHandler = Callable[[Command], tuple[str, str]]
 
 def mqtt_settings_for(config: UnitConfig) -> MqttSettings:
     """The unit's MQTT session settings, with its last will (retained ``offline``)."""
-    broker = config.broker
     will = make_envelope(
         "state", config.device.id, State("offline", config.device.role, __version__)
     )
-    return MqttSettings(
-        host=broker.host,
-        port=broker.port,
+    return settings_for(
+        config.broker,
         client_id=config.device.id,
-        username=broker.username or config.device.id,
-        password=broker.password(),
-        tls=broker.tls,
-        ca_file=broker.ca_file,
-        cert_file=broker.cert_file,
-        key_file=broker.key_file,
-        protocol=broker.protocol,
-        keepalive_s=broker.keepalive_s,
         will=(build_topic(config.device.id, Direction.STATE), encode(will), True),
         max_backoff_s=min(30.0, config.agent.max_backoff_s),
     )

@@ -23,7 +23,7 @@ from hub.identify import Identifier
 from hub.ingest import Ingestor, IngestResult
 from hub.store import HubStore
 from khidmat import systemd
-from khidmat.mqtt import MqttSession, MqttSettings
+from khidmat.mqtt import MqttSession, settings_for
 from khidmat_wire.topics import state_filter, up_filter
 
 log = logging.getLogger(__name__)
@@ -61,22 +61,9 @@ class HubService:
         """Run at the start of :meth:`run`, before the MQTT session starts (start threads here)."""
         shared = config.hub.workers > 1
         ups = f"$share/{SHARE_GROUP}/{up_filter()}" if shared else up_filter()
-        broker = config.broker
         self.session = MqttSession(
-            MqttSettings(
-                host=broker.host,
-                port=broker.port,
-                client_id=self.sender_id,
-                username=broker.username or None,
-                password=broker.password(),
-                tls=broker.tls,
-                ca_file=broker.ca_file,
-                cert_file=broker.cert_file,
-                key_file=broker.key_file,
-                protocol=broker.protocol,
-                keepalive_s=broker.keepalive_s,
-                persistent=not shared,
-                max_inflight=1000,
+            settings_for(
+                config.broker, client_id=self.sender_id, persistent=not shared, max_inflight=1000
             ),
             subscriptions=[ups, state_filter()],
             on_message=lambda topic, payload: self._incoming.put((topic, payload)),

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -56,6 +57,40 @@ class MqttSettings:
     min_backoff_s: float = 0.5
     max_backoff_s: float = 30.0
     max_inflight: int = 100
+
+
+class BrokerAccount(Protocol):
+    """What a config's ``[broker]`` section gives (edge_agent.config.BrokerSection)."""
+
+    host: str
+    port: int
+    tls: bool
+    ca_file: Path | None
+    cert_file: Path | None
+    key_file: Path | None
+    username: str
+    protocol: int
+    keepalive_s: int
+
+    def password(self) -> str | None: ...
+
+
+def settings_for(broker: BrokerAccount, *, client_id: str, **options: Any) -> MqttSettings:
+    """Session settings for a ``[broker]`` section; ``options`` set the other fields."""
+    return MqttSettings(
+        host=broker.host,
+        port=broker.port,
+        client_id=client_id,
+        username=broker.username or client_id,
+        password=broker.password(),
+        tls=broker.tls,
+        ca_file=broker.ca_file,
+        cert_file=broker.cert_file,
+        key_file=broker.key_file,
+        protocol=broker.protocol,
+        keepalive_s=broker.keepalive_s,
+        **options,
+    )
 
 
 class MqttSession:
