@@ -41,6 +41,8 @@ PROMPTS = {
     "lift": "Lift the finger",
     "loading": "Loading the watchlist: {detail} entries ...",
     "no-sensor": "No sensor: {detail}",
+    "no-watchlist": "No watchlist installed: scans cannot be checked. Check identity by hand "
+    "and ask the hub operator to send the watchlist.",
     "error": "Sensor problem: {detail}. Press Next person to try again; call a technician if it repeats.",
 }
 VERDICT_TEXT = {
@@ -145,6 +147,8 @@ class GateScreen(KioskScreen):
         if info is None:
             watchlist = "Watchlist: NONE installed"
             stale = True
+            if self.gallery is not None and self.gallery.version != 0:
+                self.load_watchlist()
         else:
             watch_age = now_s - info.issued_at_ms / 1000
             stale |= watch_age > WATCHLIST_STALE_S
@@ -176,11 +180,17 @@ class GateScreen(KioskScreen):
         self.app.call_from_thread(self.watchlist_loaded, gallery)
 
     def watchlist_loaded(self, gallery: WatchlistGallery) -> None:
-        first = self.gallery is None
+        waiting = self.gallery is None or len(self.gallery) == 0
         self.gallery = gallery
         if gallery.skipped:
             self.notify(f"{gallery.skipped} watchlist entries unreadable", severity="error")
-        if first:
+        if len(gallery) == 0:
+            # a search of nothing would say "no match" for everyone: do not scan
+            self.workers.cancel_group(self, "scan")
+            self.show_prompt("no-watchlist")
+            self.query_one("#result").display = False
+            return
+        if waiting:
             self.start_scan()
 
     def start_scan(self) -> None:

@@ -237,3 +237,31 @@ async def test_hub_alert_and_hardware_commands(
     assert "relay opened" in results[commands[0].record_id].detail
     assert results[commands[1].record_id].severity == "info"
     assert "r307" in results[commands[1].record_id].detail
+
+
+async def test_no_watchlist_no_scanning_until_one_arrives(
+    unit: Callable[[str], UnitConfig],
+    store: LocalStore,
+    sensor: object,
+    entries: list,
+    fixed_now_s: float,
+) -> None:
+    seed_store(store, entries=None, issued_at_ms=0)
+    app = build_app(
+        "gate",
+        unit("gate"),
+        store=store,
+        sensor=sensor,
+        clock=lambda: fixed_now_s,
+        poll_interval_s=0.1,
+    )
+    async with app.run_test(size=(120, 45)) as pilot:
+        await sign_in(pilot)
+        screen = app.screen
+        await wait_until(pilot, lambda: "No watchlist" in str(screen.query_one("#prompt").render()))
+        assert "NONE installed" in str(screen.query_one("#status-line").render())
+        assert screen.query_one("#status-line").has_class("stale")
+        # the agent installs the hub's watchlist: the gate loads it and starts scanning
+        store.replace_watchlist(2, int(fixed_now_s * 1000), entries)
+        await wait_until(pilot, lambda: "Place" in str(screen.query_one("#prompt").render()))
+        assert screen.gallery is not None and screen.gallery.version == 2
