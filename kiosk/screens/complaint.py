@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Input, TextArea
+from textual.widgets import Button, Checkbox, Footer, Input, Static, TextArea
 
 from khidmat_wire import WireError
 from kiosk import validation
@@ -26,7 +26,7 @@ from kiosk.categories import (
 )
 from kiosk.desk import Draft, file_complaint
 from kiosk.screens.base import KioskScreen, button, said, text
-from kiosk.text import literal
+from kiosk.text import has_arabic, literal, shown
 
 STEPS = ("category", "questions", "person", "description", "review")
 
@@ -69,6 +69,20 @@ class ComplaintScreen(KioskScreen):
         if message:
             yield text(self.t(message), classes="error", id=f"error-{key}")
 
+    def _preview(self, key: str, value: str) -> Static:
+        """Urdu typed into a field, shown joined and right to left under it.
+
+        Input boxes show characters in typing order and unjoined (a terminal has no
+        Arabic shaping); this line shows what was typed as it reads.
+        """
+        preview = Static(shown(value) if has_arabic(value) else "", id=f"preview-{key}")
+        preview.add_class("preview")
+        return preview
+
+    def _update_preview(self, key: str, value: str) -> None:
+        for preview in self.query(f"#preview-{key}"):
+            preview.update(shown(value) if has_arabic(value) else "")  # type: ignore[attr-defined]
+
     def _compose_category(self) -> ComposeResult:
         yield text(self.t("What is your complaint about?"), classes="title")
         with Grid(classes="categories"):
@@ -89,6 +103,7 @@ class ComplaintScreen(KioskScreen):
                 id=f"q-{question.key}",
                 max_length=validation.ANSWER_MAX,
             )
+            yield self._preview(f"q-{question.key}", self.draft.answers.get(question.key, ""))
             yield from self._error(f"q-{question.key}")
         yield Checkbox(literal(t(GENDER_DESK_TEXT)), self.draft.gender_desk, id="gender-desk")
         yield text(t(GENDER_DESK_HINT), classes="hint")
@@ -98,6 +113,7 @@ class ComplaintScreen(KioskScreen):
         yield text(t("About you"), classes="title")
         yield text(t("Your name"), classes="label")
         yield Input(self.draft.name, id="name", max_length=validation.NAME_MAX)
+        yield self._preview("name", self.draft.name)
         yield from self._error("name")
         yield text(t("Your CNIC number (13 numbers, on your identity card)"), classes="label")
         yield Input(self.draft.cnic, placeholder="42101-1234567-1", id="cnic", max_length=20)
@@ -110,6 +126,7 @@ class ComplaintScreen(KioskScreen):
         yield text(self.t("What happened? Write it in your own words."), classes="title")
         area = TextArea(self.draft.description, id="description", soft_wrap=True)
         yield area
+        yield self._preview("description", self.draft.description)
         yield from self._error("description")
 
     def _compose_review(self) -> ComposeResult:
@@ -146,11 +163,13 @@ class ComplaintScreen(KioskScreen):
             self.draft.answers[key[2:]] = event.value
         elif key in ("name", "cnic", "mobile"):
             setattr(self.draft, key, event.value)
+        self._update_preview(key, event.value)
 
     @on(TextArea.Changed)
     def remember_text(self, event: TextArea.Changed) -> None:
         self.dirty = True
         self.draft.description = event.text_area.text
+        self._update_preview("description", self.draft.description)
 
     @on(Checkbox.Changed, "#gender-desk")
     def gender_desk(self, event: Checkbox.Changed) -> None:

@@ -245,6 +245,11 @@ async def test_language_switch_is_live_and_keeps_typing(desk_app: Callable[..., 
         await pilot.click("#cat-theft")
         await pilot.pause()
         await fill(pilot, "#q-where", "Quetta")
+        assert str(app.screen.query_one("#preview-q-where").render()) == ""
+        await fill(pilot, "#q-when", "کل رات")
+        from kiosk.text import shape
+
+        assert str(app.screen.query_one("#preview-q-when").render()) == shape("کل رات")
         await pilot.press("f2")
         await pilot.pause()
         assert app.language == "ur"
