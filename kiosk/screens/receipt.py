@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer
 
 from kiosk.screens.base import KioskScreen, button, text
-from kiosk.widgets import QRCode
+from kiosk.widgets import BigText, QRCode
 
 
 class ReceiptScreen(KioskScreen):
@@ -25,9 +25,10 @@ class ReceiptScreen(KioskScreen):
         with Vertical(classes=f"page {self.rtl_class}"):
             yield text(t("Your complaint is registered."), classes="title")
             yield text(t("Your tracking number"), classes="label")
+            yield BigText(self.tracking_no, id="tracking-big", classes="tracking-big")
             with Horizontal(classes="receipt"):
-                yield text(" ".join(self.tracking_no), classes="tracking-no", id="tracking-no")
                 yield QRCode(self.tracking_no, id="qr")
+                yield text(self.tracking_no, classes="tracking-no", id="tracking-no")
             yield text(
                 t(
                     "Write it down or take a photo of the code. Use it to track your complaint here."

@@ -175,3 +175,14 @@ def test_verdict_thresholds_and_hub_overrides() -> None:
     default, problem = thresholds_from({"gate.red_threshold": "0.01"})
     assert default == Thresholds() and "yellow <= red" in problem
     assert thresholds_from({"gate.red_threshold": "high"})[1]
+
+
+def test_big_text_draws_every_tracking_character() -> None:
+    from kiosk.widgets import FONT_3X5, big_text
+
+    alphabet = ALPHABET + "-"
+    art = big_text(alphabet).split("\n")
+    assert len(art) == 3 and {len(line) for line in art} == {4 * len(alphabet) - 1}
+    glyphs = {c: big_text(c) for c in alphabet}
+    assert len(set(glyphs.values())) == len(alphabet)  # no two characters look the same
+    assert set(FONT_3X5) >= set(alphabet)
