@@ -54,8 +54,8 @@ class TrackScreen(KioskScreen):
         t = self.t
         with VerticalScroll(classes=f"page {self.rtl_class}"):
             yield text(t("Track a complaint"), classes="title")
-            yield text(t("Type your tracking number, like QTA01-261130-120001-7"), classes="label")
-            yield Input(self.typed, placeholder="QTA01-261130-120001-7", id="number", max_length=30)
+            yield text(t("Type your tracking number, like QTA01-261130-120001-D"), classes="label")
+            yield Input(self.typed, placeholder="QTA01-261130-120001-D", id="number", max_length=30)
             if self.error:
                 yield text(t(self.error), classes="error", id="error")
             with Horizontal(classes="nav"):
@@ -127,7 +127,7 @@ class TrackScreen(KioskScreen):
             number = parse_tracking_no(self.typed)
         except TrackingError as error:
             self.error = (
-                N_("A tracking number looks like QTA01-261130-120001-7. Please check it.")
+                N_("A tracking number looks like QTA01-261130-120001-D. Please check it.")
                 if str(error) == "format"
                 else N_("This number has a mistake in it. Please check each letter and number.")
             )

@@ -60,7 +60,7 @@ class TestDeskScreens:
         app.language = language
 
         async def run_before(pilot) -> None:
-            app.push_screen(ReceiptScreen("QTA01-261130-120001-7"))
+            app.push_screen(ReceiptScreen("QTA01-261130-120001-D"))
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=(100, 40), run_before=run_before)
@@ -73,7 +73,7 @@ class TestDeskScreens:
         store: LocalStore,
         language: str,
     ) -> None:
-        number = "QTA01-261130-120001-7"
+        number = "QTA01-261130-120001-D"
         app = desk_app()
         app.language = language
         store.put_complaint_status(

@@ -186,3 +186,16 @@ def test_big_text_draws_every_tracking_character() -> None:
     glyphs = {c: big_text(c) for c in alphabet}
     assert len(set(glyphs.values())) == len(alphabet)  # no two characters look the same
     assert set(FONT_3X5) >= set(alphabet)
+
+
+def test_example_tracking_numbers_shown_to_citizens_are_valid() -> None:
+    import re
+
+    examples = {
+        number
+        for message in marked_strings(citizen_sources())
+        for number in re.findall(r"[A-Z0-9]{2,8}-[0-9]{6}-[0-9]{4,6}-[0-9A-Z]", message)
+    }
+    assert examples
+    for number in examples:
+        assert parse_tracking_no(number) == number
