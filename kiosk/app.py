@@ -159,6 +159,12 @@ class KioskApp(App[None]):
             self._on_close()
 
     # ----------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Officer screens are English only: no language key there."""
+        if action == "toggle_language" and self.mode != "desk":
+            return False
+        return True
+
     def action_toggle_language(self) -> None:
         self.language = "ur" if self.language == "en" else "en"
 
