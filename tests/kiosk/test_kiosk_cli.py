@@ -47,3 +47,14 @@ def test_startup_probe_and_distractors() -> None:
     templates = distractor_templates(4, sources=2)
     assert len(templates) == 4 and all(len(t) >= 10 for t in templates)
     assert templates[0] != templates[2]  # same source finger, moved differently
+
+
+def test_kiosk_with_a_broken_config_says_why(tmp_path: Path, capsys) -> None:
+    from khidmat.cli import main
+
+    bad = tmp_path / "unit.toml"
+    bad.write_text('[device]\nid = "Bad Id"\nrole = "desk"\nstation = "QTA01"\ndata_dir = "d"\n')
+    assert main(["kiosk", "--config", str(bad)]) == 2
+    assert "[device] id" in capsys.readouterr().err
+    assert main(["kiosk", "--config", str(tmp_path / "missing.toml")]) == 2
+    assert "cannot read" in capsys.readouterr().err
