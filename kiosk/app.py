@@ -6,7 +6,8 @@ records to the unit's local store and reads what the agent stored (statuses, wat
 alerts, commands). Keys work everywhere (Tab, Enter, the footer's function keys) and so
 do clicks and touches; F2 switches English/Urdu live, F3 the high-contrast theme, F12
 clears everything back to the welcome screen at once (desk). An idle desk clears itself
-after ``idle_timeout_s``.
+after ``idle_timeout_s``; an officer is signed out after ``officer_idle_s`` without a
+key, touch or scan.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 #: A shared desk returns to the welcome screen after this long without a key or touch, s.
 IDLE_TIMEOUT_S = 90.0
+#: An officer is signed out after this long without a key, touch or scan, seconds.
+OFFICER_IDLE_S = 900.0
 #: How often the inbox (alerts, commands) and the status line are read, seconds.
 POLL_INTERVAL_S = 1.0
 
@@ -85,6 +88,7 @@ class KioskApp(App[None]):
         context: KioskContext,
         *,
         idle_timeout_s: float = IDLE_TIMEOUT_S,
+        officer_idle_s: float = OFFICER_IDLE_S,
         poll_interval_s: float = POLL_INTERVAL_S,
         high_contrast: bool = False,
         sim_panel: bool = False,
@@ -97,6 +101,7 @@ class KioskApp(App[None]):
         self.mode = mode
         self.context = context
         self.idle_timeout_s = idle_timeout_s
+        self.officer_idle_s = officer_idle_s
         self.poll_interval_s = poll_interval_s
         self.last_activity = time.monotonic()
         self._start_high_contrast = high_contrast
@@ -199,6 +204,16 @@ class KioskApp(App[None]):
                 or self.language != DEFAULT_LANGUAGE
             ):
                 self.action_quick_exit()
+        officer = getattr(self.screen, "officer", None)
+        if (
+            self.mode != "desk"
+            and officer is not None
+            and time.monotonic() - self.last_activity > self.officer_idle_s
+        ):
+            self.last_activity = time.monotonic()
+            self.store.audit(officer, "signed out (idle)", self.mode)
+            self.screen.action_sign_out()  # type: ignore[attr-defined]
+            return
         refresh = getattr(self.screen, "refresh_status", None)
         if refresh is not None:
             refresh()

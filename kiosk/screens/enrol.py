@@ -9,6 +9,7 @@ others must match it) and the finger is added. Submit queues the Enrolment for t
 from __future__ import annotations
 
 import base64
+import time
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -160,6 +161,7 @@ class EnrolScreen(KioskScreen):
     @on(Captured)
     def captured(self, event: Captured) -> None:
         self.capturing = False
+        self.kiosk.last_activity = time.monotonic()  # a capture is officer activity
         self.query_one("#capture").disabled = False
         prompt = self.query_one("#prompt", Static)
         if event.capture is None:

@@ -13,6 +13,7 @@ the link (records waiting for the hub and the oldest one's age) and the sensor.
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass
 
 from textual import on, work
@@ -277,6 +278,7 @@ class GateScreen(KioskScreen):
     def resulted(self, event: Result) -> None:
         self.retry_note = ""
         self.scans += 1
+        self.kiosk.last_activity = time.monotonic()  # a scan is officer activity
         identification = event.identification
         context = self.kiosk.context
         if context.board is not None:

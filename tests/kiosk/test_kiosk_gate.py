@@ -265,3 +265,16 @@ async def test_no_watchlist_no_scanning_until_one_arrives(
         store.replace_watchlist(2, int(fixed_now_s * 1000), entries)
         await wait_until(pilot, lambda: "Place" in str(screen.query_one("#prompt").render()))
         assert screen.gallery is not None and screen.gallery.version == 2
+
+
+async def test_idle_officer_is_signed_out(
+    gate_app: Callable[..., KioskApp], store: LocalStore
+) -> None:
+    from kiosk.screens.signin import SignInScreen
+
+    app = gate_app(officer_idle_s=1.0, poll_interval_s=0.1)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await sign_in(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen), timeout_s=10)
+        assert not app.context.board.relay.is_open
+    assert any(action == "signed out (idle)" for _, _, action, _ in store.audit_log(10))
