@@ -44,7 +44,7 @@ cdef int MIN_NP = params.MCC_MIN_NP
 cdef int MAX_NP = params.MCC_MAX_NP
 cdef double NP_MU = params.MCC_NP_MU
 cdef double NP_TAU = params.MCC_NP_TAU
-cdef double[:, ::1] OFFSETS = np.ascontiguousarray(CELL_OFFSETS)
+cdef double[:, ::1] OFFSETS = np.array(CELL_OFFSETS, dtype=np.float64)  # a writable copy
 # sqrt of every possible popcount: the same doubles as sqrt(), without its latency
 cdef double[::1] SQRT_TABLE = np.sqrt(np.arange(WORDS * 64 + 1, dtype=np.float64))
 cdef int LIGHT_BITS = 64

@@ -32,6 +32,7 @@ def _projections() -> np.ndarray:
 
 
 PROJECTIONS = _projections()
+PROJECTIONS.flags.writeable = False
 
 
 def light_codes(form: Cylinders, limit: int) -> np.ndarray:

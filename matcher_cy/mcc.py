@@ -40,6 +40,7 @@ def _disc_cells() -> np.ndarray:
 
 
 CELL_OFFSETS = _disc_cells()
+CELL_OFFSETS.flags.writeable = False
 CELLS = len(CELL_OFFSETS)
 BITS = CELLS * params.MCC_ANGULAR_CELLS
 WORDS = (BITS + 63) // 64
