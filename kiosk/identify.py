@@ -2,15 +2,19 @@
 
 :class:`WatchlistGallery` loads every entry of the store's signed watchlist into a
 matcher_cy :class:`~matcher_cy.Gallery` (key ``person_id/finger``); ``identify`` searches a
-probe 1:N and turns the best score into a verdict with matcher_cy's documented thresholds:
+probe 1:N and turns the best score into a verdict. A search makes one comparison per
+entry, so the thresholds follow the watchlist's size (``matcher_cy.decision``): they hold
+the false-positive identification rate, not the 1:1 false-match rate:
 
 ======  ============================================  ==============================
 verdict best score                                    meaning
 ======  ============================================  ==============================
-red     >= ``THRESHOLD_FMR_1E3``                      probable match
-yellow  >= ``THRESHOLD_FMR_1E2`` and below red        possible: the officer decides
-green   below ``THRESHOLD_FMR_1E2`` or empty list     no candidate
+red     >= the score for FPIR 1e-3 at this size       probable match
+yellow  >= the score for FPIR 1e-2, below red         possible: the officer decides
+green   below yellow, or an empty list                no candidate
 ======  ============================================  ==============================
+
+The hub may set both thresholds itself (``gate.red_threshold``, ``gate.yellow_threshold``).
 
 Cost: loading is about 1 ms per entry (search forms are built once); a search is linear in
 the entries (see ``khidmat bench kiosk``). Searching an unchanging gallery from one worker
@@ -38,6 +42,7 @@ MAX_CANDIDATES = 5
 #: Probes below this quality (0..100) are retaken ("quality check with retry").
 MIN_SCAN_QUALITY = 40
 RED_THRESHOLD = params.THRESHOLD_FMR_1E3
+"""Red for a one-entry list (FPIR = FMR); larger lists need more (:meth:`Thresholds.for_gallery`)."""
 YELLOW_THRESHOLD = params.THRESHOLD_FMR_1E2
 
 
@@ -52,16 +57,28 @@ class Thresholds:
     red: float = RED_THRESHOLD
     yellow: float = YELLOW_THRESHOLD
 
+    @classmethod
+    def for_gallery(cls, size: int) -> Thresholds:
+        """The thresholds that hold FPIR 1e-3 (red) and 1e-2 (yellow) for ``size`` entries."""
+        from matcher_cy.decision import verdict_thresholds
 
-def thresholds_from(settings: dict[str, str]) -> tuple[Thresholds, str]:
-    """The thresholds the hub set, and "" or why its settings were refused (then the defaults)."""
+        red, yellow = verdict_thresholds(size)
+        return cls(red, yellow)
+
+
+def thresholds_from(settings: dict[str, str], gallery_size: int = 1) -> tuple[Thresholds, str]:
+    """The thresholds the hub set, else those for ``gallery_size`` entries; and "" or why the
+    hub's settings were refused (then the size's defaults apply)."""
+    default = Thresholds.for_gallery(gallery_size)
+    if RED_SETTING not in settings and YELLOW_SETTING not in settings:
+        return default, ""
     try:
-        red = float(settings.get(RED_SETTING, RED_THRESHOLD))
-        yellow = float(settings.get(YELLOW_SETTING, YELLOW_THRESHOLD))
+        red = float(settings.get(RED_SETTING, default.red))
+        yellow = float(settings.get(YELLOW_SETTING, default.yellow))
     except ValueError:
-        return Thresholds(), f"{RED_SETTING}/{YELLOW_SETTING} are not numbers"
+        return default, f"{RED_SETTING}/{YELLOW_SETTING} are not numbers"
     if not 0 < yellow <= red <= 1:
-        return Thresholds(), f"{RED_SETTING}/{YELLOW_SETTING} must satisfy 0 < yellow <= red <= 1"
+        return default, f"{RED_SETTING}/{YELLOW_SETTING} must satisfy 0 < yellow <= red <= 1"
     return Thresholds(red, yellow), ""
 
 

@@ -234,7 +234,7 @@ class GateScreen(KioskScreen):
                 return
             gallery = self.gallery
             assert gallery is not None
-            thresholds, problem = thresholds_from(context.store.settings())
+            thresholds, problem = thresholds_from(context.store.settings(), len(gallery))
             if problem:
                 self.app.call_from_thread(
                     self.notify, f"{problem}; using the defaults", severity="error", markup=False

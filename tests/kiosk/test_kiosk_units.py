@@ -175,6 +175,11 @@ def test_verdict_thresholds_and_hub_overrides() -> None:
     default, problem = thresholds_from({"gate.red_threshold": "0.01"})
     assert default == Thresholds() and "yellow <= red" in problem
     assert thresholds_from({"gate.red_threshold": "high"})[1]
+    # without hub settings, a bigger watchlist needs a higher score (one comparison per entry)
+    small, _ = thresholds_from({}, 3)
+    large, _ = thresholds_from({}, 10_000)
+    assert RED_THRESHOLD < small.red < large.red and small.yellow < large.yellow
+    assert large.yellow < large.red
 
 
 def test_big_text_draws_every_tracking_character() -> None:
