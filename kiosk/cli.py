@@ -13,7 +13,8 @@ def register(tree: CommandTree) -> None:
         help="the unit's screen: desk (complaints), gate (identification) or enrol",
         example=(
             "khidmat kiosk --mode desk --config /data/khidmat/unit.toml\n"
-            "khidmat kiosk --sim gate        # simulated sensor and GPIO, officer demo / PIN 1234"
+            "khidmat kiosk --sim gate        # simulated sensor and GPIO, officer demo / PIN 1234\n"
+            "khidmat kiosk --demo gate       # the gate unit of a running `khidmat demo`"
         ),
         handler=_kiosk,
     )
@@ -23,6 +24,16 @@ def register(tree: CommandTree) -> None:
         "--sim",
         choices=("desk", "gate", "enrol"),
         help="try a mode on this machine: simulated sensor, mock GPIO, throwaway store",
+    )
+    where.add_argument(
+        "--demo",
+        choices=("desk", "gate", "enrol"),
+        help="the unit of a running `khidmat demo` (see --dir)",
+    )
+    kiosk.add_argument(
+        "--dir",
+        default="khidmat-demo",
+        help="with --demo: the demo's directory (default ./khidmat-demo)",
     )
     kiosk.add_argument(
         "--mode",
