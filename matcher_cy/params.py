@@ -126,4 +126,4 @@ INDEX_TOP_CODES = 16
 #: Galleries up to this size are scored exhaustively; larger ones score precisely only a
 #: shortlist of max(PREFILTER_SHORTLIST_MIN, PREFILTER_SHORTLIST_FRACTION x size).
 PREFILTER_SHORTLIST_MIN = 200
-PREFILTER_SHORTLIST_FRACTION = 0.02
+PREFILTER_SHORTLIST_FRACTION = 0.01
