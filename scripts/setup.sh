@@ -18,3 +18,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+# The compiled matcher, in place (the editable install imports from the source tree);
+# fail here, loudly, rather than run on the slow numpy reference.
+.venv/bin/python setup.py -q build_ext --inplace
+KHIDMAT_MATCHER=cython .venv/bin/python -c "import matcher_cy._mcc, matcher_cy._extract"
