@@ -360,7 +360,9 @@ def demo_unit_config(workdir: Path, role: str) -> Path:
     try:
         units = json.loads(units_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise DemoError(f"no demo in {workdir}: start `khidmat demo` first (in another terminal)") from None
+        raise DemoError(
+            f"no demo in {workdir}: start `khidmat demo` first (in another terminal)"
+        ) from None
     if role not in units:
         raise DemoError(f"the demo in {workdir} has no {role} unit")
     return workdir / "deployment" / "units" / units[role] / "unit.toml"
