@@ -16,7 +16,7 @@ PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip "setuptools>=77" wheel
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
 # The compiled matcher, in place (the editable install imports from the source tree);
 # fail here, loudly, rather than run on the slow numpy reference.
