@@ -16,6 +16,12 @@ def register(tree: CommandTree) -> None:
     )
     ingest.add_argument("--devices", type=int, default=20, help="agent processes (default 20)")
     ingest.add_argument("--records", type=int, default=500, help="records per agent (default 500)")
+    ingest.add_argument(
+        "--hub-workers",
+        type=int,
+        default=1,
+        help="hub worker processes sharing the load (MQTT v5 shared subscription; default 1)",
+    )
     ingest.add_argument("--json", action="store_true", help="print one JSON object")
 
     chaos = tree.add(

@@ -1,7 +1,9 @@
 """``khidmat bench ingest``: end-to-end delivery throughput through a real Mosquitto.
 
 N real agent processes (``khidmat agent``) each deliver M complaint records from their
-SQLite outbox to a real hub process and wait for every application ack. In the same run,
+SQLite outbox to a real hub process and wait for every application ack. The records are
+filed once every agent is online (so interpreter start-up is not counted), all at once, as
+after an outage. In the same run,
 the same N processes' worth of plain paho QoS 1 publishers push the same number of
 same-sized messages to one QoS 1 subscriber: the broker's raw ceiling on this machine.
 
@@ -100,16 +102,46 @@ def broker_raw_rate(testbed: Testbed, devices: list[str], records: int, payload:
     return total / (last[0] - first)
 
 
-def run_ingest(devices: int, records: int, root: Path) -> dict[str, float | int]:
+def _wait_online(testbed: Testbed, names: list[str], timeout_s: float) -> None:
+    import sqlite3
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with sqlite3.connect(testbed.hub_db, timeout=10) as conn:
+                online = conn.execute(
+                    "SELECT count(*) FROM device_state WHERE status = 'online'"
+                ).fetchone()[0]
+        except sqlite3.OperationalError:
+            online = 0
+        if online >= len(names):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"only some of the {len(names)} agents came online within {timeout_s:.0f} s")
+
+
+def run_ingest(
+    devices: int, records: int, root: Path, *, hub_workers: int = 1
+) -> dict[str, float | int]:
     names = [f"bench-{i:03d}" for i in range(devices)]
-    with Testbed(root, names, catchup_per_s=100_000, batch_size=200, resend_after_s=5.0) as testbed:
+    with Testbed(
+        root,
+        names,
+        catchup_per_s=100_000,
+        batch_size=200,
+        resend_after_s=5.0,
+        hub_workers=hub_workers,
+    ) as testbed:
         payload = encode(make_envelope("complaint", names[0], sample_complaint("B000", 0)))
         raw = broker_raw_rate(testbed, names, records, payload)
-        filed = {d: set(testbed.fill_outbox(d, records)) for d in names}
-        testbed.start_hub()
-        time.sleep(1.0)
+        for worker in range(hub_workers):
+            testbed.start_hub(worker)
         for device in names:
+            LocalStore(testbed.store_path(device)).close()
             testbed.start_agent(device)
+        # Measure delivery, not interpreter start-up: file only once every agent is online.
+        _wait_online(testbed, names, timeout_s=60 + devices)
+        filed = {d: set(testbed.fill_outbox(d, records)) for d in names}
         delivered = testbed.wait_delivered(timeout_s=120 + devices * records / 200)
         times: list[tuple[int, int]] = []
         for device in names:
@@ -138,7 +170,9 @@ def run_ingest(devices: int, records: int, root: Path) -> dict[str, float | int]
 
 def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="khidmat-bench-") as directory:
-        result = run_ingest(args.devices, args.records, Path(directory))
+        result = run_ingest(
+            args.devices, args.records, Path(directory), hub_workers=args.hub_workers
+        )
     if args.json:
         print(json.dumps(result))
     else:
