@@ -265,9 +265,12 @@ async def scan_people(
             results.append((finger, wanted, verdict, scan_id))
             if verdict in ("red", "yellow"):
                 screen.query_one("#reason").value = "identity checked against the record"
-                await pilot.click("#confirm")
+                confirm = screen.query_one("#confirm")
+                confirm.scroll_visible(animate=False)
                 await pilot.pause()
-            await pilot.click("#next")
+                await pilot.click("#confirm")
+                await _until(pilot, lambda: screen.decided, 10, "the officer's decision")
+            await pilot.press("f5")  # next person
             await _until(pilot, lambda: screen.outcome is None, 10, "the next scan")
     return results
 
@@ -380,11 +383,11 @@ def run_smoke(
         result.complaints_filed = len(numbers)
         log(f"filed {numbers}")
         _wait(
-            lambda: _acked_complaints(system) >= len(numbers),
+            lambda: _acked_complaints(system, numbers) >= len(numbers),
             30,
             "the hub's acks of the complaints",
         )
-        result.complaints_acked = _acked_complaints(system)
+        result.complaints_acked = _acked_complaints(system, numbers)
         work_complaints(system, numbers)
         log("complaints worked at the hub")
         result.status_updates_seen, result.feedback = asyncio.run(track_and_rate(system, numbers))
@@ -448,11 +451,13 @@ def _gate_watchlist_version(system: DemoSystem) -> int:
     return int(row[0]) if row else 0
 
 
-def _acked_complaints(system: DemoSystem) -> int:
+def _acked_complaints(system: DemoSystem, numbers: list[str]) -> int:
+    """How many of this run's complaints the hub has acknowledged (re-runs reuse the store)."""
     with sqlite3.connect(system.store_path("desk"), timeout=10) as conn:
-        return conn.execute(
-            "SELECT count(*) FROM outbox WHERE kind = 'complaint' AND acked_ms IS NOT NULL"
-        ).fetchone()[0]
+        rows = conn.execute(
+            "SELECT json_extract(payload, '$.body.tracking_no') FROM outbox WHERE kind = 'complaint' AND acked_ms IS NOT NULL"
+        ).fetchall()
+    return len({r[0] for r in rows} & set(numbers))
 
 
 def main(workdir: Path, *, as_json: bool) -> int:
