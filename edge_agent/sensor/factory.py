@@ -44,9 +44,10 @@ def open_sensor(
         raise SensorError(f"[sensor] model: {error}") from None
     if section.backend == "none":
         raise SensorError('[sensor] backend = "none": this unit has no fingerprint sensor')
-    if section.backend == "serial":
+
+    def connect(port: str) -> SerialFingerprintSensor:
         return SerialFingerprintSensor.connect(
-            section.port,
+            port,
             model=model,
             baud=section.baud,
             packet_size=section.packet_size,
@@ -56,6 +57,9 @@ def open_sensor(
             probe_bauds=probe_bauds,
             quality_gate=quality_gate,
         )
+
+    if section.backend == "serial":
+        return connect(section.port)
     if section.backend == "sim":
         from edge_agent.sim.sensor import SimulatedSensor
 
@@ -63,17 +67,7 @@ def open_sensor(
             model, password=section.password, wire_delay=sim_wire_delay, link=sim_link
         ).start()
         try:
-            sensor = SerialFingerprintSensor.connect(
-                simulator.port_path,
-                model=model,
-                baud=section.baud,
-                packet_size=section.packet_size,
-                password=section.password,
-                timeout_s=timeout_s,
-                retries=retries,
-                probe_bauds=probe_bauds,
-                quality_gate=quality_gate,
-            )
+            sensor = connect(simulator.port_path)
         except BaseException:
             simulator.close()
             raise
