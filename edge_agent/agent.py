@@ -11,6 +11,7 @@ safe because the hub stores by record id.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import random
@@ -164,10 +165,10 @@ class Agent:
             info = self.session.client.publish(
                 build_topic(self.device_id, Direction.STATE), encode(state), qos=1, retain=True
             )
-            try:
+            with contextlib.suppress(
+                RuntimeError, ValueError
+            ):  # going down anyway: the will says offline
                 info.wait_for_publish(2.0)
-            except (RuntimeError, ValueError):
-                pass
 
     # ---------------------------------------------------------------- outbox
 

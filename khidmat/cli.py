@@ -50,8 +50,7 @@ GROUP_HELP: dict[str, tuple[str, str]] = {
 }
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    pass
+_Formatter = argparse.RawDescriptionHelpFormatter  # keep the examples' line breaks
 
 
 class CommandTree:

@@ -13,6 +13,7 @@ network thread and must be quick (hand work to a queue).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import ssl
@@ -166,10 +167,8 @@ class MqttSession:
     def stop(self, timeout_s: float = 5.0) -> None:
         """Disconnect cleanly (no will) and stop the thread. Idempotent."""
         self._stopping.set()
-        try:
+        with contextlib.suppress(OSError, ValueError):  # not connected: nothing to close
             self.client.disconnect()
-        except (OSError, ValueError):
-            pass
         self._link_down.set()
         if self._thread is not None:
             self._thread.join(timeout_s)

@@ -306,7 +306,7 @@ class SerialFingerprintSensor(FingerprintSensor):
         deadline = time.monotonic() + DRAIN_MAX_S
         try:
             while ser.read(4096) and time.monotonic() < deadline:
-                pass
+                continue  # discard whatever the module is still sending
         finally:
             ser.timeout = saved
         self._uart.reset_input_buffer()

@@ -13,6 +13,7 @@ Imports nothing heavy at import time; the handlers import the simulator.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -150,11 +151,8 @@ def _run(args: argparse.Namespace) -> int:
                 "Ctrl-C to stop.",
                 flush=True,
             )
-            try:
-                while not stop.wait(0.5):
-                    pass
-            except KeyboardInterrupt:
-                pass
+            with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop
+                stop.wait()
             for error in sim.errors:
                 print(f"simulator error: {error!r}", file=sys.stderr)
             return 1 if sim.errors else 0

@@ -41,11 +41,11 @@ class KioskScreenMixin:
 
 
 class KioskScreen(KioskScreenMixin, Screen[object]):
-    pass
+    """A full kiosk screen (the mixin gives it translation, idle handling and recompose)."""
 
 
 class KioskModal(KioskScreenMixin, ModalScreen[object]):
-    pass
+    """A kiosk dialog over the current screen."""
 
 
 def text(value: str, *, classes: str = "", id: str | None = None) -> Static:

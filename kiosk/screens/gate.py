@@ -184,7 +184,9 @@ class GateScreen(KioskScreen):
         waiting = self.gallery is None or len(self.gallery) == 0
         self.gallery = gallery
         if gallery.skipped:
-            self.notify(f"{gallery.skipped} watchlist entries unreadable", severity="error")
+            self.notify(
+                f"{gallery.skipped} watchlist entries unreadable", severity="error", markup=False
+            )
         if len(gallery) == 0:
             # a search of nothing would say "no match" for everyone: do not scan
             self.workers.cancel_group(self, "scan")
