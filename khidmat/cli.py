@@ -18,6 +18,7 @@ Handler = Callable[[argparse.Namespace], int]
 #: Modules that register commands, in the order their commands are listed.
 COMMAND_MODULES: tuple[str, ...] = (
     "khidmat.demo_cli",
+    "khidmat.broker.cli",
     "hub.cli",
     "edge_agent.cli",
     "kiosk.cli",

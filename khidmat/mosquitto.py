@@ -1,8 +1,11 @@
-"""Run a real Mosquitto broker: config files, password hashes, start, restart, stop.
+"""Run a broker from a Mosquitto config: config files, password hashes, start, restart, stop.
 
 Used by the test fixtures, the benchmarks and ``khidmat demo``; provisioning writes the
-same files for a deployment. One :class:`MosquittoBroker` owns one child process; it is
-not thread-safe (drive it from one thread). Start-up takes about 50-150 ms.
+same files for a deployment. The broker is Mosquitto, or the embedded pure-Python broker
+(``khidmat broker``, package ``khidmat.broker``) which reads the same files:
+:func:`broker_command` chooses (``KHIDMAT_BROKER=mosquitto|embedded|auto``). One
+:class:`MosquittoBroker` owns one child process; it is not thread-safe (drive it from one
+thread). Start-up takes about 50-150 ms (Mosquitto) or 300-600 ms (embedded).
 """
 
 from __future__ import annotations
@@ -14,9 +17,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+BROKER_ENV = "KHIDMAT_BROKER"
+"""``mosquitto``, ``embedded`` or ``auto`` (Mosquitto when installed, else embedded)."""
+BROKER_CHOICES = ("auto", "mosquitto", "embedded")
 
 PBKDF2_ITERATIONS = 101
 """Mosquitto 2.x's own iteration count for ``$7$`` (PBKDF2-HMAC-SHA512) hashes."""
@@ -58,6 +66,42 @@ def find_mosquitto() -> str | None:
     )
 
 
+def broker_command(conf: Path, choice: str | None = None) -> tuple[list[str], str]:
+    """(argv, "mosquitto" or "embedded") to run a broker from ``conf``.
+
+    ``choice`` defaults to ``$KHIDMAT_BROKER``, then ``auto``: Mosquitto when installed,
+    otherwise the embedded broker. Asking for Mosquitto when it is missing is an error.
+    """
+    choice = choice or os.environ.get(BROKER_ENV) or "auto"
+    if choice not in BROKER_CHOICES:
+        raise BrokerError(
+            f"{BROKER_ENV} must be one of {', '.join(BROKER_CHOICES)}, not {choice!r}"
+        )
+    binary = find_mosquitto()
+    if choice == "mosquitto" and binary is None:
+        raise BrokerError(
+            "mosquitto is not installed (Debian: apt-get install mosquitto mosquitto-clients)"
+        )
+    if choice == "embedded" or binary is None:
+        return [sys.executable, "-m", "khidmat", "broker", "-c", str(conf)], "embedded"
+    return [binary, "-c", str(conf)], "mosquitto"
+
+
+def mosquitto_version() -> str:
+    """Mosquitto's version string (``2.0.18``), or "" when it cannot be asked."""
+    binary = find_mosquitto()
+    if binary is None:
+        return ""
+    try:
+        out = subprocess.run([binary, "-h"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    for word_before, word in zip(out.split(), out.split()[1:], strict=False):
+        if word_before == "version":
+            return word
+    return ""
+
+
 @dataclass
 class BrokerFiles:
     """What a broker config refers to. ``acl`` is the ACL file text (None: no ACL)."""
@@ -70,10 +114,11 @@ class BrokerFiles:
 
 
 class MosquittoBroker:
-    """A Mosquitto child process on a loopback port, configured from :class:`BrokerFiles`.
+    """A broker child process on a loopback port, configured from :class:`BrokerFiles`.
 
     ``workdir`` holds mosquitto.conf, the password and ACL files, persistence and the log.
-    Anonymous access is allowed only when ``files.users`` is empty.
+    Anonymous access is allowed only when ``files.users`` is empty. ``implementation``
+    is passed to :func:`broker_command` (``mosquitto``, ``embedded`` or ``auto``).
     """
 
     def __init__(
@@ -83,13 +128,8 @@ class MosquittoBroker:
         *,
         port: int | None = None,
         host: str = "127.0.0.1",
+        implementation: str | None = None,
     ) -> None:
-        binary = find_mosquitto()
-        if binary is None:
-            raise BrokerError(
-                "mosquitto is not installed (Debian: apt-get install mosquitto mosquitto-clients)"
-            )
-        self.binary = binary
         self.workdir = Path(workdir)
         self.files = files or BrokerFiles()
         self.host = host
@@ -97,6 +137,7 @@ class MosquittoBroker:
         self._process: subprocess.Popen[bytes] | None = None
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.conf_path = self.write_config()
+        self.command, self.implementation = broker_command(self.conf_path, implementation)
 
     @property
     def log_path(self) -> Path:
@@ -158,7 +199,7 @@ class MosquittoBroker:
         if self.running:
             return self
         self._process = subprocess.Popen(
-            [self.binary, "-c", str(self.conf_path)],
+            self.command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -178,7 +219,7 @@ class MosquittoBroker:
                     else ""
                 )
                 raise BrokerError(
-                    f"mosquitto exited with {self._process.returncode}: {stderr.strip()} {log.strip()}"
+                    f"{self.implementation} broker exited with {self._process.returncode}: {stderr.strip()} {log.strip()}"
                 )
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.2):
@@ -187,7 +228,7 @@ class MosquittoBroker:
                 time.sleep(0.02)
         self.stop()
         raise BrokerError(
-            f"mosquitto did not listen on {self.host}:{self.port} within {timeout_s} s"
+            f"{self.implementation} broker did not listen on {self.host}:{self.port} within {timeout_s} s"
         )
 
     def stop(self, *, kill: bool = False, timeout_s: float = 10.0) -> None:

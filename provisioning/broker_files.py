@@ -42,6 +42,10 @@ GENERATED_HEADER = (
 )
 
 
+BROKER_PROCESS_NAMES = ("mosquitto", "khidmat-broker")
+"""``/proc/<pid>/comm`` of Mosquitto and of the embedded broker (``khidmat broker``)."""
+
+
 class ReloadError(RuntimeError):
     """The broker is not running (no live pid file) or could not be signalled."""
 
@@ -137,7 +141,7 @@ def broker_pid(deployment: Deployment) -> int | None:
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return None
-    return pid if comm == "mosquitto" else None
+    return pid if comm in BROKER_PROCESS_NAMES else None
 
 
 def reload_broker(deployment: Deployment) -> int:

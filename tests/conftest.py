@@ -1,4 +1,8 @@
-"""Fixtures shared by the whole suite: a real Mosquitto broker on a free loopback port."""
+"""Fixtures shared by the whole suite: a real broker on a free loopback port.
+
+The broker is Mosquitto; ``KHIDMAT_BROKER=embedded`` runs the same tests against the
+embedded pure-Python broker (``khidmat broker``) instead.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from khidmat.mosquitto import BrokerFiles, MosquittoBroker, find_mosquitto
+from khidmat.mosquitto import BROKER_ENV, BrokerFiles, MosquittoBroker, find_mosquitto
 from khidmat.testbed import ACL_TEXT
 
 BrokerFactory = Callable[..., MosquittoBroker]
@@ -31,7 +35,8 @@ def broker_factory(tmp_path: Path) -> Iterator[BrokerFactory]:
 
     ``broker_factory(users={"hub": "pw"}, acl=ACL_TEXT)``; persistence lives in tmp_path.
     """
-    if find_mosquitto() is None:
+    implementation = os.environ.get(BROKER_ENV) or "mosquitto"
+    if implementation == "mosquitto" and find_mosquitto() is None:
         pytest.fail(
             "mosquitto is not installed: run .ci/run or apt-get install mosquitto mosquitto-clients"
         )
@@ -41,7 +46,9 @@ def broker_factory(tmp_path: Path) -> Iterator[BrokerFactory]:
         *, users: dict[str, str] | None = None, acl: str | None = ACL_TEXT, persistence: bool = True
     ) -> MosquittoBroker:
         files = BrokerFiles(users=users or {}, acl=acl if users else None, persistence=persistence)
-        broker = MosquittoBroker(tmp_path / f"broker-{len(brokers)}", files)
+        broker = MosquittoBroker(
+            tmp_path / f"broker-{len(brokers)}", files, implementation=implementation
+        )
         brokers.append(broker)
         return broker.start()
 

@@ -1,7 +1,11 @@
-"""Helpers for the provisioning tests: a fresh deployment, and Mosquitto run from its files."""
+"""Helpers for the provisioning tests: a fresh deployment, and its broker run from its files.
+
+The broker is Mosquitto, or the embedded broker with ``KHIDMAT_BROKER=embedded``.
+"""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -10,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from khidmat.mosquitto import find_mosquitto, free_port
+from khidmat.mosquitto import BROKER_ENV, broker_command, find_mosquitto, free_port
 from provisioning.deployment import BrokerSettings, Deployment
 from provisioning.operations import init_deployment
 
@@ -34,13 +38,14 @@ class DeploymentBroker:
     """``mosquitto -c DIR/mosquitto.conf``: exactly the files provisioning wrote."""
 
     def __init__(self, deployment: Deployment) -> None:
-        binary = find_mosquitto()
-        if binary is None:
-            pytest.skip("mosquitto is not installed")
+        implementation = os.environ.get(BROKER_ENV) or "mosquitto"
+        if implementation == "mosquitto" and find_mosquitto() is None:
+            pytest.fail("mosquitto is not installed: run .ci/run or apt-get install mosquitto")
         self.deployment = deployment
         self.settings = deployment.load_settings()
+        command, self.implementation = broker_command(deployment.mosquitto_conf, implementation)
         self.process = subprocess.Popen(
-            [binary, "-c", str(deployment.mosquitto_conf)],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
