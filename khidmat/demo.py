@@ -8,8 +8,9 @@
 - ``sensors/<role>``: the pty links of the gate's and the enrolment unit's simulated
   fingerprint sensors (place a finger from another terminal with
   ``khidmat sim sensor place --link <workdir>/sensors/gate --finger 3``);
-- the processes: Mosquitto (TLS, passwords, per-unit ACLs, persistence), ``khidmat hub``
-  and one ``khidmat agent`` per unit.
+- the processes: the broker (Mosquitto when installed, else the embedded ``khidmat broker``
+  reading the same files: TLS, passwords, per-unit ACLs, persistence), ``khidmat hub`` and
+  one ``khidmat agent`` per unit.
 
 Not thread-safe; one instance per process. :meth:`DemoSystem.stop` ends every process it
 started (also on Ctrl-C).
@@ -27,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from khidmat.mosquitto import find_mosquitto, free_port
+from khidmat.mosquitto import BrokerError, broker_command, free_port, mosquitto_version
 
 ROLES = ("desk", "gate", "enrol")
 STATION = "DEMO"
@@ -50,6 +51,7 @@ class DemoSystem:
     units: dict[str, str] = field(default_factory=dict)  # role -> device id
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     sensors: dict[str, object] = field(default_factory=dict)
+    broker: str = ""  # "mosquitto" or "embedded" once started
 
     @property
     def deployment_dir(self) -> Path:
@@ -129,24 +131,20 @@ class DemoSystem:
         """Start the broker, the sensors, the hub and the agents."""
         from provisioning.deployment import Deployment
 
-        if find_mosquitto() is None:
-            raise DemoError(
-                "Mosquitto is not installed: run `bash scripts/setup.sh` (or apt-get install mosquitto)"
-            )
         settings = Deployment(self.deployment_dir).load_settings()
         if not _port_free(settings.port):
             raise DemoError(
                 f"port {settings.port} is busy: is another demo running from {self.workdir}?"
             )
-        conf = self.deployment_dir / "mosquitto.conf"
-        self.processes["broker"] = _spawn(
-            [find_mosquitto() or "mosquitto", "-c", str(conf)],
-            self.workdir / "logs" / "mosquitto.out",
-        )
-        _wait_port(settings.port, self.processes["broker"], "Mosquitto")
-        log(
-            f"broker   Mosquitto {_mosquitto_version()} on localhost:{settings.port} (TLS, per-unit passwords and ACLs)"
-        )
+        try:
+            command, implementation = broker_command(self.deployment_dir / "mosquitto.conf")
+        except BrokerError as error:
+            raise DemoError(str(error)) from None
+        self.broker = implementation
+        name = broker_name(implementation)
+        self.processes["broker"] = _spawn(command, self.workdir / "logs" / "broker.out")
+        _wait_port(settings.port, self.processes["broker"], name)
+        log(f"broker   {name} on localhost:{settings.port} (TLS, per-unit passwords and ACLs)")
         self._start_sensors()
         self.processes["hub"] = _spawn_khidmat(
             ["hub", "--config", str(self.hub_config), "--log-level", "WARNING"],
@@ -252,15 +250,13 @@ def _wait_port(
     raise DemoError(f"{what} did not listen on port {port} within {timeout_s} s")
 
 
-def _mosquitto_version() -> str:
-    try:
-        out = subprocess.run(
-            [find_mosquitto() or "mosquitto", "-h"], capture_output=True, text=True, timeout=5
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    match = re.search(r"version (\S+)", out)
-    return match.group(1) if match else ""
+def broker_name(implementation: str) -> str:
+    """What the console says about the broker: which one, and why the embedded one."""
+    if implementation == "mosquitto":
+        return f"Mosquitto {mosquitto_version()}".rstrip()
+    if os.environ.get("KHIDMAT_BROKER") == "embedded":
+        return "embedded pure-Python broker (KHIDMAT_BROKER=embedded)"
+    return "embedded pure-Python broker (Mosquitto is not installed)"
 
 
 def status_line(system: DemoSystem) -> str:

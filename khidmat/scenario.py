@@ -62,6 +62,7 @@ class SmokeResult:
     lost: int = 0
     duplicated: int = 0
     elapsed_s: float = 0.0
+    broker: str = ""  # "mosquitto" or "embedded"
 
 
 class ScenarioError(RuntimeError):
@@ -373,6 +374,7 @@ def run_smoke(
         for line in system.prepare():
             log(line)
         system.start(log=log)
+        result.broker = system.broker
         summary = seed_records(system.hub_db, people=people, wanted=wanted)
         log(f"{summary.people} people on record, {summary.wanted} wanted")
         system.allow_officer(DEMO_OFFICER, DEMO_PIN)

@@ -13,6 +13,12 @@ from khidmat.scenario import run_smoke
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 
+@pytest.fixture(autouse=True)
+def _broker_chosen_as_on_a_new_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo picks its broker itself (no KHIDMAT_BROKER), as it does for a new user."""
+    monkeypatch.delenv("KHIDMAT_BROKER", raising=False)
+
+
 def _our_processes(workdir: Path) -> list[str]:
     listing = subprocess.run(
         ["ps", "-eo", "args"], capture_output=True, text=True, check=True
@@ -29,7 +35,7 @@ def test_demo_runs_and_leaves_no_process_behind(tmp_path: Path) -> None:
         == 0
     )
     text = "\n".join(lines)
-    assert "Mosquitto" in text and "provisioned the gate unit" in text
+    assert "broker   Mosquitto" in text and "provisioned the gate unit" in text
     assert "desk online" in text and "gate online" in text and "enrol online" in text
     assert _our_processes(tmp_path) == []
     # a re-run reuses the deployment: nothing is provisioned again
@@ -51,6 +57,33 @@ def test_smoke_day_loses_nothing_and_finds_the_wanted(tmp_path: Path) -> None:
     assert (result.complaints_filed, result.complaints_acked) == (2, 2)
     assert result.status_updates_seen == 2 and result.feedback == 2
     assert result.scans == 3 and result.enrolments == 1
+    assert result.lost == 0 and result.duplicated == 0
+    assert result.missed_hits == 0 and result.true_hits == 2
+    assert result.broker == "mosquitto"
+    assert _our_processes(tmp_path) == []
+
+
+def test_without_mosquitto_the_demo_runs_on_the_embedded_broker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine without Mosquitto: same deployment files, the embedded broker, nothing lost."""
+    monkeypatch.setattr("khidmat.mosquitto.find_mosquitto", lambda: None)
+    lines: list[str] = []
+    assert (
+        run_demo(
+            tmp_path / "demo", duration_s=3, console=False, people=30, wanted=3, out=lines.append
+        )
+        == 0
+    )
+    text = "\n".join(lines)
+    assert "embedded pure-Python broker (Mosquitto is not installed)" in text
+    assert "desk online" in text and "gate online" in text and "enrol online" in text
+    assert _our_processes(tmp_path) == []
+    result = run_smoke(
+        tmp_path / "demo", people=40, wanted=4, complaints=2, wanted_scans=2, stranger_scans=1
+    )
+    assert result.broker == "embedded"
+    assert (result.complaints_filed, result.complaints_acked, result.feedback) == (2, 2, 2)
     assert result.lost == 0 and result.duplicated == 0
     assert result.missed_hits == 0 and result.true_hits == 2
     assert _our_processes(tmp_path) == []
