@@ -294,16 +294,20 @@ def run_demo(
     console: bool = True,
     people: int = 1000,
     wanted: int = 50,
+    web_port: int | None = None,
     out=print,
 ) -> int:
     """Prepare, start and seed the system, then open the operator console (or report every 2 s).
 
+    With ``web_port`` every screen (three kiosks and the console) is served to a browser
+    page on 127.0.0.1:``web_port`` instead, and the terminal reports every 2 s.
     Returns when the console is closed, on Ctrl-C, or after ``duration_s``; everything
     started is stopped then.
     """
     from khidmat.demo_seed import seed_records
 
     system = DemoSystem(workdir)
+    web = None
     try:
         for line in system.prepare():
             out(line)
@@ -320,6 +324,17 @@ def run_demo(
             f"Open a kiosk in another terminal: khidmat kiosk --demo desk|gate|enrol (officer {DEMO_OFFICER} / PIN {DEMO_PIN}).\n"
             f"Put a finger on the gate's sensor: khidmat sim sensor place --link {system.sensor_link('gate')} --finger 3"
         )
+        if web_port is not None:
+            from khidmat.demo_web import DemoWeb, screen_commands
+
+            try:
+                web = DemoWeb(screen_commands(workdir, system.hub_config), port=web_port).start()
+            except OSError as error:
+                raise DemoError(
+                    f"cannot serve the web page on ports {web_port}-{web_port + 4}: {error} (try --web-port)"
+                ) from None
+            out(f"Open {web.page_url} in a browser: the desk, gate and enrolment kiosks and the operator console.")  # fmt: skip
+            console = False
         if console and duration_s is None:
             from hub.config import load_hub_config
             from hub.console.app import build_app
@@ -346,6 +361,8 @@ def run_demo(
         out(f"khidmat demo: {error}")
         return 1
     finally:
+        if web is not None:
+            web.stop()
         system.stop()
     return 0
 

@@ -14,6 +14,7 @@ def register(tree: CommandTree) -> None:
         example=(
             "khidmat demo\n"
             "khidmat demo --no-console --duration 30     # report every 2 s instead of the console\n"
+            "khidmat demo --web                          # every screen in a browser: http://127.0.0.1:8000/\n"
             "khidmat demo --headless --scenario smoke --json"
         ),
         handler=_demo,
@@ -34,6 +35,17 @@ def register(tree: CommandTree) -> None:
         type=float,
         default=None,
         help="with --no-console: stop after this many seconds",
+    )
+    add(
+        "--web",
+        action="store_true",
+        help="serve the three kiosks and the console to one browser page (textual-serve, 127.0.0.1 only)",
+    )
+    add(
+        "--web-port",
+        type=int,
+        default=8000,
+        help="with --web: the page's port; the screens use the next four (default 8000)",
     )
     add("--people", type=int, default=1000, help="synthetic people on record (default 1000)")
     add(
@@ -68,4 +80,5 @@ def _demo(args: argparse.Namespace) -> int:
         console=not args.no_console,
         people=args.people,
         wanted=args.wanted,
+        web_port=args.web_port if args.web else None,
     )
