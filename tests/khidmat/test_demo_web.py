@@ -28,7 +28,9 @@ async def _screen_output(url: str, wanted: bytes, timeout_s: float = 30.0) -> by
     """Connect like the browser's xterm.js does and collect output until ``wanted`` appears."""
     received = b""
     async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(url.replace("http:", "ws:") + "/ws?width=100&height=32") as ws:
+        async with session.ws_connect(
+            url.replace("http:", "ws:") + "/ws?width=100&height=32"
+        ) as ws:
             await ws.send_json(["resize", {"width": 100, "height": 32}])
             deadline = time.monotonic() + timeout_s
             while wanted not in received and time.monotonic() < deadline:
