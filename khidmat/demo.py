@@ -341,11 +341,13 @@ def run_demo(
             from hub.console.backend import ConsoleBackend, Operator
 
             out("Opening the operator console; quit it (ctrl+q) to stop everything.")
-            build_app(
+            app = build_app(
                 ConsoleBackend(
                     load_hub_config(system.hub_config), Operator("demo-operator", "general")
                 )
-            ).run()
+            )
+            app.sub_title = f"{app.sub_title} | broker: {broker_name(system.broker)}"
+            app.run()
             return 0
         started = time.monotonic()
         while duration_s is None or time.monotonic() - started < duration_s:
