@@ -26,27 +26,21 @@ def _our_processes(workdir: Path) -> list[str]:
     return [line for line in listing.splitlines() if str(workdir) in line]
 
 
-def test_demo_runs_and_leaves_no_process_behind(tmp_path: Path) -> None:
+def _run_briefly(workdir: Path, *, duration_s: float) -> str:
+    """Run the demo without its console for ``duration_s``; returns what it printed."""
     lines: list[str] = []
-    assert (
-        run_demo(
-            tmp_path / "demo", duration_s=3, console=False, people=30, wanted=3, out=lines.append
-        )
-        == 0
-    )
-    text = "\n".join(lines)
+    assert run_demo(workdir, duration_s=duration_s, console=False, people=30, wanted=3, out=lines.append) == 0  # fmt: skip
+    return "\n".join(lines)
+
+
+def test_demo_runs_and_leaves_no_process_behind(tmp_path: Path) -> None:
+    text = _run_briefly(tmp_path / "demo", duration_s=3)
     assert "broker   Mosquitto" in text and "provisioned the gate unit" in text
     assert "desk online" in text and "gate online" in text and "enrol online" in text
     assert _our_processes(tmp_path) == []
     # a re-run reuses the deployment: nothing is provisioned again
-    lines.clear()
-    assert (
-        run_demo(
-            tmp_path / "demo", duration_s=2, console=False, people=30, wanted=3, out=lines.append
-        )
-        == 0
-    )
-    assert not any(line.startswith("provisioned") for line in lines)
+    again = _run_briefly(tmp_path / "demo", duration_s=2)
+    assert not any(line.startswith("provisioned") for line in again.splitlines())
     assert _our_processes(tmp_path) == []
 
 
@@ -68,14 +62,7 @@ def test_without_mosquitto_the_demo_runs_on_the_embedded_broker(
 ) -> None:
     """A machine without Mosquitto: same deployment files, the embedded broker, nothing lost."""
     monkeypatch.setattr("khidmat.mosquitto.find_mosquitto", lambda: None)
-    lines: list[str] = []
-    assert (
-        run_demo(
-            tmp_path / "demo", duration_s=3, console=False, people=30, wanted=3, out=lines.append
-        )
-        == 0
-    )
-    text = "\n".join(lines)
+    text = _run_briefly(tmp_path / "demo", duration_s=3)
     assert "embedded pure-Python broker (Mosquitto is not installed)" in text
     assert "desk online" in text and "gate online" in text and "enrol online" in text
     assert _our_processes(tmp_path) == []
