@@ -18,13 +18,16 @@ started (also on Ctrl-C).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -304,6 +307,41 @@ def run_demo(
     Returns when the console is closed, on Ctrl-C, or after ``duration_s``; everything
     started is stopped then.
     """
+    with _signals_stop_the_demo():
+        return _run_demo(workdir, duration_s, console, people, wanted, web_port, out)
+
+
+class _Stop(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (the terminal closed): stop like Ctrl-C does."""
+
+
+@contextlib.contextmanager
+def _signals_stop_the_demo() -> Iterator[None]:
+    """In the main thread, SIGTERM and SIGHUP raise :class:`_Stop`, so every process is stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run_demo(
+    workdir: Path,
+    duration_s: float | None,
+    console: bool,
+    people: int,
+    wanted: int,
+    web_port: int | None,
+    out,  # type: ignore[no-untyped-def]
+) -> int:
     from khidmat.demo_seed import seed_records
 
     system = DemoSystem(workdir)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,9 @@ def _broker_chosen_as_on_a_new_machine(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _our_processes(workdir: Path) -> list[str]:
+    """Command lines that mention ``workdir`` (-ww: never cut to the terminal's width)."""
     listing = subprocess.run(
-        ["ps", "-eo", "args"], capture_output=True, text=True, check=True
+        ["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True
     ).stdout
     return [line for line in listing.splitlines() if str(workdir) in line]
 
@@ -73,4 +76,27 @@ def test_without_mosquitto_the_demo_runs_on_the_embedded_broker(
     assert (result.complaints_filed, result.complaints_acked, result.feedback) == (2, 2, 2)
     assert result.lost == 0 and result.duplicated == 0
     assert result.missed_hits == 0 and result.true_hits == 2
+    assert _our_processes(tmp_path) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_ctrl_c_or_a_closed_terminal_stops_every_process(tmp_path: Path, signum: int) -> None:
+    """``khidmat demo --no-console`` as a user runs it, stopped by Ctrl-C, SIGTERM or SIGHUP."""
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "khidmat", "demo", "--no-console", "--dir", str(tmp_path / "demo"),
+         "--people", "20", "--wanted", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )  # fmt: skip
+    assert demo.stdout is not None
+    seen: list[str] = []
+    for line in demo.stdout:
+        seen.append(line)
+        if "desk online" in line:
+            break
+    assert any("desk online" in line for line in seen), "".join(seen)[-2000:]
+    assert len(_our_processes(tmp_path)) >= 5  # the demo, broker, hub and three agents
+    demo.send_signal(signum)
+    rest, _ = demo.communicate(timeout=60)
+    assert demo.returncode == 0 and "stopping" in rest
     assert _our_processes(tmp_path) == []

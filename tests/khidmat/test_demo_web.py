@@ -20,7 +20,9 @@ pytestmark = pytest.mark.slow
 
 
 def _processes_mentioning(marker: str) -> list[str]:
-    listing = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True)
+    listing = subprocess.run(
+        ["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True
+    )
     return [line for line in listing.stdout.splitlines() if marker in line and "ps -eo" not in line]
 
 
