@@ -7,12 +7,14 @@ same thing:
   telemetry and events (fleet, gates' watchlist versions);
 - at start: the identification gallery is loaded on a background thread (minutes for a
   large record store), so ingest and acks start at once;
-- after each ingest batch: template sync, identification of new scans (once the gallery
-  is ready), then publishing the queued downlinks;
+- after each ingest batch: publishing the queued downlinks, and handing the new scans
+  and enrolments to the :class:`hub.search_worker.SearchWorker` thread (template sync,
+  identification once the gallery is ready, then its own downlinks; every
+  ``CATCH_UP_S`` it also searches scans not yet searched, e.g. stored while the gallery
+  loaded), so acks never wait behind a search;
 - periodic duties: downlinks written by other processes (the console) every
-  ``DOWNLINK_POLL_S``; scans not yet searched (stored while the gallery loaded) every
-  ``CATCH_UP_S``; on worker 0 only: complaint escalation, watchlist publishing, fleet
-  alerts.
+  ``DOWNLINK_POLL_S``; on worker 0 only: complaint escalation, watchlist publishing,
+  fleet alerts.
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ from hub.alerts import AlertBoard
 from hub.complaints import ComplaintDesk
 from hub.fleet import Fleet
 from hub.records import RecordStore
+from hub.search_worker import SearchWorker
 from hub.watchlists import WatchlistPublisher
 
 if TYPE_CHECKING:
     from hub.config import HubConfig
-    from hub.identify import Identifier
     from hub.ingest import IngestResult
     from hub.service import HubService
     from hub.store import HubStore
@@ -117,14 +119,18 @@ def install(service: HubService) -> HubModules:
     if modules.watchlists.key is None:
         log.warning("no [hub] signing_key_file: watchlists are not published to the gates")
 
+    publishing = threading.Lock()  # the ingest and search threads both publish
+
     def publish_downlinks() -> None:
-        service.store.publish_downlinks(service.publish)
+        with publishing:
+            service.store.publish_downlinks(service.publish)
+
+    searches = SearchWorker(identifier, publish_downlinks, catch_up=catch_up, catch_up_s=CATCH_UP_S)
+    service.search_worker = searches
 
     def after_ingest(_service: HubService, result: IngestResult) -> None:
-        try:
-            _identify(identifier, result)
-        finally:
-            publish_downlinks()
+        searches.submit(result.new_records)
+        publish_downlinks()
 
     def escalate() -> None:
         for key in modules.alerts.open_keys("escalation:"):
@@ -160,9 +166,10 @@ def install(service: HubService) -> HubModules:
         modules.fleet.check(current_watchlist=modules.watchlists.current_version())
 
     service.on_start.append(start_loading)
+    service.on_start.append(searches.start)
+    service.on_stop.append(searches.stop)
     service.after_ingest.append(after_ingest)
     service.every("downlinks", DOWNLINK_POLL_S, publish_downlinks)
-    service.every("identify-catch-up", CATCH_UP_S, catch_up)
     if service.worker == 0:
         # One coordinator: two workers would queue the same watchlist twice (the gate
         # rejects the second as not newer) and raise the same fleet alerts twice.
@@ -170,21 +177,3 @@ def install(service: HubService) -> HubModules:
         service.every("watchlists", config.hub.watchlist_check_s, publish_watchlists)
         service.every("fleet", config.hub.fleet_check_s, check_fleet)
     return modules
-
-
-def _identify(identifier: Identifier, result: IngestResult) -> None:
-    if not identifier.ready.is_set():
-        return  # the catch-up duty searches these once the gallery is loaded
-    if not any(e.kind in ("scan", "enrolment") for e in result.new_records):
-        return
-    identifier.sync()
-    for envelope in result.new_records:
-        if envelope.kind == "scan":
-            outcome = identifier.identify(envelope)
-            if outcome is not None and outcome.alerted:
-                log.warning(
-                    "scan %s at %s: hub hit %s missed by the gate",
-                    outcome.scan_id,
-                    outcome.device_id,
-                    outcome.person_id,
-                )

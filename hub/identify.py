@@ -14,8 +14,9 @@ on the console (:class:`hub.alerts.AlertBoard`, kind ``hit``). Every search is a
 ``searches`` (device, officer, time, gate verdict, hub result, candidates, elapsed ms).
 
 Cost: exhaustive 1:N, linear in the number of templates (see ``khidmat bench search``);
-the search runs on the hub service thread after each ingest batch. Not thread-safe (the
-gallery is mutated by sync): one Identifier per hub worker thread.
+the search runs on the hub's search thread (``hub.search_worker``), never on the ingest
+thread. Load, sync and search take an internal lock (the gallery is mutated by sync), so
+the gallery may load on another thread meanwhile; one Identifier per hub worker process.
 """
 
 from __future__ import annotations

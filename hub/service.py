@@ -21,6 +21,7 @@ from hub import duties
 from hub.config import HubConfig
 from hub.identify import Identifier
 from hub.ingest import Ingestor, IngestResult
+from hub.search_worker import SearchWorker
 from hub.store import HubStore
 from khidmat import systemd
 from khidmat.mqtt import MqttSession, settings_for
@@ -59,6 +60,8 @@ class HubService:
         self.after_ingest: list[NewRecordsHook] = []
         self.on_start: list[Callable[[], None]] = []
         """Run at the start of :meth:`run`, before the MQTT session starts (start threads here)."""
+        self.on_stop: list[Callable[[], None]] = []
+        """Run when :meth:`run` ends, after the MQTT session stopped (stop threads here)."""
         shared = config.hub.workers > 1
         ups = f"$share/{SHARE_GROUP}/{up_filter()}" if shared else up_filter()
         self.session = MqttSession(
@@ -71,6 +74,7 @@ class HubService:
         self.ingestor = Ingestor(self.store, self.publish, sender_id=self.sender_id)
         self.totals = IngestResult()
         self.identifier: Identifier | None = None
+        self.search_worker: SearchWorker | None = None
         self.modules = duties.install(self)
 
     def publish(self, topic: str, payload: bytes) -> bool:
@@ -113,6 +117,8 @@ class HubService:
         finally:
             systemd.notify("STOPPING=1")
             self.session.stop()
+            for stop in self.on_stop:
+                stop()
 
     def drain_once(self, wait_s: float = 0.05) -> IngestResult | None:
         """Ingest one batch from the queue (waiting up to ``wait_s`` for the first message)."""
