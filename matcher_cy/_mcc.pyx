@@ -11,10 +11,11 @@ import math
 import numpy as np
 
 from matcher_cy import params
+from matcher_cy.index import reciprocals as index_reciprocals
 from matcher_cy.mcc import BITS, CELL_OFFSETS, CELLS, WORDS, Cylinders
 
 from libc.math cimport cos, erf, exp, fabs, floor, fmod, sin, sqrt
-from libc.stdint cimport int32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport free, malloc
 
 cdef double PI = math.pi
@@ -47,9 +48,14 @@ cdef double NP_TAU = params.MCC_NP_TAU
 cdef double[:, ::1] OFFSETS = np.array(CELL_OFFSETS, dtype=np.float64)  # a writable copy
 # sqrt of every possible popcount: the same doubles as sqrt(), without its latency
 cdef double[::1] SQRT_TABLE = np.sqrt(np.arange(WORDS * 64 + 1, dtype=np.float64))
-cdef int LIGHT_BITS = 64
+cdef int SECTORS = params.INDEX_DIRECTION_SECTORS
+cdef int MAX_SECTOR_DIFF = params.INDEX_MAX_SECTOR_DIFF
+cdef int SCALE_BITS = params.INDEX_SIMILARITY_SCALE_BITS
+cdef int64_t[::1] RECIPROCALS = index_reciprocals()
 if MAX_RELAXED > 64:
     raise ImportError("matcher_cy._mcc: MCC_MAX_RELAXED_PAIRS above 64 needs larger buffers")
+if SECTORS > 64:
+    raise ImportError("matcher_cy._mcc: INDEX_DIRECTION_SECTORS above 64 needs a wider mask")
 
 
 cdef inline double angle_diff(double a, double b) noexcept nogil:
@@ -62,6 +68,7 @@ cdef inline double angle_diff(double a, double b) noexcept nogil:
 
 cdef extern from "popcount.h" nogil:
     int popcount "kh_popcount"(uint64_t x)
+    int ctz "__builtin_ctzll"(uint64_t x)
 
 
 cdef inline bint better(double sim, Py_ssize_t flat, double other, Py_ssize_t other_flat) noexcept nogil:
@@ -378,41 +385,97 @@ def score(a, b):
     return result
 
 
-def prefilter_scores(probe, codes, counts, Py_ssize_t size, int top_codes):
-    """Same as ``matcher_cy.index.prefilter_scores``; releases the GIL while it runs."""
-    cdef uint64_t[::1] p = np.ascontiguousarray(probe, dtype=np.uint64)
-    cdef uint64_t[:, ::1] rows = codes
+def prefilter_scores(probe, codes, popcounts, sectors, counts, Py_ssize_t size, int top_codes):
+    """Same as ``matcher_cy.index.prefilter_scores``; releases the GIL while it runs.
+
+    The best gallery code of each probe code is chosen by comparing the rationals
+    |q & g|^2 / |g| by cross-multiplication (exact; the first wins ties).
+    """
+    cdef uint64_t[:, ::1] pbits = np.ascontiguousarray(probe.bits, dtype=np.uint64)
+    cdef int32_t[::1] ppop = np.ascontiguousarray(probe.popcounts, dtype=np.int32)
+    cdef int32_t[::1] psec = np.ascontiguousarray(probe.sectors, dtype=np.int32)
+    cdef uint64_t[:, :, ::1] rows = codes
+    cdef int32_t[:, ::1] gpop = popcounts
+    cdef int32_t[:, ::1] gsec = sectors
     cdef int32_t[::1] used = counts
     result = np.zeros(size, dtype=np.int32)
     cdef int32_t[::1] out = result
-    cdef Py_ssize_t n_probe = p.shape[0]
+    cdef Py_ssize_t n_probe = pbits.shape[0]
     if n_probe > 64:
         raise ValueError("at most 64 probe codes")
     if size == 0 or n_probe == 0:
         return result
+    if rows.shape[2] != NWORDS or pbits.shape[1] != NWORDS:
+        raise ValueError(f"index codes must have {NWORDS} words")
     cdef int top = top_codes if top_codes < n_probe else <int>n_probe
-    cdef int best[64]
-    cdef Py_ssize_t r, g, q, q2
-    cdef int h, total, tmp
-    cdef uint64_t code
+    # near[s]: the probe codes whose direction is within MAX_SECTOR_DIFF of sector s
+    cdef uint64_t near[64]
+    cdef int64_t best_square[64]
+    cdef int64_t best_norm[64]
+    cdef int64_t inter_square
+    cdef const int64_t* reciprocal = &RECIPROCALS[0]
+    cdef int64_t value[64]
+    cdef Py_ssize_t r, g, q, q2, w, s
+    cdef int64_t inter, gn, tmp
+    cdef int64_t total
+    cdef int diff
+    cdef uint64_t todo
+    cdef const uint64_t* code
+    cdef const uint64_t* pq
+    cdef uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0, c8 = 0
+    for s in range(SECTORS):
+        near[s] = 0
+        for q in range(n_probe):
+            diff = psec[q] - <int>s
+            if diff < 0:
+                diff = -diff
+            if SECTORS - diff < diff:
+                diff = SECTORS - diff
+            if diff <= MAX_SECTOR_DIFF:
+                near[s] |= (<uint64_t>1) << q
     with nogil:
         for r in range(size):
             for q in range(n_probe):
-                best[q] = LIGHT_BITS
+                best_square[q] = 0
+                best_norm[q] = 1
             for g in range(used[r]):
-                code = rows[r, g]
-                for q in range(n_probe):
-                    h = popcount(p[q] ^ code)
-                    if h < best[q]:
-                        best[q] = h
-            # sum of the `top` smallest distances (partial selection sort)
+                code = &rows[r, g, 0]
+                gn = gpop[r, g]
+                todo = near[gsec[r, g]]
+                if NWORDS == 9:  # the 12x12x5 cylinders: unrolled, the code held in registers
+                    c0 = code[0]; c1 = code[1]; c2 = code[2]; c3 = code[3]; c4 = code[4]
+                    c5 = code[5]; c6 = code[6]; c7 = code[7]; c8 = code[8]
+                while todo:
+                    q = ctz(todo)
+                    todo &= todo - 1
+                    pq = &pbits[q, 0]
+                    if NWORDS == 9:
+                        inter = (
+                            popcount(pq[0] & c0) + popcount(pq[1] & c1) + popcount(pq[2] & c2)
+                            + popcount(pq[3] & c3) + popcount(pq[4] & c4) + popcount(pq[5] & c5)
+                            + popcount(pq[6] & c6) + popcount(pq[7] & c7) + popcount(pq[8] & c8)
+                        )
+                    else:
+                        inter = 0
+                        for w in range(NWORDS):
+                            inter += popcount(pq[w] & code[w])
+                    # inter^2 / gn > best^2 / best_norm, exactly (the first wins ties)
+                    inter_square = inter * inter
+                    if inter_square * best_norm[q] > best_square[q] * gn:
+                        best_square[q] = inter_square
+                        best_norm[q] = gn
+            for q in range(n_probe):
+                value[q] = (
+                    best_square[q] * reciprocal[best_norm[q]] * reciprocal[ppop[q]]
+                ) >> SCALE_BITS
+            # sum of the `top` largest values (partial selection sort)
             total = 0
             for q in range(top):
                 for q2 in range(q + 1, n_probe):
-                    if best[q2] < best[q]:
-                        tmp = best[q]
-                        best[q] = best[q2]
-                        best[q2] = tmp
-                total += LIGHT_BITS - best[q]
-            out[r] = total
+                    if value[q2] > value[q]:
+                        tmp = value[q]
+                        value[q] = value[q2]
+                        value[q2] = tmp
+                total += value[q]
+            out[r] = <int32_t>total
     return result

@@ -29,7 +29,9 @@ class Backend:
     name: str
     build_cylinders: Callable[[np.ndarray, np.ndarray, np.ndarray], mcc.Cylinders]
     score: Callable[[mcc.Cylinders, mcc.Cylinders], float]
-    prefilter_scores: Callable[[np.ndarray, np.ndarray, np.ndarray, int, int], np.ndarray]
+    prefilter_scores: Callable[
+        [index.IndexCodes, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int], np.ndarray
+    ]
     thin: Callable[[np.ndarray], np.ndarray]
 
 

@@ -114,16 +114,21 @@ THRESHOLD_FMR_1E4 = 0.0324
 MAX_TEMPLATE_MINUTIAE = 255
 
 # --- 1:N prefilter (matcher_cy.index) -----------------------------------------------
-#: A cylinder's 64-bit code: signs of 64 fixed random projections (this seed) of its
-#: valid bits (sign hashing: the Hamming distance tracks the angle between cylinders).
-INDEX_PROJECTION_SEED = 19794
-#: Light codes kept per gallery template (best-quality valid cylinders first).
-INDEX_GALLERY_CODES = 32
-#: Light codes of the probe that are looked up.
-INDEX_PROBE_CODES = 16
-#: Prefilter score: sum over the best this-many probe codes of (64 - nearest Hamming distance).
-INDEX_TOP_CODES = 16
+#: Index codes kept per gallery template: its first this-many valid cylinders (best
+#: quality first), each as its valid bits, their popcount and a direction sector.
+INDEX_GALLERY_CODES = 24
+#: Index codes of the probe that are looked up.
+INDEX_PROBE_CODES = 12
+#: Prefilter score: sum over the best this-many probe codes of their best gallery
+#: code's squared cosine (scaled to integers by 2**INDEX_SIMILARITY_SCALE_BITS).
+INDEX_TOP_CODES = 6
+INDEX_SIMILARITY_SCALE_BITS = 16
+#: Directions are quantised to this many sectors (at most 64); a probe and a gallery
+#: code are compared only when their sectors differ by at most INDEX_MAX_SECTOR_DIFF
+#: (8 of 64: +-45 degrees; MCC compares cylinders within +-90, and +-45 ranked mates as well).
+INDEX_DIRECTION_SECTORS = 64
+INDEX_MAX_SECTOR_DIFF = 8
 #: Galleries up to this size are scored exhaustively; larger ones score precisely only a
 #: shortlist of max(PREFILTER_SHORTLIST_MIN, PREFILTER_SHORTLIST_FRACTION x size).
 PREFILTER_SHORTLIST_MIN = 200
-PREFILTER_SHORTLIST_FRACTION = 0.01
+PREFILTER_SHORTLIST_FRACTION = 0.005

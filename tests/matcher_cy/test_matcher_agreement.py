@@ -72,17 +72,61 @@ def test_scores_agree_on_synthetic_prints(synthetic_templates) -> None:
             assert _mcc.score(cy_a, cy_b) == pytest.approx(mcc.score(ref_a, ref_b), rel=1e-9)
 
 
+def random_codes(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Sparse random cylinder words (about 1 bit in 8 set, like real cylinders)."""
+    words = rng.integers(0, 2**63, size=(3, *shape), dtype=np.uint64)
+    return words[0] & words[1] & words[2]
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(0, 40), st.integers(1, 20), st.integers(0, 64))
 def test_prefilter_scores_agree(seed: int, rows: int, top: int, probe_count: int) -> None:
-    from matcher_cy import index
+    from matcher_cy import index, params
 
     rng = np.random.default_rng(seed)
-    codes = rng.integers(0, 2**63, size=(rows + 3, 32), dtype=np.uint64)
-    counts = rng.integers(0, 33, size=rows + 3).astype(np.int32)
-    probe = rng.integers(0, 2**63, size=probe_count, dtype=np.uint64)
-    expected = index.prefilter_scores(probe, codes, counts, rows, top)
-    assert np.array_equal(_mcc.prefilter_scores(probe, codes, counts, rows, top), expected)
+    gallery_codes = params.INDEX_GALLERY_CODES
+    codes = random_codes(rng, (rows + 3, gallery_codes, mcc.WORDS))
+    if rows:
+        codes[0, 1] = codes[0, 0]  # equal codes, and one with no bits: tie and zero paths
+        codes[0, 2] = 0
+    popcounts = np.bitwise_count(codes).sum(axis=2, dtype=np.int32)
+    sectors = rng.integers(0, params.INDEX_DIRECTION_SECTORS, size=popcounts.shape).astype(np.int32)
+    counts = rng.integers(0, gallery_codes + 1, size=rows + 3).astype(np.int32)
+    probe_bits = random_codes(rng, (probe_count, mcc.WORDS))
+    if probe_count and rows:
+        probe_bits[0] = codes[0, 0]
+    probe = index.IndexCodes(
+        probe_bits,
+        np.bitwise_count(probe_bits).sum(axis=1, dtype=np.int32).reshape(probe_count),
+        rng.integers(0, params.INDEX_DIRECTION_SECTORS, size=probe_count).astype(np.int32),
+    )
+    arrays = (codes, popcounts, sectors, counts, rows, top)
+    expected = index.prefilter_scores(probe, *arrays)
+    assert np.array_equal(_mcc.prefilter_scores(probe, *arrays), expected)
+
+
+def test_prefilter_prefers_the_mate_cylinders(synthetic_templates) -> None:
+    from matcher_cy import index, params
+
+    forms = {key: mcc.cylinders_of(t) for key, t in synthetic_templates.items()}
+    gallery = [
+        index.index_codes(forms[(finger, 0)], params.INDEX_GALLERY_CODES) for finger in (1, 2, 3)
+    ]
+    shape = (len(gallery), params.INDEX_GALLERY_CODES)
+    codes = np.zeros((*shape, mcc.WORDS), dtype=np.uint64)
+    popcounts = np.zeros(shape, dtype=np.int32)
+    sectors = np.zeros(shape, dtype=np.int32)
+    counts = np.array([len(c) for c in gallery], dtype=np.int32)
+    for row, entry in enumerate(gallery):
+        codes[row, : len(entry)] = entry.bits
+        popcounts[row, : len(entry)] = entry.popcounts
+        sectors[row, : len(entry)] = entry.sectors
+    for finger in (1, 2, 3):
+        probe = index.index_codes(forms[(finger, 1)], params.INDEX_PROBE_CODES)
+        arrays = (codes, popcounts, sectors, counts, len(gallery), params.INDEX_TOP_CODES)
+        expected = index.prefilter_scores(probe, *arrays)
+        assert np.array_equal(_mcc.prefilter_scores(probe, *arrays), expected)
+        assert int(np.argmax(expected)) == finger - 1
 
 
 @settings(max_examples=40, deadline=None)
