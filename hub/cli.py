@@ -35,8 +35,8 @@ def register(tree: CommandTree) -> None:
         help="the hub operator's console (devices, complaints, alerts, quarantine, search)",
         example="khidmat console --config deploy-data/hub.toml --officer 'Insp. Nadia'\n"
         "khidmat console --config deploy-data/hub.toml --officer 'LC Amna' --desk women\n"
-        "khidmat console --set-password deploy-data/console.password\n"
-        "khidmat console --config deploy-data/hub.toml --officer ops --web --port 8080 "
+        "khidmat console --add-officer deploy-data/console.password --officer 'LC Amna' --desk women\n"
+        "khidmat console --config deploy-data/hub.toml --web --port 8080 "
         "--password-file deploy-data/console.password",
         handler=run_console,
     )
@@ -57,7 +57,12 @@ def register(tree: CommandTree) -> None:
     console.add_argument(
         "--set-password",
         metavar="FILE",
-        help="ask for the operator password and write its hash to FILE, then exit",
+        help="ask for one shared password and write its hash to FILE (every web login is --officer), then exit",
+    )
+    console.add_argument(
+        "--add-officer",
+        metavar="FILE",
+        help="ask for --officer's password and add their web login (at --desk) to FILE, then exit",
     )
 
     importer = tree.add(
@@ -144,36 +149,72 @@ def run_console(args: argparse.Namespace) -> int:
         write_password_file(Path(args.set_password), first)
         print(f"wrote {args.set_password}")
         return 0
+    if args.add_officer:
+        return _add_officer(args)
     config = _config(args.config)
     if config is None:
         return 2
+    if args.web:
+        return _serve_web(args, config)
     if not args.officer:
         print("--officer is required (it is recorded on every change)", file=sys.stderr)
         return 2
-    if args.web:
-        import shlex
-
-        from hub.console.web import PasswordServer
-
-        if not args.password_file:
-            print(
-                "--web needs --password-file (khidmat console --set-password FILE)", file=sys.stderr
-            )
-            return 2
-        password_hash = Path(args.password_file).read_text(encoding="utf-8").strip()
-        command = shlex.join(
-            [sys.executable, "-m", "khidmat", "console", "--config", str(config.path),
-             "--officer", args.officer, "--desk", args.desk]
-        )  # fmt: skip
-        PasswordServer(
-            command, password_hash=password_hash, host=args.host, port=args.port,
-            title="Khidmat hub console",
-        ).serve()  # fmt: skip
-        return 0
     from hub.console.app import build_app
     from hub.console.backend import ConsoleBackend, Operator
 
     build_app(ConsoleBackend(config, Operator(args.officer, args.desk))).run()
+    return 0
+
+
+def _add_officer(args: argparse.Namespace) -> int:
+    import getpass
+    from pathlib import Path
+
+    from hub.console.web import PasswordFileError, add_account, check_officer_name
+
+    if not args.officer:
+        print("--add-officer needs --officer NAME (and --desk women for the women's desk)", file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        check_officer_name(args.officer)
+    except PasswordFileError as error:
+        print(error, file=sys.stderr)
+        return 2
+    first = getpass.getpass(f"password for {args.officer}: ")
+    if len(first) < 10 or first != getpass.getpass("again: "):
+        print("passwords differ or shorter than 10 characters", file=sys.stderr)
+        return 2
+    add_account(Path(args.add_officer), args.officer, args.desk, first)
+    print(f"{args.officer} ({args.desk} desk) can log in to the web console ({args.add_officer})")
+    return 0
+
+
+def _serve_web(args: argparse.Namespace, config) -> int:  # type: ignore[no-untyped-def]
+    import shlex
+    from pathlib import Path
+
+    from hub.console.web import Account, PasswordFileError, PasswordServer, parse_accounts
+
+    if not args.password_file:
+        print("--web needs --password-file (khidmat console --add-officer FILE ...)", file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        text = Path(args.password_file).read_text(encoding="utf-8")
+        accounts = parse_accounts(text, officer=args.officer, desk=args.desk)
+    except (OSError, PasswordFileError) as error:
+        print(f"{args.password_file}: {error}", file=sys.stderr)
+        return 2
+
+    def command_for(account: Account) -> str:
+        return shlex.join(
+            [sys.executable, "-m", "khidmat", "console", "--config", str(config.path),
+             "--officer", account.officer, "--desk", account.desk]
+        )  # fmt: skip
+
+    PasswordServer(
+        command_for, accounts=accounts, host=args.host, port=args.port,
+        title="Khidmat hub console",
+    ).serve()  # fmt: skip
     return 0
 
 

@@ -12,7 +12,14 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.config import load_hub_config
-from hub.console.web import PasswordServer, check_password, hash_password
+from hub.console.web import (
+    PasswordFileError,
+    PasswordServer,
+    add_account,
+    check_password,
+    hash_password,
+    parse_accounts,
+)
 from hub.records import RecordError
 from hub.records_import import safe_path
 from hub.service import HubService
@@ -175,10 +182,16 @@ def test_complaint_and_fleet_reports(tmp_path: Path, hub_toml, capsys) -> None:
     capsys.readouterr()
 
 
+def _basic(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
 def test_web_console_needs_the_operator_password() -> None:
     stored = hash_password("correct horse battery", iterations=1000)
     assert check_password("correct horse battery", stored) and not check_password("wrong", stored)
-    server = PasswordServer("true", password_hash=stored, host="127.0.0.1", port=0)
+    accounts = parse_accounts(stored + "\n", officer="ops")
+    server = PasswordServer(lambda account: "true", accounts=accounts, host="127.0.0.1", port=0)
 
     async def scenario() -> list[int]:
         client = TestClient(TestServer(await server._make_app()))
@@ -186,14 +199,69 @@ def test_web_console_needs_the_operator_password() -> None:
         try:
             codes = [(await client.get("/")).status]
             for password in ("wrong", "correct horse battery"):
-                token = base64.b64encode(f"ops:{password}".encode()).decode()
-                response = await client.get("/", headers={"Authorization": f"Basic {token}"})
+                response = await client.get("/", headers=_basic("anyone", password))
                 codes.append(response.status)
             return codes
         finally:
             await client.close()
 
     assert asyncio.run(scenario()) == [401, 401, 200]
+
+
+def test_each_officer_logs_in_to_the_web_console_as_themselves(tmp_path: Path) -> None:
+    """Per-officer accounts: the session runs as the officer who logged in, at their desk."""
+    file = tmp_path / "console.password"
+    add_account(file, "Insp. Nadia", "general", "nadia's long password")
+    add_account(file, "LC Amna", "women", "amna's long password")
+    add_account(file, "LC Amna", "women", "amna's new password")  # replaced, not doubled
+    assert file.stat().st_mode & 0o777 == 0o600
+    accounts = parse_accounts(file.read_text())
+    assert sorted(accounts) == ["Insp. Nadia", "LC Amna"]
+    started: list[tuple[str, str]] = []
+
+    def command_for(account) -> str:  # type: ignore[no-untyped-def]
+        started.append((account.officer, account.desk))
+        return "true"
+
+    server = PasswordServer(command_for, accounts=accounts, host="127.0.0.1", port=0)
+    started.clear()
+
+    async def scenario() -> list[int]:
+        client = TestClient(TestServer(await server._make_app()))
+        await client.start_server()
+        try:
+            codes = []
+            for user, password in (("LC Amna", "amna's long password"),
+                                   ("LC Amna", "nadia's long password"),
+                                   ("Insp. Nadia", "amna's new password"),
+                                   ("LC Amna", "amna's new password")):  # fmt: skip
+                codes.append((await client.get("/", headers=_basic(user, password))).status)
+            websocket = await client.ws_connect("/ws", headers=_basic("LC Amna", "amna's new password"))  # fmt: skip
+            for _ in range(100):  # the console process is started right after the handshake
+                if started:
+                    break
+                await asyncio.sleep(0.05)
+            await websocket.close()
+            return codes
+        finally:
+            await client.close()
+
+    assert asyncio.run(scenario()) == [401, 401, 401, 200]
+    assert started == [("LC Amna", "women")]
+
+
+def test_console_password_files_are_checked() -> None:
+    import pytest
+
+    stored = hash_password("x" * 12, iterations=1000)
+    with pytest.raises(PasswordFileError, match="needs --officer"):
+        parse_accounts(stored)
+    with pytest.raises(PasswordFileError, match="line 1"):
+        parse_accounts("Nadia\tcanteen\t" + stored)
+    with pytest.raises(PasswordFileError, match="no account"):
+        parse_accounts("\n")
+    with pytest.raises(PasswordFileError, match="without tabs"):
+        add_account(Path("/nonexistent/never-written"), "a\tb", "general", "x" * 12)
 
 
 def test_every_hub_command_and_option_is_documented() -> None:
