@@ -385,11 +385,12 @@ def score(a, b):
     return result
 
 
-def prefilter_scores(probe, codes, popcounts, sectors, counts, Py_ssize_t size, int top_codes):
+def prefilter_scores(probe, codes, popcounts, sectors, counts, slots, int top_codes):
     """Same as ``matcher_cy.index.prefilter_scores``; releases the GIL while it runs.
 
     The best gallery code of each probe code is chosen by comparing the rationals
-    |q & g|^2 / |g| by cross-multiplication (exact; the first wins ties).
+    |q & g|^2 / |g| by cross-multiplication (exact; the first wins ties). Codes of 3
+    and 9 words (coarse and fine, 12x12x5 cylinders) run unrolled.
     """
     cdef uint64_t[:, ::1] pbits = np.ascontiguousarray(probe.bits, dtype=np.uint64)
     cdef int32_t[::1] ppop = np.ascontiguousarray(probe.popcounts, dtype=np.int32)
@@ -398,15 +399,20 @@ def prefilter_scores(probe, codes, popcounts, sectors, counts, Py_ssize_t size, 
     cdef int32_t[:, ::1] gpop = popcounts
     cdef int32_t[:, ::1] gsec = sectors
     cdef int32_t[::1] used = counts
-    result = np.zeros(size, dtype=np.int32)
+    cdef int64_t[::1] chosen = np.ascontiguousarray(slots, dtype=np.int64)
+    cdef Py_ssize_t n_slots = chosen.shape[0]
+    result = np.zeros(n_slots, dtype=np.int32)
     cdef int32_t[::1] out = result
     cdef Py_ssize_t n_probe = pbits.shape[0]
     if n_probe > 64:
         raise ValueError("at most 64 probe codes")
-    if size == 0 or n_probe == 0:
+    if n_slots == 0 or n_probe == 0:
         return result
-    if rows.shape[2] != NWORDS or pbits.shape[1] != NWORDS:
-        raise ValueError(f"index codes must have {NWORDS} words")
+    cdef int words = <int>rows.shape[2]
+    if pbits.shape[1] != words or words > NWORDS:
+        raise ValueError(f"probe and gallery codes must have the same words, at most {NWORDS}")
+    if np.any(np.asarray(chosen) < 0) or np.any(np.asarray(chosen) >= rows.shape[0]):
+        raise IndexError("prefilter slots outside the gallery arrays")
     cdef int top = top_codes if top_codes < n_probe else <int>n_probe
     # near[s]: the probe codes whose direction is within MAX_SECTOR_DIFF of sector s
     cdef uint64_t near[64]
@@ -415,11 +421,12 @@ def prefilter_scores(probe, codes, popcounts, sectors, counts, Py_ssize_t size, 
     cdef int64_t inter_square
     cdef const int64_t* reciprocal = &RECIPROCALS[0]
     cdef int64_t value[64]
-    cdef Py_ssize_t r, g, q, q2, w, s
+    cdef Py_ssize_t k, r, g, q, q2, w, s
     cdef int64_t inter, gn, tmp
     cdef int64_t total
     cdef int diff
     cdef uint64_t todo
+    cdef bint better
     cdef const uint64_t* code
     cdef const uint64_t* pq
     cdef uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0, c8 = 0
@@ -434,7 +441,8 @@ def prefilter_scores(probe, codes, popcounts, sectors, counts, Py_ssize_t size, 
             if diff <= MAX_SECTOR_DIFF:
                 near[s] |= (<uint64_t>1) << q
     with nogil:
-        for r in range(size):
+        for k in range(n_slots):
+            r = chosen[k]
             for q in range(n_probe):
                 best_square[q] = 0
                 best_norm[q] = 1
@@ -442,28 +450,32 @@ def prefilter_scores(probe, codes, popcounts, sectors, counts, Py_ssize_t size, 
                 code = &rows[r, g, 0]
                 gn = gpop[r, g]
                 todo = near[gsec[r, g]]
-                if NWORDS == 9:  # the 12x12x5 cylinders: unrolled, the code held in registers
+                if words == 9:  # fine codes of 12x12x5 cylinders: unrolled, in registers
                     c0 = code[0]; c1 = code[1]; c2 = code[2]; c3 = code[3]; c4 = code[4]
                     c5 = code[5]; c6 = code[6]; c7 = code[7]; c8 = code[8]
+                elif words == 3:  # their coarse codes
+                    c0 = code[0]; c1 = code[1]; c2 = code[2]
                 while todo:
                     q = ctz(todo)
                     todo &= todo - 1
                     pq = &pbits[q, 0]
-                    if NWORDS == 9:
+                    if words == 9:
                         inter = (
                             popcount(pq[0] & c0) + popcount(pq[1] & c1) + popcount(pq[2] & c2)
                             + popcount(pq[3] & c3) + popcount(pq[4] & c4) + popcount(pq[5] & c5)
                             + popcount(pq[6] & c6) + popcount(pq[7] & c7) + popcount(pq[8] & c8)
                         )
+                    elif words == 3:
+                        inter = popcount(pq[0] & c0) + popcount(pq[1] & c1) + popcount(pq[2] & c2)
                     else:
                         inter = 0
-                        for w in range(NWORDS):
+                        for w in range(words):
                             inter += popcount(pq[w] & code[w])
                     # inter^2 / gn > best^2 / best_norm, exactly (the first wins ties)
                     inter_square = inter * inter
-                    if inter_square * best_norm[q] > best_square[q] * gn:
-                        best_square[q] = inter_square
-                        best_norm[q] = gn
+                    better = inter_square * best_norm[q] > best_square[q] * gn
+                    best_square[q] = inter_square if better else best_square[q]
+                    best_norm[q] = gn if better else best_norm[q]
             for q in range(n_probe):
                 value[q] = (
                     best_square[q] * reciprocal[best_norm[q]] * reciprocal[ppop[q]]
@@ -477,5 +489,5 @@ def prefilter_scores(probe, codes, popcounts, sectors, counts, Py_ssize_t size, 
                         value[q] = value[q2]
                         value[q2] = tmp
                 total += value[q]
-            out[r] = <int32_t>total
+            out[k] = <int32_t>total
     return result

@@ -30,7 +30,7 @@ class Backend:
     build_cylinders: Callable[[np.ndarray, np.ndarray, np.ndarray], mcc.Cylinders]
     score: Callable[[mcc.Cylinders, mcc.Cylinders], float]
     prefilter_scores: Callable[
-        [index.IndexCodes, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int], np.ndarray
+        [index.Codes, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int], np.ndarray
     ]
     thin: Callable[[np.ndarray], np.ndarray]
 

@@ -1,10 +1,11 @@
 """1:N search: a Gallery of enrolled templates under string keys.
 
-``search`` first ranks every enrolled template with the light-code prefilter
-(matcher_cy.index), then scores precisely (MCC + LSS-R) only a shortlist of
+``search`` first ranks every enrolled template with the coarse index codes, re-ranks the
+best INDEX_COARSE_KEEP_FRACTION with the fine ones (matcher_cy.index), then scores
+precisely (MCC + LSS-R) only a shortlist of
 max(PREFILTER_SHORTLIST_MIN, PREFILTER_SHORTLIST_FRACTION x size) templates; galleries no
 larger than the shortlist, or ``exhaustive=True``, are scored in full. Add and remove
-are O(1) amortised. Memory: about 170 bytes per minutia (cylinders), 1.9 KiB of index
+are O(1) amortised. Memory: about 170 bytes per minutia (cylinders), 2.6 KiB of index
 codes (matcher_cy.index) and the template. Not thread-safe for concurrent mutation; concurrent
 ``search`` calls on an unchanging gallery are safe.
 
@@ -34,6 +35,17 @@ _MAGIC = b"KHMG"
 _VERSION = 1
 
 
+def _best(slots: np.ndarray, scores: np.ndarray, wanted: int) -> np.ndarray:
+    """The ``wanted`` entries of ascending ``slots`` with the best scores (ties: lower slot)."""
+    if wanted >= len(slots):
+        return slots
+    cut = len(scores) - wanted
+    threshold = np.partition(scores, cut)[cut]
+    above = np.flatnonzero(scores > threshold)
+    tied = np.flatnonzero(scores == threshold)[: wanted - len(above)]
+    return slots[np.sort(np.concatenate([above, tied]))]
+
+
 class Gallery:
     """Enrolled templates by key; ``search(probe, k)`` returns the best ``k`` (key, score)."""
 
@@ -43,8 +55,10 @@ class Gallery:
         self._templates: list[Template] = []
         self._slots: dict[str, int] = {}
         codes = params.INDEX_GALLERY_CODES
-        self._codes = np.zeros((16, codes, WORDS), dtype=np.uint64)
-        self._code_popcounts = np.zeros((16, codes), dtype=np.int32)
+        self._fine = np.zeros((16, codes, WORDS), dtype=np.uint64)
+        self._fine_popcounts = np.zeros((16, codes), dtype=np.int32)
+        self._coarse = np.zeros((16, codes, index.COARSE_WORDS), dtype=np.uint64)
+        self._coarse_popcounts = np.zeros((16, codes), dtype=np.int32)
         self._code_sectors = np.zeros((16, codes), dtype=np.int32)
         self._code_counts = np.zeros(16, dtype=np.int32)
 
@@ -85,23 +99,36 @@ class Gallery:
                 self._grow()
         else:
             self._templates[slot] = template
+        self._set_codes(slot, codes)
+
+    def _arrays(self) -> list[str]:
+        """Names of the per-slot index arrays."""
+        return [
+            "_fine",
+            "_fine_popcounts",
+            "_coarse",
+            "_coarse_popcounts",
+            "_code_sectors",
+            "_code_counts",
+        ]
+
+    def _set_codes(self, slot: int, codes: index.IndexCodes) -> None:
+        """Store ``codes`` in row ``slot`` of the index arrays (unused codes zeroed)."""
         used = len(codes)
-        self._codes[slot] = 0
-        self._codes[slot, :used] = codes.bits
-        self._code_popcounts[slot] = 0
-        self._code_popcounts[slot, :used] = codes.popcounts
-        self._code_sectors[slot] = 0
-        self._code_sectors[slot, :used] = codes.sectors
+        for name in self._arrays()[:-1]:
+            getattr(self, name)[slot] = 0
+        self._fine[slot, :used] = codes.fine.bits
+        self._fine_popcounts[slot, :used] = codes.fine.popcounts
+        self._coarse[slot, :used] = codes.coarse.bits
+        self._coarse_popcounts[slot, :used] = codes.coarse.popcounts
+        self._code_sectors[slot, :used] = codes.fine.sectors
         self._code_counts[slot] = used
 
     def _grow(self) -> None:
         """Double the capacity of the index arrays."""
-        self._codes = np.concatenate([self._codes, np.zeros_like(self._codes)])
-        self._code_popcounts = np.concatenate(
-            [self._code_popcounts, np.zeros_like(self._code_popcounts)]
-        )
-        self._code_sectors = np.concatenate([self._code_sectors, np.zeros_like(self._code_sectors)])
-        self._code_counts = np.concatenate([self._code_counts, np.zeros_like(self._code_counts)])
+        for name in self._arrays():
+            array = getattr(self, name)
+            setattr(self, name, np.concatenate([array, np.zeros_like(array)]))
 
     def remove(self, key: str) -> None:
         """Remove ``key``; KeyError when absent. O(1): the last entry takes its slot."""
@@ -110,10 +137,9 @@ class Gallery:
         if slot != last:
             self._keys[slot] = self._keys[last]
             self._templates[slot] = self._templates[last]
-            self._codes[slot] = self._codes[last]
-            self._code_popcounts[slot] = self._code_popcounts[last]
-            self._code_sectors[slot] = self._code_sectors[last]
-            self._code_counts[slot] = self._code_counts[last]
+            for name in self._arrays():
+                array = getattr(self, name)
+                array[slot] = array[last]
             self._slots[self._keys[slot]] = slot
         self._code_counts[last] = 0
         self._keys.pop()
@@ -129,26 +155,29 @@ class Gallery:
         return min(size, wanted)
 
     def shortlist(self, probe: Template) -> np.ndarray:
-        """Slots of the prefilter's best ``shortlist_size()`` templates (ties: lower slot)."""
+        """Slots of the prefilter's best ``shortlist_size()`` templates (ties: lower slot).
+
+        Two passes: every template by the coarse score of its first
+        INDEX_COARSE_GALLERY_CODES codes, then the best max(shortlist,
+        INDEX_COARSE_KEEP_FRACTION x size) of those by the fine score of all its codes.
+        """
         size = len(self._keys)
         wanted = self.shortlist_size()
         if wanted >= size:
             return np.arange(size)
-        probe_codes = index.index_codes(search_form(probe, self._backend), params.INDEX_PROBE_CODES)
-        scores = self._backend.prefilter_scores(
-            probe_codes,
-            self._codes,
-            self._code_popcounts,
-            self._code_sectors,
-            self._code_counts,
-            size,
-            params.INDEX_TOP_CODES,
+        codes = index.index_codes(search_form(probe, self._backend), params.INDEX_PROBE_CODES)
+        scan = self._backend.prefilter_scores
+        top = params.INDEX_TOP_CODES
+        sectors, counts = self._code_sectors, self._code_counts
+        everyone = np.arange(size)
+        kept = max(wanted, math.ceil(params.INDEX_COARSE_KEEP_FRACTION * size))
+        first = np.minimum(counts, params.INDEX_COARSE_GALLERY_CODES)
+        coarse = scan(
+            codes.coarse, self._coarse, self._coarse_popcounts, sectors, first, everyone, top
         )
-        # the `wanted` best by (score desc, slot asc): partition on score, settle the boundary
-        threshold = np.partition(scores, size - wanted)[size - wanted]
-        above = np.flatnonzero(scores > threshold)
-        tied = np.flatnonzero(scores == threshold)[: wanted - len(above)]
-        return np.sort(np.concatenate([above, tied]))
+        candidates = _best(everyone, coarse, kept)
+        fine = scan(codes.fine, self._fine, self._fine_popcounts, sectors, counts, candidates, top)
+        return np.sort(_best(candidates, fine, wanted))
 
     def search(
         self, probe: Template, k: int = 5, *, exhaustive: bool = False

@@ -117,6 +117,14 @@ MAX_TEMPLATE_MINUTIAE = 255
 #: Index codes kept per gallery template: its first this-many valid cylinders (best
 #: quality first), each as its valid bits, their popcount and a direction sector.
 INDEX_GALLERY_CODES = 24
+#: Coarse codes OR-pool the cylinder bits over this many spatial cells per side (2: a
+#: 12x12 grid becomes 6x6, 9 words become 3).
+INDEX_COARSE_POOL = 2
+#: A search ranks every template by the coarse score of its first this-many codes ...
+INDEX_COARSE_GALLERY_CODES = 16
+#: ... and re-ranks this fraction of the gallery (at least the precise shortlist) by the
+#: fine score of all its codes.
+INDEX_COARSE_KEEP_FRACTION = 0.05
 #: Index codes of the probe that are looked up.
 INDEX_PROBE_CODES = 12
 #: Prefilter score: sum over the best this-many probe codes of their best gallery

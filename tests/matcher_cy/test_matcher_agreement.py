@@ -78,42 +78,53 @@ def random_codes(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray
     return words[0] & words[1] & words[2]
 
 
-@settings(max_examples=40, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(0, 40), st.integers(1, 20), st.integers(0, 64))
-def test_prefilter_scores_agree(seed: int, rows: int, top: int, probe_count: int) -> None:
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 40),
+    st.integers(1, 20),
+    st.integers(0, 64),
+    st.sampled_from([1, 3, 9]),
+)
+def test_prefilter_scores_agree(
+    seed: int, rows: int, top: int, probe_count: int, words: int
+) -> None:
     from matcher_cy import index, params
 
     rng = np.random.default_rng(seed)
     gallery_codes = params.INDEX_GALLERY_CODES
-    codes = random_codes(rng, (rows + 3, gallery_codes, mcc.WORDS))
+    codes = random_codes(rng, (rows + 3, gallery_codes, words))
     if rows:
         codes[0, 1] = codes[0, 0]  # equal codes, and one with no bits: tie and zero paths
         codes[0, 2] = 0
     popcounts = np.bitwise_count(codes).sum(axis=2, dtype=np.int32)
     sectors = rng.integers(0, params.INDEX_DIRECTION_SECTORS, size=popcounts.shape).astype(np.int32)
     counts = rng.integers(0, gallery_codes + 1, size=rows + 3).astype(np.int32)
-    probe_bits = random_codes(rng, (probe_count, mcc.WORDS))
+    probe_bits = random_codes(rng, (probe_count, words))
     if probe_count and rows:
         probe_bits[0] = codes[0, 0]
-    probe = index.IndexCodes(
+    probe = index.Codes(
         probe_bits,
         np.bitwise_count(probe_bits).sum(axis=1, dtype=np.int32).reshape(probe_count),
         rng.integers(0, params.INDEX_DIRECTION_SECTORS, size=probe_count).astype(np.int32),
     )
-    arrays = (codes, popcounts, sectors, counts, rows, top)
+    slots = np.sort(rng.choice(rows + 3, size=rng.integers(0, rows + 4), replace=False))
+    arrays = (codes, popcounts, sectors, counts, slots, top)
     expected = index.prefilter_scores(probe, *arrays)
     assert np.array_equal(_mcc.prefilter_scores(probe, *arrays), expected)
 
 
-def test_prefilter_prefers_the_mate_cylinders(synthetic_templates) -> None:
+@pytest.mark.parametrize("resolution", ["fine", "coarse"])
+def test_prefilter_prefers_the_mate_cylinders(synthetic_templates, resolution: str) -> None:
     from matcher_cy import index, params
 
     forms = {key: mcc.cylinders_of(t) for key, t in synthetic_templates.items()}
     gallery = [
-        index.index_codes(forms[(finger, 0)], params.INDEX_GALLERY_CODES) for finger in (1, 2, 3)
+        getattr(index.index_codes(forms[(finger, 0)], params.INDEX_GALLERY_CODES), resolution)
+        for finger in (1, 2, 3)
     ]
     shape = (len(gallery), params.INDEX_GALLERY_CODES)
-    codes = np.zeros((*shape, mcc.WORDS), dtype=np.uint64)
+    codes = np.zeros((*shape, gallery[0].bits.shape[1]), dtype=np.uint64)
     popcounts = np.zeros(shape, dtype=np.int32)
     sectors = np.zeros(shape, dtype=np.int32)
     counts = np.array([len(c) for c in gallery], dtype=np.int32)
@@ -121,12 +132,29 @@ def test_prefilter_prefers_the_mate_cylinders(synthetic_templates) -> None:
         codes[row, : len(entry)] = entry.bits
         popcounts[row, : len(entry)] = entry.popcounts
         sectors[row, : len(entry)] = entry.sectors
+    slots = np.arange(len(gallery))
     for finger in (1, 2, 3):
-        probe = index.index_codes(forms[(finger, 1)], params.INDEX_PROBE_CODES)
-        arrays = (codes, popcounts, sectors, counts, len(gallery), params.INDEX_TOP_CODES)
+        codes_of_probe = index.index_codes(forms[(finger, 1)], params.INDEX_PROBE_CODES)
+        probe = getattr(codes_of_probe, resolution)
+        arrays = (codes, popcounts, sectors, counts, slots, params.INDEX_TOP_CODES)
         expected = index.prefilter_scores(probe, *arrays)
         assert np.array_equal(_mcc.prefilter_scores(probe, *arrays), expected)
         assert int(np.argmax(expected)) == finger - 1
+
+
+def test_coarse_codes_pool_the_fine_ones(synthetic_templates) -> None:
+    from matcher_cy import index
+
+    codes = index.index_codes(mcc.cylinders_of(synthetic_templates[(1, 0)]), 24)
+    fine = np.unpackbits(codes.fine.bits.view(np.uint8), axis=1, bitorder="little")
+    coarse = np.unpackbits(codes.coarse.bits.view(np.uint8), axis=1, bitorder="little")
+    assert codes.coarse.bits.shape[1] == index.COARSE_WORDS < mcc.WORDS
+    cells = fine[:, : mcc.BITS].reshape(len(codes), mcc.CELLS, -1)
+    for cell, group in enumerate(index.COARSE_GROUP_OF_CELL):  # every fine bit is pooled
+        pooled = coarse[:, group * cells.shape[2] : (group + 1) * cells.shape[2]]
+        assert np.all(pooled >= cells[:, cell])
+    assert np.array_equal(codes.coarse.popcounts, coarse.sum(axis=1))
+    assert 0 < coarse.sum() < fine.sum()
 
 
 @settings(max_examples=40, deadline=None)
