@@ -184,7 +184,7 @@ class Gallery:
     ) -> list[tuple[str, float]]:
         """The ``k`` best (key, score) pairs, best first; ties keep the lower slot.
 
-        Cost: one prefilter scan plus ``shortlist_size()`` precise scores (about 90 ms
+        Cost: two prefilter passes plus ``shortlist_size()`` precise scores (about 80 ms
         for 100,000 templates on one core, compiled); ``exhaustive=True`` scores all.
         """
         if k <= 0:
