@@ -32,10 +32,12 @@ class Client:
     """A paho client whose messages land in a queue."""
 
     def __init__(self, broker: MosquittoBroker, name: str, *, protocol: int = paho.MQTTv5,
-                 persistent: bool = False, will: str | None = None, password: str | None = None) -> None:  # fmt: skip
+                 persistent: bool = False, will: str | None = None, password: str | None = None,
+                 username: str | None = None) -> None:  # fmt: skip
         kwargs = {"clean_session": not persistent} if protocol == paho.MQTTv311 else {}
         self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=name, protocol=protocol, **kwargs)  # type: ignore[arg-type]  # fmt: skip
-        self.client.username_pw_set(name, password or USERS.get(name, "x"))
+        user = username or name
+        self.client.username_pw_set(user, password or USERS.get(user, "x"))
         if will:
             self.client.will_set(will, b"offline", qos=1, retain=True)
         self.messages: queue.Queue[paho.MQTTMessage] = queue.Queue()
@@ -177,15 +179,26 @@ def test_state_survives_a_broker_restart(broker) -> None:
 
 def test_a_shared_subscription_spreads_messages_over_its_members(broker) -> None:
     first = Client(broker, "hub")
-    first.subscribe("$share/hub/khidmat/v1/dev/+/up/#")
-    second = Client(broker, "hub-2", password="pw-hub")
+    second = Client(broker, "hub-2", username="hub")  # a second hub worker, same account
+    for member in (first, second):
+        assert member.subscribe("$share/hub/khidmat/v1/dev/+/up/#") == [1]
     unit = Client(broker, "unit-1")
     for i in range(10):
         unit.publish(UP.format("unit-1"), f"r{i}".encode())
-    assert len(first.payloads(10)) == 10  # hub-2 is not a user, and never subscribed
-    second.close()
-    for client in (first, unit):
+    time.sleep(0.5)
+    per_member = [[m.payload for m in _drain(member)] for member in (first, second)]
+    got = per_member[0] + per_member[1]
+    assert sorted(got) == sorted(f"r{i}".encode() for i in range(10))  # each exactly once
+    assert [len(payloads) for payloads in per_member] == [5, 5]  # in turn
+    for client in (first, second, unit):
         client.close()
+
+
+def _drain(client: Client) -> list[paho.MQTTMessage]:
+    drained = []
+    while not client.messages.empty():
+        drained.append(client.messages.get_nowait())
+    return drained
 
 
 def _raw_connect(broker: MosquittoBroker) -> socket.socket:
