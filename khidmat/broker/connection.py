@@ -249,6 +249,7 @@ class Connection:
             request = parse_connect(body)
         except ProtocolViolation as error:
             if error.code == V5_UNSUPPORTED_VERSION:
+                # Answer in the client's own version where it asked for 5 (level byte after "MQTT").
                 self.protocol = p.PROTOCOL_5 if b"\x05" in body[6:7] else p.PROTOCOL_311
                 return self._refuse(V3_REFUSED_VERSION, V5_UNSUPPORTED_VERSION, str(error))
             raise

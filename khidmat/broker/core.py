@@ -11,7 +11,6 @@ a deployment has one session per unit plus the hub's, so that is a few hundred c
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,7 +58,6 @@ class BrokerCore:
         self._share_turn: dict[tuple[str, str], int] = {}
         self.changes = 0
         """Counts state changes; persistence saves when it moved since the last save."""
-        self.messages_routed = 0
 
     # ------------------------------------------------------------------ access
 
@@ -180,7 +178,6 @@ class BrokerCore:
             delivered += self._deliver_shared(key, members, message)
         if delivered or message.qos:
             self.changes += 1
-        self.messages_routed += 1
         return delivered
 
     def _deliver(self, session: Session, message: Message, qos: int, retain: bool) -> int:
@@ -210,13 +207,3 @@ class BrokerCore:
         session, subscription = connected[turn % len(connected)]
         self._share_turn[key] = turn + 1
         return self._deliver(session, message, subscription.qos, False)
-
-    def stats(self) -> dict[str, int]:
-        return {
-            "sessions": len(self.sessions),
-            "connected": sum(1 for s in self.sessions.values() if s.connected),
-            "retained": len(self.retained),
-            "queued": sum(len(s.queue) + len(s.inflight) for s in self.sessions.values()),
-            "routed": self.messages_routed,
-            "pid": os.getpid(),
-        }

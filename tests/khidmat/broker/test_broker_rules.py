@@ -113,9 +113,12 @@ def test_connect_is_decoded_and_its_rules_enforced() -> None:
 @given(st.binary(max_size=200))
 def test_any_bytes_as_connect_give_a_named_error_or_a_request(data: bytes) -> None:
     try:
-        parse_connect(data)
-    except (p.MalformedPacket, ProtocolViolation):
-        pass
+        request = parse_connect(data)
+    except (p.MalformedPacket, ProtocolViolation) as error:
+        assert str(error)  # the refusal says which rule
+    else:
+        assert request.protocol in (p.PROTOCOL_311, p.PROTOCOL_5)
+        assert request.receive_maximum > 0 and 0 <= request.keepalive_s <= 0xFFFF
 
 
 def test_password_file_checks_mosquitto_hashes() -> None:
