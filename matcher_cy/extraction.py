@@ -24,6 +24,8 @@ from matcher_cy import params
 from matcher_cy.template import MINUTIA_DTYPE, MinutiaType, Template
 
 Thinning = Callable[[np.ndarray], np.ndarray]
+#: ``correlate(image, weights_axis0, weights_axis1)``: see ``correlate_separable``.
+Correlate = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,25 +36,37 @@ class Orientation:
     coherence: np.ndarray
 
 
-def extract(image: np.ndarray, dpi: int = 500, *, thinning: Thinning | None = None) -> Template:
+def extract(
+    image: np.ndarray,
+    dpi: int = 500,
+    *,
+    thinning: Thinning | None = None,
+    correlate: Correlate | None = None,
+) -> Template:
     """Extract a Template from a uint8 grayscale image (H, W), ridges dark, at ``dpi``.
 
     Raises ValueError on a non-uint8 or non-2D array, a side under MIN_IMAGE_SIDE_PX or
     over MAX_IMAGE_SIDE_PX, or a resolution outside MIN_DPI..MAX_DPI. An image without a
-    usable print yields a Template with no minutiae and quality 0. ``thinning`` defaults
-    to the selected implementation's (compiled or ``thin`` below); both give the same
-    skeleton.
+    usable print yields a Template with no minutiae and quality 0. ``thinning`` and
+    ``correlate`` default to the selected implementation's (compiled, or ``thin`` and
+    ``correlate_separable`` below); both give the same values.
     """
     validate_image(image, dpi)
-    if thinning is None:
+    if thinning is None or correlate is None:
         from matcher_cy.matching import DEFAULT_BACKEND
 
-        thinning = DEFAULT_BACKEND.thin
+        thinning = thinning or DEFAULT_BACKEND.thin
+        if correlate is None:
+            correlate = correlate_separable
+            if DEFAULT_BACKEND.name == "cython":
+                from matcher_cy import _extract  # type: ignore[attr-defined]
+
+                correlate = _extract.correlate_separable
     height, width = image.shape
     scale = params.WORK_DPI / dpi
     work = resample(image, scale)
     mask = segment(work)
-    orientation = orientation_field(work)
+    orientation = orientation_field(work, correlate)
     mask &= orientation.coherence >= params.SEGMENT_MIN_COHERENCE
     mask = smooth_mask(mask)
     if mask.sum() < (4 * params.BORDER_MARGIN_PX) ** 2:
@@ -139,20 +153,55 @@ def smooth_mask(mask: np.ndarray) -> np.ndarray:
     return full[:h, :w]
 
 
-def orientation_field(image: np.ndarray) -> Orientation:
-    """Ridge orientation and coherence from the smoothed gradient structure tensor."""
-    sigma = params.GRADIENT_SIGMA_PX
-    gx = ndimage.gaussian_filter(image, sigma, order=(0, 1))
-    gy = ndimage.gaussian_filter(image, sigma, order=(1, 0))
-    window = params.ORIENTATION_SIGMA_PX
-    gxx = ndimage.gaussian_filter(gx * gx, window, truncate=2.5)
-    gyy = ndimage.gaussian_filter(gy * gy, window, truncate=2.5)
-    gxy = ndimage.gaussian_filter(gx * gy, window, truncate=2.5)
+def orientation_field(image: np.ndarray, correlate: Correlate | None = None) -> Orientation:
+    """Ridge orientation and coherence from the smoothed gradient structure tensor.
+
+    Gaussian-derivative gradients (sigma GRADIENT_SIGMA_PX, truncated at 4 sigma) and a
+    Gaussian smoothing of their products (sigma ORIENTATION_SIGMA_PX, truncated at 2.5
+    sigma), both mode 'reflect': the values of ``ndimage.gaussian_filter`` with those
+    arguments, computed by ``correlate`` (default ``correlate_separable``).
+    """
+    correlate = correlate or correlate_separable
+    smooth = gaussian_kernel(params.GRADIENT_SIGMA_PX, 0, 4.0)
+    derivative = gaussian_kernel(params.GRADIENT_SIGMA_PX, 1, 4.0)
+    gx = correlate(image, smooth, derivative)
+    gy = correlate(image, derivative, smooth)
+    window = gaussian_kernel(params.ORIENTATION_SIGMA_PX, 0, 2.5)
+    gxx = correlate(gx * gx, window, window)
+    gyy = correlate(gy * gy, window, window)
+    gxy = correlate(gx * gy, window, window)
     diff = gxx - gyy
     gradient_angle = 0.5 * np.arctan2(2.0 * gxy, diff)
     angle = np.mod(gradient_angle + math.pi / 2, math.pi)
     coherence = np.sqrt(diff * diff + 4.0 * gxy * gxy) / np.maximum(gxx + gyy, 1e-6)
     return Orientation(angle.astype(np.float32), coherence.astype(np.float32))
+
+
+@functools.cache
+def gaussian_kernel(sigma: float, order: int, truncate: float) -> np.ndarray:
+    """Correlation weights of ``ndimage.gaussian_filter1d(sigma, order, truncate)``
+    (order 0 or 1), bit for bit: radius int(truncate sigma + 0.5), normalised, reversed.
+    Read-only (cached)."""
+    radius = int(truncate * float(sigma) + 0.5)
+    x = np.arange(-radius, radius + 1)
+    phi = np.exp(-0.5 / (sigma * sigma) * x**2)
+    phi = phi / phi.sum()
+    if order == 1:
+        phi = x * (-1.0 / (sigma * sigma)) * phi
+    elif order != 0:
+        raise ValueError(f"order must be 0 or 1, got {order}")
+    weights = np.ascontiguousarray(phi[::-1])
+    weights.flags.writeable = False
+    return weights
+
+
+def correlate_separable(
+    image: np.ndarray, weights_axis0: np.ndarray, weights_axis1: np.ndarray
+) -> np.ndarray:
+    """float32 ``image`` correlated along axis 0, then along axis 1, mode 'reflect'
+    (``ndimage.correlate1d`` twice; ``_extract.correlate_separable`` gives the same)."""
+    middle = ndimage.correlate1d(image.astype(np.float32, copy=False), weights_axis0, axis=0)
+    return ndimage.correlate1d(middle, weights_axis1, axis=1)
 
 
 def ridge_period(image: np.ndarray, mask: np.ndarray) -> float:
@@ -187,24 +236,35 @@ def gabor_enhance(
 
     The filters are applied in the frequency domain with their analytic spectra (two
     Gaussians at +-1/period across the ridges, DC removed), one inverse FFT per
-    orientation.
+    orientation present, on the mask's bounding box grown by GABOR_MARGIN_PX (zero
+    outside it: the thinning there cannot reach the mask).
     """
     inside = image[mask]
     normalized = np.where(mask, (image - inside.mean()) / max(float(inside.std()), 1e-3), 0.0)
     sigma = params.GABOR_SIGMA_PER_PERIOD * period
     pad = int(math.ceil(3 * sigma))
-    shape = tuple(sp_fft.next_fast_len(side + 2 * pad, real=True) for side in image.shape)
-    spectrum = sp_fft.rfft2(normalized.astype(np.float32), s=shape, workers=1)
+    ys, xs = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    margin = pad + params.GABOR_MARGIN_PX
+    top, bottom = max(0, ys[0] - margin), min(image.shape[0], ys[-1] + 1 + margin)
+    left, right = max(0, xs[0] - margin), min(image.shape[1], xs[-1] + 1 + margin)
+    region = (slice(top, bottom), slice(left, right))
+    height, width = bottom - top, right - left
+    shape = tuple(sp_fft.next_fast_len(side + 2 * pad, real=True) for side in (height, width))
+    spectrum = sp_fft.rfft2(normalized[region].astype(np.float32), s=shape, workers=1)
     fy = np.fft.fftfreq(shape[0])[:, None]
     fx = np.fft.rfftfreq(shape[1])[None, :]
     spread = 2.0 * (math.pi * sigma) ** 2
     count = params.GABOR_ORIENTATIONS
-    bins = np.round(angle / math.pi * count).astype(np.int64) % count
+    bins = (np.round(angle[region] / math.pi * count).astype(np.uint8) % count).astype(np.uint8)
+    present = np.bincount(bins.ravel(), minlength=count)
     out = np.zeros(image.shape, dtype=np.float32)
+    target = out[region]
     frequency = 1.0 / period
     dc = math.exp(-spread * frequency * frequency)
     dc_term = 2.0 * dc * np.exp(-spread * fy * fy) * np.exp(-spread * fx * fx)
     for index in range(count):
+        if not present[index]:
+            continue
         theta = index * math.pi / count
         # the ridge normal in (x, y) is (-sin, cos): the filter oscillates along it
         nx, ny = -math.sin(theta) * frequency, math.cos(theta) * frequency
@@ -213,8 +273,7 @@ def gabor_enhance(
         response += np.exp(-spread * (fy + ny) ** 2) * np.exp(-spread * (fx + nx) ** 2)
         response -= dc_term
         filtered = sp_fft.irfft2(spectrum * response.astype(np.float32), s=shape, workers=1)
-        selected = bins == index
-        out[selected] = filtered[: image.shape[0], : image.shape[1]][selected]
+        np.copyto(target, filtered[:height, :width], where=bins == index)
     return out
 
 
@@ -363,9 +422,7 @@ def border_distance(mask: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndar
     if len(ys) == 0 or mask.all():
         return ndimage.distance_transform_edt(mask)[ys, xs]
     padded = np.pad(mask, 1)
-    touches = (
-        padded[:-2, 1:-1] | padded[2:, 1:-1] | padded[1:-1, :-2] | padded[1:-1, 2:]
-    ) & ~mask
+    touches = (padded[:-2, 1:-1] | padded[2:, 1:-1] | padded[1:-1, :-2] | padded[1:-1, 2:]) & ~mask
     by, bx = np.nonzero(touches)
     if len(by) == 0:  # background present but touching no foreground: mask is empty
         return np.zeros(len(ys))

@@ -44,6 +44,9 @@ RIDGE_PERIOD_DEFAULT_PX = 9.0
 GABOR_ORIENTATIONS = 16
 #: Gabor enhancement: Gaussian sigma as a fraction of the ridge period.
 GABOR_SIGMA_PER_PERIOD = 0.45
+#: Gabor enhancement: computed on the mask's bounding box grown by 3 Gabor sigmas and
+#: this (pixels); zero beyond. Thinning further out does not reach the mask.
+GABOR_MARGIN_PX = 16
 
 #: Skeleton: connected skeleton pieces shorter than this are erased (pixels).
 MIN_SKELETON_PIECE_PX = 12
