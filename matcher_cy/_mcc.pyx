@@ -12,11 +12,11 @@ import numpy as np
 
 from matcher_cy import params
 from matcher_cy.index import reciprocals as index_reciprocals
-from matcher_cy.mcc import BITS, CELL_OFFSETS, CELLS, WORDS, Cylinders
+from matcher_cy.mcc import BITS, CELL_OFFSETS, CELLS, WORDS, Cylinders, hull_edges
 
 from libc.math cimport cos, erf, exp, fabs, floor, fmod, sin, sqrt
 from libc.stdint cimport int32_t, int64_t, uint64_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport free, malloc, qsort
 
 cdef double PI = math.pi
 cdef double TWO_PI = 2.0 * math.pi
@@ -32,7 +32,34 @@ cdef double MIN_VALID_CELLS = params.MCC_MIN_VALID_CELLS_FRACTION * CELLS
 cdef int MIN_NEIGHBOURS = params.MCC_MIN_NEIGHBOURS
 cdef double MIN_MATCHABLE = params.MCC_MIN_MATCHABLE_FRACTION * BITS
 cdef double MIN_DIRECTION_COS = math.cos(params.MCC_MAX_DIRECTION_DIFF_RAD)
+# the scan visits B's cylinders by direction bucket: DIRECTION_SPAN buckets either side of
+# the A minutia's own (one bucket more than the direction limit needs), or all of them
+DEF DIRECTION_BUCKETS = 64
+cdef double DIRECTION_BUCKET_RAD = 2 * math.pi / DIRECTION_BUCKETS
+cdef int DIRECTION_SPAN = int(math.ceil(params.MCC_MAX_DIRECTION_DIFF_RAD / (2 * math.pi / DIRECTION_BUCKETS))) + 1
+cdef int DIRECTION_STEPS = 2 * DIRECTION_SPAN + 1
+if DIRECTION_STEPS >= DIRECTION_BUCKETS:
+    DIRECTION_SPAN = 0
+    DIRECTION_STEPS = DIRECTION_BUCKETS
 cdef int MAX_RELAXED = params.MCC_MAX_RELAXED_PAIRS
+cdef int CANDIDATES = params.MCC_CANDIDATE_PAIRS
+cdef int ALIGNMENTS = params.MCC_ALIGNMENTS
+cdef double ALIGN_DISTANCE = params.MCC_ALIGN_DISTANCE_PX
+# matched_count looks minutiae up in x buckets a pixel wider than the pairing distance
+BUCKET_WIDTH = params.MCC_ALIGN_DISTANCE_PX + 1.0
+cdef double INV_BUCKET_WIDTH = 1.0 / BUCKET_WIDTH
+cdef double ALIGN_DISTANCE2 = params.MCC_ALIGN_DISTANCE_PX ** 2
+cdef double ALIGN_COS = math.cos(params.MCC_ALIGN_ANGLE_RAD)
+cdef double OVERLAP_MARGIN = params.MCC_OVERLAP_MARGIN_PX
+cdef double OVERLAP_PRIOR = params.MCC_OVERLAP_PRIOR
+# fixed-size work arrays below; params must stay within them
+cdef int MAX_PAIRS = 128
+DEF HISTOGRAM_BINS = 256
+cdef int MAX_MINUTIAE = 256
+if not (0 < MAX_RELAXED <= 64 and 0 < CANDIDATES <= MAX_PAIRS and 0 < ALIGNMENTS <= 64):
+    raise ImportError("matcher_cy params outside the compiled matcher's work arrays")
+if params.MAX_TEMPLATE_MINUTIAE > MAX_MINUTIAE:
+    raise ImportError("MAX_TEMPLATE_MINUTIAE outside the compiled matcher's work arrays")
 cdef int RELAX_ITERATIONS = params.MCC_RELAX_ITERATIONS
 cdef double RELAX_WEIGHT = params.MCC_RELAX_WEIGHT
 cdef double DIST_LO = params.MCC_COMPAT_DIST_LO_PX
@@ -76,42 +103,23 @@ cdef inline bint better(double sim, Py_ssize_t flat, double other, Py_ssize_t ot
     return sim > other or (sim == other and flat < other_flat)
 
 
-cdef inline void heap_push(
-    double* val, Py_ssize_t* idx, int size, double sim, Py_ssize_t flat
-) noexcept nogil:
-    """Push onto a min-heap whose root is the worst kept pair."""
-    cdef int pos = size
-    cdef int parent
-    while pos > 0:
-        parent = (pos - 1) >> 1
-        if not better(val[parent], idx[parent], sim, flat):
-            break
-        val[pos] = val[parent]
-        idx[pos] = idx[parent]
-        pos = parent
-    val[pos] = sim
-    idx[pos] = flat
+cdef inline int direction_bucket(double theta) noexcept nogil:
+    """The direction bucket (0..DIRECTION_BUCKETS - 1) of an angle in radians (any range)."""
+    cdef double turns = theta / TWO_PI
+    turns -= floor(turns)
+    cdef int k = <int>(turns * DIRECTION_BUCKETS)
+    return k if k < DIRECTION_BUCKETS else DIRECTION_BUCKETS - 1
 
 
-cdef inline void heap_replace_root(
-    double* val, Py_ssize_t* idx, int size, double sim, Py_ssize_t flat
-) noexcept nogil:
-    """Replace the worst kept pair and sift the newcomer down."""
-    cdef int pos = 0
-    cdef int child
-    while True:
-        child = 2 * pos + 1
-        if child >= size:
-            break
-        if child + 1 < size and better(val[child], idx[child], val[child + 1], idx[child + 1]):
-            child += 1
-        if not better(sim, flat, val[child], idx[child]):
-            break
-        val[pos] = val[child]
-        idx[pos] = idx[child]
-        pos = child
-    val[pos] = sim
-    idx[pos] = flat
+def direction_buckets(theta, valid):
+    """(order, start): indices of the valid minutiae by direction bucket (then index), and
+    the DIRECTION_BUCKETS + 1 offsets of each bucket's run in ``order``."""
+    theta = np.asarray(theta, dtype=np.float64)
+    buckets = np.array([direction_bucket(t) for t in theta], dtype=np.int64)
+    order = np.flatnonzero(np.asarray(valid))
+    order = order[np.argsort(buckets[order], kind="stable")].astype(np.int32)
+    start = np.searchsorted(buckets[order], np.arange(DIRECTION_BUCKETS + 1)).astype(np.int32)
+    return order, start
 
 
 cdef inline double clip01(double v) noexcept nogil:
@@ -192,20 +200,115 @@ def build_cylinders(x, y, theta):
                             b = c * ND + k
                             masks[m, b >> 6] |= (<uint64_t>1) << (b & 63)
     theta_array = np.asarray(ts)
+    x_array, y_array = np.asarray(xs), np.asarray(ys)
     return Cylinders(
-        np.asarray(xs), np.asarray(ys), theta_array, np.cos(theta_array), np.sin(theta_array),
-        bits_array, masks_array,
+        x_array, y_array, theta_array, np.cos(theta_array), np.sin(theta_array),
+        bits_array, masks_array, hull_edges(x_array, y_array),
     )
 
 
-cdef double score_arrays(
-    double[::1] ax, double[::1] ay, double[::1] ac, double[::1] as_,
-    uint64_t[:, ::1] abits, uint64_t[:, ::1] amasks,
-    double[::1] bx, double[::1] by, double[::1] bc, double[::1] bs,
-    uint64_t[:, ::1] bbits, uint64_t[:, ::1] bmasks,
-) noexcept nogil:
-    cdef Py_ssize_t na = ax.shape[0]
-    cdef Py_ssize_t nb = bx.shape[0]
+cdef struct Form:
+    # a Cylinders' arrays as raw pointers (owned by the CompiledForm that holds this)
+    Py_ssize_t n
+    const double* x
+    const double* y
+    const double* theta
+    const double* cos_t
+    const double* sin_t
+    const uint64_t* bits  # n * NWORDS
+    const uint64_t* masks
+    const double* hull  # hull_edges * 3: nx, ny, c
+    Py_ssize_t hull_edges
+    const int32_t* direction_order  # valid cylinders' indices by direction bucket
+    const int32_t* direction_start  # DIRECTION_BUCKETS + 1 offsets into direction_order
+    const int32_t* x_order  # minutiae indices by x ascending (stable)
+    double x_min
+    Py_ssize_t buckets  # x buckets of BUCKET_WIDTH from x_min
+    const int32_t* bucket_start  # buckets + 1 offsets into x_order
+
+
+cdef class CompiledForm:
+    """A Cylinders' arrays pinned as C pointers, so that a score does not re-acquire
+    (about 2 us) a dozen buffers per call. Built once per Cylinders (compiled_form)."""
+
+    cdef Form form
+    cdef object arrays
+
+    def __init__(self, cylinders):
+        x = np.ascontiguousarray(cylinders.x, dtype=np.float64)
+        y = np.ascontiguousarray(cylinders.y, dtype=np.float64)
+        theta = np.ascontiguousarray(cylinders.theta, dtype=np.float64)
+        cos_t = np.ascontiguousarray(cylinders.cos_t, dtype=np.float64)
+        sin_t = np.ascontiguousarray(cylinders.sin_t, dtype=np.float64)
+        bits = np.ascontiguousarray(cylinders.bits, dtype=np.uint64)
+        masks = np.ascontiguousarray(cylinders.masks, dtype=np.uint64)
+        hull = np.ascontiguousarray(cylinders.hull, dtype=np.float64).reshape(-1, 3)
+        n = len(x)
+        if not (len(y) == len(theta) == len(cos_t) == len(sin_t) == n):
+            raise ValueError("cylinder arrays of different lengths")
+        if bits.shape != (n, NWORDS) or masks.shape != (n, NWORDS):
+            raise ValueError(f"cylinder bits and masks must be ({n}, {NWORDS})")
+        if n > MAX_MINUTIAE:
+            raise ValueError(f"at most {MAX_MINUTIAE} minutiae")
+        # stand-ins for empty arrays, so that every pointer is valid (never read when empty)
+        one, one_word, one_edge = np.zeros(1), np.zeros((1, 1), np.uint64), np.zeros((1, 3))
+        order = np.argsort(x, kind="stable").astype(np.int32)
+        x_min = float(x.min()) if n else 0.0
+        bucket_of = np.floor((x[order] - x_min) * INV_BUCKET_WIDTH).astype(np.int64)
+        buckets = int(bucket_of[-1]) + 1 if n else 1
+        starts = np.searchsorted(bucket_of, np.arange(buckets + 1)).astype(np.int32)
+        one_index = np.zeros(1, np.int32)
+        by_direction, direction_start = direction_buckets(theta, masks.any(axis=1))
+        self.arrays = (
+            x, y, theta, cos_t, sin_t, bits, masks, hull, order, starts, by_direction,
+            direction_start, one, one_word, one_edge, one_index,
+        )
+        cdef int32_t[::1] indices
+        cdef double[::1] view
+        cdef uint64_t[:, ::1] words
+        cdef double[:, ::1] edges
+        self.form.n = n
+        view = x if n else one
+        self.form.x = &view[0]
+        view = y if n else one
+        self.form.y = &view[0]
+        view = theta if n else one
+        self.form.theta = &view[0]
+        view = cos_t if n else one
+        self.form.cos_t = &view[0]
+        view = sin_t if n else one
+        self.form.sin_t = &view[0]
+        words = bits if n else one_word
+        self.form.bits = &words[0, 0]
+        words = masks if n else one_word
+        self.form.masks = &words[0, 0]
+        self.form.hull_edges = hull.shape[0]
+        edges = hull if hull.shape[0] else one_edge
+        self.form.hull = &edges[0, 0]
+        indices = order if n else one_index
+        self.form.x_order = &indices[0]
+        indices = by_direction if len(by_direction) else one_index
+        self.form.direction_order = &indices[0]
+        indices = direction_start
+        self.form.direction_start = &indices[0]
+        self.form.x_min = x_min
+        self.form.buckets = buckets
+        indices = starts
+        self.form.bucket_start = &indices[0]
+
+
+cdef CompiledForm compiled_form(cylinders):
+    """The CompiledForm cached on ``cylinders`` (built on first use; a benign race)."""
+    cached = cylinders.compiled
+    if cached is None:
+        cached = CompiledForm(cylinders)
+        object.__setattr__(cylinders, "compiled", cached)
+    return <CompiledForm>cached
+
+
+cdef double score_forms(const Form* a, const Form* b) noexcept nogil:
+    cdef Py_ssize_t na = a.n
+    cdef Py_ssize_t nb = b.n
     if na == 0 or nb == 0:
         return 0.0
     cdef int limit = MAX_RELAXED
@@ -213,15 +316,26 @@ cdef double score_arrays(
         limit = <int>na
     if nb < limit:
         limit = <int>nb
-    cdef double top_val[64]
-    cdef Py_ssize_t top_idx[64]
+    # every positive local pair, and a histogram of their similarities to find the
+    # CANDIDATES best without keeping them ordered while scanning
+    cdef double* top_val = <double*>malloc(na * nb * sizeof(double))
+    cdef Py_ssize_t* top_idx = <Py_ssize_t*>malloc(na * nb * sizeof(Py_ssize_t))
+    cdef unsigned char* top_bin = <unsigned char*>malloc(na * nb)
+    cdef double* order_val = <double*>malloc(na * nb * sizeof(double))
+    cdef Py_ssize_t* order_idx = <Py_ssize_t*>malloc(na * nb * sizeof(Py_ssize_t))
+    cdef int histogram[HISTOGRAM_BINS]
+    cdef int offset[HISTOGRAM_BINS]
+    cdef int bin_of, kept = 0, positives = 0
+    cdef unsigned char taken_a[256]
+    cdef unsigned char taken_b[256]
+    cdef double pair_val[64]
     cdef Py_ssize_t flat
     cdef int t
     cdef int top_a[64]
     cdef int top_b[64]
     cdef int count = 0
     cdef Py_ssize_t i, j, w
-    cdef int pos, q, matchable, pa, pb, differ
+    cdef int pos, q, kb, step, bucket, matchable, pa, pb, differ
     cdef uint64_t common, any_a
     cdef double norm, sim
     cdef const uint64_t* ma
@@ -229,57 +343,120 @@ cdef double score_arrays(
     cdef const uint64_t* mb
     cdef const uint64_t* bb
     cdef const double* roots = &SQRT_TABLE[0]
+    if top_val == NULL or top_idx == NULL or top_bin == NULL or order_val == NULL or order_idx == NULL:
+        free(top_val)
+        free(top_idx)
+        free(top_bin)
+        free(order_val)
+        free(order_idx)
+        return 0.0  # out of memory: no evidence of similarity
+    for t in range(HISTOGRAM_BINS):
+        histogram[t] = 0
     for i in range(na):
-        ma = &amasks[i, 0]
-        ab = &abits[i, 0]
+        ma = &a.masks[i * NWORDS]
+        ab = &a.bits[i * NWORDS]
         any_a = 0
         for w in range(NWORDS):
             any_a |= ma[w]
         if any_a == 0:
             continue
-        for j in range(nb):
-            if ac[i] * bc[j] + as_[i] * bs[j] < MIN_DIRECTION_COS:
-                continue
-            mb = &bmasks[j, 0]
-            bb = &bbits[j, 0]
-            matchable = 0
-            pa = 0
-            pb = 0
-            differ = 0
-            for w in range(NWORDS):
-                common = ma[w] & mb[w]
-                matchable += popcount(common)
-                pa += popcount(ab[w] & common)
-                pb += popcount(bb[w] & common)
-                differ += popcount((ab[w] ^ bb[w]) & common)
-            if matchable < MIN_MATCHABLE:
-                continue
-            norm = roots[pa] + roots[pb]
-            if norm <= 0:
-                continue
-            sim = 1.0 - roots[differ] / norm
-            if sim <= 0:
-                continue
-            flat = i * nb + j
-            if count < limit:
-                heap_push(top_val, top_idx, count, sim, flat)
-                count += 1
-            elif better(sim, flat, top_val[0], top_idx[0]):
-                heap_replace_root(top_val, top_idx, count, sim, flat)
-    # sort the kept pairs best first (sim desc, then flat index asc) like a stable argsort
-    for t in range(1, count):
-        sim = top_val[t]
-        flat = top_idx[t]
+        # only B's valid cylinders in direction buckets near minutia i's can qualify
+        bucket = direction_bucket(a.theta[i]) - DIRECTION_SPAN
+        for step in range(DIRECTION_STEPS):
+            kb = (bucket + step) & (DIRECTION_BUCKETS - 1)
+            for q in range(b.direction_start[kb], b.direction_start[kb + 1]):
+                j = b.direction_order[q]
+                if a.cos_t[i] * b.cos_t[j] + a.sin_t[i] * b.sin_t[j] < MIN_DIRECTION_COS:
+                    continue
+                mb = &b.masks[j * NWORDS]
+                bb = &b.bits[j * NWORDS]
+                matchable = 0
+                pa = 0
+                pb = 0
+                differ = 0
+                if NWORDS == 9:  # 12x12x5 cylinders: a loop of constant length, unrolled
+                    for w in range(9):
+                        common = ma[w] & mb[w]
+                        matchable += popcount(common)
+                        pa += popcount(ab[w] & common)
+                        pb += popcount(bb[w] & common)
+                        differ += popcount((ab[w] ^ bb[w]) & common)
+                else:
+                    for w in range(NWORDS):
+                        common = ma[w] & mb[w]
+                        matchable += popcount(common)
+                        pa += popcount(ab[w] & common)
+                        pb += popcount(bb[w] & common)
+                        differ += popcount((ab[w] ^ bb[w]) & common)
+                if matchable < MIN_MATCHABLE:
+                    continue
+                norm = roots[pa] + roots[pb]
+                if norm <= 0:
+                    continue
+                sim = 1.0 - roots[differ] / norm
+                if sim <= 0:
+                    continue
+                bin_of = <int>(sim * HISTOGRAM_BINS)
+                if bin_of >= HISTOGRAM_BINS:
+                    bin_of = HISTOGRAM_BINS - 1
+                top_val[positives] = sim
+                top_idx[positives] = i * nb + j
+                top_bin[positives] = <unsigned char>bin_of
+                positives += 1
+                histogram[bin_of] += 1
+    # the bins that hold the CANDIDATES best pairs (and a few more), highest first ...
+    bin_of = HISTOGRAM_BINS - 1
+    q = histogram[bin_of]
+    while q < CANDIDATES and bin_of > 0:
+        bin_of -= 1
+        q += histogram[bin_of]
+    pos = 0
+    for t in range(HISTOGRAM_BINS - 1, bin_of - 1, -1):
+        offset[t] = pos
+        pos += histogram[t]
+    # ... their pairs placed bin by bin (a counting sort) ...
+    for t in range(positives):
+        if top_bin[t] >= bin_of:
+            order_val[offset[top_bin[t]]] = top_val[t]
+            order_idx[offset[top_bin[t]]] = top_idx[t]
+            offset[top_bin[t]] += 1
+    kept = pos
+    # ... then sorted within the bins (similarity descending, then flat index ascending:
+    # an insertion sort that only moves pairs within their bin), as a stable argsort
+    for t in range(1, kept):
+        sim = order_val[t]
+        flat = order_idx[t]
         pos = t
-        while pos > 0 and better(sim, flat, top_val[pos - 1], top_idx[pos - 1]):
-            top_val[pos] = top_val[pos - 1]
-            top_idx[pos] = top_idx[pos - 1]
+        while pos > 0 and better(sim, flat, order_val[pos - 1], order_idx[pos - 1]):
+            order_val[pos] = order_val[pos - 1]
+            order_idx[pos] = order_idx[pos - 1]
             pos -= 1
-        top_val[pos] = sim
-        top_idx[pos] = flat
-    for t in range(count):
-        top_a[t] = <int>(top_idx[t] // nb)
-        top_b[t] = <int>(top_idx[t] % nb)
+        order_val[pos] = sim
+        order_idx[pos] = flat
+    # walk the CANDIDATES best, taking a pair unless one of its minutiae is taken
+    # (select_pairs)
+    for t in range(na):
+        taken_a[t] = 0
+    for t in range(nb):
+        taken_b[t] = 0
+    for t in range(kept if kept < CANDIDATES else CANDIDATES):
+        pa = <int>(order_idx[t] // nb)
+        pb = <int>(order_idx[t] % nb)
+        if taken_a[pa] or taken_b[pb]:
+            continue
+        taken_a[pa] = 1
+        taken_b[pb] = 1
+        top_a[count] = pa
+        top_b[count] = pb
+        pair_val[count] = order_val[t]
+        count += 1
+        if count == limit:
+            break
+    free(top_val)
+    free(top_idx)
+    free(top_bin)
+    free(order_val)
+    free(order_idx)
     if count == 0:
         return 0.0
     cdef double current[64]
@@ -293,11 +470,11 @@ cdef double score_arrays(
     cdef double cos_da, sin_da, cos_db, sin_db, ux, uy, vx, vy, total
     cdef int it, k
     for t in range(count):
-        current[t] = top_val[t]
-        cos_a[t] = ac[top_a[t]]
-        sin_a[t] = as_[top_a[t]]
-        cos_b[t] = bc[top_b[t]]
-        sin_b[t] = bs[top_b[t]]
+        current[t] = pair_val[t]
+        cos_a[t] = a.cos_t[top_a[t]]
+        sin_a[t] = a.sin_t[top_a[t]]
+        cos_b[t] = b.cos_t[top_b[t]]
+        sin_b[t] = b.sin_t[top_b[t]]
     if count > 1:
         for t in range(count):
             rho[t * count + t] = 0.0
@@ -313,10 +490,10 @@ cdef double score_arrays(
                     rho[t * count + k] = 0.0
                     rho[k * count + t] = 0.0
                     continue
-                adx = ax[top_a[k]] - ax[top_a[t]]
-                ady = ay[top_a[k]] - ay[top_a[t]]
-                bdx = bx[top_b[k]] - bx[top_b[t]]
-                bdy = by[top_b[k]] - by[top_b[t]]
+                adx = a.x[top_a[k]] - a.x[top_a[t]]
+                ady = a.y[top_a[k]] - a.y[top_a[t]]
+                bdx = b.x[top_b[k]] - b.x[top_b[t]]
+                bdy = b.y[top_b[k]] - b.y[top_b[t]]
                 dist_a = sqrt(adx * adx + ady * ady)
                 dist_b = sqrt(bdx * bdx + bdy * bdy)
                 z1 = clip01((DIST_HI - fabs(dist_a - dist_b)) * INV_DIST_SPAN)
@@ -361,7 +538,7 @@ cdef double score_arrays(
     cdef int used[64]
     cdef int best
     for t in range(count):
-        efficiency[t] = current[t] / top_val[t]
+        efficiency[t] = current[t] / pair_val[t]
         used[t] = 0
     total = 0.0
     for q in range(take):
@@ -371,17 +548,170 @@ cdef double score_arrays(
                 best = t
         used[best] = 1
         total += current[best]
-    return total / n_p
+    cdef double local = total / n_p
+    return local * global_consistency(a, b, top_a, top_b, current, count)
+
+
+cdef struct Candidate:
+    double d2
+    int p
+    int r
+
+
+cdef int candidate_order(const void* first, const void* second) noexcept nogil:
+    """Nearest first, then lower p, then lower r (numpy.lexsort((r, p, d2)))."""
+    cdef const Candidate* u = <const Candidate*>first
+    cdef const Candidate* v = <const Candidate*>second
+    if u.d2 < v.d2:
+        return -1
+    if u.d2 > v.d2:
+        return 1
+    if u.p != v.p:
+        return -1 if u.p < v.p else 1
+    if u.r != v.r:
+        return -1 if u.r < v.r else 1
+    return 0
+
+
+cdef int matched_count(
+    const Form* a, const Form* b, int i, int j, double c, double s, Candidate* buffer,
+    unsigned char* taken_a, unsigned char* taken_b,
+) noexcept nogil:
+    """Same as ``mcc.matched_count`` with c, s = cos, sin(theta_b[j] - theta_a[i]);
+    ``buffer`` holds nA * nB candidates, ``taken_*`` nA and nB flags."""
+    cdef Py_ssize_t na = a.n
+    cdef Py_ssize_t nb = b.n
+    cdef Py_ssize_t p, r, q, lo, hi, bucket
+    cdef Candidate held
+    cdef int found = 0
+    cdef int k, matched = 0
+    cdef double dx, dy, tx, ty, tc, ts, ex, ey, d2
+    for p in range(na):
+        dx = a.x[p] - a.x[i]
+        dy = a.y[p] - a.y[i]
+        tx = b.x[j] + (c * dx - s * dy)
+        ty = b.y[j] + (s * dx + c * dy)
+        tc = c * a.cos_t[p] - s * a.sin_t[p]
+        ts = s * a.cos_t[p] + c * a.sin_t[p]
+        taken_a[p] = 0
+        # only B's minutiae in the x bucket of tx and its two neighbours can qualify
+        # floor without a libm call: shifted by 2**20 buckets, truncation is floor
+        bucket = <Py_ssize_t>((tx - b.x_min) * INV_BUCKET_WIDTH + 1048576.0) - 1048576
+        lo = bucket - 1 if bucket >= 1 else 0
+        hi = bucket + 1 if bucket + 1 < b.buckets else b.buckets - 1
+        if lo > hi:
+            continue
+        for q in range(b.bucket_start[lo], b.bucket_start[hi + 1]):
+            r = b.x_order[q]
+            ex = tx - b.x[r]
+            ey = ty - b.y[r]
+            d2 = ex * ex + ey * ey
+            if d2 < ALIGN_DISTANCE2 and tc * b.cos_t[r] + ts * b.sin_t[r] > ALIGN_COS:
+                buffer[found].d2 = d2
+                buffer[found].p = <int>p
+                buffer[found].r = <int>r
+                found += 1
+    if found == 0:
+        return 0
+    for r in range(nb):
+        taken_b[r] = 0
+    if found > 64:
+        qsort(buffer, found, sizeof(Candidate), candidate_order)
+    elif found > 1:  # few: an insertion sort, without qsort's allocation
+        for k in range(1, found):
+            held = buffer[k]
+            q = k
+            while q > 0 and candidate_order(&held, &buffer[q - 1]) < 0:
+                buffer[q] = buffer[q - 1]
+                q -= 1
+            buffer[q] = held
+    for k in range(found):
+        if taken_a[buffer[k].p] or taken_b[buffer[k].r]:
+            continue
+        taken_a[buffer[k].p] = 1
+        taken_b[buffer[k].r] = 1
+        matched += 1
+    return matched
+
+
+cdef inline bint inside_hull(const Form* form, double px, double py) noexcept nogil:
+    """Same test as ``mcc.inside_count`` for one point (an empty hull holds nothing)."""
+    cdef Py_ssize_t e
+    cdef const double* edge
+    if form.hull_edges == 0:
+        return False
+    for e in range(form.hull_edges):
+        edge = &form.hull[3 * e]
+        if edge[0] * px + edge[1] * py + edge[2] < -OVERLAP_MARGIN:
+            return False
+    return True
+
+
+cdef double global_consistency(
+    const Form* a, const Form* b, int* top_a, int* top_b, double* relaxed, int count
+) noexcept nogil:
+    """Same as ``mcc.global_consistency``."""
+    cdef Py_ssize_t na = a.n
+    cdef Py_ssize_t nb = b.n
+    cdef unsigned char used[64]
+    cdef unsigned char taken_a[256]
+    cdef unsigned char taken_b[256]
+    cdef int t, q, k, pick, matched
+    cdef int best_count = 0
+    cdef int best = -1
+    cdef int alignments = ALIGNMENTS if ALIGNMENTS < count else count
+    cdef double c, s, dx, dy
+    cdef Py_ssize_t p
+    cdef int inside_a = 0
+    cdef int inside_b = 0
+    cdef Candidate* buffer = <Candidate*>malloc(na * nb * sizeof(Candidate))
+    if buffer == NULL:
+        return 0.0  # out of memory: no evidence of agreement
+    for t in range(count):
+        used[t] = 0
+    for q in range(alignments):
+        # next best relaxed pair (ties: lower index), as a stable argsort of -relaxed
+        pick = -1
+        for t in range(count):
+            if not used[t] and (pick < 0 or relaxed[t] > relaxed[pick]):
+                pick = t
+        used[pick] = 1
+        c = cos(b.theta[top_b[pick]] - a.theta[top_a[pick]])
+        s = sin(b.theta[top_b[pick]] - a.theta[top_a[pick]])
+        matched = matched_count(
+            a, b, top_a[pick], top_b[pick], c, s, buffer, taken_a, taken_b
+        )
+        if matched > best_count:
+            best_count = matched
+            best = pick
+    free(buffer)
+    if best_count == 0:
+        return 0.0
+    cdef int i = top_a[best]
+    cdef int j = top_b[best]
+    c = cos(b.theta[j] - a.theta[i])
+    s = sin(b.theta[j] - a.theta[i])
+    for p in range(na):
+        dx = a.x[p] - a.x[i]
+        dy = a.y[p] - a.y[i]
+        if inside_hull(b, b.x[j] + (c * dx - s * dy), b.y[j] + (s * dx + c * dy)):
+            inside_a += 1
+    for p in range(nb):
+        dx = b.x[p] - b.x[j]
+        dy = b.y[p] - b.y[j]
+        if inside_hull(a, a.x[i] + (c * dx + s * dy), a.y[i] + (c * dy - s * dx)):
+            inside_b += 1
+    cdef double value = best_count / sqrt((inside_a + OVERLAP_PRIOR) * (inside_b + OVERLAP_PRIOR))
+    return 1.0 if value > 1.0 else value
 
 
 def score(a, b):
     """Same as ``matcher_cy.mcc.score``; releases the GIL while it runs."""
-    cdef double[::1] ax = a.x, ay = a.y, ac = a.cos_t, as_ = a.sin_t
-    cdef double[::1] bx = b.x, by = b.y, bc = b.cos_t, bs = b.sin_t
-    cdef uint64_t[:, ::1] abits = a.bits, amasks = a.masks, bbits = b.bits, bmasks = b.masks
+    cdef CompiledForm first = compiled_form(a)
+    cdef CompiledForm second = compiled_form(b)
     cdef double result
     with nogil:
-        result = score_arrays(ax, ay, ac, as_, abits, amasks, bx, by, bc, bs, bbits, bmasks)
+        result = score_forms(&first.form, &second.form)
     return result
 
 

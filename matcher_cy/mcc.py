@@ -1,22 +1,27 @@
-"""Minutia Cylinder-Code, bit-based, with LSS-R consolidation: the numpy reference.
+"""Minutia Cylinder-Code, bit-based, with LSS-R and a global check: the numpy reference.
 
 This module is the specification; ``matcher_cy._mcc`` (Cython) must give the same
-cylinders and scores (tests/matcher_cy/test_agreement.py). Reference: R. Cappelli,
+cylinders and scores (tests/matcher_cy/test_matcher_agreement.py). Reference: R. Cappelli,
 M. Ferrara, D. Maltoni, "Minutia Cylinder-Code", IEEE TPAMI 32(12), 2010; deviations:
 cell validity approximates the convex hull by "some minutia within MCC_OMEGA_PX", the
-relaxation keeps the MCC_MAX_RELAXED_PAIRS best local pairs, and pair compatibility uses
-piecewise-linear ramps on distance and on angle cosines instead of sigmoids.
+relaxed pairs are chosen one-to-one (select_pairs) from the MCC_CANDIDATE_PAIRS best, and
+pair compatibility uses piecewise-linear ramps on distance and on angle cosines instead
+of sigmoids. The LSS-R value is multiplied by a global consistency factor: the best of a
+few rigid alignments proposed by the relaxed pairs, as minutiae paired under it over the
+minutiae in the prints' overlap (global_consistency; docs/decisions/
+matcher-minutia-cylinder-code.md).
 
 A ``Cylinders`` is the search form of a Template: positions scaled to WORK_DPI, image
-angles (y down), and per minutia a bit cylinder plus its validity mask, packed into
-``WORDS`` uint64 words. Building one costs O(n^2 * cells); a 1:1 score O(nA * nB * WORDS
-+ pairs^2). Everything here is pure: thread-safe.
+angles (y down), per minutia a bit cylinder plus its validity mask, packed into ``WORDS``
+uint64 words, and the convex hull of the minutiae. Building one costs O(n^2 * cells); a
+1:1 score O(nA * nB * WORDS + pairs^2 + alignments * nA * nB). Everything here is pure:
+thread-safe.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import erf
@@ -59,6 +64,11 @@ class Cylinders:
     sin_t: np.ndarray  # (n,) sin(theta)
     bits: np.ndarray  # (n, WORDS) uint64
     masks: np.ndarray  # (n, WORDS) uint64; all zero for an invalid cylinder
+    hull: np.ndarray  # (h, 3) float64: the convex hull's edges as inward unit normals and
+    # offsets (nx, ny, c), a point inside when nx*x + ny*y + c >= 0 for every edge;
+    # (0, 3) when the minutiae span no area
+    compiled: object = field(default=None, compare=False, repr=False)
+    # the compiled matcher's pinned copy of these arrays, built on first use
 
     def __len__(self) -> int:
         return len(self.x)
@@ -79,6 +89,43 @@ def geometry(template: Template) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, y, theta
 
 
+def hull_edges(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(h, 3) float64 edges (nx, ny, c) of the convex hull of the points, counter-clockwise
+    in (x, y) axes, so that nx*px + ny*py + c >= 0 for every edge means (px, py) is inside or
+    on it. Andrew's monotone chain: points sorted by x then y, collinear points dropped.
+    Empty (0, 3) when fewer than three points span an area. Cost O(n log n) for n points.
+    """
+    order = np.lexsort((y, x))
+    px, py = x[order], y[order]
+
+    def half(indices: range) -> list[int]:
+        chain: list[int] = []
+        for k in indices:
+            while len(chain) >= 2:
+                o, m = chain[-2], chain[-1]
+                cross = (px[m] - px[o]) * (py[k] - py[o]) - (py[m] - py[o]) * (px[k] - px[o])
+                if cross > 0:
+                    break
+                chain.pop()
+            chain.append(k)
+        return chain
+
+    n = len(px)
+    lower = half(range(n))
+    upper = half(range(n - 1, -1, -1))
+    vertices = lower[:-1] + upper[:-1]
+    if len(vertices) < 3:
+        return np.zeros((0, 3), dtype=np.float64)
+    edges = np.zeros((len(vertices), 3), dtype=np.float64)
+    for e, k in enumerate(vertices):
+        q = vertices[(e + 1) % len(vertices)]
+        ex, ey = px[q] - px[k], py[q] - py[k]
+        length = math.sqrt(ex * ex + ey * ey)
+        nx, ny = -ey / length, ex / length  # left of the edge: inside for a CCW hull
+        edges[e] = (nx, ny, -(nx * px[k] + ny * py[k]))
+    return edges
+
+
 def pack_bits(bits: np.ndarray) -> np.ndarray:
     """(n, BITS) bool -> (n, WORDS) uint64; bit b lands in word b // 64, position b % 64."""
     padded = np.zeros((len(bits), WORDS * 64), dtype=bool)
@@ -93,7 +140,9 @@ def build_cylinders(x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> Cylinder
     nd = params.MCC_ANGULAR_CELLS
     if n == 0:
         empty = np.zeros((0, WORDS), dtype=np.uint64)
-        return Cylinders(x, y, theta, x.copy(), x.copy(), empty, empty.copy())
+        return Cylinders(
+            x, y, theta, x.copy(), x.copy(), empty, empty.copy(), np.zeros((0, 3), np.float64)
+        )
     cos_t, sin_t = np.cos(theta), np.sin(theta)
     u, v = CELL_OFFSETS[:, 0], CELL_OFFSETS[:, 1]
     px = x[:, None] + cos_t[:, None] * u[None, :] - sin_t[:, None] * v[None, :]  # (n, C)
@@ -124,7 +173,14 @@ def build_cylinders(x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> Cylinder
     )
     mask_bits = np.repeat(cell_valid, nd, axis=1) & valid[:, None]
     return Cylinders(
-        x, y, theta, cos_t, sin_t, pack_bits(bits.reshape(n, CELLS * nd)), pack_bits(mask_bits)
+        x,
+        y,
+        theta,
+        cos_t,
+        sin_t,
+        pack_bits(bits.reshape(n, CELLS * nd)),
+        pack_bits(mask_bits),
+        hull_edges(x, y),
     )
 
 
@@ -195,17 +251,120 @@ def compatibility(a: Cylinders, b: Cylinders, ia: np.ndarray, ib: np.ndarray) ->
     return z1 * z2 * z3
 
 
+def select_pairs(sims: np.ndarray, limit: int) -> np.ndarray:
+    """Flat indices of at most ``limit`` local pairs, one-to-one, best first.
+
+    The MCC_CANDIDATE_PAIRS best pairs with a positive similarity (similarity descending,
+    then flat index ascending) are walked in order; a pair is taken unless its minutia in
+    A or in B is already taken. Keeps one minutia from lending its similarity to several
+    pairs (an impostor's lucky cylinder otherwise fills the relaxation).
+    """
+    flat = sims.ravel()
+    order = np.argsort(-flat, kind="stable")
+    order = order[flat[order] > 0][: params.MCC_CANDIDATE_PAIRS]
+    taken_a: set[int] = set()
+    taken_b: set[int] = set()
+    chosen: list[int] = []
+    for index in order:
+        i, j = divmod(int(index), sims.shape[1])
+        if i in taken_a or j in taken_b:
+            continue
+        taken_a.add(i)
+        taken_b.add(j)
+        chosen.append(int(index))
+        if len(chosen) == limit:
+            break
+    return np.array(chosen, dtype=np.int64)
+
+
+def matched_count(a: Cylinders, b: Cylinders, i: int, j: int) -> int:
+    """Minutiae paired one-to-one when A is moved so that minutia i lies on B's minutia j.
+
+    A's minutiae are rotated by theta_b[j] - theta_a[i] about minutia i and moved onto j;
+    a pair (p, r) qualifies when p lands within MCC_ALIGN_DISTANCE_PX of r with directions
+    within MCC_ALIGN_ANGLE_RAD; qualifying pairs are taken nearest first (ties: lower p,
+    then lower r), each minutia at most once. Cost O(nA * nB).
+    """
+    c = math.cos(b.theta[j] - a.theta[i])
+    s = math.sin(b.theta[j] - a.theta[i])
+    dx = a.x - a.x[i]
+    dy = a.y - a.y[i]
+    tx = b.x[j] + (c * dx - s * dy)
+    ty = b.y[j] + (s * dx + c * dy)
+    tc = c * a.cos_t - s * a.sin_t
+    ts = s * a.cos_t + c * a.sin_t
+    ex = tx[:, None] - b.x[None, :]
+    ey = ty[:, None] - b.y[None, :]
+    d2 = ex * ex + ey * ey
+    cos_diff = tc[:, None] * b.cos_t[None, :] + ts[:, None] * b.sin_t[None, :]
+    ok = (d2 < params.MCC_ALIGN_DISTANCE_PX**2) & (cos_diff > math.cos(params.MCC_ALIGN_ANGLE_RAD))
+    ps, rs = np.nonzero(ok)
+    order = np.lexsort((rs, ps, d2[ps, rs]))
+    taken_a: set[int] = set()
+    taken_b: set[int] = set()
+    for k in order:
+        if ps[k] in taken_a or rs[k] in taken_b:
+            continue
+        taken_a.add(int(ps[k]))
+        taken_b.add(int(rs[k]))
+    return len(taken_a)
+
+
+def inside_count(hull: np.ndarray, px: np.ndarray, py: np.ndarray) -> int:
+    """How many points lie inside ``hull`` (hull_edges form) or within MCC_OVERLAP_MARGIN_PX of it."""
+    if len(hull) == 0:
+        return 0
+    side = (
+        hull[:, 0][None, :] * px[:, None] + hull[:, 1][None, :] * py[:, None] + hull[:, 2][None, :]
+    )
+    return int(np.all(side >= -params.MCC_OVERLAP_MARGIN_PX, axis=1).sum())
+
+
+def overlap_counts(a: Cylinders, b: Cylinders, i: int, j: int) -> tuple[int, int]:
+    """Minutiae of A inside B's hull and of B inside A's hull, under matched_count's alignment."""
+    c = math.cos(b.theta[j] - a.theta[i])
+    s = math.sin(b.theta[j] - a.theta[i])
+    dx = a.x - a.x[i]
+    dy = a.y - a.y[i]
+    inside_a = inside_count(b.hull, b.x[j] + (c * dx - s * dy), b.y[j] + (s * dx + c * dy))
+    ex = b.x - b.x[j]
+    ey = b.y - b.y[j]
+    inside_b = inside_count(a.hull, a.x[i] + (c * ex + s * ey), a.y[i] + (c * ey - s * ex))
+    return inside_a, inside_b
+
+
+def global_consistency(
+    a: Cylinders, b: Cylinders, ia: np.ndarray, ib: np.ndarray, relaxed: np.ndarray
+) -> float:
+    """In [0, 1]: how much of the two prints' overlap agrees under one rigid alignment.
+
+    Each of the MCC_ALIGNMENTS best relaxed pairs proposes an alignment; the one pairing
+    the most minutiae (matched_count; ties: the better-relaxed pair) gives m, and the value
+    is m / sqrt((inside_a + K) * (inside_b + K)) with the overlap counts of that alignment
+    and K = MCC_OVERLAP_PRIOR (so a tiny overlap cannot score 1), clipped to 1.
+    """
+    best_count, best = 0, -1
+    for k in np.argsort(-relaxed, kind="stable")[: params.MCC_ALIGNMENTS]:
+        count = matched_count(a, b, int(ia[k]), int(ib[k]))
+        if count > best_count:
+            best_count, best = count, int(k)
+    if best_count == 0:
+        return 0.0
+    inside_a, inside_b = overlap_counts(a, b, int(ia[best]), int(ib[best]))
+    prior = params.MCC_OVERLAP_PRIOR
+    return min(1.0, best_count / math.sqrt((inside_a + prior) * (inside_b + prior)))
+
+
 def score(a: Cylinders, b: Cylinders) -> float:
-    """LSS-R similarity in [0, 1] of two search forms."""
-    sims = local_similarities(a, b).ravel()
-    order = np.argsort(-sims, kind="stable")
+    """Similarity in [0, 1] of two search forms: LSS-R on one-to-one local pairs, times the
+    global consistency of the best alignment the relaxed pairs propose."""
+    sims = local_similarities(a, b)
     limit = min(params.MCC_MAX_RELAXED_PAIRS, len(a), len(b))
-    chosen = order[:limit]
-    chosen = chosen[sims[chosen] > 0]
+    chosen = select_pairs(sims, limit)
     if len(chosen) == 0:
         return 0.0
     ia, ib = np.divmod(chosen, len(b))
-    initial = sims[chosen]
+    initial = sims.ravel()[chosen]
     current = initial.copy()
     count = len(chosen)
     if count > 1:
@@ -217,4 +376,5 @@ def score(a: Cylinders, b: Cylinders) -> float:
     efficiency = current / initial
     n_p = pairs_to_count(len(a), len(b))
     best = np.argsort(-efficiency, kind="stable")[: min(n_p, count)]
-    return float(current[best].sum() / n_p)
+    local = float(current[best].sum() / n_p)
+    return local * global_consistency(a, b, ia, ib, current)

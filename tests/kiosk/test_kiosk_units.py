@@ -172,7 +172,7 @@ def test_verdict_thresholds_and_hub_overrides() -> None:
     assert (strict, problem) == (Thresholds(0.05, 0.04), "")
     assert verdict_for(RED_THRESHOLD, strict) == "green"
     assert verdict_for(0.045, strict) == "yellow"
-    default, problem = thresholds_from({"gate.red_threshold": "0.01"})
+    default, problem = thresholds_from({"gate.red_threshold": str(YELLOW_THRESHOLD / 2)})
     assert default == Thresholds() and "yellow <= red" in problem
     assert thresholds_from({"gate.red_threshold": "high"})[1]
     # without hub settings, a bigger watchlist needs a higher score (one comparison per entry)

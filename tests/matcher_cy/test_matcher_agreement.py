@@ -176,3 +176,28 @@ def test_extraction_agrees_on_a_synthetic_print() -> None:
     compiled = extraction.extract(image, thinning=_extract.thin)
     assert compiled == extraction.extract(image, thinning=extraction.thin)
     assert len(compiled) > 0
+
+
+@pytest.mark.parametrize("shift", [(0.0, 0.0), (20.0, 0.0), (40.0, -20.0)])
+def test_scores_agree_on_a_lattice_full_of_ties(shift: tuple[float, float]) -> None:
+    """Many local pairs with equal similarity: the compiled candidate selection (histogram
+    and heap) must walk them in the reference's stable order."""
+    gx, gy = np.meshgrid(np.arange(8) * 20.0 + 50, np.arange(8) * 20.0 + 50)
+    x, y = gx.ravel(), gy.ravel()
+    theta = np.zeros(len(x))
+    other = (x + shift[0], y + shift[1], theta.copy())
+    expected = mcc.score(mcc.build_cylinders(x, y, theta), mcc.build_cylinders(*other))
+    actual = _mcc.score(_mcc.build_cylinders(x, y, theta), _mcc.build_cylinders(*other))
+    assert actual == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert expected > 0.0
+
+
+def test_compiled_form_rejects_inconsistent_arrays() -> None:
+    good = _mcc.build_cylinders(
+        np.array([1.0, 50.0, 90.0]), np.array([3.0, 60.0, 10.0]), np.zeros(3)
+    )
+    import dataclasses
+
+    broken = dataclasses.replace(good, bits=good.bits[:2], compiled=None)
+    with pytest.raises(ValueError, match="bits and masks"):
+        _mcc.score(broken, good)

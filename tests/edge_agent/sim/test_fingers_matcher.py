@@ -35,9 +35,11 @@ def test_matcher_separates_synthetic_mates_from_non_mates() -> None:
     non_mate_rate = float(np.mean(non_arr > THRESHOLD_FMR_1E3))
     assert mate_rate >= 0.8, f"mates above threshold: {mate_rate:.2f} ({np.sort(mates_arr)})"
     # Synthetic strangers look more alike than real ones: at the real-impostor FMR 1e-3 score
-    # about 9 % of synthetic non-mate pairs pass (measured 2026-11-30), at FMR 1e-4 about 1 %.
-    assert non_mate_rate <= 0.12, f"non-mates above the 1e-3 threshold: {non_mate_rate:.3f}"
-    assert float(np.mean(non_arr > THRESHOLD_FMR_1E4)) <= 0.05
+    # 17 of 90 synthetic non-mate pairs pass, at FMR 1e-4 5 of 90 (measured 2026-12-04 with
+    # the global-consistency matcher, whose real impostors score lower; with the LSS-R-only
+    # matcher of 2026-11-30: about 9 % and 1 %).
+    assert non_mate_rate <= 0.25, f"non-mates above the 1e-3 threshold: {non_mate_rate:.3f}"
+    assert float(np.mean(non_arr > THRESHOLD_FMR_1E4)) <= 0.08
     assert np.median(mates_arr) > 4 * np.median(non_arr)
     # area under the ROC: how often a mate pair outscores a non-mate pair
     auc = float(np.mean(mates_arr[:, None] > non_arr[None, :]))
