@@ -16,7 +16,12 @@ from matcher_cy.extraction import thin_tables
 
 
 def thin(binary):
-    """Same as ``matcher_cy.extraction.thin`` for a 2-D bool array."""
+    """Same as ``matcher_cy.extraction.thin`` for a 2-D bool array.
+
+    Each sub-iteration tests only the pixels still set (a list, compacted after every
+    sub-iteration that deleted some): background pixels are never deleted, so the
+    deletions are those of a scan over the whole image.
+    """
     first_table, second_table = thin_tables()
     cdef unsigned char[::1] first = first_table.astype(np.uint8)
     cdef unsigned char[::1] second = second_table.astype(np.uint8)
@@ -30,9 +35,17 @@ def thin(binary):
     img[h - 1, :] = 0
     img[:, 0] = 0
     img[:, w - 1] = 0
-    delete_array = np.zeros(h * w, dtype=np.intp)
+    if h < 3 or w < 3:
+        return result.astype(bool)
+    candidates_array = np.flatnonzero(result).astype(np.intp)
+    delete_array = np.empty(max(len(candidates_array), 1), dtype=np.intp)
+    cdef Py_ssize_t[::1] candidates = candidates_array
     cdef Py_ssize_t[::1] delete = delete_array
-    cdef Py_ssize_t y, x, count, i
+    cdef unsigned char* pixels = &img[0, 0]
+    cdef unsigned char* p
+    cdef unsigned char* above
+    cdef unsigned char* below
+    cdef Py_ssize_t n = candidates.shape[0], count, i, kept
     cdef int code, sub
     cdef bint changed = True
     cdef unsigned char[::1] table
@@ -40,29 +53,36 @@ def thin(binary):
         while changed:
             changed = False
             for sub in range(2):
+                table = first if sub == 0 else second
                 count = 0
-                for y in range(1, h - 1):
-                    for x in range(1, w - 1):
-                        if not img[y, x]:
-                            continue
-                        # bit i: neighbour (E, NE, N, NW, W, SW, S, SE)
-                        code = (
-                            img[y, x + 1]
-                            | (img[y - 1, x + 1] << 1)
-                            | (img[y - 1, x] << 2)
-                            | (img[y - 1, x - 1] << 3)
-                            | (img[y, x - 1] << 4)
-                            | (img[y + 1, x - 1] << 5)
-                            | (img[y + 1, x] << 6)
-                            | (img[y + 1, x + 1] << 7)
-                        )
-                        if (first[code] if sub == 0 else second[code]):
-                            delete[count] = y * w + x
-                            count += 1
-                for i in range(count):
-                    img[delete[i] // w, delete[i] % w] = 0
+                for i in range(n):
+                    p = pixels + candidates[i]
+                    # bit i: neighbour (E, NE, N, NW, W, SW, S, SE)
+                    above = p - w
+                    below = p + w
+                    code = (
+                        p[1]
+                        | (above[1] << 1)
+                        | (above[0] << 2)
+                        | ((above - 1)[0] << 3)
+                        | ((p - 1)[0] << 4)
+                        | ((below - 1)[0] << 5)
+                        | (below[0] << 6)
+                        | (below[1] << 7)
+                    )
+                    if table[code]:
+                        delete[count] = candidates[i]
+                        count += 1
                 if count:
                     changed = True
+                    for i in range(count):
+                        pixels[delete[i]] = 0
+                    kept = 0
+                    for i in range(n):
+                        if pixels[candidates[i]]:
+                            candidates[kept] = candidates[i]
+                            kept += 1
+                    n = kept
     return result.astype(bool)
 
 
