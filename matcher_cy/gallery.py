@@ -88,7 +88,9 @@ class Gallery:
             raise ValueError("gallery key longer than 65,535 bytes")
         if not isinstance(template, Template):
             raise TypeError(f"expected a Template, got {type(template).__name__}")
-        codes = index.index_codes(search_form(template, self._backend), params.INDEX_GALLERY_CODES)
+        codes = index.index_codes(
+            search_form(template, self._backend), params.INDEX_GALLERY_CODES, spread=True
+        )
         slot = self._slots.get(key)
         if slot is None:
             slot = len(self._keys)

@@ -105,7 +105,7 @@ MCC_NP_TAU = 0.4
 #: At most this many top local pairs enter the relaxation ...
 MCC_MAX_RELAXED_PAIRS = 30
 #: ... chosen one-to-one (each minutia in one pair) from this many best local pairs.
-MCC_CANDIDATE_PAIRS = 90
+MCC_CANDIDATE_PAIRS = 60
 #: Relaxation iterations and the weight kept from the previous iteration.
 MCC_RELAX_ITERATIONS = 5
 MCC_RELAX_WEIGHT = 0.5
@@ -118,7 +118,7 @@ MCC_COMPAT_ANGLE_HI_RAD = math.radians(20.0)
 
 # --- global consistency (the score is LSS-R times it) --------------------------------
 #: The best this-many relaxed pairs each propose a rigid alignment.
-MCC_ALIGNMENTS = 5
+MCC_ALIGNMENTS = 3
 #: Under an alignment, minutiae pair when this close (pixels) ...
 MCC_ALIGN_DISTANCE_PX = 15.0
 #: ... with directions this close (radians).

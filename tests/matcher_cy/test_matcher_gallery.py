@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from matcher_cy import Gallery, TemplateFormatError
@@ -86,3 +87,18 @@ def test_prefilter_shortlist_keeps_mates_among_distractors(synthetic_templates, 
         assert len(gallery.shortlist(probe)) == params.PREFILTER_SHORTLIST_MIN
         assert gallery.search(probe, k=1)[0][0] == f"finger-{finger}"
         assert gallery.search(probe, k=1, exhaustive=True)[0][0] == f"finger-{finger}"
+
+
+def test_spread_order_covers_the_print_from_the_best_minutia() -> None:
+    from matcher_cy import index
+
+    # a dense cluster (best quality first) and four far corners
+    x = np.array([100.0, 102, 104, 106, 108, 0, 300, 0, 300])
+    y = np.array([100.0, 101, 102, 103, 104, 0, 0, 300, 300])
+    candidates = np.arange(9)
+    chosen = index.spread_order(x, y, candidates, 5)
+    assert chosen[0] == 0  # the best minutia first
+    assert sorted(chosen[1:].tolist()) == [5, 6, 7, 8]  # then the far corners, not the cluster
+    assert index.spread_order(x, y, candidates, 1).tolist() == [0]
+    assert len(index.spread_order(x, y, candidates, 20)) == 9
+    assert index.spread_order(x, y, np.array([], dtype=np.int64), 4).tolist() == []
