@@ -50,8 +50,18 @@ def test_hull_edges_bound_exactly_the_convex_hull(count: int, seed: int) -> None
     assert np.all(side >= -1e-9)  # every point inside or on the hull
     on_hull = np.isclose(side, 0.0, atol=1e-9).any(axis=1)
     assert set(hull.vertices) <= set(np.flatnonzero(on_hull))
-    far = np.array([[-50.0, -50.0], [450.0, 200.0]])
-    assert mcc.inside_count(edges, far[:, 0], far[:, 1]) == 0
+    # just beyond the margin, outward from each edge's middle: outside (a far point need
+    # not be: at a sharp vertex the margin's edges meet far out)
+    ends = np.roll(hull.vertices, -1)
+    mid_x = (x[hull.vertices] + x[ends]) / 2
+    mid_y = (y[hull.vertices] + y[ends]) / 2
+    beyond = params.MCC_OVERLAP_MARGIN_PX + 0.5
+    for edge in edges:
+        on_edge = np.isclose(edge[0] * mid_x + edge[1] * mid_y + edge[2], 0.0, atol=1e-6)
+        k = int(np.flatnonzero(on_edge)[0])
+        out_x, out_y = mid_x[k] - beyond * edge[0], mid_y[k] - beyond * edge[1]
+        assert mcc.inside_count(edges, np.array([out_x]), np.array([out_y])) == 0
+        assert mcc.inside_count(edges, np.array([mid_x[k]]), np.array([mid_y[k]])) == 1
 
 
 def test_hull_edges_of_collinear_or_few_points_are_empty() -> None:

@@ -11,7 +11,7 @@ from edge_agent.sim.fingers import impression_image
 
 FINGERS = 5
 IMPRESSIONS = 3
-SEED = 2
+SEEDS = (2, 3)
 
 
 def test_matcher_separates_synthetic_mates_from_non_mates() -> None:
@@ -20,26 +20,28 @@ def test_matcher_separates_synthetic_mates_from_non_mates() -> None:
         from matcher_cy import extract, match_score
     from matcher_cy.params import THRESHOLD_FMR_1E3, THRESHOLD_FMR_1E4
 
-    templates = {
-        (finger, impression): extract(impression_image(finger, impression, seed=SEED), dpi=500)
-        for finger in range(1, FINGERS + 1)
-        for impression in range(1, IMPRESSIONS + 1)
-    }
     mates, non_mates = [], []
-    for a, b in itertools.combinations(templates, 2):
-        score = match_score(templates[a], templates[b])
-        (mates if a[0] == b[0] else non_mates).append(score)
+    for seed in SEEDS:  # two independent sets of fingers, compared within each set
+        templates = {
+            (finger, impression): extract(impression_image(finger, impression, seed=seed), dpi=500)
+            for finger in range(1, FINGERS + 1)
+            for impression in range(1, IMPRESSIONS + 1)
+        }
+        for a, b in itertools.combinations(templates, 2):
+            score = match_score(templates[a], templates[b])
+            (mates if a[0] == b[0] else non_mates).append(score)
     mates_arr, non_arr = np.array(mates), np.array(non_mates)
-    assert len(mates_arr) == FINGERS * 3 and len(non_arr) == 90
+    assert len(mates_arr) == len(SEEDS) * FINGERS * 3 and len(non_arr) == len(SEEDS) * 90
     mate_rate = float(np.mean(mates_arr > THRESHOLD_FMR_1E3))
     non_mate_rate = float(np.mean(non_arr > THRESHOLD_FMR_1E3))
     assert mate_rate >= 0.8, f"mates above threshold: {mate_rate:.2f} ({np.sort(mates_arr)})"
-    # Synthetic strangers look more alike than real ones: at the real-impostor FMR 1e-3 score
-    # 17 of 90 synthetic non-mate pairs pass, at FMR 1e-4 5 of 90 (measured 2026-12-04 with
-    # the global-consistency matcher, whose real impostors score lower; with the LSS-R-only
-    # matcher of 2026-11-30: about 9 % and 1 %).
-    assert non_mate_rate <= 0.25, f"non-mates above the 1e-3 threshold: {non_mate_rate:.3f}"
-    assert float(np.mean(non_arr > THRESHOLD_FMR_1E4)) <= 0.08
+    # Synthetic strangers look more alike than real ones, and how much depends on the draw:
+    # at the real-impostor FMR 1e-3 score 19 of the 180 synthetic non-mate pairs of seeds 2
+    # and 3 pass (17 of seed 2's 90), at FMR 1e-4 8 (7 of seed 2's); seed 4 gives none
+    # (measured 2026-12-04 with the global-consistency matcher and Gabor period factor
+    # 0.86; with the LSS-R-only matcher of 2026-11-30 about 9 % and 1 % of seed 2's).
+    assert non_mate_rate <= 0.16, f"non-mates above the 1e-3 threshold: {non_mate_rate:.3f}"
+    assert float(np.mean(non_arr > THRESHOLD_FMR_1E4)) <= 0.07
     assert np.median(mates_arr) > 4 * np.median(non_arr)
     # area under the ROC: how often a mate pair outscores a non-mate pair
     auc = float(np.mean(mates_arr[:, None] > non_arr[None, :]))
