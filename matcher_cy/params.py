@@ -157,8 +157,9 @@ INDEX_GALLERY_CODES = 24
 #: Coarse codes OR-pool the cylinder bits over this many spatial cells per side (2: a
 #: 12x12 grid becomes 6x6, 9 words become 3).
 INDEX_COARSE_POOL = 2
-#: A search ranks every template by the coarse score of its first this-many codes ...
-INDEX_COARSE_GALLERY_CODES = 16
+#: A search ranks every template by the coarse score of its first this-many codes (20:
+#: FVC2002 DB1 rank-1 at 100,000 distractors 100.0% against 97.1% with 16; exhaustive 98.6)
+INDEX_COARSE_GALLERY_CODES = 20
 #: ... and re-ranks this fraction of the gallery (at least the precise shortlist) by the
 #: fine score of all its codes.
 INDEX_COARSE_KEEP_FRACTION = 0.05
