@@ -255,7 +255,7 @@ cdef class CompiledForm:
         order = np.argsort(x, kind="stable").astype(np.int32)
         x_min = float(x.min()) if n else 0.0
         bucket_of = np.floor((x[order] - x_min) * INV_BUCKET_WIDTH).astype(np.int64)
-        buckets = int(bucket_of[-1]) + 1 if n else 1
+        buckets = int(bucket_of.max()) + 1 if n else 1
         starts = np.searchsorted(bucket_of, np.arange(buckets + 1)).astype(np.int32)
         one_index = np.zeros(1, np.int32)
         by_direction, direction_start = direction_buckets(theta, masks.any(axis=1))
