@@ -234,6 +234,10 @@ cdef class CompiledForm:
     cdef Form form
     cdef object arrays
 
+    def __reduce__(self):
+        """Pickled (or deep-copied) as None: a copy of a Cylinders builds its own on use."""
+        return (type(None), ())
+
     def __init__(self, cylinders):
         x = np.ascontiguousarray(cylinders.x, dtype=np.float64)
         y = np.ascontiguousarray(cylinders.y, dtype=np.float64)

@@ -201,3 +201,17 @@ def test_compiled_form_rejects_inconsistent_arrays() -> None:
     broken = dataclasses.replace(good, bits=good.bits[:2], compiled=None)
     with pytest.raises(ValueError, match="bits and masks"):
         _mcc.score(broken, good)
+
+
+def test_cylinders_pickle_after_scoring() -> None:
+    import copy
+    import pickle
+
+    x, y = np.array([10.0, 60.0, 120.0, 80.0]), np.array([20.0, 90.0, 40.0, 150.0])
+    theta = np.array([0.1, 1.2, 2.3, 4.0])
+    form = _mcc.build_cylinders(x, y, theta)
+    expected = _mcc.score(form, form)  # pins a CompiledForm on the cylinders
+    assert form.compiled is not None
+    for copied in (pickle.loads(pickle.dumps(form)), copy.deepcopy(form)):
+        assert copied.compiled is None
+        assert _mcc.score(copied, form) == expected
