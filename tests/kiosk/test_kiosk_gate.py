@@ -180,14 +180,15 @@ async def test_poor_print_is_retaken(gate_app: Callable[..., KioskApp], sensor: 
         assert screen.outcome.identification.verdict == "yellow"
         assert app.context.board.indicators.lit() == "amber"
         assert "POSSIBLE" in str(screen.query_one("#verdict").render())
+        await pilot.pause()  # the verdict's candidates and buttons laid out before the click
         await pilot.click("#confirm")
-        await pilot.pause()
-        assert "reason" in str(screen.query_one("#decision-error").render())
+        await wait_until(
+            pilot, lambda: "reason" in str(screen.query_one("#decision-error").render())
+        )
         assert not screen.decided
         screen.query_one("#reason").value = "scar on left hand matches record"
         await pilot.click("#confirm")
-        await pilot.pause()
-        assert screen.decided
+        await wait_until(pilot, lambda: screen.decided)
 
 
 async def test_hub_alert_and_hardware_commands(
