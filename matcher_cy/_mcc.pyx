@@ -32,15 +32,6 @@ cdef double MIN_VALID_CELLS = params.MCC_MIN_VALID_CELLS_FRACTION * CELLS
 cdef int MIN_NEIGHBOURS = params.MCC_MIN_NEIGHBOURS
 cdef double MIN_MATCHABLE = params.MCC_MIN_MATCHABLE_FRACTION * BITS
 cdef double MIN_DIRECTION_COS = math.cos(params.MCC_MAX_DIRECTION_DIFF_RAD)
-# the scan visits B's cylinders by direction bucket: DIRECTION_SPAN buckets either side of
-# the A minutia's own (one bucket more than the direction limit needs), or all of them
-DEF DIRECTION_BUCKETS = 64
-cdef double DIRECTION_BUCKET_RAD = 2 * math.pi / DIRECTION_BUCKETS
-cdef int DIRECTION_SPAN = int(math.ceil(params.MCC_MAX_DIRECTION_DIFF_RAD / (2 * math.pi / DIRECTION_BUCKETS))) + 1
-cdef int DIRECTION_STEPS = 2 * DIRECTION_SPAN + 1
-if DIRECTION_STEPS >= DIRECTION_BUCKETS:
-    DIRECTION_SPAN = 0
-    DIRECTION_STEPS = DIRECTION_BUCKETS
 cdef int MAX_RELAXED = params.MCC_MAX_RELAXED_PAIRS
 cdef int CANDIDATES = params.MCC_CANDIDATE_PAIRS
 cdef int ALIGNMENTS = params.MCC_ALIGNMENTS
@@ -52,11 +43,10 @@ cdef double ALIGN_DISTANCE2 = params.MCC_ALIGN_DISTANCE_PX ** 2
 cdef double ALIGN_COS = math.cos(params.MCC_ALIGN_ANGLE_RAD)
 cdef double OVERLAP_MARGIN = params.MCC_OVERLAP_MARGIN_PX
 cdef double OVERLAP_PRIOR = params.MCC_OVERLAP_PRIOR
-# fixed-size work arrays below; params must stay within them
-cdef int MAX_PAIRS = 128
+# fixed-size work arrays below (64 relaxed pairs, 256 minutiae); params must fit them
 DEF HISTOGRAM_BINS = 256
 cdef int MAX_MINUTIAE = 256
-if not (0 < MAX_RELAXED <= 64 and 0 < CANDIDATES <= MAX_PAIRS and 0 < ALIGNMENTS <= 64):
+if not (0 < MAX_RELAXED <= 64 and CANDIDATES > 0 and ALIGNMENTS > 0):
     raise ImportError("matcher_cy params outside the compiled matcher's work arrays")
 if params.MAX_TEMPLATE_MINUTIAE > MAX_MINUTIAE:
     raise ImportError("MAX_TEMPLATE_MINUTIAE outside the compiled matcher's work arrays")
@@ -101,25 +91,6 @@ cdef extern from "popcount.h" nogil:
 cdef inline bint better(double sim, Py_ssize_t flat, double other, Py_ssize_t other_flat) noexcept nogil:
     """Order of local pairs: higher similarity first, then lower flat index (stable)."""
     return sim > other or (sim == other and flat < other_flat)
-
-
-cdef inline int direction_bucket(double theta) noexcept nogil:
-    """The direction bucket (0..DIRECTION_BUCKETS - 1) of an angle in radians (any range)."""
-    cdef double turns = theta / TWO_PI
-    turns -= floor(turns)
-    cdef int k = <int>(turns * DIRECTION_BUCKETS)
-    return k if k < DIRECTION_BUCKETS else DIRECTION_BUCKETS - 1
-
-
-def direction_buckets(theta, valid):
-    """(order, start): indices of the valid minutiae by direction bucket (then index), and
-    the DIRECTION_BUCKETS + 1 offsets of each bucket's run in ``order``."""
-    theta = np.asarray(theta, dtype=np.float64)
-    buckets = np.array([direction_bucket(t) for t in theta], dtype=np.int64)
-    order = np.flatnonzero(np.asarray(valid))
-    order = order[np.argsort(buckets[order], kind="stable")].astype(np.int32)
-    start = np.searchsorted(buckets[order], np.arange(DIRECTION_BUCKETS + 1)).astype(np.int32)
-    return order, start
 
 
 cdef inline double clip01(double v) noexcept nogil:
@@ -219,8 +190,6 @@ cdef struct Form:
     const uint64_t* masks
     const double* hull  # hull_edges * 3: nx, ny, c
     Py_ssize_t hull_edges
-    const int32_t* direction_order  # valid cylinders' indices by direction bucket
-    const int32_t* direction_start  # DIRECTION_BUCKETS + 1 offsets into direction_order
     const int32_t* x_order  # minutiae indices by x ascending (stable)
     double x_min
     Py_ssize_t buckets  # x buckets of BUCKET_WIDTH from x_min
@@ -262,10 +231,9 @@ cdef class CompiledForm:
         buckets = int(bucket_of.max()) + 1 if n else 1
         starts = np.searchsorted(bucket_of, np.arange(buckets + 1)).astype(np.int32)
         one_index = np.zeros(1, np.int32)
-        by_direction, direction_start = direction_buckets(theta, masks.any(axis=1))
         self.arrays = (
-            x, y, theta, cos_t, sin_t, bits, masks, hull, order, starts, by_direction,
-            direction_start, one, one_word, one_edge, one_index,
+            x, y, theta, cos_t, sin_t, bits, masks, hull, order, starts,
+            one, one_word, one_edge, one_index,
         )
         cdef int32_t[::1] indices
         cdef double[::1] view
@@ -291,10 +259,6 @@ cdef class CompiledForm:
         self.form.hull = &edges[0, 0]
         indices = order if n else one_index
         self.form.x_order = &indices[0]
-        indices = by_direction if len(by_direction) else one_index
-        self.form.direction_order = &indices[0]
-        indices = direction_start
-        self.form.direction_start = &indices[0]
         self.form.x_min = x_min
         self.form.buckets = buckets
         indices = starts
@@ -339,7 +303,7 @@ cdef double score_forms(const Form* a, const Form* b) noexcept nogil:
     cdef int top_b[64]
     cdef int count = 0
     cdef Py_ssize_t i, j, w
-    cdef int pos, q, kb, step, bucket, matchable, pa, pb, differ
+    cdef int pos, q, matchable, pa, pb, differ
     cdef uint64_t common, any_a
     cdef double norm, sim
     cdef const uint64_t* ma
@@ -364,50 +328,37 @@ cdef double score_forms(const Form* a, const Form* b) noexcept nogil:
             any_a |= ma[w]
         if any_a == 0:
             continue
-        # only B's valid cylinders in direction buckets near minutia i's can qualify
-        bucket = direction_bucket(a.theta[i]) - DIRECTION_SPAN
-        for step in range(DIRECTION_STEPS):
-            kb = (bucket + step) & (DIRECTION_BUCKETS - 1)
-            for q in range(b.direction_start[kb], b.direction_start[kb + 1]):
-                j = b.direction_order[q]
-                if a.cos_t[i] * b.cos_t[j] + a.sin_t[i] * b.sin_t[j] < MIN_DIRECTION_COS:
-                    continue
-                mb = &b.masks[j * NWORDS]
-                bb = &b.bits[j * NWORDS]
-                matchable = 0
-                pa = 0
-                pb = 0
-                differ = 0
-                if NWORDS == 9:  # 12x12x5 cylinders: a loop of constant length, unrolled
-                    for w in range(9):
-                        common = ma[w] & mb[w]
-                        matchable += popcount(common)
-                        pa += popcount(ab[w] & common)
-                        pb += popcount(bb[w] & common)
-                        differ += popcount((ab[w] ^ bb[w]) & common)
-                else:
-                    for w in range(NWORDS):
-                        common = ma[w] & mb[w]
-                        matchable += popcount(common)
-                        pa += popcount(ab[w] & common)
-                        pb += popcount(bb[w] & common)
-                        differ += popcount((ab[w] ^ bb[w]) & common)
-                if matchable < MIN_MATCHABLE:
-                    continue
-                norm = roots[pa] + roots[pb]
-                if norm <= 0:
-                    continue
-                sim = 1.0 - roots[differ] / norm
-                if sim <= 0:
-                    continue
-                bin_of = <int>(sim * HISTOGRAM_BINS)
-                if bin_of >= HISTOGRAM_BINS:
-                    bin_of = HISTOGRAM_BINS - 1
-                top_val[positives] = sim
-                top_idx[positives] = i * nb + j
-                top_bin[positives] = <unsigned char>bin_of
-                positives += 1
-                histogram[bin_of] += 1
+        for j in range(nb):
+            if a.cos_t[i] * b.cos_t[j] + a.sin_t[i] * b.sin_t[j] < MIN_DIRECTION_COS:
+                continue
+            mb = &b.masks[j * NWORDS]
+            bb = &b.bits[j * NWORDS]
+            matchable = 0
+            pa = 0
+            pb = 0
+            differ = 0
+            for w in range(NWORDS):
+                common = ma[w] & mb[w]
+                matchable += popcount(common)
+                pa += popcount(ab[w] & common)
+                pb += popcount(bb[w] & common)
+                differ += popcount((ab[w] ^ bb[w]) & common)
+            if matchable < MIN_MATCHABLE:
+                continue
+            norm = roots[pa] + roots[pb]
+            if norm <= 0:
+                continue
+            sim = 1.0 - roots[differ] / norm
+            if sim <= 0:
+                continue
+            bin_of = <int>(sim * HISTOGRAM_BINS)
+            if bin_of >= HISTOGRAM_BINS:
+                bin_of = HISTOGRAM_BINS - 1
+            top_val[positives] = sim
+            top_idx[positives] = i * nb + j
+            top_bin[positives] = <unsigned char>bin_of
+            positives += 1
+            histogram[bin_of] += 1
     # the bins that hold the CANDIDATES best pairs (and a few more), highest first ...
     bin_of = HISTOGRAM_BINS - 1
     q = histogram[bin_of]
