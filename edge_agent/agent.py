@@ -26,8 +26,9 @@ from edge_agent.config import UnitConfig
 from edge_agent.store import ComplaintStatusRow, LocalStore
 from edge_agent.telemetry import read_telemetry
 from edge_agent.watchlist import WatchlistRejected, install_watchlist
-from khidmat import __version__, systemd
-from khidmat.mqtt import MqttSession, MqttSettings, settings_for
+from khidmat_base import __version__, systemd
+from khidmat_base.clock import now_ms as _now_ms
+from khidmat_base.mqtt import MqttSession, MqttSettings, settings_for
 from khidmat_wire import WireError, build_topic, decode, encode, make_envelope, parse_topic
 from khidmat_wire.messages import Ack, Command, ComplaintStatus, Config, Event, State, Watchlist
 from khidmat_wire.signing import load_public_key
@@ -322,7 +323,3 @@ class Agent:
     def _resend(self, command: Command) -> tuple[str, str]:
         count = self.store.reschedule_pending(_now_ms())
         return "info", f"{count} unacknowledged records rescheduled"
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

@@ -48,10 +48,10 @@ Example::
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from khidmat_base.config import BrokerSection, ConfigError, section
 from khidmat_wire.errors import WireError
 from khidmat_wire.topics import check_device_id
 
@@ -67,10 +67,6 @@ DEFAULT_PINS: dict[str, int] = {
 }
 
 
-class ConfigError(ValueError):
-    """A unit configuration that cannot be used; the message names the key."""
-
-
 @dataclass(frozen=True, slots=True)
 class DeviceSection:
     id: str
@@ -78,26 +74,6 @@ class DeviceSection:
     station: str
     data_dir: Path
     name: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerSection:
-    host: str = "127.0.0.1"
-    port: int = 1883
-    tls: bool = False
-    ca_file: Path | None = None
-    cert_file: Path | None = None
-    key_file: Path | None = None
-    username: str = ""
-    password_file: Path | None = None
-    protocol: int = 5
-    keepalive_s: int = 30
-
-    def password(self) -> str | None:
-        """The MQTT password, read from its file (None when there is none)."""
-        if self.password_file is None:
-            return None
-        return self.password_file.read_text(encoding="utf-8").strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,45 +122,6 @@ class UnitConfig:
         return self.device.data_dir / "unit.db"
 
 
-_PATH_KEYS = {"data_dir", "ca_file", "cert_file", "key_file", "password_file", "public_key_file"}
-
-
-def _section(cls: type, raw: Any, name: str, base: Path) -> Any:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"[{name}] must be a table")
-    known = {f.name: f for f in fields(cls)}
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in known:
-            raise ConfigError(f"[{name}] {key}: unknown key (expected one of {', '.join(known)})")
-        if key in _PATH_KEYS:
-            if not isinstance(value, str) or not value:
-                raise ConfigError(f"[{name}] {key}: must be a non-empty path string")
-            path = Path(value)
-            value = path if path.is_absolute() else (base / path)
-        values[key] = value
-    try:
-        section = cls(**values)
-    except TypeError as error:
-        raise ConfigError(f"[{name}] {error}") from None
-    for f in fields(cls):
-        value = getattr(section, f.name)
-        expected = f.type if isinstance(f.type, str) else f.type.__name__
-        if expected in ("int", "float") and (
-            isinstance(value, bool) or not isinstance(value, (int, float))
-        ):
-            raise ConfigError(f"[{name}] {f.name}: must be a number")
-        if expected == "int" and not isinstance(value, int):
-            raise ConfigError(f"[{name}] {f.name}: must be an integer")
-        if expected == "str" and not isinstance(value, str):
-            raise ConfigError(f"[{name}] {f.name}: must be a string")
-        if expected == "bool" and not isinstance(value, bool):
-            raise ConfigError(f"[{name}] {f.name}: must be true or false")
-    return section
-
-
 def parse_unit_config(text: str, path: Path) -> UnitConfig:
     """Parse config text as if read from ``path`` (relative paths resolve beside it)."""
     try:
@@ -200,34 +137,34 @@ def parse_unit_config(text: str, path: Path) -> UnitConfig:
     for key in ("id", "role", "station", "data_dir"):
         if key not in raw["device"]:
             raise ConfigError(f"[device] {key}: missing")
-    device = _section(DeviceSection, raw["device"], "device", base)
+    device = section(DeviceSection, raw["device"], "device", base)
     try:
         check_device_id(device.id)
     except WireError as error:
         raise ConfigError(f"[device] id: {error.reason}") from None
     if device.role not in ROLES:
         raise ConfigError(f"[device] role: must be one of {', '.join(ROLES)}")
-    broker = _section(BrokerSection, raw.get("broker"), "broker", base)
+    broker = section(BrokerSection, raw.get("broker"), "broker", base)
     if broker.protocol not in (5, 311):
         raise ConfigError("[broker] protocol: must be 5 or 311")
     if not 0 < broker.port < 65536:
         raise ConfigError("[broker] port: must be 1..65535")
-    sensor = _section(SensorSection, raw.get("sensor"), "sensor", base)
+    sensor = section(SensorSection, raw.get("sensor"), "sensor", base)
     if sensor.backend not in ("serial", "sim", "none"):
         raise ConfigError("[sensor] backend: must be serial, sim or none")
-    gpio = _section(GpioSection, raw.get("gpio"), "gpio", base)
+    gpio = section(GpioSection, raw.get("gpio"), "gpio", base)
     if gpio.backend not in ("native", "mock"):
         raise ConfigError("[gpio] backend: must be native or mock")
     if not isinstance(gpio.pins, dict) or not all(
         isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 27 for v in gpio.pins.values()
     ):
         raise ConfigError("[gpio] pins: must map names to BCM pin numbers 0..27")
-    agent = _section(AgentSection, raw.get("agent"), "agent", base)
+    agent = section(AgentSection, raw.get("agent"), "agent", base)
     for name in ("telemetry_interval_s", "resend_after_s", "max_backoff_s", "catchup_per_s"):
         if getattr(agent, name) <= 0:
             raise ConfigError(f"[agent] {name}: must be positive")
     return UnitConfig(
-        path, device, broker, _section(HubSection, raw.get("hub"), "hub", base), sensor, gpio, agent
+        path, device, broker, section(HubSection, raw.get("hub"), "hub", base), sensor, gpio, agent
     )
 
 

@@ -6,7 +6,7 @@ tracking number, for the kiosk's tracking screen), ``watchlist_meta`` / ``watchl
 (the installed signed watchlist, replaced atomically), ``settings`` (config pushed by the
 hub), ``health`` (sensor status and other device health) and ``audit`` (local events).
 
-Every write is one ``BEGIN IMMEDIATE`` transaction (see :mod:`khidmat.sqlite`), so the
+Every write is one ``BEGIN IMMEDIATE`` transaction (see :mod:`khidmat_base.sqlite`), so the
 kiosk process and the agent process can write at once. A :class:`LocalStore` may be
 shared by threads of one process. A committed record survives SIGKILL and power loss.
 """
@@ -14,12 +14,12 @@ shared by threads of one process. A committed record survives SIGKILL and power 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from khidmat.sqlite import Database
+from khidmat_base.clock import now_ms
+from khidmat_base.sqlite import Database
 from khidmat_wire.codec import Envelope, encode
 
 MIGRATIONS: tuple[str, ...] = (
@@ -82,10 +82,6 @@ MIGRATIONS: tuple[str, ...] = (
     # 2: the hub's time of the status shown, so a late, older status never replaces a newer one
     "ALTER TABLE complaint_status ADD COLUMN hub_time_ms INTEGER NOT NULL DEFAULT 0",
 )
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from edge_agent.store import LocalStore
+from khidmat_base import clock
 from khidmat_wire.messages import Telemetry
 
 THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
@@ -23,7 +24,7 @@ def cpu_temperature_c(path: Path = THERMAL_ZONE) -> float:
 
 def read_telemetry(store: LocalStore, *, started_monotonic: float, data_dir: Path) -> Telemetry:
     """One telemetry body from the store and the OS."""
-    now_ms = int(time.time() * 1000)
+    now_ms = clock.now_ms()
     oldest = store.oldest_unacked_ms()
     watchlist = store.watchlist_info()
     try:

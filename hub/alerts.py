@@ -11,10 +11,10 @@ Thread-safety: as :class:`hub.store.HubStore`.
 from __future__ import annotations
 
 import sqlite3
-import time
 from dataclasses import dataclass
 
 from hub.store import HubStore
+from khidmat_base.clock import now_ms as _now_ms
 
 SEVERITIES = ("info", "warning", "critical")
 
@@ -171,7 +171,3 @@ def _raise(
         (key, kind, severity, device_id, title, detail, now_ms, now_ms),
     )
     return True
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

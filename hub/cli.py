@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from khidmat.cli import CommandTree
+from khidmat_base import clock
+from khidmat_base.cli import CommandTree
 
 
 def register(tree: CommandTree) -> None:
@@ -103,8 +104,8 @@ def register(tree: CommandTree) -> None:
 
 
 def _config(path: str | None):  # -> HubConfig | None (printed error)
-    from edge_agent.config import ConfigError
     from hub.config import load_hub_config
+    from khidmat_base.config import ConfigError
 
     if not path:
         print("--config is required", file=sys.stderr)
@@ -256,7 +257,6 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _period(since: str | None, until: str | None, default_days: int):
-    import time
     from datetime import UTC, datetime
 
     from hub.reports import Period
@@ -264,7 +264,7 @@ def _period(since: str | None, until: str | None, default_days: int):
     def parse(text: str) -> int:
         return int(datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC).timestamp() * 1000)
 
-    until_ms = parse(until) if until else int(time.time() * 1000)
+    until_ms = parse(until) if until else clock.now_ms()
     since_ms = parse(since) if since else until_ms - default_days * 86_400_000
     return Period(since_ms, until_ms)
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from dataclasses import dataclass
 
 from hub.complaint_rules import (
@@ -35,6 +34,7 @@ from hub.complaint_rules import (
     escalation_name,
 )
 from hub.store import HubStore
+from khidmat_base.clock import now_ms as _now_ms
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Complaint, ComplaintStatus, Feedback, Lookup, StatusEntry
 
@@ -554,7 +554,3 @@ def _view(row: sqlite3.Row, desk: str) -> ComplaintView:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

@@ -39,8 +39,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_agent.config import BrokerSection, ConfigError, _section
 from hub.complaint_rules import DEFAULT_DUE_HOURS, DEFAULT_OTHER_DUE_HOURS, DuePolicy
+from khidmat_base.config import BrokerSection, ConfigError, section
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,7 @@ def load_hub_config(path: str | Path) -> HubConfig:
             hub_values[key] = float(value)
         else:
             raise ConfigError(f"[hub] {key}: unknown key")
-    broker = _section(BrokerSection, raw.get("broker"), "broker", base)
+    broker = section(BrokerSection, raw.get("broker"), "broker", base)
     if broker.protocol not in (5, 311):
         raise ConfigError("[broker] protocol: must be 5 or 311")
     if hub_values.get("workers", 1) != 1 and broker.protocol != 5:

@@ -31,6 +31,7 @@ from hub.fleet import Fleet
 from hub.records import RecordStore
 from hub.search_worker import SearchWorker
 from hub.watchlists import WatchlistPublisher
+from khidmat_base import clock
 
 if TYPE_CHECKING:
     from hub.config import HubConfig
@@ -94,7 +95,7 @@ def install(service: HubService) -> HubModules:
         service.store, modules.records, modules.alerts, threshold=config.hub.hit_threshold
     )
     service.identifier = identifier
-    started_ms = int(time.time() * 1000)
+    started_ms = clock.now_ms()
 
     def load_gallery() -> None:
         try:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-import time
 from dataclasses import dataclass
 
 from hub.alerts import AlertBoard
 from hub.config import FleetSection
 from hub.store import HubStore
+from khidmat_base import clock
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Event, Telemetry
 
@@ -207,7 +207,7 @@ class Fleet:
 
     def check(self, *, current_watchlist: int = 0, now_ms: int | None = None) -> set[str]:
         """Raise and clear the standing fleet alerts; returns the keys now open."""
-        now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+        now_ms = clock.now_ms() if now_ms is None else now_ms
         wanted: dict[str, tuple[str, str, str, str, str]] = {}
         s = self.settings
         recorded = {d.device_id: d.last_seen_ms or 0 for d in self.registry.list()}

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from hub.alerts import AlertBoard
 from hub.records import RecordStore
 from hub.store import HubStore
+from khidmat_base import clock
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Alert, Scan
 
@@ -167,7 +168,7 @@ class Identifier:
                     envelope.record_id,
                     envelope.device_id,
                     body.officer,
-                    int(time.time() * 1000),
+                    clock.now_ms(),
                     body.verdict,
                     json.dumps([[c.person_id, c.score] for c in body.candidates]),
                     body.watchlist_version,
@@ -243,7 +244,7 @@ class Identifier:
                 "UPDATE searches SET at_ms = ?, result = ?, person_id = ?, score = ?, candidates = ?, "
                 "gallery_size = ?, elapsed_ms = ?, alerted = ? WHERE scan_id = ?",
                 (
-                    int(time.time() * 1000),
+                    clock.now_ms(),
                     result,
                     person_id,
                     score,

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from hub.store import HubStore
+from khidmat_base import clock
 from khidmat_wire import WireError, build_topic, decode, encode, make_envelope, parse_topic
 from khidmat_wire.codec import Envelope
 from khidmat_wire.ids import is_record_id
@@ -136,7 +136,7 @@ class Ingestor:
             return
         body: State = envelope.body
         # Arrival order, not the unit's clock: a will is made at connect time, before the birth.
-        received_ms = int(time.time() * 1000)
+        received_ms = clock.now_ms()
         self.store.set_device_state(device_id, body.status, body.role, body.software, received_ms)
 
 

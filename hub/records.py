@@ -24,11 +24,11 @@ import json
 import logging
 import re
 import sqlite3
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from hub.store import HubStore
+from khidmat_base.clock import now_ms as _now_ms
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import CNIC, PERSON_STATUSES, SHORT_ID, Enrolment
 
@@ -436,7 +436,3 @@ def _audit(
         "INSERT INTO record_audit (at_ms, person_id, action, detail, actor) VALUES (?, ?, ?, ?, ?)",
         (at_ms, person_id, action, detail[:2000], actor),
     )
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

@@ -23,8 +23,8 @@ from hub.identify import Identifier
 from hub.ingest import Ingestor, IngestResult
 from hub.search_worker import SearchWorker
 from hub.store import HubStore
-from khidmat import systemd
-from khidmat.mqtt import MqttSession, settings_for
+from khidmat_base import systemd
+from khidmat_base.mqtt import MqttSession, settings_for
 from khidmat_wire.topics import state_filter, up_filter
 
 log = logging.getLogger(__name__)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from khidmat.sqlite import Database
+from khidmat_base.clock import now_ms as _now_ms
+from khidmat_base.sqlite import Database
 from khidmat_wire import build_topic, encode, make_envelope
 from khidmat_wire.codec import Envelope
 from khidmat_wire.topics import Direction
@@ -267,7 +267,3 @@ class HubStore:
             r[0]: (r[1], r[2])
             for r in self.db.query("SELECT device_id, status, changed_ms FROM device_state")
         }
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

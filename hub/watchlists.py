@@ -22,7 +22,6 @@ import base64
 import hashlib
 import json
 import sqlite3
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hub.config import WatchlistCriteria
 from hub.records import RecordStore
 from hub.store import HubStore
+from khidmat_base.clock import now_ms as _now_ms
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Event, Telemetry, WatchEntry, Watchlist
 from khidmat_wire.signing import sign_watchlist
@@ -273,7 +273,3 @@ def _digest(entries: list[WatchEntry]) -> str:
         ensure_ascii=False,
     )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

@@ -1,3 +1,5 @@
-"""Khidmat: shared plumbing (command line, broker launcher, logging) for every process."""
+"""Khidmat's top: the one ``khidmat`` command, the demo, the scenario days and the testbed."""
 
-__version__ = "0.1.0"
+from khidmat_base import __version__
+
+__all__ = ["__version__"]

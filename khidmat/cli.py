@@ -1,8 +1,8 @@
 """The ``khidmat`` command line.
 
 Each package contributes its commands through a small ``cli`` module exposing
-``register(tree: CommandTree) -> None``; those modules import nothing heavy at import
-time, so ``khidmat --help`` and start-up stay fast. Only registered (working) commands
+``register(tree: CommandTree) -> None`` (the tree is the floor's, khidmat_base.cli); those
+modules import nothing heavy at import time, so ``khidmat --help`` and start-up stay fast. Only registered (working) commands
 are listed. Every command has an example in its help.
 """
 
@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-Handler = Callable[[argparse.Namespace], int]
+from khidmat_base import __version__
+from khidmat_base.cli import CommandTree, Handler
 
 #: Modules that register commands, in the order their commands are listed.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -54,62 +55,6 @@ GROUP_HELP: dict[str, tuple[str, str]] = {
 _Formatter = argparse.RawDescriptionHelpFormatter  # keep the examples' line breaks
 
 
-class CommandTree:
-    """Collects subcommands (``agent``) and grouped subcommands (``sim sensor``)."""
-
-    def __init__(self, parser: argparse.ArgumentParser) -> None:
-        self._top = parser.add_subparsers(dest="command", metavar="COMMAND")
-        self._groups: dict[str, argparse._SubParsersAction] = {}
-
-    def add(
-        self, path: str, *, help: str, example: str, handler: Handler
-    ) -> argparse.ArgumentParser:
-        """Add a command at ``path`` ("hub" or "sim sensor"); returns its parser for arguments.
-
-        ``example`` is one or more lines shown under "example:" in the command's help.
-        """
-        words = path.split()
-        if len(words) == 1:
-            parent = self._top
-        elif len(words) == 2:
-            parent = self._group(words[0])
-        else:
-            raise ValueError(f"command path too deep: {path!r}")
-        parser = parent.add_parser(
-            words[-1],
-            help=help,
-            description=help,
-            epilog="example:\n  " + "\n  ".join(example.strip().splitlines()),
-            formatter_class=_Formatter,
-        )
-        parser.set_defaults(handler=handler)
-        return parser
-
-    def _group(self, name: str) -> argparse._SubParsersAction:
-        if name not in self._groups:
-            group_help, example = GROUP_HELP[name]
-            group_parser = self._top.add_parser(
-                name,
-                help=group_help,
-                description=group_help,
-                epilog="example:\n  " + example,
-                formatter_class=_Formatter,
-            )
-            group_parser.set_defaults(handler=_group_usage(group_parser))
-            self._groups[name] = group_parser.add_subparsers(
-                dest="subcommand", metavar="SUBCOMMAND"
-            )
-        return self._groups[name]
-
-
-def _group_usage(parser: argparse.ArgumentParser) -> Handler:
-    def show(_: argparse.Namespace) -> int:
-        parser.print_help()
-        return 2
-
-    return show
-
-
 def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     """Build the full parser from every command module that is present."""
     parser = argparse.ArgumentParser(
@@ -119,10 +64,8 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
         "  khidmat agent --config /data/khidmat/unit.toml",
         formatter_class=_Formatter,
     )
-    from khidmat import __version__
-
     parser.add_argument("--version", action="version", version=f"khidmat {__version__}")
-    tree = CommandTree(parser)
+    tree = CommandTree(parser, GROUP_HELP)
     for module_name in modules:
         try:
             module = importlib.import_module(module_name)

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from khidmat.mosquitto import BrokerError, broker_command, free_port, mosquitto_version
+from khidmat_base.mosquitto import BrokerError, broker_command, free_port, mosquitto_version
 
 ROLES = ("desk", "gate", "enrol")
 STATION = "DEMO"

@@ -14,7 +14,7 @@ import contextlib
 import socket
 import threading
 
-from khidmat.mosquitto import free_port
+from khidmat_base.mosquitto import free_port
 
 
 class LinkRelay:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from edge_agent.store import LocalStore
 from hub.store import HubStore
-from khidmat.mosquitto import BrokerFiles, MosquittoBroker
 from khidmat.netcut import LinkRelay
+from khidmat_base.mosquitto import BrokerFiles, MosquittoBroker
 from khidmat_wire import make_envelope
 from khidmat_wire.messages import Answer, Complaint
 

@@ -6,9 +6,9 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from khidmat_base import clock
 from kiosk.app import KioskApp
 
 
@@ -24,7 +24,7 @@ def sim_app(mode: str, directory: Path, **options: object) -> KioskApp:
     config = sim_config(mode, directory)
     entries = watchlist_entries() if mode == "gate" else None
     app = build_app(mode, config, sim_panel=True, **options)  # type: ignore[arg-type]
-    seed_store(app.context.store, entries=entries, issued_at_ms=int(time.time() * 1000))
+    seed_store(app.context.store, entries=entries, issued_at_ms=clock.now_ms())
     return app
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from khidmat.cli import CommandTree
+from khidmat_base.cli import CommandTree
 
 
 def register(tree: CommandTree) -> None:

@@ -24,7 +24,7 @@ import os
 import signal
 from pathlib import Path
 
-from khidmat.mosquitto import password_hash
+from khidmat_base.mosquitto import password_hash
 from khidmat_wire.topics import PREFIX
 from provisioning.deployment import BrokerSettings, Deployment
 from provisioning.files import write_public, write_secret

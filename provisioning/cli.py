@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from khidmat.cli import CommandTree
+    from khidmat_base.cli import CommandTree
 
 EXIT_FAILED = 1
 

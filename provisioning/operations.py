@@ -16,7 +16,7 @@ import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from khidmat.mosquitto import password_hash
+from khidmat_base.mosquitto import password_hash
 from provisioning import pki
 from provisioning.broker_files import HUB_USERNAME, reload_broker, write_broker_files
 from provisioning.bundle import (

@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.config import ROLES
+from khidmat_base.clock import now_ms
 
 __all__ = ["Device", "Registry", "RegistryError", "now_ms"]
 
@@ -65,11 +65,6 @@ _COLUMNS = (
 
 class RegistryError(RuntimeError):
     """A registry operation that cannot be done (duplicate id, unknown device)."""
-
-
-def now_ms() -> int:
-    """The current time in Unix epoch milliseconds."""
-    return time.time_ns() // 1_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from khidmat.mosquitto import BROKER_ENV, BrokerFiles, MosquittoBroker, find_mosquitto
 from khidmat.testbed import ACL_TEXT
+from khidmat_base.mosquitto import BROKER_ENV, BrokerFiles, MosquittoBroker, find_mosquitto
 
 BrokerFactory = Callable[..., MosquittoBroker]
 

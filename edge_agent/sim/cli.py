@@ -21,7 +21,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from khidmat.cli import CommandTree
+    from khidmat_base.cli import CommandTree
 
 ACTIONS = ("run", "place", "lift", "inject", "status")
 FAULTS = ("bad_checksum", "short_reply", "no_reply", "line_noise", "no_finger", "messy_image")

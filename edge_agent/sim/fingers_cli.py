@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from khidmat.cli import CommandTree
+    from khidmat_base.cli import CommandTree
 
 
 def register(tree: CommandTree) -> None:

@@ -39,7 +39,3 @@ def countdown(due_ms: int, now_ms: int, *, running: bool) -> Text:
     if left < 0:
         return Text(f"OVERDUE {duration(-left)}", style="bold red")
     return Text(f"due in {duration(left)}", style="yellow" if left < 2 * 3_600_000 else "")
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)

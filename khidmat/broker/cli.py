@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from khidmat.cli import CommandTree
+from khidmat_base.cli import CommandTree
 
 
 def register(tree: CommandTree) -> None:

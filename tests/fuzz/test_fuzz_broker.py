@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from khidmat.broker import packets as p
-from khidmat.mosquitto import BrokerFiles, MosquittoBroker
+from khidmat_base.mosquitto import BrokerFiles, MosquittoBroker
 
 PASSWORD = b"pw-unit-1"
 

@@ -269,11 +269,12 @@ def test_every_hub_command_and_option_is_documented() -> None:
     import argparse
 
     import hub.cli
-    from khidmat.cli import CommandTree
+    from khidmat.cli import GROUP_HELP
+    from khidmat_base.cli import CommandTree
 
     class Recorder(CommandTree):
         def __init__(self) -> None:
-            super().__init__(argparse.ArgumentParser())
+            super().__init__(argparse.ArgumentParser(), GROUP_HELP)
             self.parsers: dict[str, argparse.ArgumentParser] = {}
 
         def add(self, path, **kwargs):  # type: ignore[no-untyped-def]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from edge_agent.config import ConfigError
 from hub.complaint_rules import HOUR_MS
 from hub.config import load_hub_config
+from khidmat_base.config import ConfigError
 
 
 def test_sections_override_the_defaults(hub_toml) -> None:

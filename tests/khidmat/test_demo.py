@@ -64,7 +64,7 @@ def test_without_mosquitto_the_demo_runs_on_the_embedded_broker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A machine without Mosquitto: same deployment files, the embedded broker, nothing lost."""
-    monkeypatch.setattr("khidmat.mosquitto.find_mosquitto", lambda: None)
+    monkeypatch.setattr("khidmat_base.mosquitto.find_mosquitto", lambda: None)
     text = _run_briefly(tmp_path / "demo", duration_s=3)
     assert "embedded pure-Python broker (Mosquitto is not installed)" in text
     assert "desk online" in text and "gate online" in text and "enrol online" in text

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from khidmat.demo_web import DemoWeb, page_html, screen_commands
-from khidmat.mosquitto import free_port
+from khidmat_base.mosquitto import free_port
 
 pytestmark = pytest.mark.slow
 

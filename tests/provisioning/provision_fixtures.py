@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from khidmat.mosquitto import BROKER_ENV, broker_command, find_mosquitto, free_port
+from khidmat_base.mosquitto import BROKER_ENV, broker_command, find_mosquitto, free_port
 from provisioning.deployment import BrokerSettings, Deployment
 from provisioning.operations import init_deployment
 

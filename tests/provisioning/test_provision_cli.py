@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from khidmat.cli import build_parser, main
-from khidmat.mosquitto import free_port
+from khidmat_base.mosquitto import free_port
 
 COMMANDS = ("init", "device", "selftest", "revoke", "list")
 

@@ -11,7 +11,7 @@ import pytest
 from provision_fixtures import make_deployment
 
 from edge_agent.config import load_unit_config
-from khidmat.mosquitto import free_port
+from khidmat_base.mosquitto import free_port
 from provisioning import pki
 from provisioning.deployment import Deployment
 from provisioning.operations import provision_device

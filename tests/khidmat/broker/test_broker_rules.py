@@ -13,8 +13,8 @@ from khidmat.broker.access import READ, WRITE, AccessFileError, AclFile, Passwor
 from khidmat.broker.config import BrokerConfigError, parse_config
 from khidmat.broker.connection import ProtocolViolation, parse_connect
 from khidmat.broker.topics import TopicError, check_filter, covers, matches, split_shared
-from khidmat.mosquitto import BrokerFiles, MosquittoBroker, password_hash
 from khidmat.testbed import ACL_TEXT
+from khidmat_base.mosquitto import BrokerFiles, MosquittoBroker, password_hash
 from provisioning.deployment import BrokerSettings
 from provisioning.operations import init_deployment
 

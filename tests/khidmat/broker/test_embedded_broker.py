@@ -16,8 +16,8 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from khidmat.broker import packets as p
-from khidmat.mosquitto import BrokerFiles, MosquittoBroker
 from khidmat.testbed import ACL_TEXT
+from khidmat_base.mosquitto import BrokerFiles, MosquittoBroker
 
 pytestmark = pytest.mark.slow
 

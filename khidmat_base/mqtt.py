@@ -61,7 +61,7 @@ class MqttSettings:
 
 
 class BrokerAccount(Protocol):
-    """What a config's ``[broker]`` section gives (edge_agent.config.BrokerSection)."""
+    """What a config's ``[broker]`` section gives (khidmat_base.config.BrokerSection)."""
 
     host: str
     port: int

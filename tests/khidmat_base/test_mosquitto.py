@@ -8,7 +8,7 @@ import threading
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from khidmat.mosquitto import MosquittoBroker, password_hash
+from khidmat_base.mosquitto import MosquittoBroker, password_hash
 
 
 def _client(
