@@ -1,4 +1,4 @@
-"""``khidmat bench ...`` commands of the delivery path (matcher benchmarks: matcher_cy.cli)."""
+"""``khidmat bench ...``: the delivery path and the kiosk (the matcher's: bench.matcher_cli)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,21 @@ def register(tree: CommandTree) -> None:
     chaos.add_argument("--seed", type=int, default=7, help="seed of the kill schedule (default 7)")
     chaos.add_argument("--json", action="store_true", help="print one JSON object")
 
+    kiosk = tree.add(
+        "bench kiosk",
+        help="kiosk start-up time and gate scan-to-verdict time (simulated R307, 115200 baud)",
+        example="khidmat bench kiosk --json\nkhidmat bench kiosk --watchlist 10000 --scans 5",
+        handler=_kiosk,
+    )
+    kiosk.add_argument("--watchlist", type=int, default=10_000, help="templates (default 10000)")
+    kiosk.add_argument("--scans", type=int, default=3, help="scans to time (default 3)")
+    kiosk.add_argument("--startups", type=int, default=3, help="start-ups to time (default 3)")
+    kiosk.add_argument("--baud", type=int, default=115200, help="sensor baud (default 115200)")
+    kiosk.add_argument(
+        "--model", choices=("r307", "r503"), default="r307", help="simulated sensor (default r307)"
+    )
+    kiosk.add_argument("--json", action="store_true", help="print one JSON object")
+
 
 def _chaos(args: argparse.Namespace) -> int:
     from bench.chaos import main
@@ -49,5 +64,11 @@ def _chaos(args: argparse.Namespace) -> int:
 
 def _ingest(args: argparse.Namespace) -> int:
     from bench.ingest import main
+
+    return main(args)
+
+
+def _kiosk(args: argparse.Namespace) -> int:
+    from bench.kiosk import main
 
     return main(args)

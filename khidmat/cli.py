@@ -22,12 +22,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "khidmat.broker.cli",
     "hub.cli",
     "edge_agent.cli",
-    "kiosk.cli",
+    "khidmat.kiosk_cli",
     "provisioning.cli",
     "edge_agent.sim.cli",
     "edge_agent.sim.fingers_cli",
     "bench.cli",
-    "matcher_cy.cli",
+    "bench.matcher_cli",
 )
 
 #: Help for command groups (a group is listed once one of its commands is registered).

@@ -57,7 +57,7 @@ def main(args: argparse.Namespace) -> int:
             )
         return 0
     try:
-        config = load_unit_config(_config_path(args))
+        config = load_unit_config(args.config)
     except ConfigError as error:
         print(f"khidmat kiosk: {error}", file=sys.stderr)
         return 2
@@ -66,17 +66,3 @@ def main(args: argparse.Namespace) -> int:
     app.language = args.language
     app.run()
     return 0
-
-
-def _config_path(args: argparse.Namespace) -> str:
-    """--config, or the config of the running demo's unit for --demo."""
-    if getattr(args, "demo", None):
-        from khidmat.demo import DemoError, demo_unit_config
-
-        try:
-            return str(demo_unit_config(Path(args.dir), args.demo))
-        except DemoError as error:
-            from edge_agent.config import ConfigError
-
-            raise ConfigError(str(error)) from None
-    return args.config

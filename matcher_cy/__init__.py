@@ -8,8 +8,8 @@ Public face::
     gallery = Gallery(); gallery.add("key", tpl); gallery.search(probe, k=5)
 
 ``matcher_cy.implementation`` is "cython" or "reference" (``KHIDMAT_MATCHER=reference``
-forces the numpy reference). Attributes load lazily, so importing ``matcher_cy.cli``
-stays cheap.
+forces the numpy reference). Attributes load lazily, so importing ``matcher_cy`` (as
+``khidmat --help`` does through the benchmarks' commands) stays cheap.
 """
 
 from __future__ import annotations

@@ -62,3 +62,16 @@ def test_a_bad_config_is_explained_not_a_traceback(tmp_path) -> None:
     )
     assert result.returncode == 2
     assert "[device] id:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_kiosk_demo_without_a_running_demo_says_what_to_do(tmp_path, capsys) -> None:
+    """``khidmat kiosk --demo ROLE`` (khidmat/kiosk_cli.py) finds the demo's unit or says why."""
+    from khidmat.cli import main
+
+    assert main(["kiosk", "--demo", "gate", "--dir", str(tmp_path)]) == 2
+    assert "start `khidmat demo` first" in capsys.readouterr().err
+    (tmp_path / "units.json").write_text('{"desk": "qta01-desk-0001"}')
+    assert main(["kiosk", "--demo", "gate", "--dir", str(tmp_path)]) == 2
+    assert "has no gate unit" in capsys.readouterr().err
+    assert main(["kiosk", "--demo", "desk", "--dir", str(tmp_path)]) == 2  # no unit.toml there
+    assert "cannot read" in capsys.readouterr().err

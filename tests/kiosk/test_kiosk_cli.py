@@ -1,4 +1,4 @@
-"""The command line: ``khidmat kiosk`` is registered, ``--sim`` builds a working unit, bench parts."""
+"""The command line (khidmat/kiosk_cli.py): ``khidmat kiosk`` is registered, ``--sim`` builds a working unit, bench parts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from khidmat.cli import build_parser
 
 
 def test_commands_are_registered_with_examples() -> None:
-    parser = build_parser(("kiosk.cli",))
+    parser = build_parser(("khidmat.kiosk_cli", "bench.cli"))
     args = parser.parse_args(["kiosk", "--sim", "gate"])
     assert args.sim == "gate" and args.handler is not None
     args = parser.parse_args(["kiosk", "--config", "unit.toml", "--mode", "enrol"])

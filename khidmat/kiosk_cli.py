@@ -1,8 +1,14 @@
-"""``khidmat kiosk`` and ``khidmat bench kiosk`` (nothing heavy imported here)."""
+"""``khidmat kiosk`` (nothing heavy imported here).
+
+On top because ``--demo ROLE`` opens a unit of a running ``khidmat demo``: the demo's
+directory is the top's business (khidmat.demo), the kiosk only runs the unit's config.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from khidmat_base.cli import CommandTree
 
@@ -45,29 +51,16 @@ def register(tree: CommandTree) -> None:
         "--language", choices=("en", "ur"), default="en", help="starting language (desk)"
     )
 
-    bench = tree.add(
-        "bench kiosk",
-        help="kiosk start-up time and gate scan-to-verdict time (simulated R307, 115200 baud)",
-        example="khidmat bench kiosk --json\nkhidmat bench kiosk --watchlist 10000 --scans 5",
-        handler=_bench,
-    )
-    bench.add_argument("--watchlist", type=int, default=10_000, help="templates (default 10000)")
-    bench.add_argument("--scans", type=int, default=3, help="scans to time (default 3)")
-    bench.add_argument("--startups", type=int, default=3, help="start-ups to time (default 3)")
-    bench.add_argument("--baud", type=int, default=115200, help="sensor baud (default 115200)")
-    bench.add_argument(
-        "--model", choices=("r307", "r503"), default="r307", help="simulated sensor (default r307)"
-    )
-    bench.add_argument("--json", action="store_true", help="print one JSON object")
-
 
 def _kiosk(args: argparse.Namespace) -> int:
     from kiosk.run import main
 
-    return main(args)
+    if args.demo:
+        from khidmat.demo import DemoError, demo_unit_config
 
-
-def _bench(args: argparse.Namespace) -> int:
-    from bench.kiosk import main
-
+        try:
+            args.config = str(demo_unit_config(Path(args.dir), args.demo))
+        except DemoError as error:
+            print(f"khidmat kiosk: {error}", file=sys.stderr)
+            return 2
     return main(args)

@@ -1,4 +1,7 @@
-"""``khidmat bench matcher`` and ``khidmat bench search``; imports nothing heavy until run."""
+"""``khidmat bench matcher`` and ``khidmat bench search``; imports nothing heavy until run.
+
+The matcher itself (matcher_cy) imports nothing of ours; its benchmarks' commands live here.
+"""
 
 from __future__ import annotations
 
