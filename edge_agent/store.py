@@ -81,6 +81,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: the hub's time of the status shown, so a late, older status never replaces a newer one
     "ALTER TABLE complaint_status ADD COLUMN hub_time_ms INTEGER NOT NULL DEFAULT 0",
+    # 3: wrong officer PINs in a row per badge, and until when the badge is locked
+    "CREATE TABLE signin_failures (badge TEXT PRIMARY KEY, failures INTEGER NOT NULL, "
+    "locked_until_ms INTEGER NOT NULL)",
 )
 
 
@@ -408,6 +411,43 @@ class LocalStore:
     def health(self, key: str) -> str | None:
         value = self.db.scalar("SELECT value FROM health WHERE key = ?", (key,))
         return None if value is None else str(value)
+
+    # ------------------------------------------------------- officer sign-in
+
+    def signin_locked_until(self, badge: str) -> int:
+        """Unix ms until which ``badge`` (lower case) is locked; 0 when it is not."""
+        value = self.db.scalar(
+            "SELECT locked_until_ms FROM signin_failures WHERE badge = ?", (badge,)
+        )
+        return 0 if value is None else int(value)  # type: ignore[arg-type]
+
+    def note_signin_failure(
+        self, badge: str, at_ms: int, *, max_failures: int, lockout_ms: int
+    ) -> int:
+        """Count a wrong PIN for ``badge``; the ``max_failures``-th in a row locks it.
+
+        Returns the lock's end (Unix ms) when this failure locked the badge, else 0.
+        """
+        with self.db.write() as conn:
+            conn.execute(
+                "INSERT INTO signin_failures VALUES (?, 1, 0) "
+                "ON CONFLICT(badge) DO UPDATE SET failures = failures + 1",
+                (badge,),
+            )
+            failures = conn.execute(
+                "SELECT failures FROM signin_failures WHERE badge = ?", (badge,)
+            ).fetchone()[0]
+            if failures < max_failures:
+                return 0
+            conn.execute(
+                "UPDATE signin_failures SET failures = 0, locked_until_ms = ? WHERE badge = ?",
+                (at_ms + lockout_ms, badge),
+            )
+            return at_ms + lockout_ms
+
+    def clear_signin_failures(self, badge: str) -> None:
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM signin_failures WHERE badge = ?", (badge,))
 
     # ---------------------------------------------------------- audit, sequence
 

@@ -37,7 +37,7 @@ ROLES = ("desk", "gate", "enrol")
 STATION = "DEMO"
 SENSOR_BAUD = 115200
 DEMO_OFFICER = "demo"
-DEMO_PIN = "1234"
+DEMO_PIN = "123456"
 DEMO_HUB_TIMERS = {"watchlist_check_s": 3.0, "escalation_check_s": 5.0, "fleet_check_s": 5.0}
 
 
@@ -172,7 +172,11 @@ class DemoSystem:
             ).start()
 
     def allow_officer(self, badge: str, pin: str) -> None:
-        """Queue the hub's officer list (badge and PIN hash) to the gate and enrolment units."""
+        """Queue the hub's officer list (badge and argon2id PIN hash) to every unit.
+
+        Gate and enrolment officers sign in with it; at the desk it opens the technician
+        mode (Ctrl-T). ``pin``: 6 to 8 digits.
+        """
         from hub.store import HubStore
         from khidmat_wire.messages import Config, Setting
         from kiosk.officers import PREFIX, hash_pin
@@ -181,7 +185,7 @@ class DemoSystem:
         try:
             setting = Setting(PREFIX + badge.lower(), hash_pin(pin))
             with store.db.write() as conn:
-                for role in ("gate", "enrol"):
+                for role in ROLES:
                     HubStore.queue_downlink(conn, self.units[role], "config", Config((setting,)))
         finally:
             store.close()

@@ -19,7 +19,7 @@ def register(tree: CommandTree) -> None:
         help="the unit's screen: desk (complaints), gate (identification) or enrol",
         example=(
             "khidmat kiosk --mode desk --config /data/khidmat/unit.toml\n"
-            "khidmat kiosk --sim gate        # simulated sensor and GPIO, officer demo / PIN 1234\n"
+            "khidmat kiosk --sim gate        # simulated sensor and GPIO, officer demo / PIN 123456\n"
             "khidmat kiosk --demo gate       # the gate unit of a running `khidmat demo`"
         ),
         handler=_kiosk,

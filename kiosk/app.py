@@ -8,6 +8,11 @@ do clicks and touches; F2 switches English/Urdu live, F3 the high-contrast theme
 clears everything back to the welcome screen at once (desk). An idle desk clears itself
 after ``idle_timeout_s``; an officer is signed out after ``officer_idle_s`` without a
 key, touch or scan.
+
+Locked down: Textual's own keys (Ctrl-Q quit, Ctrl-P command palette with its
+screenshot, keys and theme commands, the Ctrl-C "press Ctrl-Q to quit" prompt) do
+nothing until a technician or officer signs in with Ctrl-T (badge and PIN), and again
+once ``technician_s`` has passed.
 """
 
 from __future__ import annotations
@@ -38,6 +43,13 @@ IDLE_TIMEOUT_S = 90.0
 OFFICER_IDLE_S = 900.0
 #: How often the inbox (alerts, commands) and the status line are read, seconds.
 POLL_INTERVAL_S = 1.0
+#: How long a technician sign-in (Ctrl-T) unlocks quit and the command palette, seconds.
+TECHNICIAN_S = 300.0
+#: Textual actions only a signed-in technician or officer may run (see the module docstring).
+LOCKED_ACTIONS = frozenset(
+    {"quit", "help_quit", "command_palette", "screenshot", "toggle_dark", "change_theme",
+     "show_help_panel", "suspend_process", "bell"}
+)  # fmt: skip
 
 HIGH_CONTRAST = Theme(
     name="khidmat-high-contrast",
@@ -78,6 +90,7 @@ class KioskApp(App[None]):
     BINDINGS = [
         Binding("f2", "toggle_language", shape("English / اردو")),
         Binding("f3", "toggle_contrast", "Contrast"),
+        Binding("ctrl+t", "technician", show=False, priority=True),
     ]
 
     language: reactive[str] = reactive(DEFAULT_LANGUAGE)
@@ -90,6 +103,7 @@ class KioskApp(App[None]):
         idle_timeout_s: float = IDLE_TIMEOUT_S,
         officer_idle_s: float = OFFICER_IDLE_S,
         poll_interval_s: float = POLL_INTERVAL_S,
+        technician_s: float = TECHNICIAN_S,
         high_contrast: bool = False,
         sim_panel: bool = False,
         on_ready: Callable[[KioskApp], None] | None = None,
@@ -103,6 +117,9 @@ class KioskApp(App[None]):
         self.idle_timeout_s = idle_timeout_s
         self.officer_idle_s = officer_idle_s
         self.poll_interval_s = poll_interval_s
+        self.technician_s = technician_s
+        #: monotonic time until which the technician mode lasts (0: citizen mode).
+        self.technician_until = 0.0
         self.last_activity = time.monotonic()
         self._start_high_contrast = high_contrast
         #: Show the simulated-person panel on gate and enrol screens (``--sim``).
@@ -165,10 +182,39 @@ class KioskApp(App[None]):
 
     # ----------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Officer screens are English only: no language key there."""
+        """Officer screens are English only; Textual's own keys need the technician mode."""
         if action == "toggle_language" and self.mode != "desk":
             return False
+        if action in LOCKED_ACTIONS:
+            return self.technician_mode
         return True
+
+    @property
+    def technician_mode(self) -> bool:
+        return time.monotonic() < self.technician_until
+
+    def start_technician_mode(self, badge: str) -> None:
+        """Unlock quit and the command palette for ``technician_s`` (audited)."""
+        self.technician_until = time.monotonic() + self.technician_s
+        self.store.audit(badge, "technician mode", self.mode)
+        self.refresh_bindings()
+
+    def action_technician(self) -> None:
+        """Ctrl-T: sign in to the technician mode, or end it."""
+        from kiosk.screens.technician import TechnicianScreen
+
+        if self.technician_mode:
+            self.technician_until = 0.0
+            self.refresh_bindings()
+            return
+        if isinstance(self.screen, TechnicianScreen):
+            return
+
+        def signed_in(badge: object) -> None:
+            if isinstance(badge, str):
+                self.start_technician_mode(badge)
+
+        self.push_screen(TechnicianScreen(), signed_in)
 
     def action_toggle_language(self) -> None:
         self.language = "ur" if self.language == "en" else "en"

@@ -2,7 +2,7 @@
 
 A throwaway data directory with a unit configuration (simulated R307 at 115200 baud in
 this process, gpiozero's MockFactory), a small synthetic watchlist for the gate built
-from synthetic fingers, and one officer (badge ``demo``, PIN ``1234``). Records wait in
+from synthetic fingers, and one officer (badge ``demo``, PIN ``123456``). Records wait in
 the outbox (no agent runs). Cost: building the watchlist extracts one template per
 person (~0.5 s each).
 """
@@ -21,7 +21,7 @@ from kiosk.officers import PREFIX, hash_pin
 SIM_SEED = 7
 SIM_STATION = "QTA01"
 SIM_OFFICER = "demo"
-SIM_PIN = "1234"
+SIM_PIN = "123456"
 SIM_WATCHLIST_VERSION = 1
 
 
@@ -106,11 +106,15 @@ def seed_store(
     *,
     entries: Sequence[tuple[str, int, str, str, str]] | None,
     issued_at_ms: int,
-    pin_iterations: int = 1000,
+    pin_memory_kib: int = 1024,
 ) -> None:
-    """Install the officer and (when given) the watchlist in a simulated unit's store."""
+    """Install the officer and (when given) the watchlist in a simulated unit's store.
+
+    The PIN hash is argon2id at ``pin_memory_kib`` (cheap: a throwaway simulated unit;
+    the hub's hashes use :data:`kiosk.officers.MEMORY_KIB`).
+    """
     store.put_setting(
-        PREFIX + SIM_OFFICER, hash_pin(SIM_PIN, iterations=pin_iterations, salt=b"sim-unit-salt!!!")
+        PREFIX + SIM_OFFICER, hash_pin(SIM_PIN, memory_kib=pin_memory_kib, time_cost=1)
     )
     if entries is not None:
         store.replace_watchlist(SIM_WATCHLIST_VERSION, issued_at_ms, entries)

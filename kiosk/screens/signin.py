@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Static
 
-from kiosk.officers import check
+from kiosk.officers import sign_in
 from kiosk.screens.base import KioskScreen, button, text
 from kiosk.text import literal
 
@@ -19,7 +19,11 @@ LOCKOUT_S = 60.0
 
 
 class SignInScreen(KioskScreen):
-    """Officers sign in before scanning or enrolling (5 failures: 60 s lockout)."""
+    """Officers sign in before scanning or enrolling.
+
+    Five failures in a row on this screen pause it for 60 s (any badge); five wrong PINs
+    for one badge lock that badge for 15 min (:func:`kiosk.officers.sign_in`).
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,14 +60,14 @@ class SignInScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="sign-in")
     def verify(self, badge: str, pin: str) -> None:
-        """PBKDF2 takes tens of milliseconds: off the UI thread."""
+        """argon2id takes a few hundred milliseconds: off the UI thread."""
         kiosk = self.kiosk
         wait_s = kiosk.sign_in_locked_until - time.monotonic()
         if wait_s > 0:
             reason = f"Too many failed sign-ins: wait {wait_s:.0f} s."
             self.app.call_from_thread(self.signed_in, None, reason)
             return
-        officer, reason = check(kiosk.store.settings(), badge, pin)
+        officer, reason = sign_in(kiosk.store, badge, pin, now_ms=kiosk.context.now_ms())
         self.app.call_from_thread(self.signed_in, officer, reason)
 
     def signed_in(self, officer: str | None, reason: str) -> None:

@@ -87,7 +87,9 @@ async def test_sign_in_refuses_wrong_pin_and_locks_after_five(
     async with app.run_test(size=(120, 40)) as pilot:
         for attempt in range(MAX_FAILURES + 1):
             pilot.app.screen.query_one("#badge").value = SIM_OFFICER
-            pilot.app.screen.query_one("#pin").value = "9999" if attempt < MAX_FAILURES else SIM_PIN
+            pilot.app.screen.query_one("#pin").value = (
+                "999999" if attempt < MAX_FAILURES else SIM_PIN
+            )
             pilot.app.screen.query_one("#pin").focus()
             await pilot.press("enter")
             await pilot.pause()

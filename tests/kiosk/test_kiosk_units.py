@@ -138,11 +138,18 @@ def test_qr_code_decodes_to_the_number() -> None:
 
 
 def test_officer_pin() -> None:
-    settings = {"officer.qta-101": hash_pin("4321", iterations=1000)}
-    assert check(settings, "QTA-101", "4321") == ("QTA-101", "")
-    assert check(settings, "QTA-101", "1111")[0] is None
-    assert check(settings, "[x]", "4321")[0] is None
-    assert "no officer list" in check({}, "QTA-101", "4321")[1]
+    settings = {"officer.qta-101": hash_pin("432100", memory_kib=1024, time_cost=1)}
+    assert settings["officer.qta-101"].startswith("$argon2id$")
+    assert check(settings, "QTA-101", "432100") == ("QTA-101", "")
+    assert check(settings, "QTA-101", "111111")[0] is None
+    assert check(settings, "QTA-101", "432100\n")[0] is None
+    assert check(settings, "[x]", "432100")[0] is None
+    assert "6 to 8 digits" in check(settings, "QTA-101", "4321")[1]
+    assert "no officer list" in check({}, "QTA-101", "432100")[1]
+    with pytest.raises(ValueError):
+        hash_pin("1234")
+    # a PBKDF2 value from before argon2id is refused, not trusted
+    assert check({"officer.qta-101": "pbkdf2-sha256$1000$00$00"}, "QTA-101", "432100")[0] is None
 
 
 def test_numbers_stay_left_to_right_inside_urdu() -> None:
