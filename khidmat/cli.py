@@ -19,7 +19,6 @@ from khidmat_base.cli import CommandTree, Handler
 #: Modules that register commands, in the order their commands are listed.
 COMMAND_MODULES: tuple[str, ...] = (
     "khidmat.demo_cli",
-    "khidmat.broker.cli",
     "hub.cli",
     "edge_agent.cli",
     "khidmat.kiosk_cli",

@@ -8,9 +8,8 @@
 - ``sensors/<role>``: the pty links of the gate's and the enrolment unit's simulated
   fingerprint sensors (place a finger from another terminal with
   ``khidmat sim sensor place --link <workdir>/sensors/gate --finger 3``);
-- the processes: the broker (Mosquitto when installed, else the embedded ``khidmat broker``
-  reading the same files: TLS, passwords, per-unit ACLs, persistence), ``khidmat hub`` and
-  one ``khidmat agent`` per unit.
+- the processes: Mosquitto (from the deployment's files: TLS, passwords, per-unit ACLs,
+  persistence), ``khidmat hub`` and one ``khidmat agent`` per unit.
 
 Not thread-safe; one instance per process. :meth:`DemoSystem.stop` ends every process it
 started (also on Ctrl-C).
@@ -31,7 +30,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from khidmat_base.mosquitto import BrokerError, broker_command, free_port, mosquitto_version
+from khidmat_base.mosquitto import (
+    MOSQUITTO_MISSING,
+    BrokerError,
+    find_mosquitto,
+    free_port,
+    mosquitto_command,
+    mosquitto_version,
+)
 
 ROLES = ("desk", "gate", "enrol")
 STATION = "DEMO"
@@ -54,7 +60,7 @@ class DemoSystem:
     units: dict[str, str] = field(default_factory=dict)  # role -> device id
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     sensors: dict[str, object] = field(default_factory=dict)
-    broker: str = ""  # "mosquitto" or "embedded" once started
+    broker: str = ""  # "Mosquitto 2.0.18" once started
 
     @property
     def deployment_dir(self) -> Path:
@@ -80,10 +86,15 @@ class DemoSystem:
     # ----------------------------------------------------------- provisioning
 
     def prepare(self) -> list[str]:
-        """Provision the deployment and the three units unless a previous run did; returns what it did."""
+        """Provision the deployment and the three units unless a previous run did; returns what it did.
+
+        Raises DemoError (one line saying how to install it) where Mosquitto is missing.
+        """
         from provisioning.deployment import BrokerSettings, Deployment
         from provisioning.operations import init_deployment, list_devices, provision_device
 
+        if find_mosquitto() is None:
+            raise DemoError(MOSQUITTO_MISSING)
         done: list[str] = []
         self.workdir.mkdir(parents=True, exist_ok=True)
         deployment = Deployment(self.deployment_dir)
@@ -140,14 +151,15 @@ class DemoSystem:
                 f"port {settings.port} is busy: is another demo running from {self.workdir}?"
             )
         try:
-            command, implementation = broker_command(self.deployment_dir / "mosquitto.conf")
+            command = mosquitto_command(self.deployment_dir / "mosquitto.conf")
         except BrokerError as error:
             raise DemoError(str(error)) from None
-        self.broker = implementation
-        name = broker_name(implementation)
+        self.broker = f"Mosquitto {mosquitto_version()}".rstrip()
         self.processes["broker"] = _spawn(command, self.workdir / "logs" / "broker.out")
-        _wait_port(settings.port, self.processes["broker"], name)
-        log(f"broker   {name} on localhost:{settings.port} (TLS, per-unit passwords and ACLs)")
+        _wait_port(settings.port, self.processes["broker"], self.broker)
+        log(
+            f"broker   {self.broker} on localhost:{settings.port} (TLS, per-unit passwords and ACLs)"
+        )
         self._start_sensors()
         self.processes["hub"] = _spawn_khidmat(
             ["hub", "--config", str(self.hub_config), "--log-level", "WARNING"],
@@ -255,15 +267,6 @@ def _wait_port(
         except OSError:
             time.sleep(0.05)
     raise DemoError(f"{what} did not listen on port {port} within {timeout_s} s")
-
-
-def broker_name(implementation: str) -> str:
-    """What the console says about the broker: which one, and why the embedded one."""
-    if implementation == "mosquitto":
-        return f"Mosquitto {mosquitto_version()}".rstrip()
-    if os.environ.get("KHIDMAT_BROKER") == "embedded":
-        return "embedded pure-Python broker (KHIDMAT_BROKER=embedded)"
-    return "embedded pure-Python broker (Mosquitto is not installed)"
 
 
 def status_line(system: DemoSystem) -> str:
@@ -388,7 +391,7 @@ def _run_demo(
                     load_hub_config(system.hub_config), Operator("demo-operator", "general")
                 )
             )
-            app.sub_title = f"{app.sub_title} | broker: {broker_name(system.broker)}"
+            app.sub_title = f"{app.sub_title} | broker: {system.broker}"
             app.run()
             return 0
         started = time.monotonic()

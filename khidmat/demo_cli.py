@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from khidmat_base.cli import CommandTree
 
@@ -69,9 +70,14 @@ def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     if args.headless:
+        from khidmat.demo import DemoError
         from khidmat.scenario import main
 
-        return main(Path(args.dir), as_json=args.json)
+        try:
+            return main(Path(args.dir), as_json=args.json)
+        except DemoError as error:
+            print(f"khidmat demo: {error}", file=sys.stderr)
+            return 1
     from khidmat.demo import run_demo
 
     return run_demo(

@@ -1,11 +1,11 @@
-"""Run a broker from a Mosquitto config: config files, password hashes, start, restart, stop.
+"""Run Mosquitto from a config: config files, password hashes, start, restart, stop.
 
 Used by the test fixtures, the benchmarks and ``khidmat demo``; provisioning writes the
-same files for a deployment. The broker is Mosquitto, or the embedded pure-Python broker
-(``khidmat broker``, package ``khidmat.broker``) which reads the same files:
-:func:`broker_command` chooses (``KHIDMAT_BROKER=mosquitto|embedded|auto``). One
-:class:`MosquittoBroker` owns one child process; it is not thread-safe (drive it from one
-thread). Start-up takes about 50-150 ms (Mosquitto) or 300-600 ms (embedded).
+same files for a deployment. The broker is always Mosquitto (docs/decisions/
+no-embedded-broker.md); where it is missing, :func:`mosquitto_command` raises
+:class:`BrokerError` with :data:`MOSQUITTO_MISSING`, one line saying how to install it.
+One :class:`MosquittoBroker` owns one child process; it is not thread-safe (drive it from
+one thread). Start-up takes about 50-150 ms.
 """
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-BROKER_ENV = "KHIDMAT_BROKER"
-"""``mosquitto``, ``embedded`` or ``auto`` (Mosquitto when installed, else embedded)."""
-BROKER_CHOICES = ("auto", "mosquitto", "embedded")
+MOSQUITTO_MISSING = (
+    "Mosquitto is not installed: install it with "
+    "`sudo apt-get install mosquitto mosquitto-clients` (Debian, Raspberry Pi OS)"
+)
+"""The one line shown where Mosquitto is needed and missing."""
 
 PBKDF2_ITERATIONS = 101
 """Mosquitto 2.x's own iteration count for ``$7$`` (PBKDF2-HMAC-SHA512) hashes."""
@@ -66,25 +67,12 @@ def find_mosquitto() -> str | None:
     )
 
 
-def broker_command(conf: Path, choice: str | None = None) -> tuple[list[str], str]:
-    """(argv, "mosquitto" or "embedded") to run a broker from ``conf``.
-
-    ``choice`` defaults to ``$KHIDMAT_BROKER``, then ``auto``: Mosquitto when installed,
-    otherwise the embedded broker. Asking for Mosquitto when it is missing is an error.
-    """
-    choice = choice or os.environ.get(BROKER_ENV) or "auto"
-    if choice not in BROKER_CHOICES:
-        raise BrokerError(
-            f"{BROKER_ENV} must be one of {', '.join(BROKER_CHOICES)}, not {choice!r}"
-        )
+def mosquitto_command(conf: Path) -> list[str]:
+    """The argv that runs Mosquitto from ``conf``; BrokerError(MOSQUITTO_MISSING) without it."""
     binary = find_mosquitto()
-    if choice == "mosquitto" and binary is None:
-        raise BrokerError(
-            "mosquitto is not installed (Debian: apt-get install mosquitto mosquitto-clients)"
-        )
-    if choice == "embedded" or binary is None:
-        return [sys.executable, "-m", "khidmat", "broker", "-c", str(conf)], "embedded"
-    return [binary, "-c", str(conf)], "mosquitto"
+    if binary is None:
+        raise BrokerError(MOSQUITTO_MISSING)
+    return [binary, "-c", str(conf)]
 
 
 def mosquitto_version() -> str:
@@ -117,8 +105,8 @@ class MosquittoBroker:
     """A broker child process on a loopback port, configured from :class:`BrokerFiles`.
 
     ``workdir`` holds mosquitto.conf, the password and ACL files, persistence and the log.
-    Anonymous access is allowed only when ``files.users`` is empty. ``implementation``
-    is passed to :func:`broker_command` (``mosquitto``, ``embedded`` or ``auto``).
+    Anonymous access is allowed only when ``files.users`` is empty. Without Mosquitto
+    installed, construction raises :class:`BrokerError` (:data:`MOSQUITTO_MISSING`).
     """
 
     def __init__(
@@ -128,7 +116,6 @@ class MosquittoBroker:
         *,
         port: int | None = None,
         host: str = "127.0.0.1",
-        implementation: str | None = None,
     ) -> None:
         self.workdir = Path(workdir)
         self.files = files or BrokerFiles()
@@ -137,7 +124,7 @@ class MosquittoBroker:
         self._process: subprocess.Popen[bytes] | None = None
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.conf_path = self.write_config()
-        self.command, self.implementation = broker_command(self.conf_path, implementation)
+        self.command = mosquitto_command(self.conf_path)
 
     @property
     def log_path(self) -> Path:
@@ -219,7 +206,7 @@ class MosquittoBroker:
                     else ""
                 )
                 raise BrokerError(
-                    f"{self.implementation} broker exited with {self._process.returncode}: {stderr.strip()} {log.strip()}"
+                    f"mosquitto exited with {self._process.returncode}: {stderr.strip()} {log.strip()}"
                 )
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.2):
@@ -228,7 +215,7 @@ class MosquittoBroker:
                 time.sleep(0.02)
         self.stop()
         raise BrokerError(
-            f"{self.implementation} broker did not listen on {self.host}:{self.port} within {timeout_s} s"
+            f"mosquitto did not listen on {self.host}:{self.port} within {timeout_s} s"
         )
 
     def stop(self, *, kill: bool = False, timeout_s: float = 10.0) -> None:

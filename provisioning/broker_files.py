@@ -42,8 +42,8 @@ GENERATED_HEADER = (
 )
 
 
-BROKER_PROCESS_NAMES = ("mosquitto", "khidmat-broker")
-"""``/proc/<pid>/comm`` of Mosquitto and of the embedded broker (``khidmat broker``)."""
+BROKER_PROCESS_NAMES = ("mosquitto",)
+"""``/proc/<pid>/comm`` of the broker (Mosquitto)."""
 
 
 class ReloadError(RuntimeError):

@@ -5,17 +5,14 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# KHIDMAT_REQUIRE_MOSQUITTO=0 (scripts/demo.sh) carries on without it when it cannot be
-# installed (no root, no sudo, no network): the demo then runs the embedded broker.
+# The broker is Mosquitto, always (docs/decisions/no-embedded-broker.md): without it and
+# no way to install it (no root, no sudo, no network), stop with one line saying how.
 if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     export DEBIAN_FRONTEND=noninteractive
-    if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq mosquitto mosquitto-clients python3-venv >/dev/null; }; then
-        if [ "${KHIDMAT_REQUIRE_MOSQUITTO:-1}" = 1 ]; then
-            echo "setup: could not install Mosquitto with apt-get (the tests need it)" >&2
-            exit 1
-        fi
-        echo "setup: Mosquitto could not be installed; the demo will run the embedded broker" >&2
+    if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq mosquitto mosquitto-clients python3-venv >/dev/null; } 2>/dev/null; then
+        echo "setup: Mosquitto is not installed and apt-get could not install it: run \`sudo apt-get install mosquitto mosquitto-clients\`" >&2
+        exit 1
     fi
 fi
 

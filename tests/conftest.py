@@ -1,7 +1,6 @@
-"""Fixtures shared by the whole suite: a real broker on a free loopback port.
+"""Fixtures shared by the whole suite: a real Mosquitto on a free loopback port.
 
-The broker is Mosquitto; ``KHIDMAT_BROKER=embedded`` runs the same tests against the
-embedded pure-Python broker (``khidmat broker``) instead.
+Without Mosquitto the run stops at once with one line saying how to install it.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from khidmat.testbed import ACL_TEXT
-from khidmat_base.mosquitto import BROKER_ENV, BrokerFiles, MosquittoBroker, find_mosquitto
+from khidmat_base.mosquitto import MOSQUITTO_MISSING, BrokerFiles, MosquittoBroker, find_mosquitto
 
 BrokerFactory = Callable[..., MosquittoBroker]
 
@@ -29,26 +28,25 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop before the first test where Mosquitto is missing (scripts/test.sh installs it)."""
+    if find_mosquitto() is None:
+        pytest.exit(MOSQUITTO_MISSING, returncode=pytest.ExitCode.USAGE_ERROR)
+
+
 @pytest.fixture
 def broker_factory(tmp_path: Path) -> Iterator[BrokerFactory]:
     """Make and start brokers with a test-written config; all are stopped at the end.
 
     ``broker_factory(users={"hub": "pw"}, acl=ACL_TEXT)``; persistence lives in tmp_path.
     """
-    implementation = os.environ.get(BROKER_ENV) or "mosquitto"
-    if implementation == "mosquitto" and find_mosquitto() is None:
-        pytest.fail(
-            "mosquitto is not installed: run .ci/run or apt-get install mosquitto mosquitto-clients"
-        )
     brokers: list[MosquittoBroker] = []
 
     def make(
         *, users: dict[str, str] | None = None, acl: str | None = ACL_TEXT, persistence: bool = True
     ) -> MosquittoBroker:
         files = BrokerFiles(users=users or {}, acl=acl if users else None, persistence=persistence)
-        broker = MosquittoBroker(
-            tmp_path / f"broker-{len(brokers)}", files, implementation=implementation
-        )
+        broker = MosquittoBroker(tmp_path / f"broker-{len(brokers)}", files)
         brokers.append(broker)
         return broker.start()
 

@@ -11,14 +11,9 @@ import pytest
 
 from khidmat.demo import run_demo
 from khidmat.scenario import run_smoke
+from khidmat_base.mosquitto import MOSQUITTO_MISSING
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def _broker_chosen_as_on_a_new_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo picks its broker itself (no KHIDMAT_BROKER), as it does for a new user."""
-    monkeypatch.delenv("KHIDMAT_BROKER", raising=False)
 
 
 def _our_processes(workdir: Path) -> list[str]:
@@ -56,26 +51,25 @@ def test_smoke_day_loses_nothing_and_finds_the_wanted(tmp_path: Path) -> None:
     assert result.scans == 3 and result.enrolments == 1
     assert result.lost == 0 and result.duplicated == 0
     assert result.missed_hits == 0 and result.true_hits == 2
-    assert result.broker == "mosquitto"
+    assert result.broker.startswith("Mosquitto 2.")
     assert _our_processes(tmp_path) == []
 
 
-def test_without_mosquitto_the_demo_runs_on_the_embedded_broker(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_without_mosquitto_the_demo_stops_with_one_line_saying_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A machine without Mosquitto: same deployment files, the embedded broker, nothing lost."""
-    monkeypatch.setattr("khidmat_base.mosquitto.find_mosquitto", lambda: None)
-    text = _run_briefly(tmp_path / "demo", duration_s=3)
-    assert "embedded pure-Python broker (Mosquitto is not installed)" in text
-    assert "desk online" in text and "gate online" in text and "enrol online" in text
-    assert _our_processes(tmp_path) == []
-    result = run_smoke(
-        tmp_path / "demo", people=40, wanted=4, complaints=2, wanted_scans=2, stranger_scans=1
-    )
-    assert result.broker == "embedded"
-    assert (result.complaints_filed, result.complaints_acked, result.feedback) == (2, 2, 2)
-    assert result.lost == 0 and result.duplicated == 0
-    assert result.missed_hits == 0 and result.true_hits == 2
+    """A machine without Mosquitto: nothing provisioned or started, one line, exit 1."""
+    from khidmat.cli import main
+
+    monkeypatch.setattr("khidmat.demo.find_mosquitto", lambda: None)
+    lines: list[str] = []
+    assert run_demo(tmp_path / "demo", duration_s=1, console=False, out=lines.append) == 1
+    assert lines == [f"khidmat demo: {MOSQUITTO_MISSING}"]
+    assert "apt-get install mosquitto" in lines[0]
+    assert main(["demo", "--headless", "--json", "--dir", str(tmp_path / "headless")]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [f"khidmat demo: {MOSQUITTO_MISSING}"] and not captured.out
+    assert not (tmp_path / "demo" / "deployment").exists()
     assert _our_processes(tmp_path) == []
 
 

@@ -1,20 +1,14 @@
-"""Helpers for the provisioning tests: a fresh deployment, and its broker run from its files.
-
-The broker is Mosquitto, or the embedded broker with ``KHIDMAT_BROKER=embedded``.
-"""
+"""Helpers for the provisioning tests: a fresh deployment, and Mosquitto run from its files."""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
-from khidmat_base.mosquitto import BROKER_ENV, broker_command, find_mosquitto, free_port
+from khidmat_base.mosquitto import free_port, mosquitto_command
 from provisioning.deployment import BrokerSettings, Deployment
 from provisioning.operations import init_deployment
 
@@ -38,14 +32,10 @@ class DeploymentBroker:
     """``mosquitto -c DIR/mosquitto.conf``: exactly the files provisioning wrote."""
 
     def __init__(self, deployment: Deployment) -> None:
-        implementation = os.environ.get(BROKER_ENV) or "mosquitto"
-        if implementation == "mosquitto" and find_mosquitto() is None:
-            pytest.fail("mosquitto is not installed: run .ci/run or apt-get install mosquitto")
         self.deployment = deployment
         self.settings = deployment.load_settings()
-        command, self.implementation = broker_command(deployment.mosquitto_conf, implementation)
         self.process = subprocess.Popen(
-            command,
+            mosquitto_command(deployment.mosquitto_conf),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
