@@ -263,6 +263,18 @@ class Agent:
 
     def _handle_downlink(self, record_id: str, kind: str, payload: bytes, body: object) -> None:
         if isinstance(body, Watchlist):
+            installed = self.store.watchlist_info()
+            if installed is not None and installed.version == body.version:
+                # A second copy of the installed version (the hub resends on our birth when
+                # the first may have been dropped): say so, it is not an error.
+                self._report(
+                    "watchlist-installed",
+                    "info",
+                    f"v{body.version} already installed",
+                    ref=str(body.version),
+                )
+                self.store.mark_handled(record_id)
+                return
             try:
                 count = install_watchlist(self.store, body, self.hub_key)
             except WatchlistRejected as error:

@@ -7,7 +7,8 @@ same thing:
   telemetry and events (fleet, gates' watchlist versions);
 - at start: the identification gallery is loaded on a background thread (minutes for a
   large record store), so ingest and acks start at once;
-- after each ingest batch: publishing the queued downlinks, and handing the new scans
+- after each ingest batch: on worker 0, sending a unit whose birth arrived what it lacks
+  (the watchlist for a gate) at once; publishing the queued downlinks, and handing the new scans
   and enrolments to the :class:`hub.search_worker.SearchWorker` thread (template sync,
   identification once the gallery is ready, then its own downlinks; every
   ``CATCH_UP_S`` it also searches scans not yet searched, e.g. stored while the gallery
@@ -22,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -131,6 +133,13 @@ def install(service: HubService) -> HubModules:
 
     def after_ingest(_service: HubService, result: IngestResult) -> None:
         searches.submit(result.new_records)
+        if result.came_online and service.worker == 0:
+            # A unit's birth: what it lacks goes out now, not at the next round.
+            for catch_up_unit in on_online:
+                try:
+                    catch_up_unit(frozenset(result.came_online))
+                except Exception:  # logged; the periodic round retries
+                    log.exception("sending what a unit lacks on its birth failed")
         publish_downlinks()
 
     def escalate() -> None:
@@ -155,13 +164,19 @@ def install(service: HubService) -> HubModules:
                 f"level {level} ({view.escalated_to})",
             )
 
-    def publish_watchlists() -> None:
+    def publish_watchlists(reconnected: frozenset[str] = frozenset()) -> None:
         if modules.watchlists.key is None:
             return
-        gates = [d.device_id for d in modules.fleet.devices() if d.role == "gate" and d.active]
-        for gate, version, base in modules.watchlists.publish(gates):
+        devices = [d for d in modules.fleet.devices() if d.role == "gate" and d.active]
+        online = frozenset(d.device_id for d in devices if d.status == "online")
+        queued = modules.watchlists.publish(
+            [d.device_id for d in devices], online=online, reconnected=reconnected
+        )
+        for gate, version, base in queued:
             log.info("watchlist v%d (base v%d) queued for %s", version, base, gate)
         publish_downlinks()
+
+    on_online: list[Callable[[frozenset[str]], None]] = [publish_watchlists]
 
     def check_fleet() -> None:
         modules.fleet.check(current_watchlist=modules.watchlists.current_version())

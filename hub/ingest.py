@@ -41,6 +41,8 @@ class IngestResult:
     acks_published: int = 0
     new_records: list[Envelope] = field(default_factory=list)
     """Records stored for the first time in this batch (not re-sent duplicates)."""
+    came_online: list[str] = field(default_factory=list)
+    """Units whose birth (state ``online``) arrived in this batch, in arrival order."""
 
 
 class Ingestor:
@@ -64,7 +66,8 @@ class Ingestor:
                 bad.append((topic, payload, str(error), None, None))
                 continue
             if parsed.direction is Direction.STATE:
-                self._state(parsed.device_id, payload, topic, bad)
+                if self._state(parsed.device_id, payload, topic, bad) == "online":
+                    result.came_online.append(parsed.device_id)
                 result.states += 1
                 continue
             if parsed.direction is not Direction.UP or parsed.kind is None:
@@ -126,18 +129,20 @@ class Ingestor:
         payload: bytes,
         topic: str,
         bad: list[tuple[str, bytes, str, str | None, str | None]],
-    ) -> None:
+    ) -> str | None:
+        """Record a birth or will; returns the status stored (None when nothing was)."""
         if not payload:
-            return  # a cleared retained message
+            return None  # a cleared retained message
         try:
             envelope = decode(payload, expected_kind="state")
         except WireError as error:
             bad.append((topic, payload, str(error), device_id, None))
-            return
+            return None
         body: State = envelope.body
         # Arrival order, not the unit's clock: a will is made at connect time, before the birth.
         received_ms = clock.now_ms()
         self.store.set_device_state(device_id, body.status, body.role, body.software, received_ms)
+        return body.status
 
 
 def _salvage_record_id(payload: bytes) -> str | None:

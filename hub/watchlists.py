@@ -40,7 +40,12 @@ __all__ = ["GateWatchlist", "WatchlistCriteria", "WatchlistPublisher"]
 VERSIONS_KEPT = 20
 """Memberships kept for building deltas; a gate on an older version gets a snapshot."""
 RESEND_AFTER_MS = 3_600_000
-"""A sent version the gate has not reported installed after this long is sent again."""
+"""A sent version an offline gate has not reported installed after this long is sent again
+(the broker keeps it in the gate's session meanwhile)."""
+RESEND_ONLINE_AFTER_MS = 50_000
+"""A sent version an online gate has not reported installed after this long is sent again:
+the copy may have been dropped (published before the gate's first connection), and a gate
+must not wait a minute for a list it lacks."""
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -167,11 +172,20 @@ class WatchlistPublisher:
         return sign_watchlist(body, self.key)
 
     def publish(
-        self, gates: Sequence[str], now_ms: int | None = None
+        self,
+        gates: Sequence[str],
+        now_ms: int | None = None,
+        *,
+        online: frozenset[str] = frozenset(),
+        reconnected: frozenset[str] = frozenset(),
     ) -> list[tuple[str, int, int]]:
         """Queue what each gate needs; returns (gate, version, base_version) queued.
 
-        Nothing is queued without a signing key (RuntimeError then, when a gate needs one).
+        A version already sent is sent again to a gate in ``reconnected`` (its birth just
+        arrived: a copy published before its first connection was dropped by the broker),
+        to a gate in ``online`` after ``RESEND_ONLINE_AFTER_MS`` and to any other after
+        ``RESEND_AFTER_MS``. Nothing is queued without a signing key (RuntimeError then,
+        when a gate needs one).
         """
         now_ms = _now_ms() if now_ms is None else now_ms
         entries = self._current_entries()
@@ -185,11 +199,13 @@ class WatchlistPublisher:
             installed = current.installed_version if current else None
             if installed == version:
                 continue
+            resend_ms = RESEND_ONLINE_AFTER_MS if gate in online else RESEND_AFTER_MS
             if (
-                current is not None
+                gate not in reconnected
+                and current is not None
                 and current.sent_version == version
                 and current.sent_ms is not None
-                and now_ms - current.sent_ms < RESEND_AFTER_MS
+                and now_ms - current.sent_ms < resend_ms
             ):
                 continue
             base = installed if installed and installed in known and installed < version else 0
