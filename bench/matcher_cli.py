@@ -1,4 +1,4 @@
-"""``khidmat bench matcher`` and ``khidmat bench search``; imports nothing heavy until run.
+"""``khidmat bench matcher|search|identify|fusion``; imports nothing heavy until run.
 
 The matcher itself (matcher_cy) imports nothing of ours; its benchmarks' commands live here.
 """
@@ -48,6 +48,45 @@ def register(tree: CommandTree) -> None:
     search.add_argument("--seed", type=int, default=0, help="distractor seed (default 0)")
     search.add_argument("--json", action="store_true", help="print one JSON object")
 
+    identify = tree.add(
+        "bench identify",
+        help="1:N person search by 1 or 2 fingers: FNIR and FPIR at the system's red and yellow",
+        example=(
+            "khidmat bench identify --fingers 2 --gallery 10000 --data "
+            "../shared/fingerprints/FVC2002/DB1_B ../shared/fingerprints/FVC2002/DB2_B:569 "
+            "../shared/fingerprints/FVC2002/DB3_B ../shared/fingerprints/FVC2002/DB4_B --json"
+        ),
+        handler=_identify,
+    )
+    identify.add_argument("--fingers", type=int, choices=(1, 2), required=True)
+    identify.add_argument("--gallery", type=int, required=True, help="synthetic distractor persons")
+    identify.add_argument(
+        "--data", nargs="+", default=[], help="FVC-style image sets, DIR or DIR:DPI (default 500)"
+    )
+    identify.add_argument(
+        "--strangers",
+        type=int,
+        default=3000,
+        help="synthetic non-mated persons searched (default 3000)",
+    )
+    identify.add_argument("--seed", type=int, default=0, help="distractor seed (default 0)")
+    identify.add_argument("--json", action="store_true", help="print one JSON object")
+
+    fusion = tree.add(
+        "bench fusion",
+        help="the fused impostor-tail model of matcher_cy.decision, with leave-one-set-out checks",
+        example=(
+            "khidmat bench fusion --data ../shared/fingerprints/FVC2002/DB1_B "
+            "../shared/fingerprints/FVC2002/DB2_B:569 ../shared/fingerprints/FVC2002/DB3_B "
+            "../shared/fingerprints/FVC2002/DB4_B --json"
+        ),
+        handler=_fusion,
+    )
+    fusion.add_argument(
+        "--data", nargs="+", required=True, help="FVC-style image sets, DIR or DIR:DPI"
+    )
+    fusion.add_argument("--json", action="store_true", help="print one JSON object")
+
 
 def _matcher(args: argparse.Namespace) -> int:
     from bench.matcher import main
@@ -70,3 +109,31 @@ def _search(args: argparse.Namespace) -> int:
         seed=args.seed,
         as_json=args.json,
     )
+
+
+def _identify(args: argparse.Namespace) -> int:
+    from bench.identify import main, parse_data
+
+    try:
+        return main(
+            gallery=args.gallery,
+            fingers=args.fingers,
+            data=[parse_data(value) for value in args.data],
+            strangers=args.strangers,
+            seed=args.seed,
+            as_json=args.json,
+        )
+    except (ValueError, OSError) as error:  # no data files, unreadable or malformed ones
+        print(f"khidmat bench identify: {error}", file=sys.stderr)
+        return 2
+
+
+def _fusion(args: argparse.Namespace) -> int:
+    from bench.fusion import main
+    from bench.identify import parse_data
+
+    try:
+        return main([parse_data(value) for value in args.data], as_json=args.json)
+    except (ValueError, OSError) as error:
+        print(f"khidmat bench fusion: {error}", file=sys.stderr)
+        return 2

@@ -5,6 +5,7 @@ Public face::
     from matcher_cy import extract, Template, Matcher, Gallery, match_score
     tpl = extract(image, dpi=500)          # uint8 (H, W), ridges dark
     score = match_score(tpl, other)        # [0, 1]; thresholds in matcher_cy.params
+    person = fuse([right_index, left_index])  # one score from several fingers' scores
     gallery = Gallery(); gallery.add("key", tpl); gallery.search(probe, k=5)
 
 ``matcher_cy.implementation`` is "cython" or "reference" (``KHIDMAT_MATCHER=reference``
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from matcher_cy.extraction import extract
+    from matcher_cy.fusion import fuse
     from matcher_cy.gallery import Gallery
     from matcher_cy.matching import Matcher, match_score
     from matcher_cy.template import MinutiaType, Template, TemplateFormatError
@@ -29,12 +31,14 @@ __all__ = [
     "Template",
     "TemplateFormatError",
     "extract",
+    "fuse",
     "implementation",
     "match_score",
 ]
 
 _LAZY = {
     "extract": ("matcher_cy.extraction", "extract"),
+    "fuse": ("matcher_cy.fusion", "fuse"),
     "Gallery": ("matcher_cy.gallery", "Gallery"),
     "Matcher": ("matcher_cy.matching", "Matcher"),
     "match_score": ("matcher_cy.matching", "match_score"),

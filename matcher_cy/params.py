@@ -146,6 +146,60 @@ THRESHOLD_FMR_1E2 = 0.0090
 THRESHOLD_FMR_1E3 = 0.0133
 THRESHOLD_FMR_1E4 = 0.0165
 
+# --- several fingers (matcher_cy.fusion, matcher_cy.decision) ----------------------
+#: A finger adds at most this to a fused person score (docs/matcher.md "Two fingers").
+#: Chosen by a rule, not by FNIR: the largest cap (0.001 steps) for which a red against
+#: 10,000 persons needs the weaker finger at or above the one-finger FMR 1e-2 score
+#: (``khidmat bench fusion`` prints the rule's cap: 0.024 on all four FVC2002 sets; 0.023 /
+#: 0.024 / 0.025 / 0.023 on the three sets left when DB1 / DB2 / DB3 / DB4 is held out).
+FUSION_FINGER_CAP = 0.024
+#: Fused thresholds are taken at FMR = FPIR / (gallery size x this): on prints from
+#: sensors the constants never saw, one finger's impostor tail was measured 1.8x heavier
+#: than FVC2002's at FMR 1e-4 (issue 17); two fingers square that (about 3.2).
+FUSION_FMR_SAFETY = 3.0
+#: The person-level impostor tail: (decades, score), FMR = 10**-decades at that fused
+#: score, for one finger and for two (each capped at FUSION_FINGER_CAP). The model: the
+#: pooled one-finger impostor scores of FVC2002 DB1-4_B (49,920 pairs within and across
+#: the sets) as measured down to FMR 1e-2, an exponential tail beyond it (scale by
+#: maximum likelihood from the scores above the 1e-2 point: 0.00152), two fingers
+#: independent (the distribution convolved with itself). Scores rounded up to 1e-4.
+#: The table ends where the threshold would exceed what the fingers can reach (fingers
+#: x cap): a red beyond it is impossible. ``khidmat bench fusion --json`` prints these.
+FUSED_TAIL_1 = (
+    (2.0, 0.0083),
+    (2.5, 0.0101),
+    (3.0, 0.0119),
+    (3.5, 0.0136),
+    (4.0, 0.0154),
+    (4.5, 0.0171),
+    (5.0, 0.0189),
+    (5.5, 0.0206),
+    (6.0, 0.0224),
+)
+FUSED_TAIL_2 = (
+    (2.0, 0.0136),
+    (2.5, 0.0155),
+    (3.0, 0.0174),
+    (3.5, 0.0192),
+    (4.0, 0.0211),
+    (4.5, 0.0229),
+    (5.0, 0.0248),
+    (5.5, 0.0266),
+    (6.0, 0.0281),
+    (6.5, 0.0295),
+    (7.0, 0.031),
+    (7.5, 0.0326),
+    (8.0, 0.0342),
+    (8.5, 0.0358),
+    (9.0, 0.0373),
+    (9.5, 0.0389),
+    (10.0, 0.0404),
+    (10.5, 0.0419),
+    (11.0, 0.0433),
+    (11.5, 0.0447),
+    (12.0, 0.046),
+)
+
 # --- templates ------------------------------------------------------------------------
 #: Largest number of minutiae a template may hold (ISO/ANSI count is one byte).
 MAX_TEMPLATE_MINUTIAE = 255

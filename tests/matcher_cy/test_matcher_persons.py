@@ -1,0 +1,50 @@
+"""Searching persons by two fingers: every finger searched, candidates fused."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher_cy import Gallery, fuse, match_score
+from matcher_cy.distractors import distractor_template
+from matcher_cy.persons import LEFT_INDEX, RIGHT_INDEX, search_persons
+
+
+@pytest.fixture(scope="module")
+def galleries(synthetic_templates: dict) -> dict[int, Gallery]:
+    """Person p has synthetic finger p as right index and distractor p as left index."""
+    right, left = Gallery(), Gallery()
+    for finger in (1, 2, 3):
+        right.add(f"person-{finger}", synthetic_templates[finger, 0])
+        left.add(f"person-{finger}", distractor_template(finger, seed=5))
+    for index in range(20):
+        right.add(f"stranger-{index}", distractor_template(100 + index, seed=6))
+        left.add(f"stranger-{index}", distractor_template(200 + index, seed=6))
+    return {RIGHT_INDEX: right, LEFT_INDEX: left}
+
+
+def test_both_fingers_are_scored_and_fused(galleries: dict, synthetic_templates: dict) -> None:
+    probes = {RIGHT_INDEX: synthetic_templates[2, 1], LEFT_INDEX: distractor_template(2, seed=5)}
+    best = search_persons(galleries, probes, k=3)
+    assert best[0].person == "person-2" and best[0].fingers == 2
+    scores = dict(best[0].finger_scores)
+    assert scores[RIGHT_INDEX] == pytest.approx(
+        match_score(synthetic_templates[2, 1], synthetic_templates[2, 0])
+    )
+    assert best[0].score == pytest.approx(fuse(scores.values()))
+    assert [c.score for c in best] == sorted((c.score for c in best), reverse=True)
+
+
+def test_a_missing_finger_is_not_compared(galleries: dict, synthetic_templates: dict) -> None:
+    best = search_persons(galleries, {RIGHT_INDEX: synthetic_templates[3, 2]}, k=2)
+    assert best[0].person == "person-3"
+    assert best[0].fingers == 1
+    ((position, right),) = best[0].finger_scores
+    assert position == RIGHT_INDEX
+    assert best[0].score == pytest.approx(fuse([right]))
+
+
+def test_positions_without_a_gallery_are_ignored(galleries: dict) -> None:
+    only_right = {RIGHT_INDEX: galleries[RIGHT_INDEX]}
+    assert search_persons(only_right, {LEFT_INDEX: distractor_template(1)}) == []
+    with pytest.raises(ValueError):
+        search_persons(galleries, {}, k=0)
