@@ -87,6 +87,21 @@ def register(tree: CommandTree) -> None:
     )
     fusion.add_argument("--json", action="store_true", help="print one JSON object")
 
+    lodo = tree.add(
+        "bench lodo",
+        help="one-finger EER per set with the swept constants chosen leave-one-set-out",
+        example=(
+            "khidmat bench lodo --data ../shared/fingerprints/FVC2002/DB1_B "
+            "../shared/fingerprints/FVC2002/DB2_B:569 ../shared/fingerprints/FVC2002/DB3_B "
+            "../shared/fingerprints/FVC2002/DB4_B --json"
+        ),
+        handler=_lodo,
+    )
+    lodo.add_argument(
+        "--data", nargs="+", required=True, help="FVC-style image sets, DIR or DIR:DPI"
+    )
+    lodo.add_argument("--json", action="store_true", help="print one JSON object")
+
 
 def _matcher(args: argparse.Namespace) -> int:
     from bench.matcher import main
@@ -136,4 +151,15 @@ def _fusion(args: argparse.Namespace) -> int:
         return main([parse_data(value) for value in args.data], as_json=args.json)
     except (ValueError, OSError) as error:
         print(f"khidmat bench fusion: {error}", file=sys.stderr)
+        return 2
+
+
+def _lodo(args: argparse.Namespace) -> int:
+    from bench.identify import parse_data
+    from bench.lodo import main
+
+    try:
+        return main([parse_data(value) for value in args.data], as_json=args.json)
+    except (ValueError, OSError, RuntimeError) as error:
+        print(f"khidmat bench lodo: {error}", file=sys.stderr)
         return 2
