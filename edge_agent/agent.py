@@ -247,15 +247,8 @@ class Agent:
                 continue  # a redelivery of something already handled
             body = envelope.body  # type: ignore[attr-defined]
             if isinstance(body, ComplaintStatus):
-                history = [
-                    {"status": h.status, "reason": h.reason, "at_ms": h.at_ms} for h in body.history
-                ]
-                statuses.append(
-                    ComplaintStatusRow(
-                        body.tracking_no, body.status, body.found, body.due_at_ms, history, body.can_rate,
-                        envelope.device_time_ms, record_id,  # type: ignore[attr-defined]
-                    )
-                )  # fmt: skip
+                hub_time_ms = envelope.device_time_ms  # type: ignore[attr-defined]
+                statuses.append(ComplaintStatusRow(body, hub_time_ms, record_id))
             else:
                 self._handle_downlink(record_id, kind, payload, body)
         if statuses:

@@ -21,6 +21,7 @@ from pathlib import Path
 from khidmat_base.clock import now_ms
 from khidmat_base.sqlite import Database
 from khidmat_wire.codec import Envelope, encode
+from khidmat_wire.messages import ComplaintStatus, StatusEntry
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -89,15 +90,10 @@ MIGRATIONS: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class ComplaintStatusRow:
-    """A complaint status from the hub, as the kiosk's tracking screen shows it."""
+    """A complaint status from the hub, as it arrived, and where it came from."""
 
-    tracking_no: str
-    status: str
-    found: bool
-    due_at_ms: int
-    history: list[dict[str, object]]
-    can_rate: bool
-    hub_time_ms: int = 0
+    status: ComplaintStatus
+    hub_time_ms: int = 0  # the hub's clock when it sent the status
     inbox_id: str | None = None  # the downlink it came in, marked handled with it
 
 
@@ -288,25 +284,10 @@ class LocalStore:
     # --------------------------------------------------------- complaint status
 
     def put_complaint_status(
-        self,
-        tracking_no: str,
-        *,
-        status: str,
-        found: bool,
-        due_at_ms: int,
-        history: list[dict[str, object]],
-        can_rate: bool,
-        hub_time_ms: int = 0,
-        inbox_id: str | None = None,
+        self, status: ComplaintStatus, *, hub_time_ms: int = 0, inbox_id: str | None = None
     ) -> None:
         """Show a complaint's status (see :meth:`apply_complaint_statuses`)."""
-        self.apply_complaint_statuses(
-            [
-                ComplaintStatusRow(
-                    tracking_no, status, found, due_at_ms, history, can_rate, hub_time_ms, inbox_id
-                )
-            ]
-        )
+        self.apply_complaint_statuses([ComplaintStatusRow(status, hub_time_ms, inbox_id)])
 
     def apply_complaint_statuses(self, rows: Sequence[ComplaintStatusRow]) -> None:
         """Store statuses from the hub in one transaction and mark their inbox rows handled.
@@ -316,29 +297,42 @@ class LocalStore:
         at = now_ms()
         with self.db.write() as conn:
             for row in rows:
+                body = row.status
+                history = [
+                    {"status": h.status, "reason": h.reason, "at_ms": h.at_ms} for h in body.history
+                ]
                 conn.execute(
                     "INSERT INTO complaint_status (tracking_no, status, found, due_at_ms, history, can_rate, updated_ms, hub_time_ms) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tracking_no) DO UPDATE SET status = excluded.status, "
                     "found = excluded.found, due_at_ms = excluded.due_at_ms, history = excluded.history, "
                     "can_rate = excluded.can_rate, updated_ms = excluded.updated_ms, hub_time_ms = excluded.hub_time_ms "
                     "WHERE excluded.hub_time_ms >= complaint_status.hub_time_ms",
-                    (row.tracking_no, row.status, int(row.found), row.due_at_ms, json.dumps(row.history),
-                     int(row.can_rate), at, row.hub_time_ms),
+                    (body.tracking_no, body.status, int(body.found), body.due_at_ms, json.dumps(history),
+                     int(body.can_rate), at, row.hub_time_ms),
                 )  # fmt: skip
                 if row.inbox_id is not None:
                     conn.execute(
                         "UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (at, row.inbox_id)
                     )
 
-    def complaint_status(self, tracking_no: str) -> dict[str, object] | None:
+    def complaint_status(self, tracking_no: str) -> ComplaintStatus | None:
+        """The latest status the hub sent for ``tracking_no``, as the wire object; None: none yet."""
         rows = self.db.query("SELECT * FROM complaint_status WHERE tracking_no = ?", (tracking_no,))
         if not rows:
             return None
-        row = dict(rows[0])
-        row["history"] = json.loads(row["history"])
-        row["found"] = bool(row["found"])
-        row["can_rate"] = bool(row["can_rate"])
-        return row
+        row = rows[0]
+        history = tuple(
+            StatusEntry(str(e["status"]), str(e["reason"]), int(e["at_ms"]))
+            for e in json.loads(row["history"])
+        )
+        return ComplaintStatus(
+            tracking_no=row["tracking_no"],
+            found=bool(row["found"]),
+            status=row["status"],
+            due_at_ms=row["due_at_ms"],
+            history=history,
+            can_rate=bool(row["can_rate"]),
+        )
 
     # ---------------------------------------------------------------- watchlist
 

@@ -6,7 +6,7 @@ ingest handlers with :meth:`ComplaintDesk.install`: a ``complaint`` record opens
 complaint (status ``received``, due time from its category), a ``feedback`` record stores
 a rating and may reopen it, a ``lookup`` record is answered with the public timeline on
 the asking unit's downlink. Every status change is validated against
-:mod:`hub.complaint_rules`, needs a reason and an officer, is written to the audit trail,
+:mod:`hub.complaint_rules` (over :mod:`khidmat_wire.vocabulary`), needs a reason and an officer, is written to the audit trail,
 and queues a ``complaint-status`` downlink to the unit that filed the complaint, in the
 same transaction (the hub service publishes queued downlinks after commit, so a console
 process can change a complaint without an MQTT session).
@@ -25,18 +25,17 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from hub.complaint_rules import (
-    RATEABLE_STATUSES,
-    STOPPED_STATUSES,
-    DuePolicy,
-    TransitionError,
-    check_transition,
-    escalation_name,
-)
+from hub.complaint_rules import DuePolicy, TransitionError, check_transition
 from hub.store import HubStore
 from khidmat_base.clock import now_ms as _now_ms
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Complaint, ComplaintStatus, Feedback, Lookup, StatusEntry
+from khidmat_wire.vocabulary import (
+    FIRST_STATUS,
+    RATEABLE_STATUSES,
+    STOPPED_STATUSES,
+    escalation_name,
+)
 
 DESKS = ("general", "women")
 REDACTED = "(women's desk)"
@@ -176,7 +175,7 @@ class ComplaintDesk:
             "INSERT OR IGNORE INTO complaints (tracking_no, record_id, device_id, station, category, "
             "complainant_name, cnic, mobile, description, answers, cognizable, gender_desk, language, "
             "status, filed_ms, received_ms, updated_ms, due_at_ms, next_escalation_ms) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 body.tracking_no,
                 envelope.record_id,
@@ -191,6 +190,7 @@ class ComplaintDesk:
                 int(body.cognizable),
                 int(body.gender_desk),
                 body.language,
+                FIRST_STATUS,
                 filed_ms,
                 now_ms,
                 now_ms,
@@ -215,7 +215,7 @@ class ComplaintDesk:
             body.tracking_no,
             now_ms,
             "status",
-            "received",
+            FIRST_STATUS,
             f"filed at {body.station} ({envelope.device_id}); {desk}",
             "citizen",
         )
@@ -489,7 +489,7 @@ def _public_status(conn: sqlite3.Connection, tracking_no: str) -> ComplaintStatu
         (tracking_no,),
     ).fetchone()
     if row is None:
-        return ComplaintStatus(tracking_no, False, "received", 0, (), False)
+        return ComplaintStatus(tracking_no, False, FIRST_STATUS, 0, (), False)
     events = conn.execute(
         "SELECT status, reason, at_ms FROM complaint_events WHERE tracking_no = ? "
         "AND status IS NOT NULL ORDER BY id",

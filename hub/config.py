@@ -17,11 +17,10 @@ Relative paths resolve against the file's directory (the deployment directory)::
     protocol = 5
 
     [complaints]                # optional: turnaround guarantees
-    default_due_hours = 96      # a category not listed below
     escalation_step_hours = 24  # between escalation levels (default: the category's period)
-    [complaints.due_hours]
+    [complaints.due_hours]      # override a category's own (khidmat_wire.vocabulary)
     theft = 24
-    land-dispute = 168
+    fraud = 168
 
     [watchlist]                 # optional: who is on the gates' list
     statuses = ["wanted", "proclaimed-offender"]
@@ -39,7 +38,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.complaint_rules import DEFAULT_DUE_HOURS, DEFAULT_OTHER_DUE_HOURS, DuePolicy
+from hub.complaint_rules import DuePolicy, default_due_hours
 from khidmat_base.config import BrokerSection, ConfigError, section
 
 
@@ -160,22 +159,29 @@ def _positive(section: str, key: str, value: object) -> float:
 
 
 def _complaints(raw: dict[str, object]) -> DuePolicy:
-    due = dict(DEFAULT_DUE_HOURS)
-    other = DEFAULT_OTHER_DUE_HOURS
+    due = default_due_hours()
     step: float | None = None
     for key, value in raw.items():
         if key == "due_hours":
             if not isinstance(value, dict):
                 raise ConfigError("[complaints.due_hours]: must be a table of category = hours")
             for category, hours in value.items():
+                if category not in due:
+                    raise ConfigError(
+                        f"[complaints.due_hours] {category}: not a complaint category "
+                        f"(one of {', '.join(due)})"
+                    )
                 due[category] = _positive("complaints.due_hours", category, hours)
         elif key == "default_due_hours":
-            other = _positive("complaints", key, value)
+            raise ConfigError(
+                "[complaints] default_due_hours: there is no fallback due time; every category "
+                "has its own (set one under [complaints.due_hours])"
+            )
         elif key == "escalation_step_hours":
             step = _positive("complaints", key, value)
         else:
             raise ConfigError(f"[complaints] {key}: unknown key")
-    return DuePolicy(due, other, step)
+    return DuePolicy(due, step)
 
 
 def _fleet(raw: dict[str, object]) -> FleetSection:

@@ -11,9 +11,9 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from hub.complaint_rules import STOPPED_STATUSES
 from hub.fleet import Fleet
 from hub.store import HubStore
+from khidmat_wire.vocabulary import STOPPED_STATUSES
 
 COMPLAINT_COLUMNS = (
     "station",

@@ -129,7 +129,7 @@ def decode(payload: bytes | str, *, expected_kind: str | None = None) -> Envelop
             "version", f"unsupported version {str(version)[:20]}; this build speaks {VERSION}"
         )
     record_id = document["id"]
-    if not isinstance(record_id, str) or not UUID7_PATTERN.match(record_id):
+    if not isinstance(record_id, str) or UUID7_PATTERN.fullmatch(record_id) is None:
         raise WireError("id", "must be a lower-case UUIDv7 string")
     device_id = document["device_id"]
     if not isinstance(device_id, str):
@@ -255,7 +255,7 @@ def _scalar(annotation: Any, value: Any, limits: Any, *, is_item: bool) -> Any:
         if limits.choices is not None and not is_item and value not in limits.choices:
             raise _Reject(f"is not one of {', '.join(limits.choices)}")
         pattern = limits.pattern
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and pattern.fullmatch(value) is None:
             raise _Reject(f"does not have the required form ({len(value)} characters)")
         if "\x00" in value:
             raise _Reject("contains a NUL character")

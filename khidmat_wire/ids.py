@@ -13,7 +13,9 @@ import threading
 import time
 import uuid
 
-UUID7_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+RECORD_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+"""A lower-case UUIDv7 string (apply with fullmatch)."""
+UUID7_PATTERN = re.compile(RECORD_ID)
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -64,4 +66,4 @@ def record_id_time_ms(record_id: str) -> int:
 
 def is_record_id(text: str) -> bool:
     """True when ``text`` is a lower-case UUIDv7 string."""
-    return bool(UUID7_PATTERN.match(text))
+    return UUID7_PATTERN.fullmatch(text) is not None

@@ -10,19 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from khidmat_wire.fields import spec
+from khidmat_wire.ids import RECORD_ID
+from khidmat_wire.vocabulary import (
+    CATEGORY_KEYS,
+    CNIC,
+    COMPLAINT_STATUSES,
+    MOBILE,
+    STATION,
+    TRACKING_NO,
+)
 
-CNIC = r"^[0-9]{5}-[0-9]{7}-[0-9]$"
-MOBILE = r"^03[0-9]{2}-[0-9]{7}$"
-TRACKING_NO = r"^[A-Z0-9]{2,8}-[0-9]{6}-[0-9]{4,6}-[0-9A-Z]$"
-RECORD_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
-SHORT_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-B64 = r"^[A-Za-z0-9+/]*={0,2}$"
+# Patterns are applied with re.fullmatch (no anchors here; see khidmat_wire.vocabulary).
+SHORT_ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+B64 = r"[A-Za-z0-9+/]*={0,2}"
 TEMPLATE_B64_MAX = 16_384  # characters; a compact template of 200 minutiae is about 2 KiB
 
-COMPLAINT_STATUSES = (
-    "received", "registered", "assigned", "under-investigation", "resolved", "closed",
-    "rejected", "transferred", "reopened",
-)  # fmt: skip
 PERSON_STATUSES = ("wanted", "proclaimed-offender", "convicted", "released")
 VERDICTS = ("red", "yellow", "green")
 
@@ -32,7 +34,7 @@ VERDICTS = ("red", "yellow", "green")
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    question: str = spec("question key of the category", pattern=r"^[a-z0-9_]{1,40}$")
+    question: str = spec("question key of the category", pattern=r"[a-z0-9_]{1,40}")
     answer: str = spec("the citizen's answer, as typed", max_len=500)
 
 
@@ -41,8 +43,8 @@ class Complaint:
     tracking_no: str = spec(
         "tracking number issued on the unit: station-date-sequence-check", pattern=TRACKING_NO
     )
-    station: str = spec("station code of the unit", pattern=r"^[A-Z0-9]{2,8}$")
-    category: str = spec("complaint category key", pattern=r"^[a-z0-9-]{2,40}$")
+    station: str = spec("station code of the unit", pattern=STATION)
+    category: str = spec("complaint category key", choices=CATEGORY_KEYS)
     answers: tuple[Answer, ...] = spec("the category's questions and their answers", max_len=20)
     complainant_name: str = spec("complainant's name", max_len=100)
     cnic: str = spec("complainant's CNIC", pattern=CNIC)
@@ -100,7 +102,7 @@ class Scan:
     decides: str = spec(
         "record id of the earlier scan this record gives the officer's decision on; "
         "empty for a new scan (the hub searches only new scans)",
-        pattern=r"^$|" + RECORD_ID[1:],
+        pattern=f"(?:{RECORD_ID})?",
         max_len=36,
         default="",
     )
@@ -122,7 +124,7 @@ class Enrolment:
     officer: str = spec("enrolling officer's badge id", pattern=SHORT_ID)
     name: str = spec("person's name", max_len=100)
     father_name: str = spec("father's name", max_len=100)
-    cnic: str = spec("person's CNIC, empty when unknown", max_len=15, pattern=r"^$|" + CNIC[1:])
+    cnic: str = spec("person's CNIC, empty when unknown", max_len=15, pattern=f"(?:{CNIC})?")
     offences: tuple[str, ...] = spec("offences (PPC sections or short text)", max_len=20)
     status: str = spec("record status", choices=PERSON_STATUSES)
     fingers: tuple[EnrolledFinger, ...] = spec("templates of the enrolled fingers", max_len=10)
@@ -151,7 +153,7 @@ class Telemetry:
 class Event:
     event_type: str = spec(
         "what happened, e.g. tamper, watchlist-rejected, command-result",
-        pattern=r"^[a-z0-9-]{2,40}$",
+        pattern=r"[a-z0-9-]{2,40}",
     )
     severity: str = spec("how much it matters", choices=("info", "warning", "error"))
     detail: str = spec("human-readable detail", max_len=2000)
@@ -217,7 +219,7 @@ class Watchlist:
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    key: str = spec("setting name", pattern=r"^[a-z0-9_.]{1,64}$")
+    key: str = spec("setting name", pattern=r"[a-z0-9_.]{1,64}")
     value: str = spec("setting value as text", max_len=500)
 
 

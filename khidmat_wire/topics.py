@@ -13,7 +13,7 @@ from enum import StrEnum
 from khidmat_wire.errors import WireError
 
 PREFIX = "khidmat/v1/dev"
-DEVICE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{2,47}$")
+DEVICE_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{2,47}")
 """Device ids: 3 to 48 characters, lower-case letters, digits and '-' (no MQTT wildcards)."""
 
 UP_KINDS: tuple[str, ...] = (
@@ -78,7 +78,7 @@ def parse_topic(topic: str) -> Topic:
 
 
 def check_device_id(device_id: str) -> str:
-    if not isinstance(device_id, str) or not DEVICE_ID_PATTERN.match(device_id):
+    if not isinstance(device_id, str) or DEVICE_ID_PATTERN.fullmatch(device_id) is None:
         raise WireError(
             "device_id",
             f"must be 3-48 of a-z, 0-9 and '-', starting with a letter or digit: {str(device_id)[:60]!r}",

@@ -170,6 +170,17 @@ def marked_strings(sources: list[Path]) -> dict[str, str]:
     return found
 
 
+def citizen_strings() -> dict[str, str]:
+    """msgid -> where, of every string a citizen reads: the desk's marked strings and the
+    wire vocabulary's texts (category titles, questions, status names)."""
+    from khidmat_wire import vocabulary
+
+    found = marked_strings(citizen_sources())
+    for message in vocabulary.texts():
+        found.setdefault(message, "khidmat_wire/vocabulary.py")
+    return found
+
+
 def citizen_sources() -> list[Path]:
     """The modules whose strings citizens read (desk screens and their tables)."""
     root = Path(__file__).parent

@@ -5,17 +5,18 @@
 docs/decisions/kiosk-tracking-numbers.md) followed by a four-digit daily counter from the
 store (:meth:`LocalStore.next_sequence`, atomic across processes). ``C`` is a Luhn mod 36
 check character over everything before it (alphabet 0-9A-Z): it catches every single
-mistyped character and every swap of two adjacent characters. Pure; thread-safe.
+mistyped character and every swap of two adjacent characters. The form is the wire
+vocabulary's (``khidmat_wire.vocabulary.TRACKING_NO``). Pure; thread-safe.
 """
 
 from __future__ import annotations
 
-import re
 import zlib
 from datetime import datetime
 
+from khidmat_wire.vocabulary import is_tracking_no
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-PATTERN = re.compile(r"^[A-Z0-9]{2,8}-[0-9]{6}-[0-9]{4,6}-[0-9A-Z]$")
 #: Complaints one unit may number per day.
 DAILY_LIMIT = 9999
 
@@ -52,7 +53,7 @@ def make_tracking_no(station: str, when: datetime, unit_no: int, counter: int) -
         raise TrackingError(f"daily counter {counter} outside 1..{DAILY_LIMIT}")
     payload = f"{station}-{when:%y%m%d}-{unit_no:02d}{counter:04d}"
     number = f"{payload}-{check_char(payload)}"
-    if not PATTERN.match(number):
+    if not is_tracking_no(number):
         raise TrackingError(f"station code {station!r} cannot make a tracking number")
     return number
 
@@ -65,7 +66,7 @@ def normalise(text: str) -> str:
 def parse_tracking_no(text: str) -> str:
     """Validate a typed tracking number; returns it normalised or raises TrackingError."""
     number = normalise(text)
-    if not PATTERN.match(number):
+    if not is_tracking_no(number):
         raise TrackingError("format")
     payload, _, check = number.rpartition("-")
     if check_char(payload) != check:

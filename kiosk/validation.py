@@ -2,18 +2,17 @@
 
 Each checker returns ``(value, None)`` with the value normalised as it will be filed, or
 ``(None, message)`` where ``message`` is an English source string marked for translation.
+The forms a value must end in (CNIC, mobile) are the wire vocabulary's
+(:mod:`khidmat_wire.vocabulary`), so what the kiosk accepts is what the hub accepts.
 Pure; thread-safe.
 """
 
 from __future__ import annotations
 
-import re
-
+from khidmat_wire.vocabulary import is_cnic, is_mobile
 from kiosk.i18n import N_
 from kiosk.text import clean_input
 
-CNIC_RE = re.compile(r"^[0-9]{5}-[0-9]{7}-[0-9]$")
-MOBILE_RE = re.compile(r"^03[0-9]{2}-[0-9]{7}$")
 NAME_MAX = 100
 ANSWER_MAX = 500
 DESCRIPTION_MAX = 4000
@@ -35,6 +34,8 @@ def check_cnic(text: str) -> Result:
     if len(raw) != 13:
         return None, N_("The CNIC has 13 numbers, like 42101-1234567-1.")
     value = f"{raw[:5]}-{raw[5:12]}-{raw[12]}"
+    if not is_cnic(value):
+        return None, N_("The CNIC has 13 numbers, like 42101-1234567-1.")
     return value, None
 
 
@@ -49,7 +50,10 @@ def check_mobile(text: str) -> Result:
         return None, N_("A mobile number starts with 03, like 0300-1234567.")
     if len(raw) != 11:
         return None, N_("A mobile number has 11 numbers, like 0300-1234567.")
-    return f"{raw[:4]}-{raw[4:]}", None
+    value = f"{raw[:4]}-{raw[4:]}"
+    if not is_mobile(value):
+        return None, N_("A mobile number has 11 numbers, like 0300-1234567.")
+    return value, None
 
 
 def check_name(text: str) -> Result:

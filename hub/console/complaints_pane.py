@@ -7,19 +7,19 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Select, Static
 
-from hub.complaint_rules import TRANSITIONS, TransitionError
+from hub.complaint_rules import TransitionError
 from hub.complaints import ComplaintEvent, ComplaintView
 from hub.console.backend import ConsoleBackend
 from hub.console.status_dialog import StatusChoice, StatusDialog
 from hub.console.text import countdown, now_ms, plain, when
+from khidmat_wire.vocabulary import COMPLAINT_STATUSES, OPEN_STATUSES, TRANSITIONS
 
 FILTERS = [
     ("open", "open"),
     ("overdue", "overdue"),
     ("all", "all"),
-    *[(s, s) for s in TRANSITIONS],
+    *[(s, s) for s in COMPLAINT_STATUSES],
 ]
-OPEN = ("received", "registered", "assigned", "under-investigation", "transferred", "reopened")
 COLUMNS = (
     "tracking no",
     "station",
@@ -88,7 +88,7 @@ class ComplaintsPane(Vertical):
     def _fetch(self, choice: str, station: str, category: str) -> None:
         statuses: tuple[str, ...] = ()
         if choice == "open":
-            statuses = OPEN
+            statuses = OPEN_STATUSES
         elif choice not in ("all", "overdue"):
             statuses = (choice,)
         rows = self.backend.complaints(

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from hub.complaint_rules import TRANSITIONS
+from khidmat_wire.vocabulary import TRANSITIONS
 
 
 @dataclass(frozen=True, slots=True)

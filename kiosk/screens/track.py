@@ -15,22 +15,17 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input
 
 from khidmat_wire import WireError
+from khidmat_wire.messages import ComplaintStatus
+from khidmat_wire.vocabulary import FIRST_STATUS, STATUS_NAMES
 from kiosk.desk import ask_status
 from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen, button, said, text
 from kiosk.tracking import TrackingError, parse_tracking_no
 
-STATUS_NAMES = {
-    "received": N_("Received"),
-    "registered": N_("Registered"),
-    "assigned": N_("Assigned to an officer"),
-    "under-investigation": N_("Under investigation"),
-    "resolved": N_("Resolved"),
-    "closed": N_("Closed"),
-    "rejected": N_("Not accepted"),
-    "transferred": N_("Sent to another office"),
-    "reopened": N_("Reopened"),
-}
+
+def status_name(status: str) -> str:
+    """The citizen-facing name of ``status`` (English source string, translate where shown)."""
+    return STATUS_NAMES.get(status, STATUS_NAMES[FIRST_STATUS])
 
 
 def when(ms: int) -> str:
@@ -48,7 +43,7 @@ class TrackScreen(KioskScreen):
         self.typed = ""
         self.tracking_no = ""
         self.error = ""
-        self.status: dict[str, object] | None = None
+        self.status: ComplaintStatus | None = None
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -79,24 +74,24 @@ class TrackScreen(KioskScreen):
                 id="waiting",
             )
             return
-        if not status["found"]:
+        if not status.found:
             yield text(
                 t("This number is not known yet. A complaint filed today may take a little while."),
                 classes="guidance",
                 id="not-found",
             )
             return
-        name = STATUS_NAMES.get(str(status["status"]), N_("Received"))
+        name = status_name(status.status)
         yield text(t("Status: {status}", status=t.logical(name)), classes="status", id="status")
-        due = int(status["due_at_ms"])  # type: ignore[call-overload]
+        due = status.due_at_ms
         if due:
             yield text(t("We aim to act by {due}", due=when(due)), classes="label", id="due")
         yield text(t("What has happened so far"), classes="label")
-        for entry in status["history"]:  # type: ignore[attr-defined]
-            step = t(STATUS_NAMES.get(str(entry["status"]), N_("Received")))
-            yield text(f"{when(int(entry['at_ms']))}  {step}", classes="timeline")
-            yield said(str(entry["reason"]), classes="reason")
-        if status["can_rate"]:
+        for entry in status.history:
+            step = t(status_name(entry.status))
+            yield text(f"{when(entry.at_ms)}  {step}", classes="timeline")
+            yield said(entry.reason, classes="reason")
+        if status.can_rate:
             yield button(t("Rate our service"), id="rate", variant="success", classes="big")
 
     @on(Input.Changed, "#number")

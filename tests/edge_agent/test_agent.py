@@ -116,7 +116,7 @@ def test_ping_config_and_status_are_applied_and_answered(system) -> None:
     assert _wait(lambda: agent.store.settings().get("kiosk.idle_timeout_s") == "90")
     assert _wait(
         lambda: (
-            (agent.store.complaint_status("QTA01-261130-000001-K") or {}).get("status")
+            getattr(agent.store.complaint_status("QTA01-261130-000001-K"), "status", None)
             == "assigned"
         )
     )

@@ -90,15 +90,18 @@ def test_reopening_keeps_schema_and_data(tmp_path: Path) -> None:
 
 def test_an_older_status_never_replaces_a_newer_one(tmp_path: Path) -> None:
     from edge_agent.store import ComplaintStatusRow
+    from khidmat_wire.messages import ComplaintStatus, StatusEntry
 
+    number = "QTA01-261130-000001-K"
     with LocalStore(tmp_path / "unit.db") as store:
         store.add_inbox_many([("s2", "complaint-status", b"{}"), ("s1", "complaint-status", b"{}")])
-        newer = ComplaintStatusRow(
-            "QTA01-261130-000001-K", "assigned", True, 9, [], False, 2000, "s2"
+        assigned = ComplaintStatus(
+            number, True, "assigned", 9, (StatusEntry("assigned", "to SI Rashid", 5),), False
         )
+        newer = ComplaintStatusRow(assigned, 2000, "s2")
         older = ComplaintStatusRow(
-            "QTA01-261130-000001-K", "registered", True, 9, [], False, 1000, "s1"
+            ComplaintStatus(number, True, "registered", 9, (), False), 1000, "s1"
         )
         store.apply_complaint_statuses([newer, older])
-        assert store.complaint_status("QTA01-261130-000001-K")["status"] == "assigned"
+        assert store.complaint_status(number) == assigned  # the typed wire object, whole
         assert store.unhandled_inbox(["complaint-status"]) == []

@@ -12,7 +12,7 @@ from khidmat_base.config import ConfigError
 def test_sections_override_the_defaults(hub_toml) -> None:
     config = load_hub_config(
         hub_toml(
-            extra="escalation_check_s = 5\n\n[complaints]\ndefault_due_hours = 10\nescalation_step_hours = 2\n"
+            extra="escalation_check_s = 5\n\n[complaints]\nescalation_step_hours = 2\n"
             '[complaints.due_hours]\ntheft = 12\n\n[watchlist]\nstatuses = ["wanted"]\noffences = ["PPC 302"]\n\n'
             "[fleet]\nbacklog_records = 50\n"
         )
@@ -20,7 +20,8 @@ def test_sections_override_the_defaults(hub_toml) -> None:
     assert config.hub.escalation_check_s == 5
     assert config.complaints.due_ms("theft") == 12 * HOUR_MS
     assert config.complaints.due_ms("fraud") == 168 * HOUR_MS  # default kept
-    assert config.complaints.due_ms("no-such-category") == 10 * HOUR_MS
+    with pytest.raises(KeyError, match="no due time"):
+        config.complaints.due_ms("no-such-category")  # the codec refuses it: no fallback
     assert config.complaints.step_ms("theft") == 2 * HOUR_MS
     assert config.watchlist.statuses == ("wanted",) and config.watchlist.offences == ("PPC 302",)
     assert config.fleet.backlog_records == 50
@@ -31,6 +32,8 @@ def test_sections_override_the_defaults(hub_toml) -> None:
     [
         ("[complaints]\nsla = 3\n", r"\[complaints\] sla: unknown key"),
         ("[complaints.due_hours]\ntheft = 0\n", r"theft: must be a positive number"),
+        ("[complaints.due_hours]\nland-dispute = 9\n", r"land-dispute: not a complaint category"),
+        ("[complaints]\ndefault_due_hours = 96\n", r"no fallback due time"),
         ('[watchlist]\nstatuses = ["innocent"]\n', r"\[watchlist\] statuses"),
         ("[fleet]\nbacklog_records = -1\n", r"backlog_records"),
         ("hit_threshold = true\n", r"hit_threshold"),

@@ -76,7 +76,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             "[hub]\n",
             '[hub]\nsigning_key_file = "signing.pem"\nescalation_check_s = 0.2\nwatchlist_check_s = 0.3\n',
         )
-        + "\n[complaints.due_hours]\nquick = 0.0003\n"  # about one second
+        + "\n[complaints.due_hours]\nnuisance = 0.0003\n"  # about one second
     )
     for device, unit_toml in testbed.unit_configs.items():
         text = unit_toml.read_text() + f'\n[hub]\npublic_key_file = "{root / "hub.pub"}"\n'
@@ -123,7 +123,7 @@ def test_a_complaint_is_worked_in_the_console_and_the_unit_sees_it(system: Syste
     complaints = system.hub.modules.complaints
     assert _wait(lambda: complaints.get(body.tracking_no, desk="general") is not None)
     assert _wait(
-        lambda: (unit.store.complaint_status(body.tracking_no) or {}).get("status") == "received"
+        lambda: getattr(unit.store.complaint_status(body.tracking_no), "status", None) == "received"
     )
 
     async def work_the_queue() -> None:
@@ -155,29 +155,30 @@ def test_a_complaint_is_worked_in_the_console_and_the_unit_sees_it(system: Syste
 
     asyncio.run(work_the_queue())
     assert _wait(
-        lambda: (unit.store.complaint_status(body.tracking_no) or {}).get("status") == "resolved"
+        lambda: getattr(unit.store.complaint_status(body.tracking_no), "status", None) == "resolved"
     )
     status = unit.store.complaint_status(body.tracking_no)
-    assert [h["status"] for h in status["history"]] == [
+    assert status is not None
+    assert [h.status for h in status.history] == [
         "received",
         "registered",
         "assigned",
         "under-investigation",
         "resolved",
     ]
-    assert (
-        status["can_rate"] and status["history"][2]["reason"] == "to SI Rashid: assigned by console"
-    )
+    assert status.can_rate and status.history[2].reason == "to SI Rashid: assigned by console"
     other = system.agents["unit-2"]
     other.store.enqueue(make_envelope("lookup", "unit-2", Lookup(body.tracking_no)))
     assert _wait(
-        lambda: (other.store.complaint_status(body.tracking_no) or {}).get("status") == "resolved"
+        lambda: (
+            getattr(other.store.complaint_status(body.tracking_no), "status", None) == "resolved"
+        )
     )
 
 
 def test_a_due_time_passing_escalates(system: System) -> None:
     unit = system.agents["unit-2"]
-    body = dataclasses.replace(sample_complaint("QTA01", 42), category="quick")
+    body = dataclasses.replace(sample_complaint("QTA01", 42), category="nuisance")
     unit.store.enqueue(make_envelope("complaint", "unit-2", body))
     complaints = system.hub.modules.complaints
 

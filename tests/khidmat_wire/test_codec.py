@@ -23,7 +23,7 @@ def test_every_kind_round_trips(kind: str, data: st.DataObject) -> None:
 
 def _complaint() -> Complaint:
     return Complaint(
-        "QTA01-261130-0042-K", "QTA01", "theft", (Answer("place", "bazaar"),), "Ali", "54400-1234567-1",
+        "QTA01-261130-0042-K", "QTA01", "theft", (Answer("where", "bazaar"),), "Ali", "54400-1234567-1",
         "0300-1234567", "stolen", True, False, "en",
     )  # fmt: skip
 

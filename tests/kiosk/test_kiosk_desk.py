@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from edge_agent.store import LocalStore
 from khidmat_wire import decode
+from khidmat_wire.messages import ComplaintStatus, StatusEntry
 from kiosk.app import KioskApp
 from kiosk.screens.complaint import ComplaintScreen
 from kiosk.screens.receipt import ReceiptScreen
@@ -192,19 +193,19 @@ async def test_track_shows_timeline_and_feedback(
         assert app.screen.query("#waiting")
         # the agent stores the hub's answer; the screen picks it up on its own
         store.put_complaint_status(
-            number,
-            status="resolved",
-            found=True,
-            due_at_ms=1_796_100_000_000,
-            history=[
-                {"status": "registered", "reason": "FIR 123/26 [/b]", "at_ms": 1_796_000_000_000},
-                {
-                    "status": "resolved",
-                    "reason": "[@click=app.quit]phone returned[/]",
-                    "at_ms": 1_796_030_000_000,
-                },
-            ],
-            can_rate=True,
+            ComplaintStatus(
+                number,
+                True,
+                "resolved",
+                1_796_100_000_000,
+                (
+                    StatusEntry("registered", "FIR 123/26 [/b]", 1_796_000_000_000),
+                    StatusEntry(
+                        "resolved", "[@click=app.quit]phone returned[/]", 1_796_030_000_000
+                    ),
+                ),
+                True,
+            )
         )
         await pilot.pause(0.4)
         screen = app.screen

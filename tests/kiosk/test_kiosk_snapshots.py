@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from edge_agent.store import LocalStore
+from khidmat_wire.messages import ComplaintStatus, StatusEntry
 from kiosk.app import KioskApp
 
 SIZE = (100, 36)
@@ -77,23 +78,19 @@ class TestDeskScreens:
         app = desk_app()
         app.language = language
         store.put_complaint_status(
-            number,
-            status="under-investigation",
-            found=True,
-            due_at_ms=1_796_200_000_000,
-            history=[
-                {
-                    "status": "registered",
-                    "reason": "FIR 211/26 registered",
-                    "at_ms": 1_796_030_000_000,
-                },
-                {
-                    "status": "under-investigation",
-                    "reason": "[b]SI Rashid[/b] assigned",
-                    "at_ms": 1_796_031_000_000,
-                },
-            ],
-            can_rate=False,
+            ComplaintStatus(
+                number,
+                True,
+                "under-investigation",
+                1_796_200_000_000,
+                (
+                    StatusEntry("registered", "FIR 211/26 registered", 1_796_030_000_000),
+                    StatusEntry(
+                        "under-investigation", "[b]SI Rashid[/b] assigned", 1_796_031_000_000
+                    ),
+                ),
+                False,
+            )
         )
 
         async def run_before(pilot) -> None:

@@ -1,0 +1,241 @@
+"""The complaint vocabulary, defined once for the kiosk, the hub and the wire.
+
+- Field forms: CNIC, mobile number, station code and tracking number, as regular
+  expressions without anchors, always applied with :func:`re.fullmatch` (so a trailing
+  newline never slips through ``$``), and the ``is_*`` checks over them.
+- Complaint categories: key, English title, whether the offence is cognizable, whether
+  the women officers' desk is suggested, the questions asked (key, text, hint) and the
+  turnaround guarantee in hours. The kiosk offers exactly these; the hub handles exactly
+  these; the codec refuses any other key.
+- Complaint statuses: the lifecycle's statuses, the citizen-facing name of each, the
+  allowed transitions, which stop the turnaround clock and which may be rated.
+- The escalation ladder.
+
+English text here is the gettext source string: the kiosk translates it where it is shown
+(kiosk/locale). Pure data and functions; thread-safe; imports nothing of Khidmat's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# ------------------------------------------------------------------ field forms
+
+CNIC = r"[0-9]{5}-[0-9]{7}-[0-9]"
+"""Computerised National Identity Card number: #####-#######-#."""
+MOBILE = r"03[0-9]{2}-[0-9]{7}"
+"""Pakistani mobile number: 03##-#######."""
+STATION = r"[A-Z0-9]{2,8}"
+"""Station code as it appears in a tracking number."""
+TRACKING_NO = STATION + r"-[0-9]{6}-[0-9]{4,6}-[0-9A-Z]"
+"""Tracking number: station-yymmdd-unit and sequence-check character."""
+
+
+def is_cnic(text: str) -> bool:
+    return re.fullmatch(CNIC, text) is not None
+
+
+def is_mobile(text: str) -> bool:
+    return re.fullmatch(MOBILE, text) is not None
+
+
+def is_tracking_no(text: str) -> bool:
+    """The tracking number's form only (:mod:`kiosk.tracking` also checks its check character)."""
+    return re.fullmatch(TRACKING_NO, text) is not None
+
+
+# ------------------------------------------------------------------- categories
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    key: str
+    text: str
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A complaint category. ``cognizable``: the police may register an FIR and act without a
+    magistrate's order (CrPC Schedule II). ``due_hours``: the turnaround guarantee."""
+
+    key: str
+    title: str
+    cognizable: bool
+    gender_desk: bool
+    questions: tuple[Question, ...]
+    due_hours: float
+
+    @property
+    def question_keys(self) -> tuple[str, ...]:
+        return tuple(q.key for q in self.questions)
+
+
+WHEN = Question("when", "When did it happen?", "Date and time, as well as you remember")
+WHERE = Question("where", "Where did it happen?", "Area, street or landmark")
+ITEMS = Question("items", "What was taken?", "For example: phone, motorcycle, cash")
+ACCUSED = Question("accused_known", "Do you know the person?", "Name or description, if known")
+
+#: Every category a desk offers and the hub handles. Property crime 24 h, crimes against
+#: the person and complaints against the police 72 h, money 7 days, lost documents 48 h,
+#: nuisance and disputes (mostly mediation) 96 h.
+CATEGORIES: tuple[Category, ...] = (
+    Category("theft", "Theft", True, False, (WHEN, WHERE, ITEMS), 24),
+    Category(
+        "robbery",
+        "Robbery or snatching",
+        True,
+        False,
+        (WHEN, WHERE, Question("weapon", "Was a weapon shown?", "Yes or no; what kind"), ITEMS),
+        24,
+    ),
+    Category("burglary", "House or shop broken into", True, False, (WHEN, WHERE, ITEMS), 24),
+    Category(
+        "vehicle-theft",
+        "Vehicle or motorcycle stolen",
+        True,
+        False,
+        (
+            WHEN,
+            WHERE,
+            Question(
+                "registration", "What is its registration number?", "Number plate, make and colour"
+            ),
+        ),
+        24,
+    ),
+    Category("harassment", "Harassment", True, True, (WHEN, WHERE, ACCUSED), 72),
+    Category(
+        "domestic-violence",
+        "Violence at home",
+        True,
+        True,
+        (
+            WHEN,
+            Question("danger_now", "Are you in danger now?", "Yes or no"),
+            Question("injured", "Was anyone hurt?", "Yes or no; who"),
+        ),
+        72,
+    ),
+    Category(
+        "threat",
+        "Threats or extortion",
+        True,
+        False,
+        (
+            WHEN,
+            Question("how", "How were you threatened?", "In person, by phone or by message"),
+            ACCUSED,
+        ),
+        72,
+    ),
+    Category(
+        "missing-person",
+        "Missing person",
+        True,
+        False,
+        (
+            Question("missing_name", "Name and age of the missing person"),
+            Question("last_seen", "Where and when were they last seen?"),
+        ),
+        72,
+    ),
+    Category(
+        "fraud",
+        "Fraud or cheating",
+        True,
+        False,
+        (WHEN, Question("amount", "How much money was lost?", "In rupees")),
+        168,
+    ),
+    Category(
+        "police-misconduct",
+        "Complaint against a police officer",
+        False,
+        False,
+        (
+            WHEN,
+            WHERE,
+            Question("officer", "Which officer or office?", "Name, badge number or police station"),
+        ),
+        72,
+    ),
+    Category(
+        "lost-document",
+        "Lost document or item",
+        False,
+        False,
+        (Question("document", "What was lost?", "For example: CNIC, licence, phone"), WHERE),
+        48,
+    ),
+    Category(
+        "nuisance",
+        "Nuisance or dispute",
+        False,
+        False,
+        (WHERE, Question("who", "Who is causing it?", "Neighbour, shop, unknown")),
+        96,
+    ),
+)
+
+CATEGORY_KEYS: tuple[str, ...] = tuple(c.key for c in CATEGORIES)
+BY_KEY: dict[str, Category] = {c.key: c for c in CATEGORIES}
+QUESTION_KEYS: frozenset[str] = frozenset(k for c in CATEGORIES for k in c.question_keys)
+
+# --------------------------------------------------------------------- statuses
+
+#: Complaint statuses in lifecycle order, with the name a citizen reads on the kiosk.
+STATUS_NAMES: dict[str, str] = {
+    "received": "Received",
+    "registered": "Registered",
+    "assigned": "Assigned to an officer",
+    "under-investigation": "Under investigation",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "rejected": "Not accepted",
+    "transferred": "Sent to another office",
+    "reopened": "Reopened",
+}
+COMPLAINT_STATUSES: tuple[str, ...] = tuple(STATUS_NAMES)
+
+#: status -> statuses it may change to. "assigned" -> "assigned" is a reassignment.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "received": frozenset({"registered", "rejected", "transferred"}),
+    "registered": frozenset({"assigned", "rejected", "transferred"}),
+    "assigned": frozenset({"assigned", "under-investigation", "rejected", "transferred"}),
+    "under-investigation": frozenset({"assigned", "resolved", "transferred"}),
+    "resolved": frozenset({"closed", "reopened"}),
+    "closed": frozenset({"reopened"}),
+    "rejected": frozenset({"reopened"}),
+    "transferred": frozenset({"registered", "assigned"}),
+    "reopened": frozenset({"registered", "assigned", "under-investigation"}),
+}
+#: Statuses in which the turnaround clock no longer runs (nothing to escalate).
+STOPPED_STATUSES: frozenset[str] = frozenset({"resolved", "closed", "rejected"})
+#: Statuses in which the turnaround clock runs, in lifecycle order.
+OPEN_STATUSES: tuple[str, ...] = tuple(s for s in COMPLAINT_STATUSES if s not in STOPPED_STATUSES)
+#: Statuses in which the citizen may rate the service (and ask to reopen).
+RATEABLE_STATUSES: frozenset[str] = frozenset({"resolved", "closed"})
+#: The status of a new complaint.
+FIRST_STATUS = COMPLAINT_STATUSES[0]
+
+# ------------------------------------------------------------------- escalation
+
+#: Who holds a complaint at each escalation level (level 0: the station).
+ESCALATION_LEVELS: tuple[str, ...] = ("station", "SHO", "SDPO", "SP", "DIG")
+
+
+def escalation_name(level: int) -> str:
+    """Who holds a complaint at escalation ``level`` (the top level repeats)."""
+    return ESCALATION_LEVELS[min(max(level, 0), len(ESCALATION_LEVELS) - 1)]
+
+
+def texts() -> list[str]:
+    """Every English string here that a citizen reads (for the kiosk's translation check)."""
+    found = list(STATUS_NAMES.values())
+    for category in CATEGORIES:
+        found.append(category.title)
+        for question in category.questions:
+            found.extend(t for t in (question.text, question.hint) if t)
+    return found
