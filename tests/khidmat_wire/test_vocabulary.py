@@ -27,7 +27,9 @@ from khidmat_wire.vocabulary import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("khidmat_wire", "kiosk", "hub", "edge_agent", "provisioning", "khidmat", "bench")
+PACKAGES = (
+    "khidmat_wire", "khidmat_base", "kiosk", "hub", "edge_agent", "provisioning", "khidmat", "bench",
+)  # fmt: skip
 VOCABULARY = ROOT / "khidmat_wire" / "vocabulary.py"
 
 
