@@ -11,7 +11,8 @@ from hub.complaint_rules import TransitionError
 from hub.complaints import ComplaintEvent, ComplaintView
 from hub.console.backend import ConsoleBackend
 from hub.console.status_dialog import StatusChoice, StatusDialog
-from hub.console.text import countdown, now_ms, plain, when
+from hub.console.text import countdown, plain, when
+from khidmat_base.clock import now_ms
 from khidmat_wire.vocabulary import COMPLAINT_STATUSES, OPEN_STATUSES, TRANSITIONS
 
 FILTERS = [

@@ -8,8 +8,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label, Sparkline
 
 from hub.console.backend import ConsoleBackend
-from hub.console.text import duration, now_ms, plain, when
+from hub.console.text import duration, plain, when
 from hub.fleet import DeviceView
+from khidmat_base.clock import now_ms
 
 COLUMNS = (
     "device",
