@@ -182,3 +182,19 @@ def test_the_kiosk_loads_without_paho() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_every_module_imports() -> None:
+    """Each module of each package imports in a fresh interpreter (a moved name is caught here)."""
+    code = (
+        "import importlib, pkgutil\n"
+        f"for name in {sorted(LAYERS)!r}:\n"
+        "    package = importlib.import_module(name)\n"
+        "    for info in pkgutil.walk_packages(package.__path__, name + '.'):\n"
+        "        if not info.name.endswith('__main__'):\n"
+        "            importlib.import_module(info.name)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
