@@ -55,6 +55,18 @@ def register(tree: CommandTree) -> None:
     )
     kiosk.add_argument("--json", action="store_true", help="print one JSON object")
 
+    rerun = tree.add(
+        "bench demo-rerun",
+        help="`bash scripts/demo.sh` a second time: seconds until the operator console is drawn",
+        example="khidmat bench demo-rerun --runs 3 --json",
+        handler=_demo_rerun,
+    )
+    rerun.add_argument(
+        "--dir", default="khidmat-demo", help="demo directory (default ./khidmat-demo)"
+    )
+    rerun.add_argument("--runs", type=int, default=3, help="timed re-runs (default 3)")
+    rerun.add_argument("--json", action="store_true", help="print one JSON object")
+
 
 def _chaos(args: argparse.Namespace) -> int:
     from bench.chaos import main
@@ -70,5 +82,11 @@ def _ingest(args: argparse.Namespace) -> int:
 
 def _kiosk(args: argparse.Namespace) -> int:
     from bench.kiosk import main
+
+    return main(args)
+
+
+def _demo_rerun(args: argparse.Namespace) -> int:
+    from bench.demo_rerun import main
 
     return main(args)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a clean Debian machine lacks for Khidmat, then the package itself:
 # Mosquitto (broker and stock clients), a virtualenv in .venv, and khidmat with its dev
-# extra (which compiles the Cython matcher). Safe to run again; sourced by test.sh and demo.sh.
+# extra (which compiles the Cython matcher). Safe to run again (a re-run with nothing changed
+# takes well under a second); run by test.sh and demo.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,9 +21,27 @@ PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
+# What the install depends on: the package metadata, the build script and the compiled
+# matcher's sources. A re-run with none of them changed since the last good install (the
+# stamp holds their hash) and a working install skips pip and the compiler.
+STAMP=.venv/khidmat-install.sha256
+inputs_hash() {
+    { find matcher_cy -name '*.pyx' -o -name '*.pxd' -o -name '*.h'; echo pyproject.toml; echo setup.py; } \
+        | LC_ALL=C sort | while read -r f; do echo "$f"; sha256sum < "$f"; done | sha256sum | cut -d' ' -f1
+}
+installed_works() {
+    [ -x .venv/bin/khidmat ] \
+        && KHIDMAT_MATCHER=cython .venv/bin/python -c "import khidmat.cli, matcher_cy._mcc, matcher_cy._extract" 2>/dev/null
+}
+WANT="$(inputs_hash)"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && installed_works; then
+    exit 0
+fi
+rm -f "$STAMP"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip "setuptools>=77" wheel
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
 # The compiled matcher, in place (the editable install imports from the source tree);
 # fail here, loudly, rather than run on the slow numpy reference.
 .venv/bin/python setup.py -q build_ext --inplace
 KHIDMAT_MATCHER=cython .venv/bin/python -c "import matcher_cy._mcc, matcher_cy._extract"
+echo "$WANT" > "$STAMP"
