@@ -24,7 +24,7 @@ def matcher_extensions() -> list[Extension]:
                 [str(pyx.relative_to(ROOT))],
                 include_dirs=[numpy.get_include()],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-                extra_compile_args=["-O3"],
+                extra_compile_args=["-O3", "-ffp-contract=off"],
             )
         )
     return extensions

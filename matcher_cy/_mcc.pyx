@@ -178,30 +178,12 @@ def build_cylinders(x, y, theta):
     )
 
 
-cdef struct Form:
-    # a Cylinders' arrays as raw pointers (owned by the CompiledForm that holds this)
-    Py_ssize_t n
-    const double* x
-    const double* y
-    const double* theta
-    const double* cos_t
-    const double* sin_t
-    const uint64_t* bits  # n * NWORDS
-    const uint64_t* masks
-    const double* hull  # hull_edges * 3: nx, ny, c
-    Py_ssize_t hull_edges
-    const int32_t* x_order  # minutiae indices by x ascending (stable)
-    double x_min
-    Py_ssize_t buckets  # x buckets of BUCKET_WIDTH from x_min
-    const int32_t* bucket_start  # buckets + 1 offsets into x_order
+# Form (the struct a score reads) is declared in _mcc.pxd, shared with _search.
 
 
 cdef class CompiledForm:
     """A Cylinders' arrays pinned as C pointers, so that a score does not re-acquire
     (about 2 us) a dozen buffers per call. Built once per Cylinders (compiled_form)."""
-
-    cdef Form form
-    cdef object arrays
 
     def __reduce__(self):
         """Pickled (or deep-copied) as None: a copy of a Cylinders builds its own on use."""

@@ -40,10 +40,13 @@ def test_remove_and_replace(synthetic_templates, backend) -> None:
 
 def test_save_load_round_trip(tmp_path: Path, synthetic_templates, backend) -> None:
     gallery = enrolled(synthetic_templates, backend)
+    gallery.add("finger-1", synthetic_templates[(1, 2)])  # a replaced row is not saved
+    gallery.remove("finger-3")
     path = tmp_path / "watchlist.khmg"
-    gallery.save(path)
+    gallery.save(path, stamp=41)
     loaded = Gallery.load(path, backend=backend)
-    assert list(loaded) == list(gallery)
+    assert list(loaded) == list(gallery) == ["finger-2", "finger-1"]
+    assert loaded.stamp == 41 and loaded.get("finger-1") == synthetic_templates[(1, 2)]
     probe = synthetic_templates[(2, 2)]
     assert loaded.search(probe, k=3) == gallery.search(probe, k=3)
 
@@ -54,8 +57,11 @@ def test_load_rejects_corrupt_files(tmp_path: Path, synthetic_templates, backend
     data = path.read_bytes()
     for bad, message in [
         (b"NOPE" + data[4:], "bad magic"),
-        (data[:-3], "truncated|checksum|need"),
+        (data[:-3], "truncated"),
+        (data[:5000], "truncated"),
         (data + b"\x00", "trailing bytes"),
+        (data[:4100] + bytes([data[4100] ^ 1]) + data[4101:], "section starts checksum"),
+        (data[:20] + b"\xff" + data[21:], "header checksum"),
     ]:
         path.write_bytes(bad)
         with pytest.raises(TemplateFormatError, match=message):
@@ -66,6 +72,8 @@ def test_rejects_bad_keys_and_k(synthetic_templates, backend) -> None:
     gallery = Gallery(backend=backend)
     with pytest.raises(ValueError):
         gallery.add("", synthetic_templates[(1, 0)])
+    with pytest.raises(ValueError):
+        gallery.add("a\0b", synthetic_templates[(1, 0)])
     with pytest.raises(TypeError):
         gallery.add("x", object())  # type: ignore[arg-type]
     with pytest.raises(ValueError):
