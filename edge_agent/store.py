@@ -13,8 +13,12 @@ shared by threads of one process. A committed record survives SIGKILL and power 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
-from collections.abc import Iterable, Sequence
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,12 +118,82 @@ class WatchlistInfo:
     entries: int
 
 
+class StoreFault(RuntimeError):
+    """The store cannot be written or opened: disk full, read-only or failing storage.
+
+    ``kind`` is ``disk-full``, ``read-only``, ``io-error``, ``busy`` or ``unopenable``. The
+    message names the kind and SQLite's own words, never the data being written, so it
+    is safe to log, show to an officer and send to the hub.
+    """
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"the unit's local store cannot be written ({kind}: {detail})")
+        self.kind = kind
+
+
+def fault_kind(error: sqlite3.Error) -> str:
+    """What a SQLite error says about the storage under the store (see :class:`StoreFault`)."""
+    text = str(error).lower()
+    if "full" in text:
+        return "disk-full"
+    if "readonly" in text or "read-only" in text:
+        return "read-only"
+    if "locked" in text or "busy" in text:
+        return "busy"
+    if "unable to open" in text:
+        return "unopenable"
+    return "io-error"
+
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def _private_files(path: Path) -> None:
+    """Create the store's directory (0700) and file (0600); tighten them if they exist.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the database file's mode.
+    """
+    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    os.chmod(path.parent, DIR_MODE)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if name.exists():
+            os.chmod(name, FILE_MODE)
+
+
 class LocalStore:
-    """The unit's SQLite store. Open one per process (or share it between threads)."""
+    """The unit's SQLite store. Open one per process (or share it between threads).
+
+    The directory is 0700 and the files 0600; deleted rows are overwritten
+    (``secure_delete``). A write that fails because of the storage raises
+    :class:`StoreFault` (nothing of it was stored); so does opening a store that cannot
+    be opened.
+    """
 
     def __init__(self, path: str | Path) -> None:
-        self.db = Database(path)
-        self.db.migrate("edge_agent.store", MIGRATIONS)
+        path = Path(path)
+        try:
+            _private_files(path)
+            self.db = Database(path)
+            self.db.conn.execute("PRAGMA secure_delete=ON")
+            self.db.migrate("edge_agent.store", MIGRATIONS)
+        except OSError as error:
+            kind = "read-only" if error.errno == errno.EROFS else "unopenable"
+            raise StoreFault(kind, error.strerror or type(error).__name__) from None
+        except sqlite3.Error as error:
+            raise StoreFault(fault_kind(error), str(error)) from None
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a storage failure becomes :class:`StoreFault`."""
+        try:
+            with self.db.write() as conn:
+                yield conn
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.DatabaseError as error:  # OperationalError is one
+            raise StoreFault(fault_kind(error), str(error)) from None
 
     @property
     def path(self) -> Path:
@@ -143,7 +217,7 @@ class LocalStore:
         ``audit`` adds a line to the local audit log in the same transaction.
         """
         payload = encode(envelope)
-        with self.db.write() as conn:
+        with self._write() as conn:
             conn.execute(
                 "INSERT INTO outbox (record_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
                 (envelope.record_id, envelope.kind, payload, now_ms()),
@@ -155,7 +229,7 @@ class LocalStore:
     def enqueue_many(self, envelopes: Iterable[Envelope]) -> int:
         """Store many records in one transaction (bulk filing, benchmarks)."""
         rows = [(e.record_id, e.kind, encode(e), now_ms()) for e in envelopes]
-        with self.db.write() as conn:
+        with self._write() as conn:
             conn.executemany(
                 "INSERT INTO outbox (record_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
                 rows,
@@ -173,7 +247,7 @@ class LocalStore:
 
     def mark_sent(self, attempts: Sequence[tuple[str, int]], at_ms: int) -> None:
         """Record a publish of each ``(record_id, next_attempt_ms)``."""
-        with self.db.write() as conn:
+        with self._write() as conn:
             conn.executemany(
                 "UPDATE outbox SET attempts = attempts + 1, sent_ms = ?, next_attempt_ms = ?, "
                 "first_sent_ms = coalesce(first_sent_ms, ?) "
@@ -183,7 +257,7 @@ class LocalStore:
 
     def mark_acked(self, record_ids: Sequence[str], at_ms: int, *, rejected: bool = False) -> int:
         """Mark records acknowledged by the hub; returns how many were newly acked."""
-        with self.db.write() as conn:
+        with self._write() as conn:
             before = conn.total_changes
             conn.executemany(
                 "UPDATE outbox SET acked_ms = ?, rejected = ? WHERE record_id = ? AND acked_ms IS NULL",
@@ -196,7 +270,7 @@ class LocalStore:
 
     def reschedule_pending(self, at_ms: int) -> int:
         """Make every unacknowledged record due now (after a reconnect); returns the count."""
-        with self.db.write() as conn:
+        with self._write() as conn:
             return conn.execute(
                 "UPDATE outbox SET next_attempt_ms = ? WHERE acked_ms IS NULL AND next_attempt_ms > ?",
                 (at_ms, at_ms),
@@ -235,7 +309,7 @@ class LocalStore:
 
     def prune_acked(self, older_than_ms: int) -> int:
         """Delete acknowledged records acked before ``older_than_ms``; returns the count."""
-        with self.db.write() as conn:
+        with self._write() as conn:
             return conn.execute(
                 "DELETE FROM outbox WHERE acked_ms IS NOT NULL AND acked_ms < ?", (older_than_ms,)
             ).rowcount
@@ -253,7 +327,7 @@ class LocalStore:
         """
         new: set[str] = set()
         at = now_ms()
-        with self.db.write() as conn:
+        with self._write() as conn:
             for record_id, kind, payload in messages:
                 cursor = conn.execute(
                     "INSERT OR IGNORE INTO inbox (record_id, kind, payload, received_ms) VALUES (?, ?, ?, ?)",
@@ -264,7 +338,7 @@ class LocalStore:
         return new
 
     def mark_handled(self, record_id: str) -> None:
-        with self.db.write() as conn:
+        with self._write() as conn:
             conn.execute(
                 "UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (now_ms(), record_id)
             )
@@ -295,7 +369,7 @@ class LocalStore:
         A status older (by the hub's clock) than the one stored is ignored.
         """
         at = now_ms()
-        with self.db.write() as conn:
+        with self._write() as conn:
             for row in rows:
                 body = row.status
                 history = [
@@ -350,7 +424,7 @@ class LocalStore:
         replace the whole list (a snapshot); otherwise they are added after removing the
         people in ``delta_removes`` (a delta). The caller has checked signature and order.
         """
-        with self.db.write() as conn:
+        with self._write() as conn:
             if delta_removes is None:
                 conn.execute("DELETE FROM watchlist")
             else:
@@ -386,7 +460,7 @@ class LocalStore:
     # ------------------------------------------------------ settings and health
 
     def put_setting(self, key: str, value: str) -> None:
-        with self.db.write() as conn:
+        with self._write() as conn:
             conn.execute(
                 "INSERT INTO settings VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
                 (key, value, now_ms()),
@@ -396,7 +470,7 @@ class LocalStore:
         return {r[0]: r[1] for r in self.db.query("SELECT key, value FROM settings")}
 
     def put_health(self, key: str, value: str) -> None:
-        with self.db.write() as conn:
+        with self._write() as conn:
             conn.execute(
                 "INSERT INTO health VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
                 (key, value, now_ms()),
@@ -422,7 +496,7 @@ class LocalStore:
 
         Returns the lock's end (Unix ms) when this failure locked the badge, else 0.
         """
-        with self.db.write() as conn:
+        with self._write() as conn:
             conn.execute(
                 "INSERT INTO signin_failures VALUES (?, 1, 0) "
                 "ON CONFLICT(badge) DO UPDATE SET failures = failures + 1",
@@ -440,13 +514,13 @@ class LocalStore:
             return at_ms + lockout_ms
 
     def clear_signin_failures(self, badge: str) -> None:
-        with self.db.write() as conn:
+        with self._write() as conn:
             conn.execute("DELETE FROM signin_failures WHERE badge = ?", (badge,))
 
     # ---------------------------------------------------------- audit, sequence
 
     def audit(self, actor: str, action: str, detail: str = "") -> None:
-        with self.db.write() as conn:
+        with self._write() as conn:
             self._audit(conn, actor, action, detail)
 
     @staticmethod
@@ -466,7 +540,7 @@ class LocalStore:
 
     def next_sequence(self, name: str) -> int:
         """Atomically increment and return a named counter (1, 2, 3, ...)."""
-        with self.db.write() as conn:
+        with self._write() as conn:
             conn.execute(
                 "INSERT INTO sequences VALUES (?, 0) ON CONFLICT(name) DO NOTHING", (name,)
             )

@@ -41,15 +41,20 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error."""
+        """A write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error.
+
+        A COMMIT that fails (disk full, read-only or failing storage) is rolled back too,
+        so the connection never stays inside a dead transaction; the error is re-raised.
+        """
         with self.lock:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
+                self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
 
     def query(
         self, sql: str, params: Sequence[object] | dict[str, object] = ()

@@ -17,6 +17,7 @@ once ``technician_s`` has passed.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -35,7 +36,9 @@ if TYPE_CHECKING:
     from edge_agent.config import UnitConfig
     from edge_agent.gpio import GpioBoard
     from edge_agent.sensor import FingerprintSensor
-    from edge_agent.store import LocalStore
+    from edge_agent.store import LocalStore, StoreFault
+
+log = logging.getLogger(__name__)
 
 #: A shared desk returns to the welcome screen after this long without a key or touch, s.
 IDLE_TIMEOUT_S = 90.0
@@ -120,6 +123,8 @@ class KioskApp(App[None]):
         self.technician_s = technician_s
         #: monotonic time until which the technician mode lasts (0: citizen mode).
         self.technician_until = 0.0
+        #: The kind of the last storage fault a write met ("" while none was seen).
+        self.store_fault = ""
         self.last_activity = time.monotonic()
         self._start_high_contrast = high_contrast
         #: Show the simulated-person panel on gate and enrol screens (``--sim``).
@@ -238,6 +243,33 @@ class KioskApp(App[None]):
             self.pop_screen()
         self.language = DEFAULT_LANGUAGE
         self.switch_screen(WelcomeScreen())
+
+    def report_store_fault(self, fault: StoreFault) -> None:
+        """The store refused a write (disk full, read-only): log it for the technician.
+
+        The agent shares the storage, meets the same fault on its next write and reports
+        it to the hub (event and telemetry). The fault's text carries no personal data.
+        """
+        self.store_fault = fault.kind
+        log.error("%s", fault)
+
+    def _fatal_error(self) -> None:
+        """An unexpected crash: print the traceback without local variables.
+
+        Textual's own shows each frame's locals, and a citizen's name, CNIC and mobile sit
+        in the complaint screen's locals (issue 16, finding 6). The kiosk's systemd unit
+        restarts the app.
+        """
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
 
     # ------------------------------------------------------------- periodic work
     def poll(self) -> None:

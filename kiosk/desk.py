@@ -1,7 +1,8 @@
 """Desk actions on the local store: file a complaint, ask for its status, give feedback.
 
 Each action validates through the wire codec (``store.enqueue`` raises
-:class:`khidmat_wire.WireError` naming the field, nothing stored) and returns at once:
+:class:`khidmat_wire.WireError` naming the field, nothing stored; a storage failure raises
+:class:`edge_agent.store.StoreFault`, nothing stored either) and returns at once:
 the agent delivers later, so filing works with the hub unreachable. Called on the UI
 thread (each is one short SQLite transaction, about 1-5 ms).
 """
@@ -15,9 +16,15 @@ from khidmat_wire import make_envelope
 from khidmat_wire.messages import Answer, Complaint, Feedback, Lookup
 from kiosk.categories import BY_KEY
 from kiosk.context import KioskContext
+from kiosk.i18n import N_
 from kiosk.tracking import make_tracking_no, unit_number
 
 UNIT_NO_SETTING = "kiosk.unit_no"
+#: Shown when the unit's storage cannot take a record (disk full, read-only, failing card).
+STORE_FAULT_MESSAGE = N_(
+    "This could not be saved: this machine's storage has a fault, so nothing was sent. "
+    "What you entered is still here. Please tell the desk officer."
+)
 
 
 @dataclass

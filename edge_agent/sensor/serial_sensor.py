@@ -321,7 +321,20 @@ class SerialFingerprintSensor(FingerprintSensor):
             self._drain()  # the next try resynchronises again if this did not take
 
     def _exchange(self, what: str, fn: Callable[[], T]) -> T:
-        """Run ``fn`` (driver calls); on a transport failure resync and retry."""
+        """Run ``fn`` (driver calls); on a transport failure resync and retry.
+
+        A port that fails at the OS level (the module unplugged, a USB adapter gone, EIO)
+        raises :class:`SensorNotRespondingError` at once: retrying cannot help.
+        """
+        try:
+            return self._exchange_retried(what, fn)
+        except (serial.SerialException, OSError) as error:
+            raise SensorNotRespondingError(
+                f"{what}: the port {self.port} failed ({error}); the sensor may be unplugged "
+                "or its cable loose"
+            ) from None
+
+    def _exchange_retried(self, what: str, fn: Callable[[], T]) -> T:
         last: BaseException | None = None
         silent = False
         for _ in range(self._retries + 1):

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Footer, Input, Static, TextArea
 
+from edge_agent.store import StoreFault
 from khidmat_wire import WireError
 from kiosk import validation
 from kiosk.categories import (
@@ -24,7 +25,7 @@ from kiosk.categories import (
     GENDER_DESK_TEXT,
     NON_COGNIZABLE_GUIDANCE,
 )
-from kiosk.desk import Draft, file_complaint
+from kiosk.desk import STORE_FAULT_MESSAGE, Draft, file_complaint
 from kiosk.screens.base import KioskScreen, button, said, text
 from kiosk.text import has_arabic, literal, shown
 
@@ -259,6 +260,12 @@ class ComplaintScreen(KioskScreen):
         except WireError as error:
             # the form stays as it is; the message names the field
             self.submit_error = self.t("This could not be filed: {reason}", reason=str(error))
+            await self.recompose()
+            return
+        except StoreFault as fault:
+            # the draft stays on screen; the message never repeats what was typed
+            self.kiosk.report_store_fault(fault)
+            self.submit_error = self.t(STORE_FAULT_MESSAGE)
             await self.recompose()
             return
         self.app.switch_screen(ReceiptScreen(tracking_no))

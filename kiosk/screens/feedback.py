@@ -8,9 +8,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Footer, Input
 
+from edge_agent.store import StoreFault
 from khidmat_wire import WireError
 from kiosk import validation
-from kiosk.desk import give_feedback
+from kiosk.desk import STORE_FAULT_MESSAGE, give_feedback
 from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen, button, text
 from kiosk.text import literal
@@ -115,6 +116,11 @@ class FeedbackScreen(KioskScreen):
             )
         except WireError as wire_error:
             self.error = str(wire_error)
+            await self.recompose()
+            return
+        except StoreFault as fault:
+            self.kiosk.report_store_fault(fault)
+            self.error = STORE_FAULT_MESSAGE
             await self.recompose()
             return
         self.sent = True

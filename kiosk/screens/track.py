@@ -14,10 +14,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input
 
+from edge_agent.store import StoreFault
 from khidmat_wire import WireError
 from khidmat_wire.messages import ComplaintStatus
 from khidmat_wire.vocabulary import FIRST_STATUS, STATUS_NAMES
-from kiosk.desk import ask_status
+from kiosk.desk import STORE_FAULT_MESSAGE, ask_status
 from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen, button, said, text
 from kiosk.tracking import TrackingError, parse_tracking_no
@@ -134,6 +135,9 @@ class TrackScreen(KioskScreen):
             ask_status(self.kiosk.context, number)
         except WireError as error:
             self.error = str(error)
+        except StoreFault as fault:
+            self.kiosk.report_store_fault(fault)
+            self.error = STORE_FAULT_MESSAGE
         self.tracking_no = number
         self.status = self.kiosk.store.complaint_status(number)
         await self.recompose()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.store import LocalStore
+from edge_agent.store import MIGRATIONS, LocalStore
 from khidmat.testbed import sample_complaint
 from khidmat_wire import WireError, make_envelope
 from khidmat_wire.messages import Feedback
@@ -79,13 +79,11 @@ def test_reopening_keeps_schema_and_data(tmp_path: Path) -> None:
         store.enqueue(_complaint(1))
     with LocalStore(tmp_path / "unit.db") as store:
         assert store.outbox_depth() == 1
-        assert (
-            store.db.scalar(
-                "SELECT version FROM schema_versions WHERE component = 'edge_agent.store'"
-            )
-            == 2
-        )
+        assert store.db.scalar(
+            "SELECT version FROM schema_versions WHERE component = 'edge_agent.store'"
+        ) == len(MIGRATIONS)
         assert store.db.scalar("PRAGMA journal_mode") == "wal"
+        assert store.db.scalar("PRAGMA secure_delete") == 1
 
 
 def test_an_older_status_never_replaces_a_newer_one(tmp_path: Path) -> None:
