@@ -27,7 +27,6 @@ from edge_agent.store import ComplaintStatusRow, LocalStore
 from edge_agent.telemetry import read_telemetry
 from edge_agent.watchlist import WatchlistRejected, install_watchlist
 from khidmat_base import __version__, systemd
-from khidmat_base.clock import now_ms as _now_ms
 from khidmat_base.mqtt import MqttSession, MqttSettings, settings_for
 from khidmat_wire import WireError, build_topic, decode, encode, make_envelope, parse_topic
 from khidmat_wire.messages import Ack, Command, ComplaintStatus, Config, Event, State, Watchlist
@@ -137,7 +136,7 @@ class Agent:
                 if self.session.connected.is_set():
                     if self._reconnected.is_set():
                         self._reconnected.clear()
-                        self.store.reschedule_pending(_now_ms())
+                        self.store.reschedule_pending(self.store.clock.now_ms())
                     self.flush()
                     if time.monotonic() >= next_telemetry:
                         next_telemetry = time.monotonic() + self.config.agent.telemetry_interval_s
@@ -178,7 +177,7 @@ class Agent:
         wanted = self._bucket.take_up_to(self.config.agent.batch_size)
         if wanted <= 0:
             return 0
-        now = _now_ms()
+        now = self.store.clock.now_ms()
         due = self.store.due_records(now, wanted)
         sent: list[tuple[str, int]] = []
         for record in due:
@@ -230,9 +229,9 @@ class Agent:
                 continue
             downlinks.append((envelope.record_id, envelope.kind, payload, envelope))
         if acked:
-            self.acked += self.store.mark_acked(acked, _now_ms())
+            self.acked += self.store.mark_acked(acked, self.store.clock.now_ms())
         if rejected:
-            self.store.mark_acked(rejected, _now_ms(), rejected=True)
+            self.store.mark_acked(rejected, self.store.clock.now_ms(), rejected=True)
         if downlinks:
             self._handle_downlinks(downlinks)
 
@@ -326,5 +325,5 @@ class Agent:
         return "info", f"pong from {self.device_id}, outbox {self.store.outbox_depth()}"
 
     def _resend(self, command: Command) -> tuple[str, str]:
-        count = self.store.reschedule_pending(_now_ms())
+        count = self.store.reschedule_pending(self.store.clock.now_ms())
         return "info", f"{count} unacknowledged records rescheduled"

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from khidmat_base.clock import now_ms
+from khidmat_base.clock import SYSTEM_CLOCK, Clock
 from khidmat_base.sqlite import Database
 from khidmat_wire.codec import Envelope, encode
 from khidmat_wire.messages import ComplaintStatus, StatusEntry
@@ -169,9 +169,13 @@ class LocalStore:
     (``secure_delete``). A write that fails because of the storage raises
     :class:`StoreFault` (nothing of it was stored); so does opening a store that cannot
     be opened.
+
+    ``clock`` stamps what the store records (created, handled, installed, audit times); a
+    test or a scenario day passes a :class:`~khidmat_base.clock.SettableClock`.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.clock = clock
         path = Path(path)
         try:
             _private_files(path)
@@ -220,7 +224,7 @@ class LocalStore:
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO outbox (record_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
-                (envelope.record_id, envelope.kind, payload, now_ms()),
+                (envelope.record_id, envelope.kind, payload, self.clock.now_ms()),
             )
             if audit is not None:
                 self._audit(conn, "unit", f"queued {envelope.kind}", audit)
@@ -228,7 +232,7 @@ class LocalStore:
 
     def enqueue_many(self, envelopes: Iterable[Envelope]) -> int:
         """Store many records in one transaction (bulk filing, benchmarks)."""
-        rows = [(e.record_id, e.kind, encode(e), now_ms()) for e in envelopes]
+        rows = [(e.record_id, e.kind, encode(e), self.clock.now_ms()) for e in envelopes]
         with self._write() as conn:
             conn.executemany(
                 "INSERT INTO outbox (record_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
@@ -326,7 +330,7 @@ class LocalStore:
         Returns the record ids that were new (the others are redeliveries).
         """
         new: set[str] = set()
-        at = now_ms()
+        at = self.clock.now_ms()
         with self._write() as conn:
             for record_id, kind, payload in messages:
                 cursor = conn.execute(
@@ -340,7 +344,8 @@ class LocalStore:
     def mark_handled(self, record_id: str) -> None:
         with self._write() as conn:
             conn.execute(
-                "UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (now_ms(), record_id)
+                "UPDATE inbox SET handled_ms = ? WHERE record_id = ?",
+                (self.clock.now_ms(), record_id),
             )
 
     def unhandled_inbox(
@@ -368,7 +373,7 @@ class LocalStore:
 
         A status older (by the hub's clock) than the one stored is ignored.
         """
-        at = now_ms()
+        at = self.clock.now_ms()
         with self._write() as conn:
             for row in rows:
                 body = row.status
@@ -436,7 +441,7 @@ class LocalStore:
                 "INSERT INTO watchlist_meta (id, version, issued_at_ms, installed_ms) VALUES (1, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET version = excluded.version, issued_at_ms = excluded.issued_at_ms, "
                 "installed_ms = excluded.installed_ms",
-                (version, issued_at_ms, now_ms()),
+                (version, issued_at_ms, self.clock.now_ms()),
             )
 
     def watchlist_info(self) -> WatchlistInfo | None:
@@ -463,7 +468,7 @@ class LocalStore:
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO settings VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
-                (key, value, now_ms()),
+                (key, value, self.clock.now_ms()),
             )
 
     def settings(self) -> dict[str, str]:
@@ -473,7 +478,7 @@ class LocalStore:
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO health VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
-                (key, value, now_ms()),
+                (key, value, self.clock.now_ms()),
             )
 
     def health(self, key: str) -> str | None:
@@ -523,11 +528,10 @@ class LocalStore:
         with self._write() as conn:
             self._audit(conn, actor, action, detail)
 
-    @staticmethod
-    def _audit(conn: object, actor: str, action: str, detail: str) -> None:
+    def _audit(self, conn: object, actor: str, action: str, detail: str) -> None:
         conn.execute(  # type: ignore[attr-defined]
             "INSERT INTO audit (at_ms, actor, action, detail) VALUES (?, ?, ?, ?)",
-            (now_ms(), actor, action, detail[:2000]),
+            (self.clock.now_ms(), actor, action, detail[:2000]),
         )
 
     def audit_log(self, limit: int = 100) -> list[tuple[int, str, str, str]]:

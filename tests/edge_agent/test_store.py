@@ -103,3 +103,18 @@ def test_an_older_status_never_replaces_a_newer_one(tmp_path: Path) -> None:
         store.apply_complaint_statuses([newer, older])
         assert store.complaint_status(number) == assigned  # the typed wire object, whole
         assert store.unhandled_inbox(["complaint-status"]) == []
+
+
+def test_the_store_stamps_records_with_its_clock(tmp_path: Path) -> None:
+    """The clock is a port: a settable clock decides every time the store records."""
+    from khidmat_base.clock import SettableClock
+
+    clock = SettableClock(1_765_000_000_000)
+    with LocalStore(tmp_path / "unit.db", clock=clock) as store:
+        first = store.enqueue(_complaint(1), audit="filed")
+        clock.advance(60_000)
+        store.enqueue(_complaint(2))
+        assert store.oldest_unacked_ms() == 1_765_000_000_000
+        store.mark_acked([first], at_ms=clock.now_ms())
+        assert store.oldest_unacked_ms() == 1_765_000_060_000
+        assert store.audit_log(1)[0][0] == 1_765_000_000_000
