@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "edge_agent.sim.fingers_cli",
     "bench.cli",
     "bench.matcher_cli",
+    "bench.gallery_cli",
 )
 
 #: Help for command groups (a group is listed once one of its commands is registered).

@@ -18,6 +18,7 @@ from hub.store import HubStore
 from hub.watchlists import WatchlistPublisher
 from khidmat_wire import decode, encode, make_envelope
 from khidmat_wire.messages import Candidate, EnrolledFinger, Enrolment, Event, Scan, Telemetry
+from matcher_cy import Template
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -236,3 +237,29 @@ def test_a_gate_scan_the_watchlist_missed_raises_an_alert(hub, templates) -> Non
     alerts.acknowledge(hub_alerts[0].id, officer="op")
     alerts.close(hub_alerts[0].id, officer="op", reason="detained")
     assert alerts.list() == [] and alerts.list(include_closed=True)[0].state == "closed"
+
+
+def test_hub_workers_map_one_prepared_gallery_and_apply_later_changes(hub, templates) -> None:
+    store, records, alerts, _watchlists, ingestor = hub
+    _enrol(ingestor, templates, finger_ids=(1, 2))
+    first = Identifier(store, records, alerts, checkpoint_changes=1)
+    assert first.load() == 2
+    path = first.gallery_file
+    assert path is not None and path.exists()  # written once the changes were pending
+    _enrol(ingestor, templates, finger_ids=(3,), cnic="54400-2222222-2", name="Rafiq")
+    # a second worker (or a restart) maps the file and applies only the newer change
+    second = Identifier(store, records, alerts, checkpoint_changes=10_000)
+    assert second.load() == 3
+    base = second.gallery._base
+    assert base is not None and base.stamp == first._seq and second.gallery.log_entries == 0
+    assert second.gallery.search(Template.from_bytes(templates[(3, 1)]), k=1)[0][0] == (
+        "CR-0000002#3"
+    )
+    # a file that does not load is rebuilt from the records, not fatal
+    path.write_bytes(b"KHGP" + bytes(100))
+    third = Identifier(store, records, alerts, checkpoint_changes=1)
+    assert third.load() == 3 and third.gallery.stamp == third._seq  # rewritten
+    # a file ahead of the database (a restored database) is not trusted
+    third.gallery.save(path, stamp=third._seq + 50)
+    fourth = Identifier(store, records, alerts, checkpoint_changes=10_000)
+    assert fourth.load() == 3 and fourth.gallery.stamp == 0

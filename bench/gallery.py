@@ -1,0 +1,240 @@
+"""``khidmat bench gallery``: a prepared gallery of N templates built, saved, mapped, searched.
+
+The gallery holds N synthetic distractors (matcher_cy.distractors: minutiae laid out
+like a print, directions following an arch, loop or whorl orientation field, not random
+minutiae) plus the first impression of every mate finger; every other impression is a
+probe: FVC-style images from DIR (``<finger>_<impression>.<ext>``, sub-folders searched)
+and synthetic fingers (edge_agent.sim.fingers) until there are at least ``--probes``.
+
+Distractors are built by ``--processes`` worker processes into part files and merged into
+one prepared file, kept in ``--cache`` (named by N and seed) and reused by later runs (the
+build and save figures are those of the run that made it, stored beside it). The mapped
+measurements run in a fresh child process: load_s (Gallery.load with checksums), the
+resident growth over the size (after the searches, so every page a search touches
+counts), search_ms_median on one thread and on every core, and rank-1 with the
+prefilter; rank1_rate_exhaustive scores the whole gallery for the first
+``--exhaustive-probes`` probes only (an exhaustive search of 300,000 takes seconds), and
+rank1_rate_same_probes is the prefilter's rank-1 on those same probes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+SYNTHETIC_IMPRESSIONS = 5
+
+
+def _part(first: int, stop: int, seed: int, path: str) -> None:
+    """Build distractors first..stop-1 and save them to ``path`` (a worker process)."""
+    os.nice(10)
+    from matcher_cy import Gallery
+    from matcher_cy.distractors import distractor_template
+
+    gallery = Gallery(threads=1)
+    for index in range(first, stop):
+        gallery.add(f"distractor-{index}", distractor_template(index, seed=seed))
+    gallery.save(path)
+
+
+def mates(
+    data: Path | None, minimum: int, dpi: int
+) -> tuple[dict[str, bytes], list[tuple[str, bytes]]]:
+    """Enrolled template bytes by mate key, and (mate key, probe bytes) pairs."""
+    from edge_agent.sim.fingers import impression_image
+    from matcher_cy import extract
+
+    enrolled: dict[str, bytes] = {}
+    probes: list[tuple[str, bytes]] = []
+    if data is not None:
+        from bench.matcher import find_samples, load_templates
+
+        folders = sorted({p.parent for p in data.rglob("*_*.*") if p.is_file()}) or [data]
+        for folder in folders:
+            samples = find_samples(folder, "image")
+            templates, _ = load_templates(samples, "image", dpi)
+            first: dict[int, int] = {}
+            for sample in samples:
+                first.setdefault(sample.finger, sample.impression)
+            for sample, template in zip(samples, templates, strict=True):
+                key = f"{folder.name}-{sample.finger}"
+                if sample.impression == first[sample.finger]:
+                    enrolled[key] = template.to_bytes()
+                else:
+                    probes.append((key, template.to_bytes()))
+    finger = 0
+    while len(probes) < minimum:
+        finger += 1
+        key = f"synthetic-{finger}"
+        enrolled[key] = extract(impression_image(finger, 0)).to_bytes()
+        for impression in range(1, SYNTHETIC_IMPRESSIONS):
+            probes.append((key, extract(impression_image(finger, impression)).to_bytes()))
+    return enrolled, probes
+
+
+def build(size: int, seed: int, processes: int, target: Path) -> dict[str, float]:
+    """Build the distractor file ``target`` in parts; returns build_s and save_s."""
+    from matcher_cy import gallery_file, packed
+
+    bounds = np.linspace(0, size, max(1, processes) + 1).astype(int)
+    parts = [target.with_name(f"{target.name}.part{i}") for i in range(len(bounds) - 1)]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(len(parts)) as pool:
+        for future in [
+            pool.submit(_part, int(a), int(b), seed, str(p))
+            for a, b, p in zip(bounds[:-1], bounds[1:], parts, strict=True)
+        ]:
+            future.result()
+    build_s = time.perf_counter() - start
+    start = time.perf_counter()
+    opened = [gallery_file.open_prepared(p, verify=False) for p in parts]
+    columns = packed.gather([(o.columns, np.arange(o.columns.rows)) for o in opened])
+    keys = [key for o in opened for key in o.keys]
+    gallery_file.write(target, columns, keys, generation=seed + 1, stamp=0)
+    save_s = time.perf_counter() - start
+    del opened, columns
+    for p in parts:
+        p.unlink()
+    return {"build_s": build_s, "save_s": save_s, "build_processes": len(parts)}
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def measure(path: Path, probes_file: Path, exhaustive_probes: int) -> dict:
+    """In a fresh process: map, search every probe, report (see module docstring)."""
+    from matcher_cy import Gallery, Template
+    from matcher_cy.gallery import default_threads
+
+    with open(probes_file, "rb") as handle:
+        probes = [(key, Template.from_bytes(body)) for key, body in pickle.load(handle)]
+    Gallery().search(probes[0][1], k=1)  # import and warm the compiled matcher
+    before = _rss_bytes()
+    start = time.perf_counter()
+    gallery = Gallery.load(path)
+    load_s = time.perf_counter() - start
+    after_load = _rss_bytes()
+    cores = default_threads()
+    one, every, hits = [], [], 0
+    for key, probe in probes:
+        start = time.perf_counter()
+        best = gallery.search(probe, k=1, threads=1)
+        one.append((time.perf_counter() - start) * 1e3)
+        start = time.perf_counter()
+        again = gallery.search(probe, k=1, threads=cores)
+        every.append((time.perf_counter() - start) * 1e3)
+        assert again == best
+        hits += best[0][0] == key
+    after_search = _rss_bytes()
+    subset = probes[:exhaustive_probes]
+    exhaustive_hits = same_hits = 0
+    for key, probe in subset:
+        exhaustive_hits += gallery.search(probe, k=1, exhaustive=True)[0][0] == key
+        same_hits += gallery.search(probe, k=1)[0][0] == key
+    size = len(gallery)
+    return {
+        "load_s": load_s,
+        "rss_bytes_per_template": (after_search - before) / size,
+        "rss_bytes_per_template_after_load": (after_load - before) / size,
+        "search_ms_median": float(np.median(one)),
+        "search_ms_median_all_cores": float(np.median(every)),
+        "cores": cores,
+        "rank1_rate": 100.0 * hits / len(probes),
+        "rank1_rate_exhaustive": 100.0 * exhaustive_hits / max(1, len(subset)),
+        "rank1_rate_same_probes": 100.0 * same_hits / max(1, len(subset)),
+        "exhaustive_probes": len(subset),
+        "probes": len(probes),
+        "shortlist": gallery.shortlist_size(),
+        "implementation": gallery.implementation,
+    }
+
+
+def run(size: int, *, data: Path | None, dpi: int, probes: int, exhaustive_probes: int,
+        seed: int, processes: int, cache: Path) -> dict:  # fmt: skip
+    """Build or reuse the distractors, add the mates, save, measure in a child process."""
+    from matcher_cy import Gallery, Template
+
+    cache.mkdir(parents=True, exist_ok=True)
+    distractors = cache / f"distractors-{size}-seed{seed}.khg"
+    figures_file = distractors.with_suffix(".json")
+    if distractors.exists() and figures_file.exists():
+        built = json.loads(figures_file.read_text())
+    else:
+        built = build(size, seed, processes, distractors)
+        figures_file.write_text(json.dumps(built))
+    mates_file = cache / f"mates-{probes}-{data.name if data else 'synthetic'}-{dpi}.pickle"
+    if mates_file.exists():
+        with open(mates_file, "rb") as handle:
+            enrolled, probe_list = pickle.load(handle)
+    else:
+        enrolled, probe_list = mates(data, probes, dpi)
+        with open(mates_file, "wb") as handle:
+            pickle.dump((enrolled, probe_list), handle)
+    gallery = Gallery.load(distractors, verify=False)
+    for key, body in enrolled.items():
+        gallery.add(key, Template.from_bytes(body))
+    target = cache / f"gallery-{size}-seed{seed}.khg"
+    start = time.perf_counter()
+    gallery.save(target)
+    save_s = time.perf_counter() - start
+    del gallery
+    probes_file = cache / f"probes-{os.getpid()}.pickle"
+    with open(probes_file, "wb") as handle:
+        pickle.dump(probe_list, handle)
+    try:
+        child = subprocess.run(
+            [sys.executable, "-c", "import json, sys; from bench.gallery import measure; "
+             "from pathlib import Path; print(json.dumps(measure(Path(sys.argv[1]), "
+             "Path(sys.argv[2]), int(sys.argv[3]))))",
+             str(target), str(probes_file), str(exhaustive_probes)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+    finally:
+        probes_file.unlink(missing_ok=True)
+    measured = json.loads(child.stdout.strip().splitlines()[-1])
+    return {
+        "size": size + len(enrolled),
+        "build_s": built["build_s"],
+        "build_processes": built["build_processes"],
+        "save_s": built["save_s"] + save_s,
+        "file_bytes_per_template": target.stat().st_size / (size + len(enrolled)),
+        **measured,
+        "distractors": size,
+        "enrolled": len(enrolled),
+        "data": str(data) if data else "synthetic",
+        "file": str(target),
+    }
+
+
+def main(*, size: int, data: Path | None, dpi: int, probes: int, exhaustive_probes: int,
+         seed: int, processes: int, cache: Path, as_json: bool) -> int:  # fmt: skip
+    """CLI body: run and print text or JSON."""
+    result = run(size, data=data, dpi=dpi, probes=probes, exhaustive_probes=exhaustive_probes,
+                 seed=seed, processes=processes, cache=cache)  # fmt: skip
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(
+        f"gallery {result['size']} ({result['distractors']} distractors + {result['enrolled']} "
+        f"enrolled, {result['data']}), {result['probes']} probes\n"
+        f"  build {result['build_s']:.1f} s ({result['build_processes']} processes), save "
+        f"{result['save_s']:.1f} s, load {result['load_s']:.2f} s; "
+        f"{result['file_bytes_per_template']:.0f} file / "
+        f"{result['rss_bytes_per_template']:.0f} resident bytes per template\n"
+        f"  search median {result['search_ms_median']:.1f} ms on one core, "
+        f"{result['search_ms_median_all_cores']:.1f} ms on {result['cores']}; rank-1 "
+        f"{result['rank1_rate']:.1f}% (exhaustive {result['rank1_rate_exhaustive']:.1f}% on "
+        f"{result['exhaustive_probes']} probes, prefilter {result['rank1_rate_same_probes']:.1f}% "
+        "on those)"
+    )
+    return 0
