@@ -28,10 +28,10 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Stop before the first test where Mosquitto is missing (scripts/test.sh installs it)."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop before any test where Mosquitto is missing: one line saying how to install it."""
     if find_mosquitto() is None:
-        pytest.exit(MOSQUITTO_MISSING, returncode=pytest.ExitCode.USAGE_ERROR)
+        raise pytest.UsageError(MOSQUITTO_MISSING)
 
 
 @pytest.fixture

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from khidmat_base.mosquitto import MosquittoBroker, password_hash
+from khidmat_base.mosquitto import MOSQUITTO_MISSING, MosquittoBroker, password_hash
 
 
 def _client(
@@ -96,3 +99,20 @@ def test_restart_keeps_port_and_queued_messages(broker: MosquittoBroker) -> None
     subscriber.disconnect()
     subscriber.loop_stop()
     assert received == [b"while-away"]
+
+
+def test_without_mosquitto_the_suite_stops_with_one_line(tmp_path: Path) -> None:
+    """tests/conftest.py: a machine without Mosquitto gets one line saying how to install it."""
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "no_mosquitto.py").write_text(
+        "import khidmat_base.mosquitto\nkhidmat_base.mosquitto.find_mosquitto = lambda: None\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no_mosquitto", "-p", "no:cacheprovider",
+         "tests/khidmat_base/test_clock.py"],
+        cwd=root, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{root}"},
+    )  # fmt: skip
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines() == [f"ERROR: {MOSQUITTO_MISSING}"] and not done.stdout
+    assert "apt-get install mosquitto" in done.stderr
