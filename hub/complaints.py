@@ -1,13 +1,14 @@
 """Complaint management at the hub: intake, lifecycle, turnaround, escalation, gender desk.
 
-:class:`ComplaintDesk` owns the ``complaints``, ``complaint_events`` (the audit trail and
-the public timeline) and ``complaint_feedback`` tables in the hub database. Install its
+:class:`ComplaintDesk` runs the workflow over the ``complaints``, ``complaint_events`` (the
+audit trail and the public timeline) and ``complaint_feedback`` tables, whose schema and
+queries are :mod:`hub.store.complaints`'s. Install its
 ingest handlers with :meth:`ComplaintDesk.install`: a ``complaint`` record opens a
 complaint (status ``received``, due time from its category), a ``feedback`` record stores
 a rating and may reopen it, a ``lookup`` record is answered with the public timeline on
 the asking unit's downlink. Every status change is validated against
-:mod:`hub.complaint_rules` (over :mod:`khidmat_wire.vocabulary`), needs a reason and an officer, is written to the audit trail,
-and queues a ``complaint-status`` downlink to the unit that filed the complaint, in the
+:mod:`hub.complaint_rules` (over :mod:`khidmat_wire.vocabulary`), needs a reason and an
+officer, is written to the audit trail, and queues a ``complaint-status`` downlink to the unit that filed the complaint, in the
 same transaction (the hub service publishes queued downlinks after commit, so a console
 process can change a complaint without an MQTT session).
 
@@ -21,12 +22,12 @@ Cost: each change is one short write transaction (well under a millisecond of SQ
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 
 from hub.complaint_rules import DuePolicy, TransitionError, check_transition
 from hub.store import HubStore
+from hub.store import complaints as table
 from khidmat_base.clock import now_ms as _now_ms
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Complaint, ComplaintStatus, Feedback, Lookup, StatusEntry
@@ -42,60 +43,6 @@ REDACTED = "(women's desk)"
 PUBLIC_GENDER_DESK_REASON = "handled at the women's desk"
 HISTORY_MAX = 100
 """Entries in a complaint-status message (the body's limit): the newest are kept."""
-
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE complaints (
-        tracking_no TEXT PRIMARY KEY,
-        record_id TEXT NOT NULL,
-        device_id TEXT NOT NULL,
-        station TEXT NOT NULL,
-        category TEXT NOT NULL,
-        complainant_name TEXT NOT NULL,
-        cnic TEXT NOT NULL,
-        mobile TEXT NOT NULL,
-        description TEXT NOT NULL,
-        answers TEXT NOT NULL,
-        cognizable INTEGER NOT NULL,
-        gender_desk INTEGER NOT NULL,
-        language TEXT NOT NULL,
-        status TEXT NOT NULL,
-        assignee TEXT NOT NULL DEFAULT '',
-        filed_ms INTEGER NOT NULL,
-        received_ms INTEGER NOT NULL,
-        updated_ms INTEGER NOT NULL,
-        due_at_ms INTEGER NOT NULL,
-        escalation_level INTEGER NOT NULL DEFAULT 0,
-        next_escalation_ms INTEGER NOT NULL,
-        resolved_ms INTEGER,
-        rating INTEGER
-    );
-    CREATE INDEX complaints_status ON complaints (status, due_at_ms);
-    CREATE INDEX complaints_cnic ON complaints (cnic);
-    CREATE TABLE complaint_events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        tracking_no TEXT NOT NULL,
-        at_ms INTEGER NOT NULL,
-        action TEXT NOT NULL,
-        status TEXT,
-        reason TEXT NOT NULL,
-        officer TEXT NOT NULL
-    );
-    CREATE INDEX complaint_events_tracking ON complaint_events (tracking_no, id);
-    CREATE TABLE complaint_feedback (
-        record_id TEXT PRIMARY KEY,
-        tracking_no TEXT NOT NULL,
-        device_id TEXT NOT NULL,
-        at_ms INTEGER NOT NULL,
-        rating INTEGER NOT NULL,
-        comment TEXT NOT NULL,
-        reopen INTEGER NOT NULL,
-        accepted INTEGER NOT NULL,
-        note TEXT NOT NULL
-    );
-    CREATE INDEX complaint_feedback_tracking ON complaint_feedback (tracking_no)
-    """,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +103,7 @@ class ComplaintDesk:
         self.store = store
         self.db = store.db
         self.policy = policy or DuePolicy()
-        self.db.migrate("hub.complaints", MIGRATIONS)
+        table.migrate(self.db)
 
     def install(self) -> None:
         """Register the complaint, feedback and lookup ingest handlers on the store."""
@@ -171,35 +118,28 @@ class ComplaintDesk:
         # The promise was made at the kiosk; a unit clock ahead of ours does not extend it.
         filed_ms = min(envelope.device_time_ms, now_ms)
         due_ms = filed_ms + self.policy.due_ms(body.category)
-        cursor = conn.execute(
-            "INSERT OR IGNORE INTO complaints (tracking_no, record_id, device_id, station, category, "
-            "complainant_name, cnic, mobile, description, answers, cognizable, gender_desk, language, "
-            "status, filed_ms, received_ms, updated_ms, due_at_ms, next_escalation_ms) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                body.tracking_no,
-                envelope.record_id,
-                envelope.device_id,
-                body.station,
-                body.category,
-                body.complainant_name,
-                body.cnic,
-                body.mobile,
-                body.description,
-                json.dumps([[a.question, a.answer] for a in body.answers], ensure_ascii=False),
-                int(body.cognizable),
-                int(body.gender_desk),
-                body.language,
-                FIRST_STATUS,
-                filed_ms,
-                now_ms,
-                now_ms,
-                due_ms,
-                due_ms,
-            ),
+        opened = table.insert(
+            conn,
+            tracking_no=body.tracking_no,
+            record_id=envelope.record_id,
+            device_id=envelope.device_id,
+            station=body.station,
+            category=body.category,
+            complainant_name=body.complainant_name,
+            cnic=body.cnic,
+            mobile=body.mobile,
+            description=body.description,
+            answers=[(a.question, a.answer) for a in body.answers],
+            cognizable=body.cognizable,
+            gender_desk=body.gender_desk,
+            language=body.language,
+            status=FIRST_STATUS,
+            filed_ms=filed_ms,
+            now_ms=now_ms,
+            due_at_ms=due_ms,
         )
-        if cursor.rowcount == 0:
-            _event(
+        if not opened:
+            table.add_event(
                 conn,
                 body.tracking_no,
                 now_ms,
@@ -210,7 +150,7 @@ class ComplaintDesk:
             )
             return
         desk = "women's desk" if body.gender_desk else "general desk"
-        _event(
+        table.add_event(
             conn,
             body.tracking_no,
             now_ms,
@@ -223,39 +163,34 @@ class ComplaintDesk:
 
     def _on_feedback(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         body: Feedback = envelope.body
-        row = conn.execute(
-            "SELECT status, device_id FROM complaints WHERE tracking_no = ?", (body.tracking_no,)
-        ).fetchone()
+        row = table.row(conn, body.tracking_no)
         if row is None:
             accepted, note = False, "no such complaint"
         elif row["status"] not in RATEABLE_STATUSES:
             accepted, note = False, f"complaint is {row['status']}: not yet rateable"
         else:
             accepted, note = True, ""
-        conn.execute(
-            "INSERT OR IGNORE INTO complaint_feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                envelope.record_id,
-                body.tracking_no,
-                envelope.device_id,
-                now_ms,
-                body.rating,
-                body.comment,
-                int(body.reopen),
-                int(accepted),
-                note,
-            ),
+        table.add_feedback(
+            conn,
+            record_id=envelope.record_id,
+            tracking_no=body.tracking_no,
+            device_id=envelope.device_id,
+            at_ms=now_ms,
+            rating=body.rating,
+            comment=body.comment,
+            reopen=body.reopen,
+            accepted=accepted,
+            note=note,
         )
         if row is None:
             return
         if not accepted:
-            _event(conn, body.tracking_no, now_ms, "feedback-refused", None, note, "citizen")
-        else:
-            conn.execute(
-                "UPDATE complaints SET rating = ? WHERE tracking_no = ?",
-                (body.rating, body.tracking_no),
+            table.add_event(
+                conn, body.tracking_no, now_ms, "feedback-refused", None, note, "citizen"
             )
-            _event(
+        else:
+            table.update(conn, body.tracking_no, {"rating": body.rating})
+            table.add_event(
                 conn,
                 body.tracking_no,
                 now_ms,
@@ -301,9 +236,7 @@ class ComplaintDesk:
             raise TransitionError("a status change needs the officer's name or badge")
         now_ms = _now_ms() if now_ms is None else now_ms
         with self.db.write() as conn:
-            row = conn.execute(
-                "SELECT gender_desk FROM complaints WHERE tracking_no = ?", (tracking_no,)
-            ).fetchone()
+            row = table.row(conn, tracking_no)
             if row is None:
                 raise KeyError(f"no complaint {tracking_no}")
             if row["gender_desk"] and desk != "women":
@@ -334,12 +267,9 @@ class ComplaintDesk:
         assignee: str | None = None,
         station: str | None = None,
     ) -> None:
-        row = conn.execute(
-            "SELECT status, category, device_id, station, assignee FROM complaints WHERE tracking_no = ?",
-            (tracking_no,),
-        ).fetchone()
+        row = table.row(conn, tracking_no)
         check_transition(row["status"], status)
-        sets = {"status": status, "updated_ms": now_ms}
+        sets: dict[str, object] = {"status": status, "updated_ms": now_ms}
         detail = reason
         if status == "assigned":
             if not assignee or not assignee.strip():
@@ -358,12 +288,8 @@ class ComplaintDesk:
             # A new turnaround promise from now, back at the station level.
             due = now_ms + self.policy.due_ms(row["category"])
             sets.update(due_at_ms=due, next_escalation_ms=due, escalation_level=0, rating=None)
-        assignments = ", ".join(f"{key} = ?" for key in sets)
-        conn.execute(
-            f"UPDATE complaints SET {assignments} WHERE tracking_no = ?",
-            (*sets.values(), tracking_no),
-        )
-        _event(conn, tracking_no, now_ms, "status", status, detail, officer)
+        table.update(conn, tracking_no, sets)
+        table.add_event(conn, tracking_no, now_ms, "status", status, detail, officer)
         self._push(conn, tracking_no, row["device_id"])
 
     def escalate_due(self, now_ms: int | None = None) -> list[tuple[str, int]]:
@@ -377,21 +303,21 @@ class ComplaintDesk:
         stopped = tuple(STOPPED_STATUSES)
         escalated: list[tuple[str, int]] = []
         with self.db.write() as conn:
-            rows = conn.execute(
-                "SELECT tracking_no, category, escalation_level, due_at_ms FROM complaints "
-                f"WHERE next_escalation_ms < ? AND status NOT IN ({','.join('?' * len(stopped))})",
-                (now_ms, *stopped),
-            ).fetchall()
+            rows = table.lapsed(conn, now_ms, stopped)
             for row in rows:
                 level = row["escalation_level"] + 1
                 step = self.policy.step_ms(row["category"])
-                conn.execute(
-                    "UPDATE complaints SET escalation_level = ?, next_escalation_ms = ?, updated_ms = ? "
-                    "WHERE tracking_no = ?",
-                    (level, now_ms + step, now_ms, row["tracking_no"]),
+                table.update(
+                    conn,
+                    row["tracking_no"],
+                    {
+                        "escalation_level": level,
+                        "next_escalation_ms": now_ms + step,
+                        "updated_ms": now_ms,
+                    },
                 )
                 late_h = (now_ms - row["due_at_ms"]) / 3_600_000
-                _event(
+                table.add_event(
                     conn,
                     row["tracking_no"],
                     now_ms,
@@ -406,8 +332,8 @@ class ComplaintDesk:
     # ---------------------------------------------------------------- reads
 
     def get(self, tracking_no: str, *, desk: str) -> ComplaintView | None:
-        rows = self.db.query("SELECT * FROM complaints WHERE tracking_no = ?", (tracking_no,))
-        return _view(rows[0], desk) if rows else None
+        row = table.get(self.db, tracking_no)
+        return _view(row, desk) if row is not None else None
 
     def queue(
         self,
@@ -423,27 +349,16 @@ class ComplaintDesk:
     ) -> list[ComplaintView]:
         """Complaints matching the filters, soonest due first."""
         now_ms = _now_ms() if now_ms is None else now_ms
-        where: list[str] = []
-        params: list[object] = []
-        if statuses:
-            where.append(f"status IN ({','.join('?' * len(statuses))})")
-            params.extend(statuses)
-        if station:
-            where.append("station = ?")
-            params.append(station)
-        if category:
-            where.append("category = ?")
-            params.append(category)
-        if gender_desk_only:
-            where.append("gender_desk = 1")
-        if overdue_only:
-            stopped = tuple(STOPPED_STATUSES)
-            where.append(f"due_at_ms < ? AND status NOT IN ({','.join('?' * len(stopped))})")
-            params.extend((now_ms, *stopped))
-        sql = "SELECT * FROM complaints"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self.db.query(sql + " ORDER BY due_at_ms LIMIT ?", (*params, limit))
+        rows = table.find(
+            self.db,
+            statuses=statuses,
+            station=station,
+            category=category,
+            overdue_before_ms=now_ms if overdue_only else None,
+            stopped=tuple(STOPPED_STATUSES),
+            gender_desk_only=gender_desk_only,
+            limit=limit,
+        )
         return [_view(row, desk) for row in rows]
 
     def search(self, text: str, *, desk: str, limit: int = 100) -> list[ComplaintView]:
@@ -451,25 +366,13 @@ class ComplaintDesk:
         text = text.strip()
         if not text:
             return []
-        rows = self.db.query(
-            "SELECT * FROM complaints WHERE tracking_no = ? OR cnic = ? OR "
-            "(complainant_name LIKE ? ESCAPE '\\' AND (gender_desk = 0 OR ? = 'women')) "
-            "ORDER BY received_ms DESC LIMIT ?",
-            (text.upper(), text, f"%{_like_escape(text)}%", desk, limit),
-        )
+        rows = table.search(self.db, text, names_of_women_desk=desk == "women", limit=limit)
         return [_view(row, desk) for row in rows]
 
     def history(self, tracking_no: str, *, desk: str) -> list[ComplaintEvent]:
         """The audit trail, oldest first (reasons hidden from the general desk on gender desk)."""
-        gender = self.db.scalar(
-            "SELECT gender_desk FROM complaints WHERE tracking_no = ?", (tracking_no,)
-        )
-        rows = self.db.query(
-            "SELECT at_ms, action, status, reason, officer FROM complaint_events "
-            "WHERE tracking_no = ? ORDER BY id",
-            (tracking_no,),
-        )
-        hide = bool(gender) and desk != "women"
+        rows = table.events(self.db, tracking_no)
+        hide = table.is_gender_desk(self.db, tracking_no) and desk != "women"
         return [ComplaintEvent(r[0], r[1], r[2], REDACTED if hide else r[3], r[4]) for r in rows]
 
     def public_status(self, tracking_no: str) -> ComplaintStatus:
@@ -484,17 +387,10 @@ class ComplaintDesk:
 
 
 def _public_status(conn: sqlite3.Connection, tracking_no: str) -> ComplaintStatus:
-    row = conn.execute(
-        "SELECT status, due_at_ms, gender_desk, rating FROM complaints WHERE tracking_no = ?",
-        (tracking_no,),
-    ).fetchone()
+    row = table.row(conn, tracking_no)
     if row is None:
         return ComplaintStatus(tracking_no, False, FIRST_STATUS, 0, (), False)
-    events = conn.execute(
-        "SELECT status, reason, at_ms FROM complaint_events WHERE tracking_no = ? "
-        "AND status IS NOT NULL ORDER BY id",
-        (tracking_no,),
-    ).fetchall()
+    events = table.status_events(conn, tracking_no)
     history = tuple(
         StatusEntry(
             e["status"],
@@ -507,25 +403,9 @@ def _public_status(conn: sqlite3.Connection, tracking_no: str) -> ComplaintStatu
     return ComplaintStatus(tracking_no, True, row["status"], row["due_at_ms"], history, rateable)
 
 
-def _event(
-    conn: sqlite3.Connection,
-    tracking_no: str,
-    at_ms: int,
-    action: str,
-    status: str | None,
-    reason: str,
-    officer: str,
-) -> None:
-    conn.execute(
-        "INSERT INTO complaint_events (tracking_no, at_ms, action, status, reason, officer) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (tracking_no, at_ms, action, status, reason, officer),
-    )
-
-
 def _view(row: sqlite3.Row, desk: str) -> ComplaintView:
     redacted = bool(row["gender_desk"]) and desk != "women"
-    answers = tuple((q, a) for q, a in json.loads(row["answers"]))
+    answers = table.answers(row)
     return ComplaintView(
         tracking_no=row["tracking_no"],
         device_id=row["device_id"],
@@ -550,7 +430,3 @@ def _view(row: sqlite3.Row, desk: str) -> ComplaintView:
         resolved_ms=row["resolved_ms"],
         rating=row["rating"],
     )
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from hub.fleet import Fleet
 from hub.store import HubStore
+from hub.store import complaints as complaint_table
 from khidmat_wire.vocabulary import STOPPED_STATUSES
 
 COMPLAINT_COLUMNS = (
@@ -47,11 +48,7 @@ class Period:
 
 def complaint_report(store: HubStore, period: Period) -> list[dict[str, object]]:
     """Per station and category: volumes, overdue, turnaround, satisfaction (plus a total row)."""
-    rows = store.db.query(
-        "SELECT station, category, status, filed_ms, due_at_ms, resolved_ms, escalation_level, rating "
-        "FROM complaints WHERE filed_ms >= ? AND filed_ms < ?",
-        (period.since_ms, period.until_ms),
-    )
+    rows = complaint_table.filed_between(store.db, period.since_ms, period.until_ms)
     groups: dict[tuple[str, str], list] = defaultdict(list)
     for row in rows:
         groups[(row["station"], row["category"])].append(row)

@@ -1,0 +1,317 @@
+"""Complaint tables of the hub database: ``complaints``, ``complaint_events``, ``complaint_feedback``.
+
+The schema, its migrations and every query on these tables; :mod:`hub.complaints` runs
+the workflow over them. Functions taking a ``conn`` run inside the caller's write
+transaction (``Database.write()``); functions taking a ``db`` read on their own. Rows
+come back as :class:`sqlite3.Row`. Thread-safety: as :class:`khidmat_base.sqlite.Database`.
+Cost: each call is one indexed statement (tens of microseconds).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+
+from khidmat_base.sqlite import Database
+
+COMPONENT = "hub.complaints"
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE complaints (
+        tracking_no TEXT PRIMARY KEY,
+        record_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        station TEXT NOT NULL,
+        category TEXT NOT NULL,
+        complainant_name TEXT NOT NULL,
+        cnic TEXT NOT NULL,
+        mobile TEXT NOT NULL,
+        description TEXT NOT NULL,
+        answers TEXT NOT NULL,
+        cognizable INTEGER NOT NULL,
+        gender_desk INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        status TEXT NOT NULL,
+        assignee TEXT NOT NULL DEFAULT '',
+        filed_ms INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        due_at_ms INTEGER NOT NULL,
+        escalation_level INTEGER NOT NULL DEFAULT 0,
+        next_escalation_ms INTEGER NOT NULL,
+        resolved_ms INTEGER,
+        rating INTEGER
+    );
+    CREATE INDEX complaints_status ON complaints (status, due_at_ms);
+    CREATE INDEX complaints_cnic ON complaints (cnic);
+    CREATE TABLE complaint_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tracking_no TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        status TEXT,
+        reason TEXT NOT NULL,
+        officer TEXT NOT NULL
+    );
+    CREATE INDEX complaint_events_tracking ON complaint_events (tracking_no, id);
+    CREATE TABLE complaint_feedback (
+        record_id TEXT PRIMARY KEY,
+        tracking_no TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        at_ms INTEGER NOT NULL,
+        rating INTEGER NOT NULL,
+        comment TEXT NOT NULL,
+        reopen INTEGER NOT NULL,
+        accepted INTEGER NOT NULL,
+        note TEXT NOT NULL
+    );
+    CREATE INDEX complaint_feedback_tracking ON complaint_feedback (tracking_no)
+    """,
+)
+
+#: Columns a status change may set (:func:`update`).
+CHANGEABLE = frozenset(
+    {
+        "status",
+        "updated_ms",
+        "assignee",
+        "station",
+        "resolved_ms",
+        "due_at_ms",
+        "next_escalation_ms",
+        "escalation_level",
+        "rating",
+    }
+)
+
+
+def migrate(db: Database) -> None:
+    db.migrate(COMPONENT, MIGRATIONS)
+
+
+# ------------------------------------------------------------------- writes
+
+
+def insert(
+    conn: sqlite3.Connection,
+    *,
+    tracking_no: str,
+    record_id: str,
+    device_id: str,
+    station: str,
+    category: str,
+    complainant_name: str,
+    cnic: str,
+    mobile: str,
+    description: str,
+    answers: Sequence[tuple[str, str]],
+    cognizable: bool,
+    gender_desk: bool,
+    language: str,
+    status: str,
+    filed_ms: int,
+    now_ms: int,
+    due_at_ms: int,
+) -> bool:
+    """Open a complaint; False (nothing written) when its tracking number is already taken."""
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO complaints (tracking_no, record_id, device_id, station, category, "
+        "complainant_name, cnic, mobile, description, answers, cognizable, gender_desk, language, "
+        "status, filed_ms, received_ms, updated_ms, due_at_ms, next_escalation_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            tracking_no,
+            record_id,
+            device_id,
+            station,
+            category,
+            complainant_name,
+            cnic,
+            mobile,
+            description,
+            json.dumps([list(a) for a in answers], ensure_ascii=False),
+            int(cognizable),
+            int(gender_desk),
+            language,
+            status,
+            filed_ms,
+            now_ms,
+            now_ms,
+            due_at_ms,
+            due_at_ms,
+        ),
+    )
+    return cursor.rowcount == 1
+
+
+def update(conn: sqlite3.Connection, tracking_no: str, values: dict[str, object]) -> None:
+    """Set ``values`` (column -> value, columns from :data:`CHANGEABLE`) on one complaint."""
+    unknown = set(values) - CHANGEABLE
+    if unknown:
+        raise ValueError(f"not changeable: {sorted(unknown)}")
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    conn.execute(
+        f"UPDATE complaints SET {assignments} WHERE tracking_no = ?",
+        (*values.values(), tracking_no),
+    )
+
+
+def add_event(
+    conn: sqlite3.Connection,
+    tracking_no: str,
+    at_ms: int,
+    action: str,
+    status: str | None,
+    reason: str,
+    officer: str,
+) -> None:
+    """One audit-trail row (a status change when ``status`` is set)."""
+    conn.execute(
+        "INSERT INTO complaint_events (tracking_no, at_ms, action, status, reason, officer) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (tracking_no, at_ms, action, status, reason, officer),
+    )
+
+
+def add_feedback(
+    conn: sqlite3.Connection,
+    *,
+    record_id: str,
+    tracking_no: str,
+    device_id: str,
+    at_ms: int,
+    rating: int,
+    comment: str,
+    reopen: bool,
+    accepted: bool,
+    note: str,
+) -> None:
+    """Keep a feedback record (idempotent by record id), accepted or not."""
+    conn.execute(
+        "INSERT OR IGNORE INTO complaint_feedback VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            record_id,
+            tracking_no,
+            device_id,
+            at_ms,
+            rating,
+            comment,
+            int(reopen),
+            int(accepted),
+            note,
+        ),
+    )
+
+
+# -------------------------------------------------------------------- reads
+
+
+def row(conn: sqlite3.Connection, tracking_no: str) -> sqlite3.Row | None:
+    """The complaint's whole row, read inside the caller's transaction."""
+    return conn.execute("SELECT * FROM complaints WHERE tracking_no = ?", (tracking_no,)).fetchone()
+
+
+def status_events(conn: sqlite3.Connection, tracking_no: str) -> list[sqlite3.Row]:
+    """(status, reason, at_ms) of every status change, oldest first."""
+    return conn.execute(
+        "SELECT status, reason, at_ms FROM complaint_events WHERE tracking_no = ? "
+        "AND status IS NOT NULL ORDER BY id",
+        (tracking_no,),
+    ).fetchall()
+
+
+def lapsed(conn: sqlite3.Connection, now_ms: int, stopped: Sequence[str]) -> list[sqlite3.Row]:
+    """Complaints whose next escalation time is before ``now_ms`` and whose status is not in
+    ``stopped``: (tracking_no, category, escalation_level, due_at_ms)."""
+    marks = ",".join("?" * len(stopped))
+    return conn.execute(
+        "SELECT tracking_no, category, escalation_level, due_at_ms FROM complaints "
+        f"WHERE next_escalation_ms < ? AND status NOT IN ({marks})",
+        (now_ms, *stopped),
+    ).fetchall()
+
+
+def get(db: Database, tracking_no: str) -> sqlite3.Row | None:
+    rows = db.query("SELECT * FROM complaints WHERE tracking_no = ?", (tracking_no,))
+    return rows[0] if rows else None
+
+
+def find(
+    db: Database,
+    *,
+    statuses: Sequence[str] = (),
+    station: str = "",
+    category: str = "",
+    overdue_before_ms: int | None = None,
+    stopped: Sequence[str] = (),
+    gender_desk_only: bool = False,
+    limit: int = 500,
+) -> list[sqlite3.Row]:
+    """Complaints matching every filter given, soonest due first. ``overdue_before_ms``:
+    only those due before it whose status is not in ``stopped``."""
+    where: list[str] = []
+    params: list[object] = []
+    if statuses:
+        where.append(f"status IN ({','.join('?' * len(statuses))})")
+        params.extend(statuses)
+    if station:
+        where.append("station = ?")
+        params.append(station)
+    if category:
+        where.append("category = ?")
+        params.append(category)
+    if gender_desk_only:
+        where.append("gender_desk = 1")
+    if overdue_before_ms is not None:
+        where.append(f"due_at_ms < ? AND status NOT IN ({','.join('?' * len(stopped))})")
+        params.extend((overdue_before_ms, *stopped))
+    sql = "SELECT * FROM complaints"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return db.query(sql + " ORDER BY due_at_ms LIMIT ?", (*params, limit))
+
+
+def search(db: Database, text: str, *, names_of_women_desk: bool, limit: int) -> list[sqlite3.Row]:
+    """By tracking number, CNIC, or complainant name (women's desk complaints by name only
+    when ``names_of_women_desk``), newest first."""
+    return db.query(
+        "SELECT * FROM complaints WHERE tracking_no = ? OR cnic = ? OR "
+        "(complainant_name LIKE ? ESCAPE '\\' AND (gender_desk = 0 OR ?)) "
+        "ORDER BY received_ms DESC LIMIT ?",
+        (text.upper(), text, f"%{_like_escape(text)}%", int(names_of_women_desk), limit),
+    )
+
+
+def is_gender_desk(db: Database, tracking_no: str) -> bool:
+    return bool(
+        db.scalar("SELECT gender_desk FROM complaints WHERE tracking_no = ?", (tracking_no,))
+    )
+
+
+def events(db: Database, tracking_no: str) -> list[sqlite3.Row]:
+    """The audit trail (at_ms, action, status, reason, officer), oldest first."""
+    return db.query(
+        "SELECT at_ms, action, status, reason, officer FROM complaint_events "
+        "WHERE tracking_no = ? ORDER BY id",
+        (tracking_no,),
+    )
+
+
+def filed_between(db: Database, since_ms: int, until_ms: int) -> list[sqlite3.Row]:
+    """(station, category, status, filed_ms, due_at_ms, resolved_ms, escalation_level, rating)
+    of complaints filed in [since_ms, until_ms), for reports."""
+    return db.query(
+        "SELECT station, category, status, filed_ms, due_at_ms, resolved_ms, escalation_level, "
+        "rating FROM complaints WHERE filed_ms >= ? AND filed_ms < ?",
+        (since_ms, until_ms),
+    )
+
+
+def answers(row: sqlite3.Row) -> tuple[tuple[str, str], ...]:
+    """The (question, answer) pairs kept with a complaint row."""
+    return tuple((q, a) for q, a in json.loads(row["answers"]))
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
