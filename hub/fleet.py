@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from hub.alerts import AlertBoard
 from hub.config import FleetSection
 from hub.store import HubStore
+from hub.store import fleet as fleet_table
 from khidmat_base import clock
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Event, Telemetry
@@ -26,32 +27,6 @@ from khidmat_wire.messages import Event, Telemetry
 HISTORY_PER_DEVICE = 120
 """Telemetry samples kept per unit for sparklines."""
 ALERT_EVENT_TYPES = ("tamper", "sensor-fault", "watchlist-rejected")
-
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE device_telemetry (
-        device_id TEXT PRIMARY KEY,
-        received_ms INTEGER NOT NULL,
-        device_time_ms INTEGER NOT NULL,
-        uptime_s REAL NOT NULL,
-        cpu_temp_c REAL NOT NULL,
-        load1 REAL NOT NULL,
-        disk_free_mb REAL NOT NULL,
-        outbox_depth INTEGER NOT NULL,
-        oldest_unacked_s REAL NOT NULL,
-        watchlist_version INTEGER NOT NULL,
-        watchlist_age_s REAL NOT NULL,
-        sensor_status TEXT NOT NULL
-    );
-    CREATE TABLE telemetry_history (
-        device_id TEXT NOT NULL,
-        at_ms INTEGER NOT NULL,
-        outbox_depth INTEGER NOT NULL,
-        load1 REAL NOT NULL
-    );
-    CREATE INDEX telemetry_history_device ON telemetry_history (device_id, at_ms)
-    """,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +65,8 @@ class Fleet:
         self.alerts = alerts
         self.settings = settings or FleetSection()
         self.offline_alert_s = offline_alert_s
-        self.db.migrate("hub.fleet", MIGRATIONS)
-        self.registry = Registry(store.db.path)
+        fleet_table.migrate(self.db)
+        self.registry = Registry(store.db)
 
     def install(self) -> None:
         self.store.add_handler("telemetry", self._on_telemetry)
@@ -104,33 +79,7 @@ class Fleet:
 
     def _on_telemetry(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         t: Telemetry = envelope.body
-        conn.execute(
-            "INSERT INTO device_telemetry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(device_id) DO UPDATE SET received_ms = excluded.received_ms, "
-            "device_time_ms = excluded.device_time_ms, uptime_s = excluded.uptime_s, "
-            "cpu_temp_c = excluded.cpu_temp_c, load1 = excluded.load1, disk_free_mb = excluded.disk_free_mb, "
-            "outbox_depth = excluded.outbox_depth, oldest_unacked_s = excluded.oldest_unacked_s, "
-            "watchlist_version = excluded.watchlist_version, watchlist_age_s = excluded.watchlist_age_s, "
-            "sensor_status = excluded.sensor_status WHERE excluded.device_time_ms >= device_telemetry.device_time_ms",
-            (
-                envelope.device_id,
-                now_ms,
-                envelope.device_time_ms,
-                t.uptime_s,
-                t.cpu_temp_c,
-                t.load1,
-                t.disk_free_mb,
-                t.outbox_depth,
-                t.oldest_unacked_s,
-                t.watchlist_version,
-                t.watchlist_age_s,
-                t.sensor_status,
-            ),
-        )
-        conn.execute(
-            "INSERT INTO telemetry_history VALUES (?, ?, ?, ?)",
-            (envelope.device_id, envelope.device_time_ms, t.outbox_depth, t.load1),
-        )
+        fleet_table.put_telemetry(conn, envelope.device_id, now_ms, envelope.device_time_ms, t)
 
     def _on_event(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         event: Event = envelope.body
@@ -153,20 +102,13 @@ class Fleet:
     def devices(self) -> list[DeviceView]:
         """Registered units, then units heard from but not registered."""
         registered = {d.device_id: d for d in self.registry.list()}
-        states = {
-            r[0]: (r[1], r[2], r[3])
-            for r in self.db.query("SELECT device_id, status, changed_ms, role FROM device_state")
-        }
-        telemetry = {
-            r["device_id"]: dict(r) for r in self.db.query("SELECT * FROM device_telemetry")
-        }
+        states = self.store.device_states_with_role()
+        telemetry = fleet_table.latest(self.db)
         history: dict[str, list[int]] = {}
         beats: dict[str, list[int]] = {}
-        for r in self.db.query(
-            "SELECT device_id, outbox_depth, at_ms FROM telemetry_history ORDER BY device_id, at_ms"
-        ):
-            history.setdefault(r[0], []).append(r[1])
-            beats.setdefault(r[0], []).append(r[2])
+        for device_id, depth, at_ms in fleet_table.history(self.db):
+            history.setdefault(device_id, []).append(depth)
+            beats.setdefault(device_id, []).append(at_ms)
         views = []
         heard = (set(states) | set(telemetry)) - set(registered)
         for device_id in [*registered, *sorted(heard)]:
@@ -265,10 +207,4 @@ class Fleet:
         return set(wanted)
 
     def _prune(self) -> None:
-        with self.db.write() as conn:
-            conn.execute(
-                "DELETE FROM telemetry_history WHERE rowid IN (SELECT rowid FROM ("
-                "SELECT rowid, row_number() OVER (PARTITION BY device_id ORDER BY at_ms DESC) AS n "
-                "FROM telemetry_history) WHERE n > ?)",
-                (HISTORY_PER_DEVICE,),
-            )
+        fleet_table.prune_history(self.db, HISTORY_PER_DEVICE)

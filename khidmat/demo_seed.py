@@ -94,10 +94,7 @@ def seed_records(
     try:
         records = RecordStore(store)
         records.install()
-        have = {
-            r[0]
-            for r in store.db.query("SELECT person_id FROM people WHERE person_id LIKE 'SEED-%'")
-        }
+        have = set(records.ids_starting("SEED-"))
         missing = [i for i in range(1, people + 1) if f"SEED-{i:06d}" not in have]
         wanted_missing = [i for i in missing if i <= wanted]
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -4,7 +4,8 @@ Provisioning writes it (register, retire); the hub reads it (get, list) and reco
 last heard from a unit (touch_last_seen). The broker's password and ACL files are
 regenerated from it, so a retired device loses access at the next broker reload.
 
-Schema (created if missing, inside ``BEGIN IMMEDIATE``)::
+Schema (migration component ``provisioning.registry``; the first step adopts a table made
+by an older build, which created it without a migration)::
 
     devices(device_id TEXT PRIMARY KEY, role, station, name,
             provisioned_at_ms INTEGER NOT NULL, retired_at_ms INTEGER NULL,
@@ -12,10 +13,11 @@ Schema (created if missing, inside ``BEGIN IMMEDIATE``)::
             replaces TEXT NULL,                 -- the unit this one replaced
             mqtt_password_hash TEXT NOT NULL)   -- mosquitto $7$ hash, never the password
 
-Times are Unix epoch milliseconds (UTC). The database runs in WAL mode; every write is one
-``BEGIN IMMEDIATE`` transaction, so several processes (hub, provisioning) can share the
-file without "database is locked" surprises. A :class:`Registry` holds one connection and
-is thread-safe (a lock serialises calls; each call is a few hundred microseconds).
+Times are Unix epoch milliseconds (UTC). The connection is :class:`khidmat_base.sqlite.Database`
+(WAL, ``synchronous=FULL``, every write one ``BEGIN IMMEDIATE`` transaction), so several
+processes (hub, provisioning) share the file without "database is locked" surprises; the
+hub passes its own ``Database`` so both use one connection. Thread-safe (the database's
+lock serialises calls; each call is a few hundred microseconds).
 
 Example::
 
@@ -28,21 +30,18 @@ Example::
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.config import ROLES
 from khidmat_base.clock import now_ms
+from khidmat_base.sqlite import Database
 
-__all__ = ["Device", "Registry", "RegistryError", "now_ms"]
+__all__ = ["Device", "Registry", "RegistryError", "now_ms", "role_in"]
 
-BUSY_TIMEOUT_S = 30.0
-"""How long a write waits for another process's write transaction before failing."""
-
-_SCHEMA = f"""
+COMPONENT = "provisioning.registry"
+MIGRATIONS: tuple[str, ...] = (
+    f"""
 CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY,
     role TEXT NOT NULL CHECK (role IN ({", ".join(repr(r) for r in ROLES)})),
@@ -55,7 +54,8 @@ CREATE TABLE IF NOT EXISTS devices (
     replaces TEXT,
     mqtt_password_hash TEXT NOT NULL
 )
-"""
+""",
+)
 
 _COLUMNS = (
     "device_id, role, station, name, provisioned_at_ms, retired_at_ms, last_seen_ms, "
@@ -93,29 +93,16 @@ def _device(row: tuple) -> Device:
 
 
 class Registry:
-    """The ``devices`` table of ``path`` (created with the table if missing)."""
+    """The ``devices`` table of the hub database (created with its migration if missing).
 
-    def __init__(self, path: Path, *, timeout_s: float = BUSY_TIMEOUT_S) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(
-            self.path, timeout=timeout_s, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        with self._write() as db:
-            db.execute(_SCHEMA)
+    ``db``: the hub's open :class:`Database` (shared, not closed here) or a path to open.
+    """
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def __init__(self, db: Database | Path | str) -> None:
+        self._owned = not isinstance(db, Database)
+        self._db = Database(db) if not isinstance(db, Database) else db
+        self.path = self._db.path
+        self._db.migrate(COMPONENT, MIGRATIONS)
 
     def register(
         self,
@@ -132,7 +119,7 @@ class Registry:
         """Add a new device; raises RegistryError if the id was ever registered."""
         at_ms = now_ms() if at_ms is None else at_ms
         try:
-            with self._write() as db:
+            with self._db.write() as db:
                 db.execute(
                     "INSERT INTO devices (device_id, role, station, name, provisioned_at_ms, "
                     "has_client_cert, mqtt_password_hash, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -161,7 +148,7 @@ class Registry:
         Raises RegistryError for an unknown id.
         """
         at_ms = now_ms() if at_ms is None else at_ms
-        with self._write() as db:
+        with self._db.write() as db:
             cursor = db.execute(
                 "UPDATE devices SET retired_at_ms = COALESCE(retired_at_ms, ?) WHERE device_id = ?",
                 (at_ms, device_id),
@@ -174,20 +161,16 @@ class Registry:
 
     def get(self, device_id: str) -> Device | None:
         """The device with this id, or None."""
-        with self._lock:
-            row = self._db.execute(
-                f"SELECT {_COLUMNS} FROM devices WHERE device_id = ?", (device_id,)
-            ).fetchone()
-        return None if row is None else _device(row)
+        rows = self._db.query(f"SELECT {_COLUMNS} FROM devices WHERE device_id = ?", (device_id,))
+        return _device(tuple(rows[0])) if rows else None
 
     def list(self, *, include_retired: bool = True) -> list[Device]:
         """All devices ordered by provisioning time, then id."""
         where = "" if include_retired else " WHERE retired_at_ms IS NULL"
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM devices{where} ORDER BY provisioned_at_ms, device_id"
-            ).fetchall()
-        return [_device(row) for row in rows]
+        rows = self._db.query(
+            f"SELECT {_COLUMNS} FROM devices{where} ORDER BY provisioned_at_ms, device_id"
+        )
+        return [_device(tuple(row)) for row in rows]
 
     def touch_last_seen(self, device_id: str, seen_ms: int) -> bool:
         """Record that the hub heard from a device at ``seen_ms`` (never moves backwards).
@@ -195,7 +178,7 @@ class Registry:
         Returns False when the id is unknown. One short write transaction: callers that
         see many messages should call it at most every few seconds per device.
         """
-        with self._write() as db:
+        with self._db.write() as db:
             cursor = db.execute(
                 "UPDATE devices SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), ?) "
                 "WHERE device_id = ?",
@@ -205,15 +188,14 @@ class Registry:
 
     def active_password_hashes(self) -> dict[str, str]:
         """``{device_id: mosquitto hash}`` of every device that is not retired."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT device_id, mqtt_password_hash FROM devices WHERE retired_at_ms IS NULL"
-            ).fetchall()
-        return dict(rows)
+        rows = self._db.query(
+            "SELECT device_id, mqtt_password_hash FROM devices WHERE retired_at_ms IS NULL"
+        )
+        return {r[0]: r[1] for r in rows}
 
     def close(self) -> None:
-        """Close the connection (idempotent)."""
-        with self._lock:
+        """Close the connection when this registry opened it (idempotent)."""
+        if self._owned:
             self._db.close()
 
     def __enter__(self) -> Registry:
@@ -221,3 +203,15 @@ class Registry:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def role_in(conn: sqlite3.Connection, device_id: str) -> str | None:
+    """The unit's role in the registry, read inside the caller's transaction on the hub
+    database; None when it is not registered (or no registry was ever made there)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'devices'"
+    ).fetchone()
+    if exists is None:
+        return None
+    row = conn.execute("SELECT role FROM devices WHERE device_id = ?", (device_id,)).fetchone()
+    return None if row is None else str(row[0])

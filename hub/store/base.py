@@ -261,6 +261,13 @@ class HubStore:
         )
         return [QuarantinedPayload(*r) for r in rows]
 
+    def device_states_with_role(self) -> dict[str, tuple[str, int, str]]:
+        """device_id -> (online|offline, changed_ms, role it announced)."""
+        return {
+            r[0]: (r[1], r[2], r[3])
+            for r in self.db.query("SELECT device_id, status, changed_ms, role FROM device_state")
+        }
+
     def device_states(self) -> dict[str, tuple[str, int]]:
         """device_id -> (online|offline, changed_ms)."""
         return {
