@@ -7,6 +7,20 @@ and after a reconnect everything pending is re-sent at a rate capped by
 ``[agent] catchup_per_s`` so that a unit back from a long outage does not flood the hub.
 Killing the agent at any point loses nothing: the outbox is in SQLite and re-sending is
 safe because the hub stores by record id.
+
+Faults of the unit itself do not stop it (issue 16, finding 6): when the store cannot be
+written (disk full, read-only card, I/O errors) or cannot even be opened for writing, the
+agent keeps publishing what the outbox holds (re-sent every ``resend_after_s`` while
+nothing can be marked) and reports the fault straight to the hub, past the outbox: a
+``store-fault`` error event (the hub raises an alert) and a telemetry record, again every
+``telemetry_interval_s`` while it lasts. A step of the wall clock (the clock port) of
+more than :data:`CLOCK_JUMP_MS` makes everything pending due at once (a backwards step
+would otherwise hold records until the clock caught up) and is reported.
+
+Acknowledged records' payloads are erased at once (:meth:`LocalStore.mark_acked`); every
+``scrub_interval_s`` the agent erases applied downlinks, prunes acknowledged bookkeeping
+older than ``keep_acked_s`` and truncates the WAL, so a unit's files hold no name, CNIC
+or mobile the hub already has.
 """
 
 from __future__ import annotations
@@ -23,10 +37,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from edge_agent.config import UnitConfig
-from edge_agent.store import ComplaintStatusRow, LocalStore
+from edge_agent.store import ComplaintStatusRow, LocalStore, StoreFault
 from edge_agent.telemetry import read_telemetry
 from edge_agent.watchlist import WatchlistRejected, install_watchlist
 from khidmat_base import __version__, systemd
+from khidmat_base.clock import SYSTEM_CLOCK, Clock
 from khidmat_base.mqtt import MqttSession, MqttSettings, settings_for
 from khidmat_wire import WireError, build_topic, decode, encode, make_envelope, parse_topic
 from khidmat_wire.messages import Ack, Command, ComplaintStatus, Config, Event, State, Watchlist
@@ -37,6 +52,9 @@ log = logging.getLogger(__name__)
 
 HARDWARE_COMMANDS = ("sensor-selftest", "gate-test")
 """Commands run by the process that holds the hardware (the kiosk), read from the inbox."""
+
+#: A wall-clock step (against the monotonic clock) larger than this is a clock jump, ms.
+CLOCK_JUMP_MS = 5_000
 
 CommandHandler = Callable[[Command], tuple[str, str]]
 """Runs a hub command; returns (severity, detail) for the command-result event."""
@@ -82,9 +100,27 @@ class Agent:
         *,
         store: LocalStore | None = None,
         command_handlers: dict[str, CommandHandler] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        """``clock`` stamps the store's records when the agent opens the store itself;
+        a given ``store`` brings its own (the agent reads ``store.clock``)."""
         self.config = config
-        self.store = store or LocalStore(config.store_path)
+        #: The storage fault last met (None while writes work) and when it was last reported.
+        self.store_fault: StoreFault | None = None
+        self._fault_reported = float("-inf")
+        self._hold_flush_until = 0.0
+        #: True while the store is open read-only because it could not be opened to write.
+        self.store_read_only = False
+        if store is None:
+            try:
+                store = LocalStore(config.store_path, clock=clock)
+            except StoreFault as fault:
+                # a read-only or full card: deliver what the store holds, report, retry
+                store = LocalStore(config.store_path, clock=clock, read_only=True)
+                self.store_fault = fault
+                self.store_read_only = True
+                log.error("%s; delivering what it holds, read-only", fault)
+        self.store = store
         self.device_id = config.device.id
         self.hub_key = self._load_hub_key(config.hub.public_key_file)
         self.command_handlers: dict[str, CommandHandler] = {
@@ -127,20 +163,31 @@ class Agent:
         watchdog_s = systemd.watchdog_interval_s()
         next_watchdog = time.monotonic()
         next_telemetry = time.monotonic() + min(5.0, self.config.agent.telemetry_interval_s)
+        next_scrub = time.monotonic() + self.config.agent.scrub_interval_s
+        self._clock_mark = (time.monotonic(), self._now_ms())
         try:
             while not self._stop.is_set():
                 if self.session.fatal_error is not None:
                     log.error("%s", self.session.fatal_error)
                     return 3
-                self._drain_incoming(poll_s)
+                self._guarded(lambda: self._drain_incoming(poll_s))
+                self._guarded(self._check_clock)
                 if self.session.connected.is_set():
                     if self._reconnected.is_set():
                         self._reconnected.clear()
-                        self.store.reschedule_pending(self.store.clock.now_ms())
-                    self.flush()
+                        self._guarded(lambda: self.store.reschedule_pending(self._now_ms()))
+                    if time.monotonic() >= self._hold_flush_until:
+                        self._guarded(self.flush, hold_flush=True)
+                    if self.store_fault is not None:
+                        self._report_fault_direct()
                     if time.monotonic() >= next_telemetry:
                         next_telemetry = time.monotonic() + self.config.agent.telemetry_interval_s
-                        self.send_telemetry()
+                        if self.store_read_only:
+                            self._reopen_store()
+                        self._guarded(self.send_telemetry)
+                if time.monotonic() >= next_scrub:
+                    next_scrub = time.monotonic() + self.config.agent.scrub_interval_s
+                    self._guarded(self.scrub)
                 if watchdog_s is not None and time.monotonic() >= next_watchdog:
                     systemd.notify("WATCHDOG=1")
                     next_watchdog = time.monotonic() + watchdog_s
@@ -149,6 +196,87 @@ class Agent:
             systemd.notify("STOPPING=1")
             self._say_offline()
             self.session.stop()
+
+    def _now_ms(self) -> int:
+        return self.store.clock.now_ms()
+
+    # ---------------------------------------------------------------- faults
+
+    def _guarded(self, step: Callable[[], object], *, hold_flush: bool = False) -> None:
+        """Run a step that uses the store; a storage fault is noted, not fatal."""
+        try:
+            step()
+        except StoreFault as error:
+            # read-only because it could not be opened to write: that cause is the fault
+            kept = self.store_fault if self.store_read_only else None
+            fault = kept if kept is not None else error
+            if self.store_fault is None or self.store_fault.kind != fault.kind:
+                log.error("%s; still delivering what the outbox holds", fault)
+                self._fault_reported = float("-inf")
+            self.store_fault = fault
+            if hold_flush:  # published but not marked: send again after resend_after_s
+                self._hold_flush_until = time.monotonic() + self.config.agent.resend_after_s
+
+    def _reopen_store(self) -> None:
+        """Try to open the store for writing again (the card has room, or was repaired)."""
+        try:
+            store = LocalStore(self.config.store_path, clock=self.store.clock)
+        except StoreFault:
+            return
+        self.store.close()
+        self.store = store
+        self.store_read_only = False
+        log.warning("the local store opens for writing again")
+
+    def _report_fault_direct(self) -> None:
+        """Tell the hub about the storage fault past the outbox: event and telemetry."""
+        if time.monotonic() - self._fault_reported < self.config.agent.telemetry_interval_s:
+            return
+        fault = self.store_fault
+        assert fault is not None
+        event = make_envelope(
+            "event",
+            self.device_id,
+            Event("store-fault", "error", str(fault)[:2000], fault.kind),
+            now_ms=self._now_ms(),
+        )
+        published = self.session.publish(
+            build_topic(self.device_id, Direction.UP, "event"), encode(event)
+        )
+        try:
+            body = read_telemetry(
+                self.store, started_monotonic=self._started, data_dir=self.config.device.data_dir
+            )
+        except StoreFault:
+            body = None
+        if body is not None:
+            telemetry = make_envelope("telemetry", self.device_id, body, now_ms=self._now_ms())
+            self.session.publish(
+                build_topic(self.device_id, Direction.UP, "telemetry"), encode(telemetry)
+            )
+        if published:
+            self._fault_reported = time.monotonic()
+
+    def _check_clock(self) -> None:
+        """A wall-clock step: make everything pending due now and report the step."""
+        mono, wall = time.monotonic(), self._now_ms()
+        last_mono, last_wall = self._clock_mark
+        self._clock_mark = (mono, wall)
+        step_ms = (wall - last_wall) - int((mono - last_mono) * 1000)
+        if abs(step_ms) <= CLOCK_JUMP_MS:
+            return
+        log.warning("wall clock stepped by %+.0f s", step_ms / 1000)
+        count = self.store.reschedule_pending(wall) if step_ms < 0 else 0
+        self._report(
+            "clock-jump", "warning",
+            f"wall clock stepped by {step_ms / 1000:+.0f} s; {count} pending records made due",
+        )  # fmt: skip
+
+    def scrub(self) -> None:
+        """Erase applied downlinks, prune old acknowledged bookkeeping, truncate the WAL."""
+        self.store.erase_handled()
+        self.store.prune_acked(self._now_ms() - int(self.config.agent.keep_acked_s * 1000))
+        self.store.checkpoint()
 
     def _on_connect(self, session: MqttSession) -> None:
         birth = make_envelope(
@@ -177,7 +305,7 @@ class Agent:
         wanted = self._bucket.take_up_to(self.config.agent.batch_size)
         if wanted <= 0:
             return 0
-        now = self.store.clock.now_ms()
+        now = self._now_ms()
         due = self.store.due_records(now, wanted)
         sent: list[tuple[str, int]] = []
         for record in due:
@@ -229,9 +357,9 @@ class Agent:
                 continue
             downlinks.append((envelope.record_id, envelope.kind, payload, envelope))
         if acked:
-            self.acked += self.store.mark_acked(acked, self.store.clock.now_ms())
+            self.acked += self.store.mark_acked(acked, self._now_ms())
         if rejected:
-            self.store.mark_acked(rejected, self.store.clock.now_ms(), rejected=True)
+            self.store.mark_acked(rejected, self._now_ms(), rejected=True)
         if downlinks:
             self._handle_downlinks(downlinks)
 
@@ -308,7 +436,10 @@ class Agent:
 
     def _report(self, event_type: str, severity: str, detail: str, *, ref: str = "") -> None:
         event = make_envelope(
-            "event", self.device_id, Event(event_type, severity, detail[:2000], ref[:64])
+            "event",
+            self.device_id,
+            Event(event_type, severity, detail[:2000], ref[:64]),
+            now_ms=self._now_ms(),
         )
         self.store.enqueue(event)
 
@@ -317,7 +448,11 @@ class Agent:
         body = read_telemetry(
             self.store, started_monotonic=self._started, data_dir=self.config.device.data_dir
         )
-        self.store.enqueue(make_envelope("telemetry", self.device_id, body))
+        self.store.enqueue(make_envelope("telemetry", self.device_id, body, now_ms=self._now_ms()))
+        if self.store_fault is not None:  # a write went through: the storage is back
+            fault, self.store_fault = self.store_fault, None
+            log.warning("the local store takes writes again (was: %s)", fault.kind)
+            self._report("store-recovered", "info", f"writes work again (was {fault.kind})")
 
     # --------------------------------------------------------------- commands
 
@@ -325,5 +460,5 @@ class Agent:
         return "info", f"pong from {self.device_id}, outbox {self.store.outbox_depth()}"
 
     def _resend(self, command: Command) -> tuple[str, str]:
-        count = self.store.reschedule_pending(self.store.clock.now_ms())
+        count = self.store.reschedule_pending(self._now_ms())
         return "info", f"{count} unacknowledged records rescheduled"

@@ -104,6 +104,10 @@ class AgentSection:
     max_backoff_s: float = 300.0
     catchup_per_s: float = 200.0
     batch_size: int = 100
+    #: How often acknowledged records' bookkeeping is pruned and the WAL truncated, seconds.
+    scrub_interval_s: float = 60.0
+    #: How long the bookkeeping of an acknowledged record (id, kind, times; no payload) stays.
+    keep_acked_s: float = 7 * 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +164,8 @@ def parse_unit_config(text: str, path: Path) -> UnitConfig:
     ):
         raise ConfigError("[gpio] pins: must map names to BCM pin numbers 0..27")
     agent = section(AgentSection, raw.get("agent"), "agent", base)
-    for name in ("telemetry_interval_s", "resend_after_s", "max_backoff_s", "catchup_per_s"):
+    for name in ("telemetry_interval_s", "resend_after_s", "max_backoff_s", "catchup_per_s",
+                 "scrub_interval_s"):  # fmt: skip
         if getattr(agent, name) <= 0:
             raise ConfigError(f"[agent] {name}: must be positive")
     return UnitConfig(

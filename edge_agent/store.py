@@ -17,6 +17,7 @@ import contextlib
 import errno
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -89,6 +90,8 @@ MIGRATIONS: tuple[str, ...] = (
     # 3: wrong officer PINs in a row per badge, and until when the badge is locked
     "CREATE TABLE signin_failures (badge TEXT PRIMARY KEY, failures INTEGER NOT NULL, "
     "locked_until_ms INTEGER NOT NULL)",
+    # 4: what a record is about (a complaint's tracking number), kept after its payload is erased
+    "ALTER TABLE outbox ADD COLUMN ref TEXT NOT NULL DEFAULT ''",
 )
 
 
@@ -131,11 +134,25 @@ class StoreFault(RuntimeError):
         self.kind = kind
 
 
-def fault_kind(error: sqlite3.Error) -> str:
-    """What a SQLite error says about the storage under the store (see :class:`StoreFault`)."""
+#: Below this many free bytes an I/O error is taken for a full disk.
+NEARLY_FULL_BYTES = 65_536
+
+
+def fault_kind(error: sqlite3.Error | OSError, directory: Path | None = None) -> str:
+    """What an error says about the storage under the store (see :class:`StoreFault`).
+
+    SQLite reports a full disk met while creating its WAL or shared-memory file as a
+    plain I/O error; the free space of ``directory`` tells the two apart.
+    """
     text = str(error).lower()
-    if "full" in text:
+    if isinstance(error, OSError) and error.errno == errno.EROFS:
+        return "read-only"
+    if "full" in text or (isinstance(error, OSError) and error.errno == errno.ENOSPC):
         return "disk-full"
+    if directory is not None and ("i/o" in text or "unable to open" in text):
+        with contextlib.suppress(OSError):
+            if shutil.disk_usage(directory).free < NEARLY_FULL_BYTES:
+                return "disk-full"
     if "readonly" in text or "read-only" in text:
         return "read-only"
     if "locked" in text or "busy" in text:
@@ -162,6 +179,12 @@ def _private_files(path: Path) -> None:
             os.chmod(name, FILE_MODE)
 
 
+def _ref(envelope: Envelope) -> str:
+    """What a record is about, kept after its payload is erased: a tracking number or ""."""
+    ref = getattr(envelope.body, "tracking_no", "")
+    return ref if isinstance(ref, str) else ""
+
+
 class LocalStore:
     """The unit's SQLite store. Open one per process (or share it between threads).
 
@@ -174,19 +197,27 @@ class LocalStore:
     test or a scenario day passes a :class:`~khidmat_base.clock.SettableClock`.
     """
 
-    def __init__(self, path: str | Path, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self, path: str | Path, *, clock: Clock = SYSTEM_CLOCK, read_only: bool = False
+    ) -> None:
+        """Open the store; ``read_only``: one that exists on a read-only filesystem (the
+        agent then delivers what it holds; every write raises :class:`StoreFault`)."""
         self.clock = clock
         path = Path(path)
         try:
+            if read_only:
+                self.db = Database(path, read_only=True)
+                self.db.query("SELECT count(*) FROM outbox")
+                return
             _private_files(path)
             self.db = Database(path)
             self.db.conn.execute("PRAGMA secure_delete=ON")
             self.db.migrate("edge_agent.store", MIGRATIONS)
         except OSError as error:
-            kind = "read-only" if error.errno == errno.EROFS else "unopenable"
+            kind = fault_kind(error, path.parent)
             raise StoreFault(kind, error.strerror or type(error).__name__) from None
         except sqlite3.Error as error:
-            raise StoreFault(fault_kind(error), str(error)) from None
+            raise StoreFault(fault_kind(error, path.parent), str(error)) from None
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -197,7 +228,7 @@ class LocalStore:
         except sqlite3.IntegrityError:
             raise
         except sqlite3.DatabaseError as error:  # OperationalError is one
-            raise StoreFault(fault_kind(error), str(error)) from None
+            raise StoreFault(fault_kind(error, self.path.parent), str(error)) from None
 
     @property
     def path(self) -> Path:
@@ -223,8 +254,8 @@ class LocalStore:
         payload = encode(envelope)
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO outbox (record_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
-                (envelope.record_id, envelope.kind, payload, self.clock.now_ms()),
+                "INSERT INTO outbox (record_id, kind, payload, created_ms, ref) VALUES (?, ?, ?, ?, ?)",
+                (envelope.record_id, envelope.kind, payload, self.clock.now_ms(), _ref(envelope)),
             )
             if audit is not None:
                 self._audit(conn, "unit", f"queued {envelope.kind}", audit)
@@ -232,10 +263,10 @@ class LocalStore:
 
     def enqueue_many(self, envelopes: Iterable[Envelope]) -> int:
         """Store many records in one transaction (bulk filing, benchmarks)."""
-        rows = [(e.record_id, e.kind, encode(e), self.clock.now_ms()) for e in envelopes]
+        rows = [(e.record_id, e.kind, encode(e), self.clock.now_ms(), _ref(e)) for e in envelopes]
         with self._write() as conn:
             conn.executemany(
-                "INSERT INTO outbox (record_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
+                "INSERT INTO outbox (record_id, kind, payload, created_ms, ref) VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
         return len(rows)
@@ -260,11 +291,18 @@ class LocalStore:
             )
 
     def mark_acked(self, record_ids: Sequence[str], at_ms: int, *, rejected: bool = False) -> int:
-        """Mark records acknowledged by the hub; returns how many were newly acked."""
+        """Mark records acknowledged by the hub and erase their payloads; returns how many.
+
+        Once the hub holds a record the unit keeps only its id, kind, ``ref`` (a
+        complaint's tracking number) and times: a complaint's name, CNIC and mobile, a
+        scan's template, leave the unit's data with the ack (``secure_delete`` overwrites
+        them in the file; :meth:`checkpoint` clears them from the WAL).
+        """
         with self._write() as conn:
             before = conn.total_changes
             conn.executemany(
-                "UPDATE outbox SET acked_ms = ?, rejected = ? WHERE record_id = ? AND acked_ms IS NULL",
+                "UPDATE outbox SET acked_ms = ?, rejected = ?, payload = X'' "
+                "WHERE record_id = ? AND acked_ms IS NULL",
                 [(at_ms, int(rejected), record_id) for record_id in record_ids],
             )
             changed = conn.total_changes - before
@@ -310,6 +348,37 @@ class LocalStore:
         if rows[0][0] is None:
             return "pending"
         return "rejected" if rows[0][1] else "acked"
+
+    def acked_refs(self, kind: str) -> list[str]:
+        """The ``ref`` of every acknowledged record of ``kind`` (complaints: tracking numbers)."""
+        rows = self.db.query(
+            "SELECT ref FROM outbox WHERE kind = ? AND acked_ms IS NOT NULL AND rejected = 0",
+            (kind,),
+        )
+        return [r[0] for r in rows]
+
+    def erase_handled(self) -> int:
+        """Erase the payloads of downlinks already applied (a watchlist, statuses, config).
+
+        What they carried lives on in its own table; returns how many were erased.
+        """
+        with self._write() as conn:
+            return conn.execute(
+                "UPDATE inbox SET payload = X'' WHERE handled_ms IS NOT NULL AND length(payload) > 0"
+            ).rowcount
+
+    def checkpoint(self) -> bool:
+        """Copy the WAL into the database and truncate it to zero bytes.
+
+        Erased payloads otherwise linger in old WAL frames. Returns False when another
+        connection's reader kept the WAL from being truncated this time (try later).
+        Costs one fsync and a copy of the WAL's pages.
+        """
+        try:
+            row = self.db.query("PRAGMA wal_checkpoint(TRUNCATE)")[0]
+        except sqlite3.DatabaseError as error:
+            raise StoreFault(fault_kind(error), str(error)) from None
+        return int(row[0]) == 0
 
     def prune_acked(self, older_than_ms: int) -> int:
         """Delete acknowledged records acked before ``older_than_ms``; returns the count."""

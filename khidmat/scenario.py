@@ -456,8 +456,9 @@ def _gate_watchlist_version(system: DemoSystem) -> int:
 def _acked_complaints(system: DemoSystem, numbers: list[str]) -> int:
     """How many of this run's complaints the hub has acknowledged (re-runs reuse the store)."""
     with sqlite3.connect(system.store_path("desk"), timeout=10) as conn:
+        # an acked record's payload is erased on the unit; its tracking number stays in ref
         rows = conn.execute(
-            "SELECT json_extract(payload, '$.body.tracking_no') FROM outbox WHERE kind = 'complaint' AND acked_ms IS NOT NULL"
+            "SELECT ref FROM outbox WHERE kind = 'complaint' AND acked_ms IS NOT NULL"
         ).fetchall()
     return len({r[0] for r in rows} & set(numbers))
 

@@ -27,14 +27,27 @@ Migration = Callable[[sqlite3.Connection], None] | str
 class Database:
     """One SQLite connection (WAL, FULL sync) with a lock and ``BEGIN IMMEDIATE`` writes."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+    def __init__(
+        self, path: str | Path, *, synchronous: str = "FULL", read_only: bool = False
+    ) -> None:
+        """Open (and create) ``path``; ``read_only`` opens an existing file on a read-only
+        filesystem as immutable (no WAL, no locks: nothing else may write it meanwhile)."""
         self.path = Path(path)
+        self.lock = threading.RLock()
+        if read_only:
+            self.conn = sqlite3.connect(
+                f"{self.path.resolve().as_uri()}?immutable=1",
+                uri=True,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self.conn.row_factory = sqlite3.Row
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(
             str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
         self.conn.row_factory = sqlite3.Row
-        self.lock = threading.RLock()
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute(f"PRAGMA synchronous={synchronous}")
         self.conn.execute("PRAGMA foreign_keys=ON")

@@ -36,6 +36,31 @@ def test_outbox_lifecycle(tmp_path: Path) -> None:
         assert [t[1:] for t in store.delivery_times()] == [(10**13, 10**13)] * 2
 
 
+def test_acked_payloads_erased_files_private_and_wal_truncated(tmp_path: Path) -> None:
+    import stat
+
+    path = tmp_path / "data" / "unit.db"
+    with LocalStore(path) as store:
+        ids = [store.enqueue(_complaint(i)) for i in range(3)]
+        store.mark_acked(ids[:2], at_ms=10**13)
+        rows = dict(store.db.query("SELECT record_id, length(payload) FROM outbox"))
+        assert rows[ids[0]] == rows[ids[1]] == 0 and rows[ids[2]] > 0
+        assert sorted(store.acked_refs("complaint")) == [
+            "QTA01-261130-000000-K",
+            "QTA01-261130-000001-K",
+        ]
+        assert store.checkpoint()
+        assert (tmp_path / "data" / "unit.db-wal").stat().st_size == 0
+        assert store.prune_acked(10**13 + 1) == 2
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    for name in ("unit.db", "unit.db-wal", "unit.db-shm"):
+        file = path.parent / name
+        assert not file.exists() or stat.S_IMODE(file.stat().st_mode) == 0o600, name
+    raw = path.read_bytes()
+    assert b"QTA01-261130-000002-K" in raw  # the unacknowledged one is still there
+    assert raw.count(b"54400-1234567-1") == 1  # the two acked ones are gone from the file
+
+
 def test_invalid_record_is_refused_and_nothing_stored(tmp_path: Path) -> None:
     with LocalStore(tmp_path / "unit.db") as store:
         with pytest.raises(WireError):
