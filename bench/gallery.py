@@ -35,7 +35,6 @@ SYNTHETIC_IMPRESSIONS = 5
 
 def _part(first: int, stop: int, seed: int, path: str) -> None:
     """Build distractors first..stop-1 and save them to ``path`` (a worker process)."""
-    os.nice(10)
     from matcher_cy import Gallery
     from matcher_cy.distractors import distractor_template
 

@@ -1,0 +1,31 @@
+"""``khidmat bench gallery`` end to end on a small gallery: every key, plausible values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench.gallery import run
+
+KEYS = {
+    "size", "build_s", "save_s", "load_s", "file_bytes_per_template", "rss_bytes_per_template",
+    "search_ms_median", "search_ms_median_all_cores", "cores", "rank1_rate",
+    "rank1_rate_exhaustive",
+}  # fmt: skip
+
+
+def test_bench_gallery_reports_every_figure_and_reuses_its_build(tmp_path: Path) -> None:
+    result = run(
+        60, data=None, dpi=500, probes=4, exhaustive_probes=2, seed=1, processes=2, cache=tmp_path
+    )
+    assert KEYS <= result.keys()
+    assert result["size"] == 61 and result["probes"] == 4 and result["exhaustive_probes"] == 2
+    assert 1000 < result["file_bytes_per_template"] < 20_000
+    assert result["load_s"] > 0 and result["search_ms_median"] > 0 and result["cores"] >= 1
+    assert 0 <= result["rank1_rate"] <= 100 and result["rank1_rate_exhaustive"] == 100.0
+    json.dumps(result)
+    built = json.loads((tmp_path / "distractors-60-seed1.json").read_text())
+    again = run(
+        60, data=None, dpi=500, probes=4, exhaustive_probes=0, seed=1, processes=2, cache=tmp_path
+    )
+    assert again["build_s"] == built["build_s"]  # the distractor file was reused
