@@ -21,35 +21,8 @@ from kiosk.screens.complaint import ComplaintScreen
 from kiosk.screens.receipt import ReceiptScreen
 from kiosk.sim import seed_store, watchlist_entries
 from tests.attacks.unit_faults import fill, free, small_filesystem
-
-NAME = "Zarghuna Khan Achakzai"
-CNIC = "54400-7654321-9"
-MOBILE = "0333-7654321"
-
-
-async def _to_review(pilot) -> ComplaintScreen:
-    app = pilot.app
-    await pilot.click("#file")
-    await pilot.click("#cat-theft")
-    await pilot.pause()
-    for selector, value in (("#q-when", "today"), ("#q-where", "bazaar"), ("#q-items", "bag")):
-        widget = app.screen.query_one(selector)
-        widget.value = value
-    await pilot.pause()
-    await pilot.click("#next")
-    await pilot.pause()
-    for selector, value in (("#name", NAME), ("#cnic", CNIC), ("#mobile", MOBILE)):
-        app.screen.query_one(selector).value = value
-    await pilot.pause()
-    await pilot.click("#next")
-    await pilot.pause()
-    app.screen.query_one("#description").text = "My bag was taken near the bus stop."
-    await pilot.pause()
-    await pilot.click("#next")
-    await pilot.pause()
-    screen = app.screen
-    assert isinstance(screen, ComplaintScreen) and screen.step_name == "review"
-    return screen
+from tests.kiosk.desk_flow import CNIC, MOBILE, NAME
+from tests.kiosk.desk_flow import to_review as _to_review
 
 
 def _screen_text(app: KioskApp) -> str:
