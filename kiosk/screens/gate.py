@@ -26,8 +26,14 @@ from textual.worker import get_current_worker
 
 from khidmat_wire import WireError, make_envelope
 from khidmat_wire.messages import Candidate, Scan
+from kiosk import identify
 from kiosk.capture import Cancelled, Capture, capture_template, wait_for_lift
-from kiosk.identify import MIN_SCAN_QUALITY, Identification, WatchlistGallery, thresholds_from
+from kiosk.identify import (
+    MIN_SCAN_QUALITY,
+    Identification,
+    WatchlistGallery,
+    thresholds_from,
+)
 from kiosk.screens.base import KioskScreen, button, said, text
 from kiosk.text import literal
 
@@ -51,6 +57,27 @@ VERDICT_TEXT = {
     "yellow": "POSSIBLE MATCH - check the person and decide (reason required)",
     "green": "NO MATCH - let the person pass",
 }
+
+
+#: ISO finger position names shown with the per-finger scores.
+FINGER_NAMES = {0: "finger", 1: "right thumb", 2: "right index", 6: "left thumb", 7: "left index"}
+ONE_FINGER_NOTE = (
+    "Searched on ONE finger only: against a large list one finger cannot give red; "
+    "verify identity by other means."
+)
+
+
+def finger_scores(candidate: identify.Candidate) -> str:
+    """Each compared finger's score and the fused score, e.g. "right index 0.031, left
+    index 0.027 (fused 0.048)"; a finger not compared reads "not compared"."""
+    parts = [
+        f"{FINGER_NAMES.get(position, f'finger {position}')} "
+        + ("not compared" if score is None else f"{score:.3f}")
+        for position, score in candidate.finger_scores
+    ]
+    if not parts:
+        parts = [f"{FINGER_NAMES.get(candidate.finger, f'finger {candidate.finger}')}"]
+    return ", ".join(parts) + f" (score {candidate.score:.3f})"
 
 
 def age(seconds: float) -> str:
@@ -236,12 +263,13 @@ class GateScreen(KioskScreen):
                 return
             gallery = self.gallery
             assert gallery is not None
-            thresholds, problem = thresholds_from(context.store.settings(), len(gallery))
+            settings = context.store.settings()
+            _, problem = thresholds_from(settings, len(gallery))
             if problem:
                 self.app.call_from_thread(
                     self.notify, f"{problem}; using the defaults", severity="error", markup=False
                 )
-            identification = gallery.identify(capture.template, thresholds=thresholds)
+            identification = gallery.identify(capture.template, settings=settings)
             self.post_message(self.Result(identification, capture))
             wait_for_lift(context.sensor, context.sensor_lock, cancelled)
         except Cancelled:
@@ -296,11 +324,13 @@ class GateScreen(KioskScreen):
         candidates.remove_children()
         lines = [
             said(
-                f"{i}. {c.name} ({c.person_id}), {c.status}, finger {c.finger}, score {c.score:.3f}",
+                f"{i}. {c.name} ({c.person_id}), {c.status}, {finger_scores(c)}",
                 classes="candidate",
             )
             for i, c in enumerate(identification.candidates, start=1)
         ]
+        if len(identification.fingers) == 1:
+            lines.append(text(ONE_FINGER_NOTE, classes="hint"))
         lines.append(
             text(
                 f"probe quality {event.capture.template.quality}, search {identification.search_s * 1000:.0f} ms "

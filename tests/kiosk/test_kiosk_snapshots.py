@@ -128,10 +128,21 @@ class TestGateScreens:
         capture = Capture(extract(image), image, 3.2, 0.2)
         identification = Identification(
             "red",
-            (Candidate("BAL-000101", 1, "[@click=app.quit]Gul[/] Khan", "wanted", 0.159),),
-            0.159,
+            (
+                Candidate(
+                    "BAL-000101",
+                    2,
+                    "[@click=app.quit]Gul[/] Khan",
+                    "wanted",
+                    0.048,
+                    ((2, 0.159), (7, 0.031)),
+                    "red",
+                ),
+            ),
+            0.048,
             1,
             0.021,
+            (2, 7),
         )
 
         async def run_before(pilot) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import math
 from datetime import datetime
 
 import pytest
@@ -179,13 +180,20 @@ def test_verdict_thresholds_and_hub_overrides() -> None:
     assert verdict_for(RED_THRESHOLD, strict) == "green"
     assert verdict_for(0.045, strict) == "yellow"
     default, problem = thresholds_from({"gate.red_threshold": str(YELLOW_THRESHOLD / 2)})
-    assert default == Thresholds() and "yellow <= red" in problem
+    assert default == Thresholds.for_gallery(1) and "yellow <= red" in problem
     assert thresholds_from({"gate.red_threshold": "high"})[1]
-    # without hub settings, a bigger watchlist needs a higher score (one comparison per entry)
+    # without hub settings, a bigger watchlist needs a higher score (one comparison per person)
     small, _ = thresholds_from({}, 3)
-    large, _ = thresholds_from({}, 10_000)
-    assert RED_THRESHOLD < small.red < large.red and small.yellow < large.yellow
+    large, _ = thresholds_from({}, 10_000, fingers=2)
+    assert small.red < large.red and small.yellow < large.yellow
     assert large.yellow < large.red
+    # one finger against a large list: no red and no yellow, whatever the hub sets
+    one, _ = thresholds_from({}, 10_000, fingers=1)
+    assert one == Thresholds(math.inf, math.inf)
+    hub, problem = thresholds_from(
+        {"gate.red_threshold": "0.05", "gate.yellow_threshold": "0.04"}, 10_000, fingers=1
+    )
+    assert (hub, problem) == (Thresholds(math.inf, 0.04), "")
 
 
 def test_big_text_draws_every_tracking_character() -> None:

@@ -22,7 +22,7 @@ def test_the_gate_maps_a_current_list_and_applies_a_delta_entry_by_entry(tmp_pat
     entries.append(("CR-BROKEN", 2, "Bad Entry", "wanted", "not base64!"))
     store.replace_watchlist(3, 1_000, entries)
     built = WatchlistGallery.load(store)
-    path = tmp_path / "unit.db.watchlist"
+    path = tmp_path / "unit.db.watchlist.1"  # one prepared file per finger position
     assert len(built) == 40 and built.skipped == 1 and path.exists()
     probe = distractor_template(7)
     expected = built.identify(probe)
@@ -30,7 +30,7 @@ def test_the_gate_maps_a_current_list_and_applies_a_delta_entry_by_entry(tmp_pat
     start = time.perf_counter()
     mapped = WatchlistGallery.load(store)
     elapsed = time.perf_counter() - start
-    assert mapped._gallery._ram.rows == 0 and mapped.skipped == 1 and len(mapped) == 40
+    assert mapped._galleries[1]._ram.rows == 0 and mapped.skipped == 1 and len(mapped) == 40
     assert mapped.identify(probe).candidates == expected.candidates
     assert elapsed < 1.0
     # a delta: one removed, one changed, one new; only those two are built
@@ -41,12 +41,12 @@ def test_the_gate_maps_a_current_list_and_applies_a_delta_entry_by_entry(tmp_pat
     added: list[int] = []
     updated = WatchlistGallery.load(store, lambda done, total: added.append(done))
     assert updated.version == 4 and len(updated) == 40
-    assert updated._gallery._ram.rows == 2 and "CR-0000003/1" not in updated._gallery
-    assert updated._gallery.get("CR-0000005/1") == distractor_template(5, seed=9)
+    assert updated._galleries[1]._ram.rows == 2 and "CR-0000003" not in updated._galleries[1]
+    assert updated._galleries[1].get("CR-0000005") == distractor_template(5, seed=9)
     again = WatchlistGallery.load(store)
-    assert again._gallery._ram.rows == 0 and again._gallery.stamp == 4
+    assert again._galleries[1]._ram.rows == 0 and again._galleries[1].stamp == 4
     # a damaged file is rebuilt, not fatal
     path.write_bytes(path.read_bytes()[:5000])
     rebuilt = WatchlistGallery.load(store)
-    assert len(rebuilt) == 40 and rebuilt._gallery._ram.rows == 40
+    assert len(rebuilt) == 40 and rebuilt._galleries[1]._ram.rows == 40
     store.close()
