@@ -154,14 +154,14 @@ def top(galleries: dict, probes: dict[int, object], mate: str | None) -> tuple[O
     return Outcome(found[0].person == mate, found[0].score, found[0].fingers), elapsed
 
 
-def fnir_at_fpir(mated: list[Outcome], nonmated: list[Outcome], fpir: float) -> float | None:
-    """FNIR (percent) at the threshold the non-mated top scores give for ``fpir``."""
+def fnir_at_fpir(mated: list[Outcome], nonmated: list[Outcome], fpir: float) -> float | str | None:
+    """FNIR (as ``rate``) at the threshold the non-mated top scores give for ``fpir``."""
     if len(nonmated) * fpir < 1:
         return None
     from bench.matcher import threshold_at_fmr
 
     threshold = threshold_at_fmr(np.array([o.score for o in nonmated]), fpir)
-    return 100.0 * sum(not (o.mate and o.score >= threshold) for o in mated) / len(mated)
+    return rate(sum(not (o.mate and o.score >= threshold) for o in mated), len(mated))
 
 
 def run(
