@@ -153,6 +153,7 @@ class TestGateScreens:
                 await pilot.pause(0.02)
                 if app.screen.query_one("#verdict").has_class("red"):
                     break
+            app.screen.refresh_status()  # the queued scan on the status line, not a timer race
             await pilot.pause()
 
         assert snap_compare(app, terminal_size=(110, 36), run_before=run_before)
