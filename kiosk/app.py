@@ -124,7 +124,7 @@ class KioskApp(App[None]):
         #: monotonic time until which the technician mode lasts (0: citizen mode).
         self.technician_until = 0.0
         #: The kind of the last storage fault a write met ("" while none was seen).
-        self.store_fault = ""
+        self.store_fault = context.store_fault
         self.last_activity = time.monotonic()
         self._start_high_contrast = high_contrast
         #: Show the simulated-person panel on gate and enrol screens (``--sim``).

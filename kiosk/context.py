@@ -8,6 +8,7 @@ through ``sensor_lock``, so a hub command (self-test) can run between scan polls
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from edge_agent.config import UnitConfig
-from edge_agent.store import LocalStore
+from edge_agent.store import LocalStore, StoreFault
 
 if TYPE_CHECKING:
     from edge_agent.gpio import GpioBoard
@@ -35,6 +36,8 @@ class KioskContext:
     sensor: FingerprintSensor | None = None
     board: GpioBoard | None = None
     sensor_error: str = ""
+    #: Why the store could only be opened read-only ("" when it opened for writing).
+    store_fault: str = ""
     clock: Callable[[], float] = time.time
     sensor_lock: threading.Lock = field(default_factory=threading.Lock)
     _closers: list[Callable[[], None]] = field(default_factory=list)
@@ -72,10 +75,17 @@ def open_context(
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     closers: list[Callable[[], None]] = []
+    store_fault = ""
     try:
         if store is None:
             config.device.data_dir.mkdir(parents=True, exist_ok=True)
-            store = LocalStore(config.store_path)
+            try:
+                store = LocalStore(config.store_path)
+            except StoreFault as fault:
+                # a read-only or full card: show what the store holds; each write then
+                # raises StoreFault and the screen says so in the person's language
+                store = LocalStore(config.store_path, read_only=True)
+                store_fault = fault.kind
             closers.append(store.close)
         sensor_error = ""
         if sensor is None and mode in ("gate", "enrol") and config.sensor.backend != "none":
@@ -102,7 +112,8 @@ def open_context(
                 if sensor_error and config.sensor.backend != "none"
                 else "absent"
             )
-            store.put_health("sensor", health)
+            with contextlib.suppress(StoreFault):  # the sensor's state is shown all the same
+                store.put_health("sensor", health)
     except BaseException:
         for close in reversed(closers):
             close()
@@ -115,6 +126,7 @@ def open_context(
         board=board,
         sensor_error=sensor_error,
         clock=clock,
+        store_fault=store_fault,
     )
     context._closers = closers
     return context

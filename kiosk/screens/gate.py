@@ -24,6 +24,7 @@ from textual.message import Message
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import get_current_worker
 
+from edge_agent.store import StoreFault
 from khidmat_wire import WireError, make_envelope
 from khidmat_wire.messages import Candidate, Scan
 from kiosk import identify
@@ -378,10 +379,20 @@ class GateScreen(KioskScreen):
             decides=decides,
         )
         context = self.kiosk.context
-        return context.store.enqueue(
-            make_envelope("scan", context.device_id, body, now_ms=context.now_ms()),
-            audit=f"{self.officer}: {identification.verdict} {decision}",
-        )
+        try:
+            return context.store.enqueue(
+                make_envelope("scan", context.device_id, body, now_ms=context.now_ms()),
+                audit=f"{self.officer}: {identification.verdict} {decision}",
+            )
+        except StoreFault as fault:  # the verdict stands; the record cannot be kept
+            self.kiosk.report_store_fault(fault)
+            self.notify(
+                f"This scan was not saved ({fault.kind}): the hub will not hear of it. "
+                "Act on the verdict and call a technician.",
+                severity="error",
+                markup=False,
+            )
+            return ""
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:

@@ -124,3 +124,27 @@ async def test_a_crash_prints_no_personal_data(
     printed = capsys.readouterr().err
     assert "RuntimeError" in printed
     assert CNIC not in printed and NAME not in printed and MOBILE not in printed
+
+
+async def test_desk_on_a_read_only_card_starts_and_says_it_cannot_save(
+    tmp_path: Path, unit: Callable[[str], UnitConfig], fixed_now_s: float
+) -> None:
+    from tests.attacks.unit_faults import remount
+
+    config = unit("desk")
+    with small_filesystem(config.device.data_dir, 1024) as data:
+        LocalStore(config.store_path).close()  # the unit ran before; then the card failed
+        remount(data, read_only=True)
+        try:
+            app = build_app("desk", config, clock=lambda: fixed_now_s)  # opens its own store
+            assert app.store_fault == "read-only"
+            async with app.run_test(size=(100, 40)) as pilot:
+                screen = await _to_review(pilot)
+                await pilot.click("#submit")
+                await pilot.pause()
+                assert app.is_running and app.screen is screen
+                error = str(screen.query_one("#submit-error").render())
+                assert error == str(Translator("en")(STORE_FAULT_MESSAGE))
+                assert CNIC not in error
+        finally:
+            remount(data, read_only=False)
