@@ -20,13 +20,13 @@ import argparse
 import collections
 import json
 import random
-import sqlite3
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 from edge_agent.store import LocalStore
+from hub.store import HubStore
 from khidmat.testbed import Testbed, sample_complaint
 from khidmat_wire import make_envelope
 
@@ -137,14 +137,9 @@ def run_chaos(
                         max_delivery_ms, max(acked - created for created, _, acked in times)
                     )
         testbed.close()
-        with sqlite3.connect(testbed.hub_db) as conn:
-            stored = [r[0] for r in conn.execute("SELECT record_id FROM records")]
-            tracking = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT json_extract(payload, '$.body.tracking_no') FROM records WHERE kind = 'complaint'"
-                )
-            ]
+        with HubStore(testbed.hub_db) as hub:
+            stored = hub.record_ids()
+            tracking = hub.tracking_numbers()
     return {
         "records": len(filed),
         "lost": len(filed - set(stored)),

@@ -105,13 +105,14 @@ def broker_raw_rate(testbed: Testbed, devices: list[str], records: int, payload:
 def _wait_online(testbed: Testbed, names: list[str], timeout_s: float) -> None:
     import sqlite3
 
+    from hub.store import HubStore
+
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            with sqlite3.connect(testbed.hub_db, timeout=10) as conn:
-                online = conn.execute(
-                    "SELECT count(*) FROM device_state WHERE status = 'online'"
-                ).fetchone()[0]
+            with HubStore(testbed.hub_db) as hub:
+                states = hub.device_states()
+            online = sum(1 for state, _ in states.values() if state == "online")
         except sqlite3.OperationalError:
             online = 0
         if online >= len(names):

@@ -338,6 +338,14 @@ class LocalStore:
         """Every record id this unit has filed (acknowledged or not)."""
         return [r[0] for r in self.db.query("SELECT record_id FROM outbox")]
 
+    def acked_tracking_numbers(self) -> set[str]:
+        """Tracking numbers of this unit's complaints the hub has acknowledged (kept in
+        ``ref``: an acknowledged record's payload is erased)."""
+        rows = self.db.query(
+            "SELECT ref FROM outbox WHERE kind = 'complaint' AND acked_ms IS NOT NULL"
+        )
+        return {r[0] for r in rows}
+
     def record_state(self, record_id: str) -> str:
         """'pending', 'acked', 'rejected' or 'unknown' for a record this unit filed."""
         rows = self.db.query(

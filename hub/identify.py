@@ -34,7 +34,6 @@ from __future__ import annotations
 import base64
 import binascii
 import fcntl
-import json
 import logging
 import threading
 import time
@@ -45,6 +44,7 @@ from typing import TYPE_CHECKING
 from hub.alerts import AlertBoard
 from hub.records import RecordStore
 from hub.store import HubStore
+from hub.store import searches as searches_table
 from khidmat_base import clock
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Alert, Scan
@@ -59,31 +59,6 @@ SEARCH_K = 10
 CHECKPOINT_CHANGES = 2000
 """Template changes held in memory before a worker writes a new prepared file."""
 ALERT_STATUSES = ("wanted", "proclaimed-offender")
-
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE searches (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        scan_id TEXT NOT NULL UNIQUE,
-        device_id TEXT NOT NULL,
-        officer TEXT NOT NULL,
-        at_ms INTEGER NOT NULL,
-        gate_verdict TEXT NOT NULL,
-        gate_candidates TEXT NOT NULL,
-        watchlist_version INTEGER NOT NULL,
-        result TEXT NOT NULL,
-        person_id TEXT,
-        score REAL,
-        candidates TEXT NOT NULL,
-        gallery_size INTEGER NOT NULL,
-        elapsed_ms REAL NOT NULL,
-        alerted INTEGER NOT NULL
-    );
-    CREATE INDEX searches_at ON searches (at_ms);
-    CREATE INDEX searches_person ON searches (person_id)
-    """,
-    "CREATE INDEX IF NOT EXISTS records_kind_received ON records (kind, received_ms)",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +108,7 @@ class Identifier:
         self.gallery_file = gallery_file
         """The prepared gallery every worker maps (None: memory only)."""
         self.checkpoint_changes = checkpoint_changes
-        self.db.migrate("hub.identify", MIGRATIONS)
+        searches_table.migrate(self.db)
 
     def threshold(self) -> float:
         """The hit score for the gallery as it is now (see the module docstring)."""
@@ -231,20 +206,16 @@ class Identifier:
             return None
         body: Scan = envelope.body
         with self.db.write() as conn:
-            claimed = conn.execute(
-                "INSERT OR IGNORE INTO searches (scan_id, device_id, officer, at_ms, gate_verdict, "
-                "gate_candidates, watchlist_version, result, candidates, gallery_size, elapsed_ms, "
-                "alerted) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', '[]', 0, 0, 0)",
-                (
-                    envelope.record_id,
-                    envelope.device_id,
-                    body.officer,
-                    clock.now_ms(),
-                    body.verdict,
-                    json.dumps([[c.person_id, c.score] for c in body.candidates]),
-                    body.watchlist_version,
-                ),
-            ).rowcount
+            claimed = searches_table.claim(
+                conn,
+                scan_id=envelope.record_id,
+                device_id=envelope.device_id,
+                officer=body.officer,
+                at_ms=clock.now_ms(),
+                gate_verdict=body.verdict,
+                gate_candidates=[(c.person_id, c.score) for c in body.candidates],
+                watchlist_version=body.watchlist_version,
+            )
         if not claimed:
             return None
         started = time.perf_counter()
@@ -310,22 +281,18 @@ class Identifier:
         started: float,
     ) -> SearchResult:
         elapsed_ms = (time.perf_counter() - started) * 1000
-        with self.db.write() as conn:
-            conn.execute(
-                "UPDATE searches SET at_ms = ?, result = ?, person_id = ?, score = ?, candidates = ?, "
-                "gallery_size = ?, elapsed_ms = ?, alerted = ? WHERE scan_id = ?",
-                (
-                    clock.now_ms(),
-                    result,
-                    person_id,
-                    score,
-                    json.dumps([list(c) for c in candidates]),
-                    len(self.gallery),
-                    elapsed_ms,
-                    int(alerted),
-                    envelope.record_id,
-                ),
-            )
+        searches_table.finish(
+            self.db,
+            envelope.record_id,
+            at_ms=clock.now_ms(),
+            result=result,
+            person_id=person_id,
+            score=score,
+            candidates=candidates,
+            gallery_size=len(self.gallery),
+            elapsed_ms=elapsed_ms,
+            alerted=alerted,
+        )
         return SearchResult(
             envelope.record_id, envelope.device_id, result, person_id, score, candidates, alerted
         )
@@ -335,18 +302,14 @@ class Identifier:
         was ready, or just before the hub stopped), oldest first."""
         from khidmat_wire import decode
 
-        rows = self.db.query(
-            "SELECT r.payload FROM records r LEFT JOIN searches s ON s.scan_id = r.record_id "
-            "WHERE r.kind = 'scan' AND r.received_ms >= ? AND s.scan_id IS NULL "
-            "ORDER BY r.received_ms LIMIT ?",
-            (since_ms, limit),
-        )
-        return [decode(r[0].encode("utf-8"), expected_kind="scan") for r in rows]
+        return [
+            decode(payload, expected_kind="scan")
+            for payload in searches_table.unsearched_scan_payloads(self.db, since_ms, limit)
+        ]
 
     def searches(self, limit: int = 200) -> list[dict[str, object]]:
         """The newest audited searches as dicts (for the console and reports)."""
-        rows = self.db.query("SELECT * FROM searches ORDER BY id DESC LIMIT ?", (limit,))
-        return [dict(r) for r in rows]
+        return searches_table.newest(self.db, limit)
 
 
 def _apply(gallery: Gallery, changes: list[tuple[str, int, bytes | None]]) -> None:

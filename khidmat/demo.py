@@ -273,25 +273,27 @@ def status_line(system: DemoSystem) -> str:
     """One line: each unit's state and backlog, and what the hub holds."""
     import sqlite3
 
+    from edge_agent.store import LocalStore
+    from hub.store import HubStore
+
     parts = []
-    try:
-        with sqlite3.connect(f"file:{system.hub_db}?mode=ro", uri=True, timeout=5) as conn:
-            states = dict(conn.execute("SELECT device_id, status FROM device_state").fetchall())
-            kinds = dict(
-                conn.execute("SELECT kind, count(*) FROM records GROUP BY kind").fetchall()
-            )
-    except sqlite3.Error:
-        states, kinds = {}, {}
-    for role in ROLES:
+    states: dict[str, str] = {}
+    kinds: dict[str, int] = {}
+    if system.hub_db.exists():  # read through the owner; never create a database here
         try:
-            with sqlite3.connect(
-                f"file:{system.store_path(role)}?mode=ro", uri=True, timeout=5
-            ) as conn:
-                waiting = conn.execute(
-                    "SELECT count(*) FROM outbox WHERE acked_ms IS NULL"
-                ).fetchone()[0]
+            with HubStore(system.hub_db) as hub:
+                states = {device: state for device, (state, _) in hub.device_states().items()}
+                kinds = hub.record_counts()
         except sqlite3.Error:
-            waiting = "?"
+            pass
+    for role in ROLES:
+        waiting: int | str = "?"
+        if system.store_path(role).exists():
+            try:
+                with LocalStore(system.store_path(role)) as store:
+                    waiting = store.outbox_depth()
+            except sqlite3.Error:
+                pass
         parts.append(f"{role} {states.get(system.units[role], 'unknown')} ({waiting} waiting)")
     held = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items())) or "nothing yet"
     return " | ".join(parts) + f" | hub: {held}"

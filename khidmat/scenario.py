@@ -26,12 +26,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from edge_agent.store import LocalStore
+from hub.store import HubStore, searches
 from khidmat.demo import DEMO_OFFICER, DEMO_PIN, DemoSystem
 
 PEOPLE = 1000
@@ -329,29 +330,34 @@ async def enrol_person(system: DemoSystem, finger: int) -> bool:
 # ------------------------------------------------------------------ counting
 
 
-def _outbox_ids(system: DemoSystem) -> dict[str, list[tuple[str, str]]]:
-    ids: dict[str, list[tuple[str, str]]] = {}
+# Every count goes through the databases' owners: edge_agent.store for each unit.db,
+# hub.store for hub.db (opened here alongside the running processes, as a console does).
+
+
+def _unit(system: DemoSystem, role: str) -> LocalStore:
+    return LocalStore(system.store_path(role))
+
+
+def _filed_ids(system: DemoSystem) -> set[str]:
+    ids: set[str] = set()
     for role in ("desk", "gate", "enrol"):
-        with sqlite3.connect(system.store_path(role), timeout=10) as conn:
-            ids[role] = conn.execute("SELECT record_id, kind FROM outbox").fetchall()
+        with _unit(system, role) as store:
+            ids.update(store.record_ids())
     return ids
 
 
 def _pending(system: DemoSystem) -> int:
     total = 0
     for role in ("desk", "gate", "enrol"):
-        with sqlite3.connect(system.store_path(role), timeout=10) as conn:
-            total += conn.execute("SELECT count(*) FROM outbox WHERE acked_ms IS NULL").fetchone()[
-                0
-            ]
+        with _unit(system, role) as store:
+            total += store.outbox_depth()
     return total
 
 
 def _hub_hits(system: DemoSystem, scan_ids: set[str]) -> set[str]:
     """Those of ``scan_ids`` whose search against the full record store at the hub was a hit."""
-    with sqlite3.connect(system.hub_db, timeout=10) as conn:
-        rows = conn.execute("SELECT scan_id FROM searches WHERE result = 'hit'").fetchall()
-    return {r[0] for r in rows} & scan_ids
+    with HubStore(system.hub_db) as hub:
+        return searches.scan_ids(hub.db, result="hit") & scan_ids
 
 
 def run_smoke(
@@ -422,15 +428,10 @@ def run_smoke(
                 result.missed_hits += 1
             elif flagged:
                 result.false_hits += 1
-        filed = {record_id for ids in _outbox_ids(system).values() for record_id, _ in ids}
-        with sqlite3.connect(system.hub_db, timeout=10) as conn:
-            stored = [r[0] for r in conn.execute("SELECT record_id FROM records")]
-            tracking = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT json_extract(payload, '$.body.tracking_no') FROM records WHERE kind = 'complaint'"
-                )
-            ]
+        filed = _filed_ids(system)
+        with HubStore(system.hub_db) as hub:
+            stored = hub.record_ids()
+            tracking = hub.tracking_numbers()
         result.lost = len(filed - set(stored))
         result.duplicated = (len(stored) - len(set(stored))) + (len(tracking) - len(set(tracking)))
     finally:
@@ -440,27 +441,20 @@ def run_smoke(
 
 
 def _searched(system: DemoSystem, scan_ids: set[str]) -> int:
-    with sqlite3.connect(system.hub_db, timeout=10) as conn:
-        return len({r[0] for r in conn.execute("SELECT scan_id FROM searches")} & scan_ids)
+    with HubStore(system.hub_db) as hub:
+        return len(searches.scan_ids(hub.db) & scan_ids)
 
 
 def _gate_watchlist_version(system: DemoSystem) -> int:
-    try:
-        with sqlite3.connect(system.store_path("gate"), timeout=10) as conn:
-            row = conn.execute("SELECT version FROM watchlist_meta WHERE id = 1").fetchone()
-    except sqlite3.OperationalError:
-        return 0
-    return int(row[0]) if row else 0
+    with _unit(system, "gate") as store:
+        info = store.watchlist_info()
+    return info.version if info else 0
 
 
 def _acked_complaints(system: DemoSystem, numbers: list[str]) -> int:
     """How many of this run's complaints the hub has acknowledged (re-runs reuse the store)."""
-    with sqlite3.connect(system.store_path("desk"), timeout=10) as conn:
-        # an acked record's payload is erased on the unit; its tracking number stays in ref
-        rows = conn.execute(
-            "SELECT ref FROM outbox WHERE kind = 'complaint' AND acked_ms IS NOT NULL"
-        ).fetchall()
-    return len({r[0] for r in rows} & set(numbers))
+    with _unit(system, "desk") as store:
+        return len(store.acked_tracking_numbers() & set(numbers))
 
 
 def main(workdir: Path, *, as_json: bool) -> int:

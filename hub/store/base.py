@@ -114,6 +114,12 @@ class HubStore:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> HubStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # ----------------------------------------------------------------- ingest
 
     def store_records(
@@ -252,6 +258,19 @@ class HubStore:
         return [
             r[0] for r in self.db.query("SELECT record_id FROM records WHERE kind = ?", (kind,))
         ]
+
+    def record_counts(self) -> dict[str, int]:
+        """kind -> how many records of that kind are stored."""
+        return {
+            r[0]: r[1] for r in self.db.query("SELECT kind, count(*) FROM records GROUP BY kind")
+        }
+
+    def tracking_numbers(self) -> list[str]:
+        """The tracking number of every stored complaint record (one per record)."""
+        rows = self.db.query(
+            "SELECT json_extract(payload, '$.body.tracking_no') FROM records WHERE kind = 'complaint'"
+        )
+        return [r[0] for r in rows]
 
     def quarantined(self, limit: int = 200) -> list[QuarantinedPayload]:
         rows = self.db.query(
