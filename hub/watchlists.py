@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.config import WatchlistCriteria
 from hub.records import RecordStore
-from hub.store import HubStore
+from hub.store import HubStore, people
+from hub.store import watchlists as table
 from khidmat_base.clock import now_ms as _now_ms
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Event, Telemetry, WatchEntry, Watchlist
@@ -46,26 +47,6 @@ RESEND_ONLINE_AFTER_MS = 50_000
 """A sent version an online gate has not reported installed after this long is sent again:
 the copy may have been dropped (published before the gate's first connection), and a gate
 must not wait a minute for a list it lacks."""
-
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE watchlist_versions (
-        version INTEGER PRIMARY KEY,
-        issued_ms INTEGER NOT NULL,
-        criteria TEXT NOT NULL,
-        members TEXT NOT NULL,
-        entries INTEGER NOT NULL
-    );
-    CREATE TABLE gate_watchlists (
-        device_id TEXT PRIMARY KEY,
-        sent_version INTEGER,
-        sent_ms INTEGER,
-        installed_version INTEGER,
-        installed_ms INTEGER,
-        note TEXT NOT NULL DEFAULT ''
-    )
-    """,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +76,7 @@ class WatchlistPublisher:
         self.key = key
         self.criteria = criteria or WatchlistCriteria()
         self._cache: tuple[tuple[int, ...], dict[str, list[WatchEntry]]] | None = None
-        self.db.migrate("hub.watchlists", MIGRATIONS)
+        table.migrate(self.db)
 
     def install(self) -> None:
         """Follow what the gates report: installed versions and rejections."""
@@ -124,28 +105,14 @@ class WatchlistPublisher:
         """Record a new version when the membership changed; returns the current version."""
         now_ms = _now_ms() if now_ms is None else now_ms
         members = {pid: _digest(e) for pid, e in entries.items()}
-        with self.db.write() as conn:
-            row = conn.execute(
-                "SELECT version, members FROM watchlist_versions ORDER BY version DESC LIMIT 1"
-            ).fetchone()
-            if row is not None and json.loads(row["members"]) == members:
-                return int(row["version"])
-            version = (row["version"] if row else 0) + 1
-            conn.execute(
-                "INSERT INTO watchlist_versions VALUES (?, ?, ?, ?, ?)",
-                (
-                    version,
-                    now_ms,
-                    json.dumps(
-                        {"statuses": self.criteria.statuses, "offences": self.criteria.offences}
-                    ),
-                    json.dumps(members, sort_keys=True),
-                    sum(len(e) for e in entries.values()),
-                ),
-            )
-            conn.execute(
-                "DELETE FROM watchlist_versions WHERE version <= ?", (version - VERSIONS_KEPT,)
-            )
+        version = table.add_version_if_changed(
+            self.db,
+            members,
+            criteria={"statuses": self.criteria.statuses, "offences": self.criteria.offences},
+            entries=sum(len(e) for e in entries.values()),
+            now_ms=now_ms,
+            keep=VERSIONS_KEPT,
+        )
         return version
 
     def message(
@@ -190,7 +157,7 @@ class WatchlistPublisher:
         now_ms = _now_ms() if now_ms is None else now_ms
         entries = self._current_entries()
         version = self.refresh(entries, now_ms)
-        known = {r[0] for r in self.db.query("SELECT version FROM watchlist_versions")}
+        known = table.versions(self.db)
         state = {g.device_id: g for g in self.gates()}
         queued: list[tuple[str, int, int]] = []
         messages: dict[int, Watchlist] = {}
@@ -213,21 +180,13 @@ class WatchlistPublisher:
                 messages[base] = self.message(entries, version, base, now_ms)
             with self.db.write() as conn:
                 HubStore.queue_downlink(conn, gate, "watchlist", messages[base])
-                conn.execute(
-                    "INSERT INTO gate_watchlists (device_id, sent_version, sent_ms) VALUES (?, ?, ?) "
-                    "ON CONFLICT(device_id) DO UPDATE SET sent_version = excluded.sent_version, "
-                    "sent_ms = excluded.sent_ms",
-                    (gate, version, now_ms),
-                )
+                table.mark_sent(conn, gate, version, now_ms)
             queued.append((gate, version, base))
         return queued
 
     def _current_entries(self) -> dict[str, list[WatchEntry]]:
         """:meth:`entries`, rebuilt only when a person or template changed since last time."""
-        row = self.db.query(
-            "SELECT count(*), coalesce(max(updated_ms), 0), coalesce(sum(updated_ms), 0) FROM people"
-        )[0]
-        marker = (self.records.template_seq(), int(row[0]), int(row[1]), int(row[2]))
+        marker = (self.records.template_seq(), *people.change_marker(self.db))
         if self._cache is None or self._cache[0] != marker:
             self._cache = (marker, self.entries())
         return self._cache[1]
@@ -235,52 +194,30 @@ class WatchlistPublisher:
     # -------------------------------------------------------------- reads
 
     def current_version(self) -> int:
-        return int(self.db.scalar("SELECT max(version) FROM watchlist_versions") or 0)
+        return table.current_version(self.db)
 
     def gates(self) -> list[GateWatchlist]:
-        return [
-            GateWatchlist(*r)
-            for r in self.db.query(
-                "SELECT device_id, sent_version, sent_ms, installed_version, installed_ms, note "
-                "FROM gate_watchlists ORDER BY device_id"
-            )
-        ]
+        return [GateWatchlist(*r) for r in table.gates(self.db)]
 
     def _members(self, version: int) -> dict[str, str]:
-        row = self.db.query("SELECT members FROM watchlist_versions WHERE version = ?", (version,))
-        return json.loads(row[0][0]) if row else {}
+        return table.members(self.db, version)
 
     # ----------------------------------------------------------- handlers
 
     def _on_telemetry(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         body: Telemetry = envelope.body
         # 0 means none installed (a replaced or wiped unit): it then gets a snapshot.
-        _installed(conn, envelope.device_id, body.watchlist_version or None, now_ms, "")
+        table.mark_installed(conn, envelope.device_id, body.watchlist_version or None, now_ms, "")
 
     def _on_event(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         body: Event = envelope.body
         if body.event_type == "watchlist-installed" and body.ref.isdigit():
-            _installed(conn, envelope.device_id, int(body.ref), now_ms, "")
+            table.mark_installed(conn, envelope.device_id, int(body.ref), now_ms, "")
         elif body.event_type == "watchlist-rejected":
             # Forget what was sent, keep what the gate last reported installed: the next
             # round sends a delta from that (or a snapshot when it has none). Telemetry
             # corrects a stale installed version.
-            conn.execute(
-                "INSERT INTO gate_watchlists (device_id, note) VALUES (?, ?) ON CONFLICT(device_id) "
-                "DO UPDATE SET sent_version = NULL, sent_ms = NULL, note = excluded.note",
-                (envelope.device_id, f"rejected: {body.detail[:300]}"),
-            )
-
-
-def _installed(
-    conn: sqlite3.Connection, device_id: str, version: int | None, now_ms: int, note: str
-) -> None:
-    conn.execute(
-        "INSERT INTO gate_watchlists (device_id, installed_version, installed_ms, note) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(device_id) DO UPDATE SET installed_version = excluded.installed_version, "
-        "installed_ms = excluded.installed_ms, note = excluded.note",
-        (device_id, version, now_ms, note),
-    )
+            table.mark_rejected(conn, envelope.device_id, f"rejected: {body.detail[:300]}")
 
 
 def _digest(entries: list[WatchEntry]) -> str:

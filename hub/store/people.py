@@ -210,6 +210,15 @@ def count(db: Database) -> int:
     return int(db.scalar("SELECT count(*) FROM people") or 0)
 
 
+def change_marker(db: Database) -> tuple[int, int, int]:
+    """(count, newest updated_ms, sum of updated_ms) of ``people``: changes when anyone is
+    added or updated (a cache key for lists built from the records)."""
+    row = db.query(
+        "SELECT count(*), coalesce(max(updated_ms), 0), coalesce(sum(updated_ms), 0) FROM people"
+    )[0]
+    return int(row[0]), int(row[1]), int(row[2])
+
+
 def ids_starting(db: Database, prefix: str) -> list[str]:
     """Person ids that start with ``prefix`` (letters, digits and '-' only)."""
     return [
