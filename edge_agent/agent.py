@@ -37,6 +37,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from edge_agent.config import UnitConfig
+from edge_agent.officers import OfficersRejected, install_officers
 from edge_agent.store import ComplaintStatusRow, LocalStore, StoreFault
 from edge_agent.telemetry import read_telemetry
 from edge_agent.watchlist import WatchlistRejected, install_watchlist
@@ -44,7 +45,16 @@ from khidmat_base import __version__, systemd
 from khidmat_base.clock import SYSTEM_CLOCK, Clock
 from khidmat_base.mqtt import MqttSession, MqttSettings, settings_for
 from khidmat_wire import WireError, build_topic, decode, encode, make_envelope, parse_topic
-from khidmat_wire.messages import Ack, Command, ComplaintStatus, Config, Event, State, Watchlist
+from khidmat_wire.messages import (
+    Ack,
+    Command,
+    ComplaintStatus,
+    Config,
+    Event,
+    Officers,
+    State,
+    Watchlist,
+)
 from khidmat_wire.signing import load_public_key
 from khidmat_wire.topics import Direction, down_filter
 
@@ -408,6 +418,21 @@ class Agent:
                     "watchlist-installed",
                     "info",
                     f"v{body.version}, {count} entries",
+                    ref=str(body.version),
+                )
+            self.store.mark_handled(record_id)
+        elif isinstance(body, Officers):
+            try:
+                count = install_officers(self.store, body, self.hub_key)
+            except OfficersRejected as error:
+                self.store.audit("agent", "officer list rejected", str(error))
+                self._report("officers-rejected", "error", str(error), ref=str(body.version))
+            else:
+                detail = "already installed" if count < 0 else f"{count} officers"
+                self._report(
+                    "officers-installed",
+                    "info",
+                    f"v{body.version}, {detail}",
                     ref=str(body.version),
                 )
             self.store.mark_handled(record_id)

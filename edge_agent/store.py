@@ -551,6 +551,21 @@ class LocalStore:
     def settings(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.db.query("SELECT key, value FROM settings")}
 
+    def replace_settings(self, prefix: str, values: dict[str, str], *, audit: str = "") -> None:
+        """In one transaction: drop every setting whose key starts with ``prefix``, store
+        ``values`` (keys include the prefix, or are other settings such as a version) and
+        write ``audit`` (actor hub) when given. A reader sees the old set or the new one."""
+        now = self.clock.now_ms()
+        with self.db.write() as conn:
+            conn.execute("DELETE FROM settings WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+            conn.executemany(
+                "INSERT INTO settings VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET "
+                "value = excluded.value, updated_ms = excluded.updated_ms",
+                [(k, v, now) for k, v in values.items()],
+            )
+            if audit:
+                self._audit(conn, "hub", audit, "")
+
     def put_health(self, key: str, value: str) -> None:
         with self._write() as conn:
             conn.execute(

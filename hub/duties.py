@@ -4,7 +4,7 @@ One place decides what the hub process runs, so ``khidmat hub`` and the tests bu
 same thing:
 
 - ingest handlers (in the ingest transaction): complaints, feedback, lookups, enrolments,
-  telemetry and events (fleet, gates' watchlist versions);
+  telemetry and events (fleet, gates' watchlist versions, officer lists and sign-ins);
 - at start: the identification gallery is loaded on a background thread (minutes for a
   large record store), so ingest and acks start at once;
 - after each ingest batch: on worker 0, sending a unit whose birth arrived what it lacks
@@ -31,6 +31,7 @@ from hub.alerts import AlertBoard
 from hub.complaints import ComplaintDesk
 from hub.fleet import Fleet
 from hub.records import RecordStore
+from hub.roster import Roster, Unit
 from hub.search_worker import SearchWorker
 from hub.watchlists import WatchlistPublisher
 from khidmat_base import clock
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 
 DOWNLINK_POLL_S = 0.25
 """How often queued downlinks written by other processes (the console) are published."""
+OFFICERS_CHECK_S = 2.0
+"""How often the roster is compared with the lists the units carry (a suspension takes
+effect within this; a few small SQL reads)."""
 CATCH_UP_S = 2.0
 """How often scans without a search row are looked for (cheap: an indexed query)."""
 CATCH_UP_WINDOW_MS = 7 * 86_400_000
@@ -60,6 +64,7 @@ class HubModules:
     alerts: AlertBoard
     watchlists: WatchlistPublisher
     fleet: Fleet
+    roster: Roster
 
 
 def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) -> HubModules:
@@ -80,6 +85,7 @@ def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) ->
         alerts=alerts,
         watchlists=WatchlistPublisher(store, records, key=key, criteria=config.watchlist),
         fleet=Fleet(store, alerts, config.fleet, offline_alert_s=config.hub.offline_alert_s),
+        roster=Roster(store, alerts, key=key),
     )
 
 
@@ -93,6 +99,7 @@ def install(service: HubService) -> HubModules:
     modules.records.install()
     modules.watchlists.install()
     modules.fleet.install()
+    modules.roster.install()
     identifier = Identifier(
         service.store, modules.records, modules.alerts, threshold=config.hub.hit_threshold
     )
@@ -176,7 +183,20 @@ def install(service: HubService) -> HubModules:
             log.info("watchlist v%d (base v%d) queued for %s", version, base, gate)
         publish_downlinks()
 
-    on_online: list[Callable[[frozenset[str]], None]] = [publish_watchlists]
+    def publish_officers(reconnected: frozenset[str] = frozenset()) -> None:
+        if modules.roster.key is None:
+            return
+        devices = [d for d in modules.fleet.devices() if d.registered and d.active]
+        queued = modules.roster.publish(
+            [Unit(d.device_id, d.role, d.station) for d in devices],
+            online=frozenset(d.device_id for d in devices if d.status == "online"),
+            reconnected=reconnected,
+        )
+        for unit, version, count in queued:
+            log.info("officer list v%d (%d officers) queued for %s", version, count, unit)
+        publish_downlinks()
+
+    on_online: list[Callable[[frozenset[str]], None]] = [publish_watchlists, publish_officers]
 
     def check_fleet() -> None:
         modules.fleet.check(current_watchlist=modules.watchlists.current_version())
@@ -192,4 +212,5 @@ def install(service: HubService) -> HubModules:
         service.every("escalation", config.hub.escalation_check_s, escalate)
         service.every("watchlists", config.hub.watchlist_check_s, publish_watchlists)
         service.every("fleet", config.hub.fleet_check_s, check_fleet)
+        service.every("officers", OFFICERS_CHECK_S, publish_officers)
     return modules

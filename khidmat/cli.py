@@ -20,6 +20,7 @@ from khidmat_base.cli import CommandTree, Handler
 COMMAND_MODULES: tuple[str, ...] = (
     "khidmat.demo_cli",
     "hub.cli",
+    "hub.roster_cli",
     "edge_agent.cli",
     "khidmat.kiosk_cli",
     "provisioning.cli",
@@ -47,6 +48,10 @@ GROUP_HELP: dict[str, tuple[str, str]] = {
     "records": (
         "criminal records at the hub: bulk import",
         "khidmat records import people.csv --config hub.toml --officer CRO-QTA",
+    ),
+    "officer": (
+        "the officer roster: who may sign in on which units",
+        "khidmat officer list --config deploy-data/hub.toml",
     ),
     "report": ("reports from the hub's database", "khidmat report complaints --since 2026-11-01"),
 }

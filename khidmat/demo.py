@@ -184,21 +184,28 @@ class DemoSystem:
             ).start()
 
     def allow_officer(self, badge: str, pin: str) -> None:
-        """Queue the hub's officer list (badge and argon2id PIN hash) to every unit.
+        """Put the officer on the hub's roster (every role, every demo unit); the running hub
+        sends each unit its signed officer list (:mod:`hub.roster`).
 
         Gate and enrolment officers sign in with it; at the desk it opens the technician
-        mode (Ctrl-T). ``pin``: 6 to 8 digits.
+        mode (Ctrl-T). ``pin``: 6 to 8 digits. A second call sets the PIN again.
         """
+        from hub.alerts import AlertBoard
+        from hub.roster import OFFICER_ROLES, Roster, RosterError
         from hub.store import HubStore
-        from khidmat_wire.messages import Config, Setting
-        from kiosk.officers import PREFIX, hash_pin
+        from khidmat_wire.pins import hash_pin
 
         store = HubStore(self.hub_db)
         try:
-            setting = Setting(PREFIX + badge.lower(), hash_pin(pin))
-            with store.db.write() as conn:
-                for role in ROLES:
-                    HubStore.queue_downlink(conn, self.units[role], "config", Config((setting,)))
+            roster = Roster(store, AlertBoard(store))
+            pin_hash = hash_pin(pin)
+            try:
+                roster.add(
+                    badge, name="Demo officer", rank="ASI", station=STATION, roles=OFFICER_ROLES,
+                    pin_hash=pin_hash, actor="khidmat demo",
+                )  # fmt: skip
+            except RosterError:  # already on the roster
+                roster.reset_pin(badge, pin_hash, actor="khidmat demo")
         finally:
             store.close()
 

@@ -22,6 +22,8 @@ from khidmat_wire.vocabulary import (
 
 # Patterns are applied with re.fullmatch (no anchors here; see khidmat_wire.vocabulary).
 SHORT_ID = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+PIN_HASH_RE = r"\$argon2id\$[A-Za-z0-9=,$+/.-]{20,200}"
+"""A stored officer PIN: argon2id in PHC form (made by khidmat_wire.pins.hash_pin)."""
 B64 = r"[A-Za-z0-9+/]*={0,2}"
 TEMPLATE_B64_MAX = 16_384  # characters; a compact template of 200 minutiae is about 2 KiB
 
@@ -217,6 +219,44 @@ class Watchlist:
     )
 
 
+OFFICER_ROLES = ("gate", "enrolment", "desk-supervisor", "operator")
+"""What an officer may do: sign in at a gate, at an enrolment unit, supervise a desk
+unit, or work the hub console. Defined once; the hub's roster and the units use it."""
+
+
+@dataclass(frozen=True, slots=True)
+class OfficerEntry:
+    badge: str = spec("badge number (the unit compares it in lower case)", pattern=SHORT_ID)
+    name: str = spec("officer's name as shown on the unit", max_len=100)
+    rank: str = spec("rank, e.g. ASI, SI, Inspector", max_len=40)
+    roles: tuple[str, ...] = spec(
+        "roles the officer holds on this unit",
+        max_len=4,
+        pattern="(" + "|".join(OFFICER_ROLES) + ")",
+    )
+    pin_hash: str = spec(
+        "argon2id hash of the PIN in PHC form (khidmat_wire.pins)",
+        pattern=PIN_HASH_RE,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Officers:
+    version: int = spec(
+        "version of this unit's officer list (per unit, increasing)", lo=1, hi=2**53
+    )
+    issued_at_ms: int = spec("when the hub built it, Unix ms", lo=0, hi=2**53)
+    officers: tuple[OfficerEntry, ...] = spec(
+        "every officer who may sign in on this unit (the whole list; others are removed)",
+        max_len=5000,
+    )
+    signature: str = spec(
+        "Ed25519 signature by the hub key over the canonical body without this field, base64",
+        pattern=B64,
+        max_len=100,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     key: str = spec("setting name", pattern=r"[a-z0-9_.]{1,64}")
@@ -268,6 +308,7 @@ DOWN_BODIES: dict[str, type] = {
     "ack": Ack,
     "complaint-status": ComplaintStatus,
     "watchlist": Watchlist,
+    "officers": Officers,
     "config": Config,
     "command": Command,
     "alert": Alert,

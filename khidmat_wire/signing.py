@@ -1,8 +1,8 @@
-"""Ed25519 signatures on watchlists: the hub signs, every gate verifies.
+"""Ed25519 signatures on watchlists and officer lists: the hub signs, every unit verifies.
 
-The signed bytes are the canonical JSON of the watchlist body without its ``signature``
-field: keys sorted, no spaces, UTF-8. A gate installs a watchlist only when the signature
-checks against the hub public key from its provisioning bundle. Pure; thread-safe.
+The signed bytes are the canonical JSON of the body without its ``signature`` field:
+keys sorted, no spaces, UTF-8. A unit installs a watchlist or an officer list only when
+the signature checks against the hub public key from its provisioning bundle. Pure; thread-safe.
 Cost: signing or verifying is dominated by serialising the body (about 1 us per byte).
 """
 
@@ -11,17 +11,21 @@ from __future__ import annotations
 import base64
 import dataclasses
 import json
+from typing import TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
 
 from khidmat_wire.codec import body_to_json
-from khidmat_wire.messages import Watchlist
+from khidmat_wire.messages import Officers, Watchlist
+
+Signed = TypeVar("Signed", Watchlist, Officers)
+"""A body with a ``signature`` field."""
 
 
-def canonical_bytes(watchlist: Watchlist) -> bytes:
-    """The bytes a watchlist signature covers."""
+def canonical_bytes(watchlist: Watchlist | Officers) -> bytes:
+    """The bytes a signature covers."""
     document = body_to_json(watchlist)
     del document["signature"]
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
@@ -29,14 +33,14 @@ def canonical_bytes(watchlist: Watchlist) -> bytes:
     )
 
 
-def sign_watchlist(watchlist: Watchlist, key: Ed25519PrivateKey) -> Watchlist:
-    """A copy of ``watchlist`` with its signature field set."""
+def sign_watchlist(watchlist: Signed, key: Ed25519PrivateKey) -> Signed:
+    """A copy of ``watchlist`` (or an officer list) with its signature field set."""
     signature = key.sign(canonical_bytes(watchlist))
     return dataclasses.replace(watchlist, signature=base64.b64encode(signature).decode("ascii"))
 
 
-def verify_watchlist(watchlist: Watchlist, key: Ed25519PublicKey) -> bool:
-    """True when the signature is the hub's over exactly this body."""
+def verify_watchlist(watchlist: Watchlist | Officers, key: Ed25519PublicKey) -> bool:
+    """True when the signature is the hub's over exactly this body (a watchlist or officer list)."""
     try:
         signature = base64.b64decode(watchlist.signature, validate=True)
         key.verify(signature, canonical_bytes(watchlist))

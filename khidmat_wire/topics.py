@@ -25,7 +25,9 @@ UP_KINDS: tuple[str, ...] = (
     "telemetry",
     "event",
 )
-DOWN_KINDS: tuple[str, ...] = ("ack", "complaint-status", "watchlist", "config", "command", "alert")
+DOWN_KINDS: tuple[str, ...] = (
+    "ack", "complaint-status", "watchlist", "officers", "config", "command", "alert",
+)  # fmt: skip
 
 
 class Direction(StrEnum):

@@ -1,6 +1,7 @@
 """Officer sign-in at a unit, checked against PIN hashes the hub pushes, with a lockout.
 
-The hub sends a ``config`` setting per officer allowed on the unit:
+The hub sends a signed ``officers`` list, which the agent installs
+(:mod:`edge_agent.officers`) as one setting per officer allowed on the unit:
 ``officer.<badge>`` = an argon2id hash of the PIN in PHC form
 (``$argon2id$v=19$m=65536,t=3,p=1$<salt>$<hash>``; badge in lower case; see
 docs/kiosk.md and docs/security.md). The PIN never travels or rests in clear; older
@@ -14,46 +15,32 @@ lock that badge for :data:`LOCKOUT_S`, across kiosk restarts). Thread-safe.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from edge_agent.officers import PREFIX
+from khidmat_wire import make_envelope
+from khidmat_wire.messages import Event
+from khidmat_wire.pins import (
+    BADGE_RE,
+    MEMORY_KIB,
+    PIN_RE,
+    PIN_RULE,
+    TIME_COST,
+    hash_pin,
+    verify_pin,
+)
 
 if TYPE_CHECKING:
     from edge_agent.store import LocalStore
 
-PREFIX = "officer."
-BADGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-PIN_RE = re.compile(r"[0-9]{6,8}")
-PIN_RULE = "PIN: 6 to 8 digits."
+__all__ = [
+    "BADGE_RE", "LOCKOUT_S", "MAX_FAILURES", "MEMORY_KIB", "PIN_RE", "PIN_RULE", "PREFIX",
+    "TIME_COST", "check", "hash_pin", "officers", "sign_in", "verify_pin",
+]  # fmt: skip
 
-#: argon2id cost of a PIN hash the hub makes (RFC 9106's second choice, one lane): KiB, passes.
-MEMORY_KIB = 65_536
-TIME_COST = 3
 #: Wrong PINs in a row before a badge is locked on this unit, and for how long, seconds.
 MAX_FAILURES = 5
 LOCKOUT_S = 900.0
-
-
-def hash_pin(pin: str, *, memory_kib: int = MEMORY_KIB, time_cost: int = TIME_COST) -> str:
-    """The setting value for ``pin`` (what the hub stores and sends). ValueError: not 6-8 digits."""
-    if not PIN_RE.fullmatch(pin):
-        raise ValueError(PIN_RULE)
-    hasher = PasswordHasher(
-        time_cost=time_cost, memory_cost=memory_kib, parallelism=1, type=Type.ID
-    )
-    return hasher.hash(pin)
-
-
-def verify_pin(pin: str, stored: str) -> bool:
-    """True when ``pin`` matches an argon2id value made by :func:`hash_pin`."""
-    if not stored.startswith("$argon2id$"):
-        return False
-    try:
-        return PasswordHasher().verify(stored, pin)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 def officers(settings: dict[str, str]) -> dict[str, str]:
@@ -77,12 +64,32 @@ def check(settings: dict[str, str], badge: str, pin: str) -> tuple[str | None, s
     return badge, ""
 
 
-def sign_in(store: LocalStore, badge: str, pin: str, *, now_ms: int) -> tuple[str | None, str]:
+def sign_in(
+    store: LocalStore, badge: str, pin: str, *, now_ms: int, device_id: str | None = None
+) -> tuple[str | None, str]:
     """:func:`check` with the per-officer lockout; failures and lockouts are audited.
 
     A locked badge is refused without looking at the PIN. A wrong PIN for a badge on the
     officer list counts against that badge; the fifth in a row locks it for LOCKOUT_S.
+    With ``device_id`` the outcome is also queued for the hub as an ``event``
+    (``officer-signin``, ``officer-signin-failed``, ``officer-locked``; ref = the badge as
+    typed when it is a valid badge, never the PIN).
     """
+    officer, reason = _sign_in(store, badge, pin, now_ms=now_ms)
+    if device_id is not None:
+        typed = badge.strip()
+        ref = typed if BADGE_RE.fullmatch(typed) else ""
+        if officer is not None:
+            event = Event("officer-signin", "info", "signed in", ref)
+        elif "locked" in reason:
+            event = Event("officer-locked", "warning", reason, ref)
+        else:
+            event = Event("officer-signin-failed", "info", reason, ref)
+        store.enqueue(make_envelope("event", device_id, event, now_ms=now_ms))
+    return officer, reason
+
+
+def _sign_in(store: LocalStore, badge: str, pin: str, *, now_ms: int) -> tuple[str | None, str]:
     key = badge.strip().lower()
     settings = store.settings()
     known = key in officers(settings)

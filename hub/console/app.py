@@ -15,6 +15,7 @@ from hub.console.alerts_pane import AlertsPane
 from hub.console.backend import ConsoleBackend
 from hub.console.complaints_pane import ComplaintsPane
 from hub.console.devices_pane import DevicesPane
+from hub.console.officers_pane import OfficersPane
 from hub.console.quarantine_pane import QuarantinePane
 from hub.console.search_pane import SearchPane
 
@@ -24,6 +25,7 @@ TABS = (
     ("alerts", "Hits & alerts"),
     ("quarantine", "Quarantine"),
     ("search", "Search"),
+    ("officers", "Officers"),
 )
 
 FOCUS = {
@@ -32,6 +34,7 @@ FOCUS = {
     "alerts": "#alert-table",
     "quarantine": "#quarantine-table",
     "search": "#search-input",
+    "officers": "#officer-table",
 }
 
 
@@ -46,6 +49,7 @@ class ConsoleApp(App[None]):
         ("3", "show('alerts')", "Alerts"),
         ("4", "show('quarantine')", "Quarantine"),
         ("5", "show('search')", "Search"),
+        ("6", "show('officers')", "Officers"),
         ("q", "quit", "Quit"),
     ]
 
@@ -68,6 +72,8 @@ class ConsoleApp(App[None]):
                 yield QuarantinePane(self.backend)
             with TabPane("Search", id="search"):
                 yield SearchPane(self.backend, id="search-pane")
+            with TabPane("Officers", id="officers"):
+                yield OfficersPane(self.backend, id="officers-pane")
         yield Footer()
 
     def action_show(self, tab: str) -> None:

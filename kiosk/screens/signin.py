@@ -67,7 +67,13 @@ class SignInScreen(KioskScreen):
             reason = f"Too many failed sign-ins: wait {wait_s:.0f} s."
             self.app.call_from_thread(self.signed_in, None, reason)
             return
-        officer, reason = sign_in(kiosk.store, badge, pin, now_ms=kiosk.context.now_ms())
+        officer, reason = sign_in(
+            kiosk.store,
+            badge,
+            pin,
+            now_ms=kiosk.context.now_ms(),
+            device_id=kiosk.context.device_id,
+        )
         self.app.call_from_thread(self.signed_in, officer, reason)
 
     def signed_in(self, officer: str | None, reason: str) -> None:

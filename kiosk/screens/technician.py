@@ -55,7 +55,13 @@ class TechnicianScreen(KioskModal):
     def verify(self, badge: str, pin: str) -> None:
         """argon2id takes a few hundred milliseconds: off the UI thread."""
         kiosk = self.kiosk
-        officer, reason = sign_in(kiosk.store, badge, pin, now_ms=kiosk.context.now_ms())
+        officer, reason = sign_in(
+            kiosk.store,
+            badge,
+            pin,
+            now_ms=kiosk.context.now_ms(),
+            device_id=kiosk.context.device_id,
+        )
         self.app.call_from_thread(self.answered, officer, reason)
 
     def answered(self, officer: str | None, reason: str) -> None:

@@ -183,3 +183,33 @@ async def _devices_and_alerts(hub_files) -> None:
         "Insp. Nadia",
         "case resealed",
     )
+
+
+def test_officers_pane_shows_the_roster_and_suspends_under_the_operator(hub_files) -> None:
+    asyncio.run(_officers(hub_files))
+
+
+async def _officers(hub_files) -> None:
+    from khidmat_wire.pins import hash_pin
+
+    config, _, service = hub_files
+    roster = service.modules.roster
+    roster.add(
+        "QTA-9", name=INJECTED_NAME, rank="ASI", station="QTA01", roles=["gate"],
+        pin_hash=hash_pin("123456", memory_kib=1024, time_cost=1), actor="CLI",
+    )  # fmt: skip
+    app = build_app(ConsoleBackend(config, Operator("Insp. Nadia")))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("6")
+        await _settle(app, pilot)
+        table = app.query_one("#officer-table", DataTable)
+        assert table.row_count == 1
+        name = table.get_row_at(0)[1]
+        assert name.plain == INJECTED_NAME and not name.spans
+        await pilot.press("s")
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert roster.officers()[0].status == "suspended"
+        assert "suspended" in table.get_row_at(0)[5].plain
+    actor, action, old, new = [(a[1], a[2], a[4], a[5]) for a in roster.audit_log()][0]
+    assert (actor, action, old, new) == ("Insp. Nadia", "officer status", "active", "suspended")

@@ -117,7 +117,8 @@ async def test_red_verdict_gpio_decision_and_green(
         assert isinstance(screen, GateScreen)
         await wait_until(pilot, lambda: "Place" in str(screen.query_one("#prompt").render()))
         status = str(screen.query_one("#status-line").render())
-        assert "Watchlist v1, 3 entries, 60 min old" in status and "Link: all delivered" in status
+        # the sign-in itself is reported to the hub (no agent runs here: it waits)
+        assert "Watchlist v1, 3 entries, 60 min old" in status and "Link: 1 waiting" in status
         sensor.simulator.place(sim_image("wanted"))  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: screen.outcome is not None)
         assert screen.outcome.identification.verdict == "red"
@@ -155,7 +156,8 @@ async def test_red_verdict_gpio_decision_and_green(
         assert screen.outcome.identification.verdict == "green"
         assert board.indicators.lit() == "green" and board.relay.is_open
         screen.refresh_status()
-        assert "Link: 3 waiting" in str(screen.query_one("#status-line").render())
+        # three scans and the sign-in report
+        assert "Link: 4 waiting" in str(screen.query_one("#status-line").render())
         await pilot.press("f9")
         await pilot.pause()
         assert not board.relay.is_open
