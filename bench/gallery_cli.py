@@ -29,6 +29,12 @@ def register(tree: CommandTree) -> None:
         "--exhaustive-probes", type=int, default=100, help="probes also searched exhaustively"
     )
     gallery.add_argument("--seed", type=int, default=0, help="distractor seed (default 0)")
+    gallery.add_argument(
+        "--distinct",
+        type=int,
+        default=0,
+        help="build only this many distinct distractors and repeat them (timing, memory)",
+    )
     gallery.add_argument("--processes", type=int, default=2, help="build processes (default 2)")
     gallery.add_argument(
         "--cache", type=Path, default=DEFAULT_CACHE, help=f"built files (default {DEFAULT_CACHE})"
@@ -50,5 +56,6 @@ def _gallery(args: argparse.Namespace) -> int:
         seed=args.seed,
         processes=args.processes,
         cache=args.cache,
+        distinct=args.distinct,
         as_json=args.json,
     )

@@ -29,3 +29,16 @@ def test_bench_gallery_reports_every_figure_and_reuses_its_build(tmp_path: Path)
         60, data=None, dpi=500, probes=4, exhaustive_probes=0, seed=1, processes=2, cache=tmp_path
     )
     assert again["build_s"] == built["build_s"]  # the distractor file was reused
+    tiled = run(
+        90,
+        data=None,
+        dpi=500,
+        probes=4,
+        exhaustive_probes=0,
+        seed=1,
+        processes=2,
+        cache=tmp_path,
+        distinct=60,
+    )
+    assert tiled["size"] == 91 and tiled["distinct_distractors"] == 60
+    assert tiled["build_s"] == built["build_s"]  # the 60 distinct ones, repeated
