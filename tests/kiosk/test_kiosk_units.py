@@ -218,3 +218,27 @@ def test_example_tracking_numbers_shown_to_citizens_are_valid() -> None:
     assert examples
     for number in examples:
         assert parse_tracking_no(number) == number
+
+
+def test_five_wrong_pins_lock_that_badge_across_restarts(tmp_path) -> None:
+    from edge_agent.store import LocalStore
+    from kiosk.officers import LOCKOUT_S, MAX_FAILURES, PREFIX, sign_in
+
+    now = 1_796_032_800_000
+    with LocalStore(tmp_path / "unit.db") as store:
+        for badge in ("qta-101", "qta-102"):
+            store.put_setting(PREFIX + badge, hash_pin("432100", memory_kib=1024, time_cost=1))
+        for _ in range(MAX_FAILURES - 1):
+            assert sign_in(store, "QTA-101", "000000", now_ms=now)[0] is None
+        assert sign_in(store, "QTA-101", "432100", now_ms=now) == ("QTA-101", "")  # resets
+        for _ in range(MAX_FAILURES):
+            officer, reason = sign_in(store, "QTA-101", "000000", now_ms=now)
+            assert officer is None
+        assert "locked" in reason
+    with LocalStore(tmp_path / "unit.db") as store:  # the kiosk restarted
+        officer, reason = sign_in(store, "QTA-101", "432100", now_ms=now + 60_000)
+        assert officer is None and "locked" in reason  # the right PIN waits too
+        assert sign_in(store, "QTA-102", "432100", now_ms=now) == ("QTA-102", "")  # others not
+        later = now + int(LOCKOUT_S * 1000) + 1
+        assert sign_in(store, "QTA-101", "432100", now_ms=later) == ("QTA-101", "")
+        assert any(a[2] == "officer locked out" for a in store.audit_log())
