@@ -1,7 +1,7 @@
 """The officer roster (HRMIS at the units): officers, their assignments, and the signed
 list each unit carries.
 
-:class:`Roster` owns the tables ``officers`` (badge, name, rank, station, roles, active or
+:class:`Roster` keeps, through :mod:`hub.store.roster`, the tables ``officers`` (badge, name, rank, station, roles, active or
 suspended, argon2id PIN hash), ``officer_assignments`` (badge -> unit id or station
 code), ``officer_lists`` (per unit: the version and digest sent, the version it reported
 installed), ``officer_signins`` (sign-ins, failures and lockouts the units report) and
@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.alerts import AlertBoard
 from hub.store import HubStore
+from hub.store import roster as table
 from khidmat_base.clock import now_ms as _clock_ms
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import OFFICER_ROLES, Event, OfficerEntry, Officers
@@ -49,55 +50,6 @@ SIGNIN_EVENTS = {
     "officer-locked": "locked out",
 }
 STATION_RE = r"[A-Z0-9]{2,8}"
-
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE officers (
-        badge_key TEXT PRIMARY KEY,
-        badge TEXT NOT NULL,
-        name TEXT NOT NULL,
-        rank TEXT NOT NULL,
-        station TEXT NOT NULL,
-        roles TEXT NOT NULL,
-        status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
-        pin_hash TEXT NOT NULL,
-        updated_ms INTEGER NOT NULL
-    );
-    CREATE TABLE officer_assignments (
-        badge_key TEXT NOT NULL,
-        target TEXT NOT NULL,
-        PRIMARY KEY (badge_key, target)
-    );
-    CREATE TABLE officer_lists (
-        device_id TEXT PRIMARY KEY,
-        version INTEGER NOT NULL,
-        digest TEXT NOT NULL,
-        officers INTEGER NOT NULL,
-        sent_ms INTEGER NOT NULL,
-        installed_version INTEGER,
-        installed_ms INTEGER,
-        note TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE officer_signins (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at_ms INTEGER NOT NULL,
-        device_id TEXT NOT NULL,
-        badge TEXT NOT NULL,
-        outcome TEXT NOT NULL,
-        detail TEXT NOT NULL
-    );
-    CREATE INDEX officer_signins_badge ON officer_signins (badge, at_ms);
-    CREATE TABLE operations_audit (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at_ms INTEGER NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        target TEXT NOT NULL,
-        old TEXT NOT NULL,
-        new TEXT NOT NULL
-    )
-    """,
-)
 
 
 class RosterError(ValueError):
@@ -149,7 +101,7 @@ class Roster:
         self.db = store.db
         self.alerts = alerts
         self.key = key
-        self.db.migrate("hub.roster", MIGRATIONS)
+        table.migrate(self.db)
 
     def install(self) -> None:
         self.store.add_handler("event", self._on_event)
@@ -182,14 +134,9 @@ class Roster:
         _check_pin_hash(pin_hash)
         now = _clock_ms()
         with self.db.write() as conn:
-            if conn.execute(
-                "SELECT 1 FROM officers WHERE badge_key = ?", (badge.lower(),)
-            ).fetchone():
+            if table.officer(conn, badge.lower()) is not None:
                 raise RosterError(f"badge {badge} is already on the roster")
-            conn.execute(
-                "INSERT INTO officers VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)",
-                (badge.lower(), badge, name, rank, station, json.dumps(roles), pin_hash, now),
-            )
+            table.insert_officer(conn, badge, name, rank, station, json.dumps(roles), pin_hash, now)
             _audit(
                 conn, now, actor, "officer add", badge, "", f"{rank}, {station}, {','.join(roles)}"
             )
@@ -203,10 +150,7 @@ class Roster:
         now = _clock_ms()
         with self.db.write() as conn:
             old = self._get_row(conn, badge)["status"]
-            conn.execute(
-                "UPDATE officers SET status = ?, updated_ms = ? WHERE badge_key = ?",
-                (status, now, badge.strip().lower()),
-            )
+            table.set_status(conn, badge.strip().lower(), status, now)
             _audit(conn, now, actor, "officer status", badge.strip(), old, status)
 
     def reset_pin(self, badge: str, pin_hash: str, *, actor: str) -> None:
@@ -215,10 +159,7 @@ class Roster:
         now = _clock_ms()
         with self.db.write() as conn:
             self._get_row(conn, badge)
-            conn.execute(
-                "UPDATE officers SET pin_hash = ?, updated_ms = ? WHERE badge_key = ?",
-                (pin_hash, now, badge.strip().lower()),
-            )
+            table.set_pin_hash(conn, badge.strip().lower(), pin_hash, now)
             _audit(conn, now, actor, "officer reset-pin", badge.strip(), "(hidden)", "(new PIN)")
 
     def assign(self, badge: str, target: str, *, actor: str) -> None:
@@ -230,11 +171,7 @@ class Roster:
         now = _clock_ms()
         with self.db.write() as conn:
             self._get_row(conn, badge)
-            gone = conn.execute(
-                "DELETE FROM officer_assignments WHERE badge_key = ? AND target = ?",
-                (badge.strip().lower(), target.strip()),
-            ).rowcount
-            if not gone:
+            if not table.unassign(conn, badge.strip().lower(), target.strip()):
                 raise RosterError(f"{badge} is not assigned to {target}")
             _audit(conn, now, actor, "officer unassign", badge.strip(), target.strip(), "")
 
@@ -245,17 +182,12 @@ class Roster:
         target = target.strip()
         if not BADGE_RE.fullmatch(target):
             raise RosterError("assignment: a unit id or a station code")
-        conn.execute(
-            "INSERT OR IGNORE INTO officer_assignments VALUES (?, ?)",
-            (badge.strip().lower(), target),
-        )
+        table.assign(conn, badge.strip().lower(), target)
         _audit(conn, now, actor, "officer assign", badge.strip(), "", target)
 
     @staticmethod
     def _get_row(conn: sqlite3.Connection, badge: str) -> sqlite3.Row:
-        row = conn.execute(
-            "SELECT * FROM officers WHERE badge_key = ?", (badge.strip().lower(),)
-        ).fetchone()
+        row = table.officer(conn, badge.strip().lower())
         if row is None:
             raise RosterError(f"no officer with badge {badge.strip()[:64]} on the roster")
         return row
@@ -264,21 +196,17 @@ class Roster:
 
     def officers(self) -> list[Officer]:
         assignments: dict[str, list[str]] = {}
-        for key, target in self.db.query(
-            "SELECT badge_key, target FROM officer_assignments ORDER BY target"
-        ):
+        for key, target in table.assignments(self.db):
             assignments.setdefault(key, []).append(target)
         signins: dict[str, tuple[int | None, int, bool]] = {}
-        for badge, outcome, at_ms in self.db.query(
-            "SELECT lower(badge), outcome, at_ms FROM officer_signins ORDER BY id"
-        ):
+        for badge, outcome, at_ms in table.signin_outcomes(self.db):
             last, failures, _ = signins.get(badge, (None, 0, False))
             if outcome == "signed in":
                 signins[badge] = (at_ms, 0, False)
             else:
                 signins[badge] = (last, failures + 1, outcome == "locked out")
         result = []
-        for r in self.db.query("SELECT * FROM officers ORDER BY station, badge_key"):
+        for r in table.officers(self.db):
             last, failures, locked = signins.get(r["badge_key"], (None, 0, False))
             result.append(
                 Officer(
@@ -290,34 +218,14 @@ class Roster:
 
     def signins(self, limit: int = 100) -> list[tuple[int, str, str, str, str]]:
         """Newest first: (at_ms, device_id, badge, outcome, detail)."""
-        return [
-            tuple(r)  # type: ignore[misc]
-            for r in self.db.query(
-                "SELECT at_ms, device_id, badge, outcome, detail FROM officer_signins "
-                "ORDER BY id DESC LIMIT ?",
-                (limit,),
-            )
-        ]
+        return table.signins(self.db, limit)
 
     def unit_lists(self) -> list[UnitList]:
-        return [
-            UnitList(*r)
-            for r in self.db.query(
-                "SELECT device_id, version, officers, sent_ms, installed_version, note "
-                "FROM officer_lists ORDER BY device_id"
-            )
-        ]
+        return [UnitList(*tuple(r)[:6]) for r in table.unit_lists(self.db)]
 
     def audit_log(self, limit: int = 200) -> list[tuple[int, str, str, str, str, str]]:
         """Newest first: (at_ms, actor, action, target, old, new)."""
-        return [
-            tuple(r)  # type: ignore[misc]
-            for r in self.db.query(
-                "SELECT at_ms, actor, action, target, old, new FROM operations_audit "
-                "ORDER BY id DESC LIMIT ?",
-                (limit,),
-            )
-        ]
+        return table.audit_log(self.db, limit)
 
     def entries_for(self, unit: Unit) -> list[OfficerEntry]:
         """The officers who may sign in on ``unit``, by badge."""
@@ -325,10 +233,10 @@ class Roster:
         if need is None:
             return []
         assigned: dict[str, set[str]] = {}
-        for key, target in self.db.query("SELECT badge_key, target FROM officer_assignments"):
+        for key, target in table.assignments(self.db):
             assigned.setdefault(key, set()).add(target)
         entries = []
-        for r in self.db.query("SELECT * FROM officers WHERE status = 'active' ORDER BY badge_key"):
+        for r in sorted(table.officers(self.db, active_only=True), key=lambda r: r["badge_key"]):
             roles = tuple(json.loads(r["roles"]))
             targets = assigned.get(r["badge_key"])
             serves = (
@@ -355,15 +263,15 @@ class Roster:
         online, RESEND_AFTER_MS otherwise). Returns (unit, version, officers) queued.
         RuntimeError without a signing key."""
         now_ms = _clock_ms() if now_ms is None else now_ms
-        sent = {u.device_id: u for u in self.unit_lists()}
+        rows = table.unit_lists(self.db)
+        sent = {r["device_id"]: UnitList(*tuple(r)[:6]) for r in rows}
+        digests = {r["device_id"]: r["digest"] for r in rows}
         queued: list[tuple[str, int, int]] = []
         for unit in units:
             entries = self.entries_for(unit)
             digest = _digest(entries)
             last = sent.get(unit.device_id)
-            old_digest = self.db.scalar(
-                "SELECT digest FROM officer_lists WHERE device_id = ?", (unit.device_id,)
-            )
+            old_digest = digests.get(unit.device_id)
             if last is not None and old_digest == digest:
                 if last.installed_version == last.version:
                     continue
@@ -378,13 +286,7 @@ class Roster:
             message = sign_watchlist(Officers(version, now_ms, tuple(entries), ""), self.key)
             with self.db.write() as conn:
                 HubStore.queue_downlink(conn, unit.device_id, "officers", message)
-                conn.execute(
-                    "INSERT INTO officer_lists (device_id, version, digest, officers, sent_ms) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET "
-                    "version = excluded.version, digest = excluded.digest, "
-                    "officers = excluded.officers, sent_ms = excluded.sent_ms",
-                    (unit.device_id, version, digest, len(entries), now_ms),
-                )
+                table.record_sent(conn, unit.device_id, version, digest, len(entries), now_ms)
             queued.append((unit.device_id, version, len(entries)))
         return queued
 
@@ -394,23 +296,14 @@ class Roster:
         body: Event = envelope.body
         device = envelope.device_id
         if body.event_type == "officers-installed" and body.ref.isdigit():
-            conn.execute(
-                "UPDATE officer_lists SET installed_version = ?, installed_ms = ?, note = '' "
-                "WHERE device_id = ?",
-                (int(body.ref), now_ms, device),
-            )
+            table.mark_installed(conn, device, int(body.ref), now_ms)
         elif body.event_type == "officers-rejected":
-            conn.execute(
-                "UPDATE officer_lists SET note = ? WHERE device_id = ?",
-                (f"rejected: {body.detail[:300]}", device),
-            )
+            table.mark_rejected(conn, device, f"rejected: {body.detail[:300]}")
         elif body.event_type in SIGNIN_EVENTS:
             badge = body.ref if BADGE_RE.fullmatch(body.ref) else "?"
             outcome = SIGNIN_EVENTS[body.event_type]
-            conn.execute(
-                "INSERT INTO officer_signins (at_ms, device_id, badge, outcome, detail) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (envelope.device_time_ms, device, badge, outcome, body.detail[:300]),
+            table.add_signin(
+                conn, envelope.device_time_ms, device, badge, outcome, body.detail[:300]
             )
             if body.event_type == "officer-locked":
                 self.alerts.raise_alert(
@@ -449,10 +342,7 @@ def _audit(
     actor = actor.strip()[:80]
     if not actor:
         raise RosterError("who makes the change: give --by (an operator's name or badge)")
-    conn.execute(
-        "INSERT INTO operations_audit (at_ms, actor, action, target, old, new) VALUES (?, ?, ?, ?, ?, ?)",
-        (at_ms, actor, action, target[:64], old[:200], new[:200]),
-    )
+    table.audit(conn, at_ms, actor, action, target[:64], old[:200], new[:200])
 
 
 def _digest(entries: list[OfficerEntry]) -> str:

@@ -10,6 +10,7 @@ several hub worker processes) opened through :class:`khidmat_base.sqlite.Databas
 - :mod:`hub.store.people`: people, templates, template log, record audit
 - :mod:`hub.store.fleet`: telemetry and its history
 - :mod:`hub.store.alerts`, :mod:`hub.store.watchlists`, :mod:`hub.store.searches`
+- :mod:`hub.store.roster`: officers, assignments, unit officer lists, sign-ins, operations audit
 
 The ``devices`` table in the same file belongs to :mod:`provisioning.registry`.
 """
