@@ -54,7 +54,8 @@ def search_persons(
 ) -> list[PersonCandidate]:
     """The ``k`` best persons for ``probes`` (position -> template), best fused score first.
 
-    Positions without a gallery are ignored; ties keep the person found first.
+    Ties of the fused score (fingers at ``FUSION_FINGER_CAP``) are ranked by the sum of
+    the uncapped scores, then by the order found. Positions without a gallery are ignored.
     """
     if k <= 0 or per_finger_k <= 0:
         raise ValueError("k and per_finger_k must be positive")
@@ -74,5 +75,11 @@ def search_persons(
         candidates.append(
             PersonCandidate(person, fuse(values), fingers_compared(values), per_finger)
         )
-    candidates.sort(key=lambda candidate: -candidate.score)
+    candidates.sort(key=rank_key)
     return candidates[:k]
+
+
+def rank_key(candidate: PersonCandidate) -> tuple[float, float]:
+    """Sort key, best first: the fused score, then (ties at the cap) the uncapped sum."""
+    raw = sum(score for _, score in candidate.finger_scores if score is not None)
+    return (-candidate.score, -raw)

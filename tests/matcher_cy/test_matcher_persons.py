@@ -6,7 +6,7 @@ import pytest
 
 from matcher_cy import Gallery, fuse, match_score
 from matcher_cy.distractors import distractor_template
-from matcher_cy.persons import LEFT_INDEX, RIGHT_INDEX, search_persons
+from matcher_cy.persons import LEFT_INDEX, RIGHT_INDEX, PersonCandidate, rank_key, search_persons
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +48,12 @@ def test_positions_without_a_gallery_are_ignored(galleries: dict) -> None:
     assert search_persons(only_right, {LEFT_INDEX: distractor_template(1)}) == []
     with pytest.raises(ValueError):
         search_persons(galleries, {}, k=0)
+
+
+def test_ties_at_the_cap_rank_by_the_uncapped_scores() -> None:
+    capped = fuse([0.9, 0.5])
+    weaker = PersonCandidate("weaker", capped, 2, ((RIGHT_INDEX, 0.5), (LEFT_INDEX, 0.5)))
+    stronger = PersonCandidate("stronger", capped, 2, ((RIGHT_INDEX, 0.9), (LEFT_INDEX, 0.5)))
+    lower = PersonCandidate("lower", capped - 0.001, 2, ((RIGHT_INDEX, 0.02), (LEFT_INDEX, 0.9)))
+    ranked = sorted([lower, weaker, stronger], key=rank_key)
+    assert [c.person for c in ranked] == ["stronger", "weaker", "lower"]
