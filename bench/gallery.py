@@ -114,6 +114,38 @@ def _rss_bytes() -> int:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def stage_costs(gallery, probes: list) -> dict[str, float]:
+    """One-thread cost of each search stage (medians over ``probes``): the coarse pass per
+    template, the fine pass per candidate, the precise score per shortlisted template."""
+    import math
+
+    from matcher_cy import index, params
+    from matcher_cy.matching import search_form
+
+    live = gallery._live_slots()
+    kept = max(gallery.shortlist_size(), math.ceil(params.INDEX_COARSE_KEEP_FRACTION * len(live)))
+    coarse, fine, precise = [], [], []
+    for probe in probes:
+        form = search_form(probe)
+        codes = index.index_codes(form, params.INDEX_PROBE_CODES)
+        start = time.perf_counter()
+        gallery._coarse(codes.coarse, 1)
+        coarse.append((time.perf_counter() - start) / len(live))
+        start = time.perf_counter()
+        shortlist = gallery.shortlist(probe, threads=1)
+        whole = time.perf_counter() - start
+        fine.append(max(0.0, whole - coarse[-1] * len(live)) / kept)
+        start = time.perf_counter()
+        gallery._precise(form, shortlist, 1)
+        precise.append((time.perf_counter() - start) / max(1, len(shortlist)))
+    return {
+        "coarse_us_per_template": float(np.median(coarse)) * 1e6,
+        "fine_us_per_candidate": float(np.median(fine)) * 1e6,
+        "precise_us_per_score": float(np.median(precise)) * 1e6,
+        "fine_candidates": kept,
+    }
+
+
 def measure(
     path: Path, probes_file: Path, exhaustive_probes: int, all_core_probes: int = 100
 ) -> dict:
@@ -148,7 +180,9 @@ def measure(
         exhaustive_hits += gallery.search(probe, k=1, exhaustive=True)[0][0] == key
         same_hits += gallery.search(probe, k=1)[0][0] == key
     size = len(gallery)
+    parts = stage_costs(gallery, [probe for _, probe in probes[:20]])
     return {
+        **parts,
         "load_s": load_s,
         "rss_bytes_per_template": (after_search - before) / size,
         "rss_bytes_per_template_after_load": (after_load - before) / size,
