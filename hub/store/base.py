@@ -1,7 +1,9 @@
-"""The hub's storage layer: one SQLite database per deployment (WAL), behind small methods.
+"""The hub database's core tables: records, quarantine, unit state, the downlink outbox.
 
-Everything the hub keeps goes through here so that a server database can replace SQLite
-later without touching ingest or the workflows. Several hub worker processes may open
+:class:`HubStore` opens the deployment's SQLite file (WAL) and is what every other table
+owner in :mod:`hub.store` is handed: everything the hub keeps goes through this package, so
+a server database can replace SQLite later without touching ingest or the workflows.
+Several hub worker processes may open
 the same file; every write is one ``BEGIN IMMEDIATE`` transaction. A :class:`HubStore`
 may be shared by threads of one process (one transaction at a time).
 """
