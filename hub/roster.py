@@ -36,6 +36,7 @@ from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import OFFICER_ROLES, Event, OfficerEntry, Officers
 from khidmat_wire.pins import BADGE_RE, PIN_HASH_RE
 from khidmat_wire.signing import sign_watchlist
+from khidmat_wire.vocabulary import STATION
 
 __all__ = ["OFFICER_ROLES", "Officer", "Roster", "RosterError", "UnitList"]
 
@@ -49,7 +50,6 @@ SIGNIN_EVENTS = {
     "officer-signin-failed": "failed",
     "officer-locked": "locked out",
 }
-STATION_RE = r"[A-Z0-9]{2,8}"
 
 
 class RosterError(ValueError):
@@ -319,7 +319,7 @@ class Roster:
 
 
 def _check_station(station: str) -> None:
-    if not re.fullmatch(STATION_RE, station):
+    if not re.fullmatch(STATION, station):
         raise RosterError("station: its code, 2 to 8 capital letters or digits")
 
 

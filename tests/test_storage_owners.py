@@ -32,9 +32,7 @@ def sql_in(source: str, name: str) -> list[str]:
     return [
         f"{name}:{node.lineno}"
         for node in ast.walk(ast.parse(source, name))
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and SQL.match(node.value)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.match(node.value)
     ]
 
 
