@@ -1,6 +1,6 @@
 """Each database has one owner: no module but the owners holds SQL.
 
-Owners: ``edge_agent/store.py`` (unit.db), the ``hub/store/`` package (hub.db),
+Owners: the ``edge_agent/store/`` package (unit.db), the ``hub/store/`` package (hub.db),
 ``provisioning/registry.py`` (the ``devices`` table of hub.db) and the SQLite plumbing
 ``khidmat_base/sqlite.py``. Every other module calls their functions. The scan reads every
 string constant of every module and fails, naming file:line, on one that starts like an
@@ -19,7 +19,7 @@ PACKAGES = (
     "khidmat", "bench",
 )  # fmt: skip
 OWNERS = (
-    "edge_agent/store.py",
+    "edge_agent/store/",
     "hub/store/",
     "provisioning/registry.py",
     "khidmat_base/sqlite.py",

@@ -1,182 +1,25 @@
-"""The unit's local store: one SQLite file on the data partition, shared by UI and agent.
-
-Tables: ``outbox`` (records waiting for the hub's application ack), ``inbox`` (what the
-hub sent: complaint statuses, commands, config), ``complaint_status`` (latest status per
-tracking number, for the kiosk's tracking screen), ``watchlist_meta`` / ``watchlist``
-(the installed signed watchlist, replaced atomically), ``settings`` (config pushed by the
-hub), ``health`` (sensor status and other device health) and ``audit`` (local events).
-
-Every write is one ``BEGIN IMMEDIATE`` transaction (see :mod:`khidmat_base.sqlite`), so the
-kiosk process and the agent process can write at once. A :class:`LocalStore` may be
-shared by threads of one process. A committed record survives SIGKILL and power loss.
-"""
+"""The unit's store: :class:`LocalStore`, every query on unit.db (see :mod:`edge_agent.store`)."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
-import os
-import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from edge_agent.store.files import StoreFault, fault_kind, private_files
+from edge_agent.store.schema import (
+    COMPONENT,
+    MIGRATIONS,
+    ComplaintStatusRow,
+    OutboxRecord,
+    WatchlistInfo,
+)
 from khidmat_base.clock import SYSTEM_CLOCK, Clock
 from khidmat_base.sqlite import Database
 from khidmat_wire.codec import Envelope, encode
 from khidmat_wire.messages import ComplaintStatus, StatusEntry
-
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE outbox (
-        record_id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        payload BLOB NOT NULL,
-        created_ms INTEGER NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_ms INTEGER NOT NULL DEFAULT 0,
-        first_sent_ms INTEGER,
-        sent_ms INTEGER,
-        acked_ms INTEGER,
-        rejected INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX outbox_pending ON outbox (next_attempt_ms) WHERE acked_ms IS NULL;
-    CREATE TABLE inbox (
-        record_id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,
-        payload BLOB NOT NULL,
-        received_ms INTEGER NOT NULL,
-        handled_ms INTEGER
-    );
-    CREATE INDEX inbox_unhandled ON inbox (received_ms) WHERE handled_ms IS NULL;
-    CREATE TABLE complaint_status (
-        tracking_no TEXT PRIMARY KEY,
-        status TEXT NOT NULL,
-        found INTEGER NOT NULL,
-        due_at_ms INTEGER NOT NULL,
-        history TEXT NOT NULL,
-        can_rate INTEGER NOT NULL,
-        updated_ms INTEGER NOT NULL
-    );
-    CREATE TABLE watchlist_meta (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        version INTEGER NOT NULL,
-        issued_at_ms INTEGER NOT NULL,
-        installed_ms INTEGER NOT NULL
-    );
-    CREATE TABLE watchlist (
-        person_id TEXT NOT NULL,
-        finger INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        status TEXT NOT NULL,
-        template TEXT NOT NULL,
-        PRIMARY KEY (person_id, finger)
-    );
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms INTEGER NOT NULL);
-    CREATE TABLE health (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_ms INTEGER NOT NULL);
-    CREATE TABLE audit (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at_ms INTEGER NOT NULL,
-        actor TEXT NOT NULL,
-        action TEXT NOT NULL,
-        detail TEXT NOT NULL
-    );
-    CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL)
-    """,
-    # 2: the hub's time of the status shown, so a late, older status never replaces a newer one
-    "ALTER TABLE complaint_status ADD COLUMN hub_time_ms INTEGER NOT NULL DEFAULT 0",
-    # 3: wrong officer PINs in a row per badge, and until when the badge is locked
-    "CREATE TABLE signin_failures (badge TEXT PRIMARY KEY, failures INTEGER NOT NULL, "
-    "locked_until_ms INTEGER NOT NULL)",
-    # 4: what a record is about (a complaint's tracking number), kept after its payload is erased
-    "ALTER TABLE outbox ADD COLUMN ref TEXT NOT NULL DEFAULT ''",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class ComplaintStatusRow:
-    """A complaint status from the hub, as it arrived, and where it came from."""
-
-    status: ComplaintStatus
-    hub_time_ms: int = 0  # the hub's clock when it sent the status
-    inbox_id: str | None = None  # the downlink it came in, marked handled with it
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRecord:
-    record_id: str
-    kind: str
-    payload: bytes
-    attempts: int
-    created_ms: int
-
-
-@dataclass(frozen=True, slots=True)
-class WatchlistInfo:
-    version: int
-    issued_at_ms: int
-    installed_ms: int
-    entries: int
-
-
-class StoreFault(RuntimeError):
-    """The store cannot be written or opened: disk full, read-only or failing storage.
-
-    ``kind`` is ``disk-full``, ``read-only``, ``io-error``, ``busy`` or ``unopenable``. The
-    message names the kind and SQLite's own words, never the data being written, so it
-    is safe to log, show to an officer and send to the hub.
-    """
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(f"the unit's local store cannot be written ({kind}: {detail})")
-        self.kind = kind
-
-
-#: Below this many free bytes an I/O error is taken for a full disk.
-NEARLY_FULL_BYTES = 65_536
-
-
-def fault_kind(error: sqlite3.Error | OSError, directory: Path | None = None) -> str:
-    """What an error says about the storage under the store (see :class:`StoreFault`).
-
-    SQLite reports a full disk met while creating its WAL or shared-memory file as a
-    plain I/O error; the free space of ``directory`` tells the two apart.
-    """
-    text = str(error).lower()
-    if isinstance(error, OSError) and error.errno == errno.EROFS:
-        return "read-only"
-    if "full" in text or (isinstance(error, OSError) and error.errno == errno.ENOSPC):
-        return "disk-full"
-    if directory is not None and ("i/o" in text or "unable to open" in text):
-        with contextlib.suppress(OSError):
-            if shutil.disk_usage(directory).free < NEARLY_FULL_BYTES:
-                return "disk-full"
-    if "readonly" in text or "read-only" in text:
-        return "read-only"
-    if "locked" in text or "busy" in text:
-        return "busy"
-    if "unable to open" in text:
-        return "unopenable"
-    return "io-error"
-
-
-FILE_MODE = 0o600
-DIR_MODE = 0o700
-
-
-def _private_files(path: Path) -> None:
-    """Create the store's directory (0700) and file (0600); tighten them if they exist.
-
-    SQLite gives the ``-wal`` and ``-shm`` files the database file's mode.
-    """
-    path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    os.chmod(path.parent, DIR_MODE)
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE))
-    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if name.exists():
-            os.chmod(name, FILE_MODE)
 
 
 def _ref(envelope: Envelope) -> str:
@@ -209,10 +52,10 @@ class LocalStore:
                 self.db = Database(path, read_only=True)
                 self.db.query("SELECT count(*) FROM outbox")
                 return
-            _private_files(path)
+            private_files(path)
             self.db = Database(path)
             self.db.conn.execute("PRAGMA secure_delete=ON")
-            self.db.migrate("edge_agent.store", MIGRATIONS)
+            self.db.migrate(COMPONENT, MIGRATIONS)
         except OSError as error:
             kind = fault_kind(error, path.parent)
             raise StoreFault(kind, error.strerror or type(error).__name__) from None
