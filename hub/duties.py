@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from hub.alerts import AlertBoard
 from hub.complaints import ComplaintDesk
 from hub.fleet import Fleet
+from hub.gate_decisions import GateDecisions
 from hub.records import RecordStore
 from hub.roster import Roster, Unit
 from hub.search_worker import SearchWorker
@@ -100,6 +101,7 @@ def install(service: HubService) -> HubModules:
     modules.watchlists.install()
     modules.fleet.install()
     modules.roster.install()
+    GateDecisions(service.store, modules.records, modules.alerts).install()
     identifier = Identifier(
         service.store, modules.records, modules.alerts, threshold=config.hub.hit_threshold
     )

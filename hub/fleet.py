@@ -40,7 +40,7 @@ class DeviceView:
     registered: bool
     active: bool
     status: str
-    """online, offline, or unknown (never heard)."""
+    """online, offline, unknown (never heard), or retired (revoked in the registry)."""
     status_ms: int | None
     last_seen_ms: int | None
     telemetry: dict[str, float | int | str] | None
@@ -133,7 +133,11 @@ class Fleet:
                     name=device.name if device else "",
                     registered=device is not None,
                     active=device.active if device else True,
-                    status=state[0] if state else "unknown",
+                    # A retired unit is retired everywhere, whatever its last (retained)
+                    # state message said.
+                    status="retired"
+                    if device is not None and not device.active
+                    else (state[0] if state else "unknown"),
                     status_ms=state[1] if state else None,
                     last_seen_ms=max(seen) if seen else None,
                     telemetry=telemetry.get(device_id),

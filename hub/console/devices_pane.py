@@ -24,7 +24,7 @@ COLUMNS = (
     "watchlist",
     "temp C",
 )
-STATUS_STYLE = {"online": "green", "offline": "bold red", "unknown": "dim"}
+STATUS_STYLE = {"online": "green", "offline": "bold red", "unknown": "dim", "retired": "dim"}
 
 
 class DevicesPane(Vertical):

@@ -51,10 +51,12 @@ def raise_or_bump(
     detail: str,
     now_ms: int,
 ) -> bool:
-    """Bump the open alert with ``key`` or open one; True when a new one opened."""
+    """Bump the open alert with ``key`` (its title and detail follow the newest raise, e.g.
+    a further escalation level) or open one; True when a new one opened."""
     cursor = conn.execute(
-        "UPDATE alerts SET last_ms = ?, times = times + 1, detail = ? WHERE key = ? AND closed_ms IS NULL",
-        (now_ms, detail, key),
+        "UPDATE alerts SET last_ms = ?, times = times + 1, title = ?, detail = ? "
+        "WHERE key = ? AND closed_ms IS NULL",
+        (now_ms, title, detail, key),
     )
     if cursor.rowcount:
         return False

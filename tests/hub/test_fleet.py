@@ -102,3 +102,15 @@ def test_fleet_alerts_are_raised_once_and_cleared(fleet) -> None:
     assert seen is not None and seen >= store.db.scalar("SELECT max(received_ms) FROM records")
     cleared = [a for a in alerts.list(include_closed=True) if a.closed_by == "cleared"]
     assert len(cleared) == 4
+
+
+def test_a_retired_unit_shows_retired_whatever_its_last_state_said(fleet) -> None:
+    from hub.reports import Period, fleet_report
+
+    fleet, alerts, ingestor, store = fleet
+    _send(ingestor, "old-1", "state", State("online", "desk", "0.1"))  # retained birth
+    views = {d.device_id: d for d in fleet.devices()}
+    assert views["old-1"].status == "retired" and not views["old-1"].active
+    assert views["qta-gate-1"].status == "unknown"
+    rows = {r["device_id"]: r for r in fleet_report(store, fleet, Period(0, 2**53))}
+    assert rows["old-1"]["status"] == "retired"
