@@ -51,6 +51,11 @@ class SeedSummary:
     added: int
 
 
+def seeded_person_id(index: int) -> str:
+    """The record id of seeded person ``index`` (1-based; their synthetic finger id)."""
+    return f"SEED-{index:06d}"
+
+
 def _wanted_template(finger_id: int, seed: int) -> tuple[bytes, int]:
     from edge_agent.sim.fingers import impression_image
     from matcher_cy import extract
@@ -95,7 +100,7 @@ def seed_records(
         records = RecordStore(store)
         records.install()
         have = set(records.ids_starting("SEED-"))
-        missing = [i for i in range(1, people + 1) if f"SEED-{i:06d}" not in have]
+        missing = [i for i in range(1, people + 1) if seeded_person_id(i) not in have]
         wanted_missing = [i for i in missing if i <= wanted]
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
             wanted_templates = dict(
@@ -113,7 +118,7 @@ def seed_records(
                 template = distractor_template(index, seed=seed)
                 data, quality = template.to_bytes(), 60
             records.upsert_person(
-                person_id=f"SEED-{index:06d}",
+                person_id=seeded_person_id(index),
                 source=SEED_SOURCE,
                 actor="demo",
                 templates=[(INDEX_FINGER, data, quality)],

@@ -34,6 +34,7 @@ from pathlib import Path
 from edge_agent.store import LocalStore
 from hub.store import HubStore, searches
 from khidmat.demo import DEMO_OFFICER, DEMO_PIN, DemoSystem
+from khidmat.demo_seed import seeded_person_id
 
 PEOPLE = 1000
 WANTED = 50
@@ -59,6 +60,7 @@ class SmokeResult:
     true_hits: int = 0
     missed_hits: int = 0
     false_hits: int = 0
+    wrong_identity_hits: int = 0
     enrolments: int = 0
     lost: int = 0
     duplicated: int = 0
@@ -229,14 +231,15 @@ def work_complaints(system: DemoSystem, numbers: list[str]) -> None:
 
 async def scan_people(
     system: DemoSystem, fingers: list[tuple[int, bool]]
-) -> list[tuple[int, bool, str, str]]:
-    """Scan each (finger id, is wanted) at the gate; returns (finger, wanted, verdict, scan id)."""
+) -> list[tuple[int, bool, str, str, str]]:
+    """Scan each (finger id, is wanted) at the gate; returns (finger, wanted, verdict, scan
+    id, the gate's top candidate's person id or "")."""
     from edge_agent.config import load_unit_config
     from edge_agent.sim.fingers import impression_image
     from kiosk.app import build_app
 
     simulator = system.sensors["gate"]
-    results: list[tuple[int, bool, str, str]] = []
+    results: list[tuple[int, bool, str, str, str]] = []
     app = build_app("gate", load_unit_config(system.unit_config("gate")))
     async with app.run_test(size=(120, 45)) as pilot:
         await _until(pilot, lambda: bool(app.screen.query("#badge")), 20, "the sign-in screen")
@@ -264,7 +267,9 @@ async def scan_people(
             simulator.lift()  # type: ignore[attr-defined]
             verdict = screen.outcome.identification.verdict
             scan_id = screen.outcome.record_id
-            results.append((finger, wanted, verdict, scan_id))
+            candidates = screen.outcome.identification.candidates
+            top = candidates[0].person_id if candidates else ""
+            results.append((finger, wanted, verdict, scan_id, top))
             if verdict in ("red", "yellow"):
                 screen.query_one("#reason").value = "identity checked against the record"
                 confirm = screen.query_one("#confirm")
@@ -406,23 +411,25 @@ def run_smoke(
         result.enrolments = int(asyncio.run(enrol_person(system, STRANGER_FINGER_BASE + 100)))
 
         _wait(lambda: _pending(system) == 0, 60, "every unit's outbox to drain")
-        verdicts = collections.Counter(v for _, _, v, _ in scans)
+        verdicts = collections.Counter(v for _, _, v, _, _ in scans)
         result.scans, result.red, result.yellow, result.green = (
             len(scans),
             verdicts["red"],
             verdicts["yellow"],
             verdicts["green"],
         )
-        scan_ids = {s for _, _, _, s in scans}
+        scan_ids = {s for _, _, _, s, _ in scans}
         _wait(
             lambda: _searched(system, scan_ids) == len(scan_ids),
             30,
             "the hub's search of every scan",
         )
         alerted = _hub_hits(system, scan_ids)
-        for _, wanted, verdict, scan_id in scans:
+        for finger, wanted, verdict, scan_id, top in scans:
             flagged = verdict in ("red", "yellow") or scan_id in alerted
-            if wanted and flagged:
+            if wanted and verdict != "green" and top != seeded_person_id(finger):
+                result.wrong_identity_hits += 1  # the gate named someone else
+            elif wanted and flagged:
                 result.true_hits += 1
             elif wanted:
                 result.missed_hits += 1
@@ -465,5 +472,11 @@ def main(workdir: Path, *, as_json: bool) -> int:
     else:
         for key, value in data.items():
             print(f"{key:>20}: {value}")
-    ok = result.lost == 0 and result.duplicated == 0 and result.missed_hits == 0
+    ok = (
+        result.lost == 0
+        and result.duplicated == 0
+        and result.missed_hits == 0
+        and result.false_hits == 0
+        and result.wrong_identity_hits == 0
+    )
     return 0 if ok else 1

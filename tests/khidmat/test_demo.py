@@ -51,6 +51,7 @@ def test_smoke_day_loses_nothing_and_finds_the_wanted(tmp_path: Path) -> None:
     assert result.scans == 3 and result.enrolments == 1
     assert result.lost == 0 and result.duplicated == 0
     assert result.missed_hits == 0 and result.true_hits == 2
+    assert result.false_hits == 0 and result.wrong_identity_hits == 0
     assert result.broker.startswith("Mosquitto 2.")
     assert _our_processes(tmp_path) == []
 
