@@ -60,7 +60,7 @@ from khidmat_wire.topics import Direction, down_filter
 
 log = logging.getLogger(__name__)
 
-HARDWARE_COMMANDS = ("sensor-selftest", "gate-test")
+HARDWARE_COMMANDS = ("sensor-selftest", "gate-test", "open-relay", "restart-screen")
 """Commands run by the process that holds the hardware (the kiosk), read from the inbox."""
 
 #: A wall-clock step (against the monotonic clock) larger than this is a clock jump, ms.
@@ -440,6 +440,13 @@ class Agent:
             for setting in body.settings:
                 self.store.put_setting(setting.key, setting.value)
             self.store.audit("hub", "config", ", ".join(s.key for s in body.settings))
+            if body.version:
+                self._report(
+                    "config-applied",
+                    "info",
+                    ", ".join(f"{s.key}={s.value}" for s in body.settings)[:2000],
+                    ref=str(body.version),
+                )
             self.store.mark_handled(record_id)
         elif isinstance(body, Command):
             if body.command in HARDWARE_COMMANDS and body.command not in self.command_handlers:

@@ -34,6 +34,7 @@ from hub.gate_decisions import GateDecisions
 from hub.records import RecordStore
 from hub.roster import Roster, Unit
 from hub.search_worker import SearchWorker
+from hub.unit_control import UnitControl
 from hub.watchlists import WatchlistPublisher
 from khidmat_base import clock
 
@@ -66,6 +67,7 @@ class HubModules:
     watchlists: WatchlistPublisher
     fleet: Fleet
     roster: Roster
+    units: UnitControl
 
 
 def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) -> HubModules:
@@ -87,6 +89,7 @@ def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) ->
         watchlists=WatchlistPublisher(store, records, key=key, criteria=config.watchlist),
         fleet=Fleet(store, alerts, config.fleet, offline_alert_s=config.hub.offline_alert_s),
         roster=Roster(store, alerts, key=key),
+        units=UnitControl(store),
     )
 
 
@@ -101,6 +104,7 @@ def install(service: HubService) -> HubModules:
     modules.watchlists.install()
     modules.fleet.install()
     modules.roster.install()
+    modules.units.install()
     GateDecisions(service.store, modules.records, modules.alerts).install()
     identifier = Identifier(
         service.store, modules.records, modules.alerts, threshold=config.hub.hit_threshold
@@ -185,20 +189,27 @@ def install(service: HubService) -> HubModules:
             log.info("watchlist v%d (base v%d) queued for %s", version, base, gate)
         publish_downlinks()
 
-    def publish_officers(reconnected: frozenset[str] = frozenset()) -> None:
-        if modules.roster.key is None:
-            return
+    def publish_unit_state(reconnected: frozenset[str] = frozenset()) -> None:
+        """Officer lists and unit settings each unit lacks (every OFFICERS_CHECK_S, and on births)."""
         devices = [d for d in modules.fleet.devices() if d.registered and d.active]
+        online = frozenset(d.device_id for d in devices if d.status == "online")
+        for unit in modules.units.resend(
+            [d.device_id for d in devices], online=online, reconnected=reconnected
+        ):
+            log.info("settings sent again to %s", unit)
+        if modules.roster.key is None:
+            publish_downlinks()
+            return
         queued = modules.roster.publish(
             [Unit(d.device_id, d.role, d.station) for d in devices],
-            online=frozenset(d.device_id for d in devices if d.status == "online"),
+            online=online,
             reconnected=reconnected,
         )
         for unit, version, count in queued:
             log.info("officer list v%d (%d officers) queued for %s", version, count, unit)
         publish_downlinks()
 
-    on_online: list[Callable[[frozenset[str]], None]] = [publish_watchlists, publish_officers]
+    on_online: list[Callable[[frozenset[str]], None]] = [publish_watchlists, publish_unit_state]
 
     def check_fleet() -> None:
         modules.fleet.check(current_watchlist=modules.watchlists.current_version())
@@ -214,5 +225,5 @@ def install(service: HubService) -> HubModules:
         service.every("escalation", config.hub.escalation_check_s, escalate)
         service.every("watchlists", config.hub.watchlist_check_s, publish_watchlists)
         service.every("fleet", config.hub.fleet_check_s, check_fleet)
-        service.every("officers", OFFICERS_CHECK_S, publish_officers)
+        service.every("unit-state", OFFICERS_CHECK_S, publish_unit_state)
     return modules

@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "khidmat.demo_cli",
     "hub.cli",
     "hub.roster_cli",
+    "hub.unit_cli",
     "edge_agent.cli",
     "khidmat.kiosk_cli",
     "provisioning.cli",
@@ -52,6 +53,10 @@ GROUP_HELP: dict[str, tuple[str, str]] = {
     "officer": (
         "the officer roster: who may sign in on which units",
         "khidmat officer list --config deploy-data/hub.toml",
+    ),
+    "unit": (
+        "a unit's settings from the hub and remote commands",
+        "khidmat unit settings gate-qta01-1 --config deploy-data/hub.toml",
     ),
     "report": ("reports from the hub's database", "khidmat report complaints --since 2026-11-01"),
 }

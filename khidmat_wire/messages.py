@@ -266,11 +266,23 @@ class Setting:
 @dataclass(frozen=True, slots=True)
 class Config:
     settings: tuple[Setting, ...] = spec("settings to change on the unit", max_len=100)
+    version: int = spec(
+        "version of the unit's settings at the hub; the unit answers an event "
+        "config-applied with this in ref (0: unversioned, no answer)",
+        lo=0,
+        hi=2**53,
+        default=0,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    command: str = spec("what to do", choices=("ping", "resend", "sensor-selftest", "gate-test"))
+    command: str = spec(
+        "what to do",
+        choices=(
+            "ping", "resend", "sensor-selftest", "gate-test", "open-relay", "restart-screen",
+        ),
+    )  # fmt: skip
     args: tuple[Setting, ...] = spec("arguments of the command", max_len=20, default=())
 
 

@@ -322,10 +322,13 @@ class KioskApp(App[None]):
 
     @work(thread=True, group="commands")
     def run_command(self, record_id: str, payload: bytes) -> None:
+        from khidmat_wire import decode
         from kiosk.commands import run_command
 
         severity, detail = run_command(self.context, record_id, payload)
         self.call_from_thread(self.notify, detail, title="Hub command", markup=False)
+        if decode(payload).body.command == "restart-screen":  # systemd starts the screen again
+            self.call_from_thread(self.exit)
 
 
 def build_app(

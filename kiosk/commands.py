@@ -19,6 +19,8 @@ from kiosk.context import KioskContext
 
 #: How long the relay is opened by a gate-test command, seconds.
 GATE_TEST_OPEN_S = 0.5
+#: How long an open-relay command opens the gate, seconds.
+OPEN_RELAY_S = 5.0
 #: LED step of the gate test, seconds.
 GATE_TEST_STEP_S = 0.2
 
@@ -74,7 +76,30 @@ def gate_test(context: KioskContext) -> tuple[str, str]:
     )
 
 
-HANDLERS = {"sensor-selftest": sensor_selftest, "gate-test": gate_test}
+def open_relay(context: KioskContext) -> tuple[str, str]:
+    """Open the gate relay once, as the officer's F9 does (it locks again by itself)."""
+    board = context.board
+    if board is None:
+        return "error", "no GPIO board on this unit"
+    board.relay.open_for(OPEN_RELAY_S)
+    return (
+        ("info", f"relay opened for {OPEN_RELAY_S:g} s")
+        if board.relay.is_open
+        else ("error", "relay did not open")
+    )
+
+
+def restart_screen(context: KioskContext) -> tuple[str, str]:
+    """Answered before the kiosk exits; systemd starts the screen again (Restart=always)."""
+    return "info", "the kiosk screen restarts now"
+
+
+HANDLERS = {
+    "sensor-selftest": sensor_selftest,
+    "gate-test": gate_test,
+    "open-relay": open_relay,
+    "restart-screen": restart_screen,
+}
 
 
 def run_command(context: KioskContext, record_id: str, payload: bytes) -> tuple[str, str]:

@@ -202,13 +202,16 @@ class HubStore:
     # -------------------------------------------------------------- downlinks
 
     @staticmethod
-    def queue_downlink(conn: sqlite3.Connection, device_id: str, kind: str, body: object) -> None:
-        """Queue a downlink inside the caller's write transaction (published after commit)."""
+    def queue_downlink(conn: sqlite3.Connection, device_id: str, kind: str, body: object) -> str:
+        """Queue a downlink inside the caller's write transaction (published after commit).
+
+        Returns the message's record id (a unit's ``command-result`` names it in ``ref``)."""
         envelope = make_envelope(kind, "hub", body)
         conn.execute(
             "INSERT INTO downlinks (device_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
             (device_id, kind, encode(envelope), _now_ms()),
         )
+        return envelope.record_id
 
     def pending_downlinks(self, limit: int = 500) -> list[tuple[int, str, str, bytes]]:
         """(id, device_id, kind, payload) not yet handed to the broker, oldest first."""

@@ -1,0 +1,92 @@
+"""The settings a unit reads from the hub, defined once for the hub, the CLI and the units.
+
+Each setting has a key (as stored in the unit's ``settings`` table and sent in a
+``config`` message), the unit roles it applies to, a check of its text value and a
+meaning. The hub refuses any other key or value (``khidmat unit set``); the unit applies
+what the hub sends. Pure data and functions; thread-safe; imports nothing of Khidmat's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSetting:
+    key: str
+    roles: tuple[str, ...]
+    check: Callable[[str], str]
+    """Returns "" for a valid value, else why not."""
+    meaning: str
+
+
+def _int_range(lo: int, hi: int, step: int = 1) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not re.fullmatch(r"[0-9]{1,7}", value) or not lo <= int(value) <= hi:
+            return f"a whole number from {lo} to {hi}"
+        if int(value) % step:
+            return f"a multiple of {step}"
+        return ""
+
+    return check
+
+
+def _unit_fraction(value: str) -> str:
+    try:
+        number = float(value)
+    except ValueError:
+        return "a number between 0 and 1"
+    return (
+        ""
+        if re.fullmatch(r"[0-9.]{1,12}", value) and 0 < number <= 1
+        else "a number between 0 and 1"
+    )
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    return lambda value: "" if value in choices else "one of " + ", ".join(choices)
+
+
+BAUD_RATES: tuple[int, ...] = (9600, 19200, 38400, 57600, 115200)
+"""Rates R307/AS608/R503 sensors accept (N x 9600, N = 1..12; these are the common ones)."""
+
+SETTINGS: tuple[UnitSetting, ...] = (
+    UnitSetting(
+        "kiosk.unit_no", ("desk",), _int_range(1, 99),
+        "desk unit number in tracking numbers, unique within the station",
+    ),
+    UnitSetting(
+        "gate.red_threshold", ("gate",), _unit_fraction,
+        "score at or above which a gate verdict is red (0 < yellow <= red <= 1)",
+    ),
+    UnitSetting(
+        "gate.yellow_threshold", ("gate",), _unit_fraction,
+        "score at or above which a gate verdict is yellow",
+    ),
+    UnitSetting(
+        "sensor.baud", ("gate", "enrol"), _int_range(9600, 115200, 9600),
+        "fingerprint sensor serial rate to use from the next start (bits/s)",
+    ),
+    UnitSetting(
+        "kiosk.idle_timeout_s", ("desk", "gate", "enrol"), _int_range(30, 3600),
+        "seconds without a key or touch before the screen resets",
+    ),
+    UnitSetting(
+        "kiosk.default_language", ("desk", "gate", "enrol"), _choice("en", "ur"),
+        "language the screen starts in and returns to",
+    ),
+)  # fmt: skip
+BY_KEY: dict[str, UnitSetting] = {s.key: s for s in SETTINGS}
+
+
+def check(key: str, value: str, role: str) -> str:
+    """ "" when ``key=value`` is a valid setting for a unit of ``role``, else why not."""
+    setting = BY_KEY.get(key)
+    if setting is None:
+        return f"unknown setting {key[:64]!r}; known: {', '.join(BY_KEY)}"
+    if role not in setting.roles:
+        return f"{key} applies to {', '.join(setting.roles)} units, not {role}"
+    problem = setting.check(value)
+    return f"{key}: {problem}" if problem else ""
