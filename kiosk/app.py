@@ -28,6 +28,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.theme import Theme
 
+from khidmat_base.clock import SYSTEM_CLOCK, Clock
 from kiosk.context import MODES, KioskContext, open_context
 from kiosk.i18n import DEFAULT_LANGUAGE, Translator
 from kiosk.text import shape
@@ -338,7 +339,7 @@ def build_app(
     store: LocalStore | None = None,
     sensor: FingerprintSensor | None = None,
     board: GpioBoard | None = None,
-    clock: Callable[[], float] = time.time,
+    clock: Clock = SYSTEM_CLOCK,
     **options: object,
 ) -> KioskApp:
     """The kiosk for ``mode`` on the unit ``config`` describes.

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from edge_agent.config import UnitConfig
 from edge_agent.store import LocalStore, StoreFault
+from khidmat_base.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:
     from edge_agent.gpio import GpioBoard
@@ -28,7 +28,7 @@ MODES = ("desk", "gate", "enrol")
 
 @dataclass
 class KioskContext:
-    """The unit as the UI sees it. ``clock`` gives Unix seconds (injected by tests)."""
+    """The unit as the UI sees it. ``clock`` tells the time (a SettableClock in tests)."""
 
     device_id: str
     station: str
@@ -38,7 +38,7 @@ class KioskContext:
     sensor_error: str = ""
     #: Why the store could only be opened read-only ("" when it opened for writing).
     store_fault: str = ""
-    clock: Callable[[], float] = time.time
+    clock: Clock = SYSTEM_CLOCK
     sensor_lock: threading.Lock = field(default_factory=threading.Lock)
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -48,7 +48,8 @@ class KioskContext:
         return getattr(self.sensor, "simulator", None)
 
     def now_ms(self) -> int:
-        return int(self.clock() * 1000)
+        """The unit's time in milliseconds since the Unix epoch (the context's clock)."""
+        return self.clock.now_ms()
 
     def close(self) -> None:
         """Close what :func:`open_context` opened (not what was injected); idempotent."""
@@ -64,7 +65,7 @@ def open_context(
     store: LocalStore | None = None,
     sensor: FingerprintSensor | None = None,
     board: GpioBoard | None = None,
-    clock: Callable[[], float] = time.time,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> KioskContext:
     """Open the unit for ``mode``: the store always; sensor for gate and enrol; GPIO for gate.
 
@@ -80,11 +81,11 @@ def open_context(
         if store is None:
             config.device.data_dir.mkdir(parents=True, exist_ok=True)
             try:
-                store = LocalStore(config.store_path)
+                store = LocalStore(config.store_path, clock=clock)
             except StoreFault as fault:
                 # a read-only or full card: show what the store holds; each write then
                 # raises StoreFault and the screen says so in the person's language
-                store = LocalStore(config.store_path, read_only=True)
+                store = LocalStore(config.store_path, clock=clock, read_only=True)
                 store_fault = fault.kind
             closers.append(store.close)
         sensor_error = ""

@@ -43,7 +43,7 @@ class Draft:
 
 def issue_tracking_no(context: KioskContext) -> str:
     """The next tracking number of this unit today (also offline)."""
-    when = datetime.fromtimestamp(context.clock())
+    when = datetime.fromtimestamp(context.now_ms() / 1000)
     unit_no = unit_number(context.device_id, context.store.settings().get(UNIT_NO_SETTING))
     counter = context.store.next_sequence(f"tracking-{when:%y%m%d}")
     return make_tracking_no(context.station, when, unit_no, counter)

@@ -170,7 +170,7 @@ class GateScreen(KioskScreen):
             return  # not composed yet
         context = self.kiosk.context
         store = context.store
-        now_s = context.clock()
+        now_s = context.now_ms() / 1000
         info = store.watchlist_info()
         stale = False
         if info is None:

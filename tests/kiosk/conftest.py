@@ -11,6 +11,7 @@ import pytest
 
 from edge_agent.config import UnitConfig
 from edge_agent.store import LocalStore
+from khidmat_base.clock import SettableClock
 from kiosk.app import KioskApp, build_app
 from kiosk.sim import seed_store, sim_config
 
@@ -52,7 +53,13 @@ def store(tmp_path: Path) -> Iterator[LocalStore]:
 def desk_app(unit: Callable[[str], UnitConfig], store: LocalStore) -> Callable[..., KioskApp]:
     def make(**options: object) -> KioskApp:
         seed_store(store, entries=None, issued_at_ms=0)
-        return build_app("desk", unit("desk"), store=store, clock=lambda: FIXED_NOW_S, **options)  # type: ignore[arg-type]
+        return build_app(
+            "desk",
+            unit("desk"),
+            store=store,
+            clock=SettableClock(int(FIXED_NOW_S * 1000)),
+            **options,
+        )  # type: ignore[arg-type]
 
     return make
 

@@ -9,6 +9,7 @@ import pytest
 
 from edge_agent.config import SensorSection, UnitConfig
 from edge_agent.store import LocalStore
+from khidmat_base.clock import SettableClock
 from khidmat_wire import decode
 from kiosk.app import build_app
 from kiosk.enrol import consolidate
@@ -49,7 +50,13 @@ async def test_enrol_person_with_one_finger(
     from kiosk.screens.enrol import EnrolScreen
 
     seed_store(store, entries=None, issued_at_ms=0)
-    app = build_app("enrol", unit("enrol"), store=store, sensor=sensor, clock=lambda: fixed_now_s)
+    app = build_app(
+        "enrol",
+        unit("enrol"),
+        store=store,
+        sensor=sensor,
+        clock=SettableClock(int(fixed_now_s * 1000)),
+    )
     simulator = sensor.simulator  # type: ignore[attr-defined]
     async with app.run_test(size=(120, 60)) as pilot:
         app.screen.query_one("#badge").value = SIM_OFFICER

@@ -13,6 +13,7 @@ import pytest
 
 from edge_agent.config import SensorSection, UnitConfig
 from edge_agent.store import LocalStore
+from khidmat_base.clock import SettableClock
 from khidmat_wire import decode
 from kiosk.app import KioskApp, build_app
 from kiosk.desk import STORE_FAULT_MESSAGE
@@ -36,7 +37,9 @@ async def test_disk_full_at_submit_keeps_the_draft_and_says_so_in_urdu(
         store = LocalStore(data / "unit.db")
         try:
             seed_store(store, entries=None, issued_at_ms=0)
-            app = build_app("desk", unit("desk"), store=store, clock=lambda: fixed_now_s)
+            app = build_app(
+                "desk", unit("desk"), store=store, clock=SettableClock(int(fixed_now_s * 1000))
+            )
             async with app.run_test(size=(100, 40)) as pilot:
                 screen = await _to_review(pilot)
                 await pilot.click("#submit")  # the first citizen's complaint is filed
@@ -85,7 +88,13 @@ async def test_sensor_unplugged_mid_scan_shows_a_fault_not_a_traceback(
     sensor = open_sensor(section, sim_wire_delay=False)
     try:
         seed_store(store, entries=watchlist_entries()[:1], issued_at_ms=int(fixed_now_s * 1000))
-        app = build_app("gate", unit("gate"), store=store, sensor=sensor, clock=lambda: fixed_now_s)
+        app = build_app(
+            "gate",
+            unit("gate"),
+            store=store,
+            sensor=sensor,
+            clock=SettableClock(int(fixed_now_s * 1000)),
+        )
         async with app.run_test(size=(120, 40)) as pilot:
             app.screen.query_one("#badge").value = SIM_OFFICER
             app.screen.query_one("#pin").value = SIM_PIN
@@ -136,7 +145,9 @@ async def test_desk_on_a_read_only_card_starts_and_says_it_cannot_save(
         LocalStore(config.store_path).close()  # the unit ran before; then the card failed
         remount(data, read_only=True)
         try:
-            app = build_app("desk", config, clock=lambda: fixed_now_s)  # opens its own store
+            app = build_app(
+                "desk", config, clock=SettableClock(int(fixed_now_s * 1000))
+            )  # opens its own store
             assert app.store_fault == "read-only"
             async with app.run_test(size=(100, 40)) as pilot:
                 screen = await _to_review(pilot)

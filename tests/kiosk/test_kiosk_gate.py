@@ -8,6 +8,7 @@ import pytest
 
 from edge_agent.config import SensorSection, UnitConfig
 from edge_agent.store import LocalStore
+from khidmat_base.clock import SettableClock
 from khidmat_wire import decode, make_envelope
 from kiosk.app import KioskApp, build_app
 from kiosk.sim import SIM_OFFICER, SIM_PIN, seed_store, watchlist_entries
@@ -48,7 +49,12 @@ def gate_app(
     def make(**options: object) -> KioskApp:
         seed_store(store, entries=entries, issued_at_ms=int(fixed_now_s * 1000) - 3_600_000)
         app = build_app(
-            "gate", unit("gate"), store=store, sensor=sensor, clock=lambda: fixed_now_s, **options
+            "gate",
+            unit("gate"),
+            store=store,
+            sensor=sensor,
+            clock=SettableClock(int(fixed_now_s * 1000)),
+            **options,
         )  # type: ignore[arg-type]
         apps.append(app)
         return app
@@ -258,7 +264,7 @@ async def test_no_watchlist_no_scanning_until_one_arrives(
         unit("gate"),
         store=store,
         sensor=sensor,
-        clock=lambda: fixed_now_s,
+        clock=SettableClock(int(fixed_now_s * 1000)),
         poll_interval_s=0.1,
     )
     async with app.run_test(size=(120, 45)) as pilot:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from edge_agent.store import LocalStore
+from khidmat_base.clock import SettableClock
 from khidmat_wire.messages import ComplaintStatus, StatusEntry
 from kiosk.app import KioskApp
 
@@ -123,7 +124,7 @@ class TestGateScreens:
         from edge_agent.config import SensorSection
 
         config = replace(unit("gate"), sensor=SensorSection(backend="none"))
-        app = build_app("gate", config, store=store, clock=lambda: fixed_now_s)
+        app = build_app("gate", config, store=store, clock=SettableClock(int(fixed_now_s * 1000)))
         image = sim_image("wanted")
         capture = Capture(extract(image), image, 3.2, 0.2)
         identification = Identification(
