@@ -13,8 +13,11 @@ the link (records waiting for the hub and the oldest one's age) and the sensor.
 from __future__ import annotations
 
 import base64
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -38,6 +41,9 @@ from kiosk.identify import (
 from kiosk.screens.base import KioskScreen, button, said, text
 from kiosk.text import literal
 
+if TYPE_CHECKING:
+    from matcher_cy import Template
+
 #: A watchlist older than this is flagged on the status line, seconds.
 WATCHLIST_STALE_S = 24 * 3600
 #: Records waiting longer than this mean the link is down, seconds.
@@ -51,6 +57,8 @@ PROMPTS = {
     "no-sensor": "No sensor: {detail}",
     "no-watchlist": "No watchlist installed: scans cannot be checked. Check identity by hand "
     "and ask the hub operator to send the watchlist.",
+    "no-finger": "Every finger was recorded missing: nothing to search. Check identity by "
+    "other means; press Next person.",
     "error": "Sensor problem: {detail}. Press Next person to try again; call a technician if it repeats.",
 }
 VERDICT_TEXT = {
@@ -66,6 +74,22 @@ ONE_FINGER_NOTE = (
     "Searched on ONE finger only: against a large list one finger cannot give red; "
     "verify identity by other means."
 )
+
+
+def gate_positions(enrolled: tuple[int, ...]) -> tuple[int, ...]:
+    """The fingers the gate asks for, in order: those of GATE_FINGERS the list holds
+    (right index, then left index), else one finger of unknown position (0)."""
+    from matcher_cy.persons import GATE_FINGERS, UNKNOWN_FINGER
+
+    asked = tuple(position for position in GATE_FINGERS if position in enrolled)
+    return asked or (UNKNOWN_FINGER,)
+
+
+def finger_prompt(position: int) -> str:
+    """The line naming the finger asked for ("" for a finger of unknown position)."""
+    if position == 0:
+        return ""
+    return f"{FINGER_NAMES[position].upper()} finger (F6 if missing or injured)"
 
 
 def finger_scores(candidate: identify.Candidate) -> str:
@@ -102,6 +126,7 @@ class ScanOutcome:
 class GateScreen(KioskScreen):
     BINDINGS = [
         Binding("f5", "next_person", "Next person"),
+        Binding("f6", "finger_missing", "Finger missing/injured"),
         Binding("f9", "sign_out", "Sign out"),
     ]
 
@@ -124,6 +149,8 @@ class GateScreen(KioskScreen):
         self.outcome: ScanOutcome | None = None
         self.decided = False
         self.retry_note = ""
+        self.finger_label = ""
+        self.skip_finger = threading.Event()
         self.scans = 0
 
     # ------------------------------------------------------------------ layout
@@ -236,58 +263,102 @@ class GateScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="scan")
     def scan(self) -> None:
-        """Capture until a usable image, then search; runs on a worker thread."""
+        """Capture every finger the list holds (right index, then left index; F6 records
+        one as missing), each until a usable image, then search; runs on a worker thread."""
         from edge_agent.sensor import SensorError
 
         context = self.kiosk.context
         worker = get_current_worker()
+        skip = self.skip_finger
 
         def cancelled() -> bool:
-            return worker.is_cancelled
+            return worker.is_cancelled or skip.is_set()
 
         def prompt(stage: str, detail: str) -> None:
             self.post_message(self.Prompt(stage, detail))
 
         assert context.sensor is not None
+        gallery = self.gallery
+        assert gallery is not None
+        probes: dict[int, Template] = {}
+        missing: list[int] = []
+        first: Capture | None = None
         try:
             with context.sensor_lock:
                 dpi = context.sensor.info().dpi
-            while not cancelled():
-                capture = capture_template(
-                    context.sensor, context.sensor_lock, prompt, cancelled, dpi=dpi, wait_lift=False
-                )
-                if capture.template.quality >= MIN_SCAN_QUALITY:
-                    break
-                prompt("retry", str(capture.template.quality))
-                wait_for_lift(context.sensor, context.sensor_lock, cancelled)
-            else:
+            for position in gate_positions(gallery.positions):
+                skip.clear()
+                prompt("finger", finger_prompt(position))
+                try:
+                    capture = self.capture_usable(dpi, prompt, cancelled)
+                except Cancelled:
+                    if worker.is_cancelled:
+                        return
+                    missing.append(position)  # F6: missing or injured
+                    continue
+                if capture is None:
+                    return
+                probes[position] = capture.template
+                first = first or capture
+                if len(probes) + len(missing) < len(gate_positions(gallery.positions)):
+                    wait_for_lift(context.sensor, context.sensor_lock, lambda: worker.is_cancelled)
+            prompt("finger", "")
+            if first is None:
+                prompt("no-finger", "")
                 return
-            gallery = self.gallery
-            assert gallery is not None
             settings = context.store.settings()
-            _, problem = thresholds_from(settings, len(gallery))
+            _, problem = thresholds_from(settings, len(gallery), len(probes))
             if problem:
                 self.app.call_from_thread(
                     self.notify, f"{problem}; using the defaults", severity="error", markup=False
                 )
-            identification = gallery.identify(capture.template, settings=settings)
+            identification = gallery.identify(probes, settings=settings, missing=tuple(missing))
+            capture = first
             self.post_message(self.Result(identification, capture))
-            wait_for_lift(context.sensor, context.sensor_lock, cancelled)
+            wait_for_lift(context.sensor, context.sensor_lock, lambda: worker.is_cancelled)
         except Cancelled:
             return
         except SensorError as error:
             context.store.put_health("sensor", "fault")
             prompt("error", str(error))
 
+    def capture_usable(
+        self, dpi: int, prompt: Callable[[str, str], None], cancelled: Callable[[], bool]
+    ) -> Capture | None:
+        """Capture until the quality check passes (worker thread); None when cancelled
+        between tries; raises Cancelled while waiting for the finger."""
+        context = self.kiosk.context
+        assert context.sensor is not None
+        while not cancelled():
+            capture = capture_template(
+                context.sensor, context.sensor_lock, prompt, cancelled, dpi=dpi, wait_lift=False
+            )
+            if capture.template.quality >= MIN_SCAN_QUALITY:
+                return capture
+            prompt("retry", str(capture.template.quality))
+            wait_for_lift(context.sensor, context.sensor_lock, cancelled)
+        if self.skip_finger.is_set():
+            raise Cancelled()
+        return None
+
+    def action_finger_missing(self) -> None:
+        """F6: the finger asked for is missing or injured; recorded, the scan goes on."""
+        self.skip_finger.set()
+
     # ------------------------------------------------------------------ events
     def show_prompt(self, stage: str, detail: str = "") -> None:
         message = PROMPTS[stage].format(detail=detail)
         if stage == "place" and self.retry_note:
             message = f"{self.retry_note}\n{message}"
+        if stage == "place" and self.finger_label:
+            message = f"{self.finger_label}\n{message}"
         self.query_one("#prompt", Static).update(literal(message))
 
     @on(Prompt)
     def prompted(self, event: Prompt) -> None:
+        if event.stage == "finger":
+            self.finger_label = event.detail
+            return
         if event.stage in ("lift", "retry"):
             for panel in self.query("#sim-panel"):
                 panel.finger_should_lift()  # type: ignore[attr-defined]
@@ -298,6 +369,8 @@ class GateScreen(KioskScreen):
             )
             self.query_one("#prompt", Static).update(literal(self.retry_note + "\nLift the finger"))
             return
+        if event.stage == "no-finger":
+            self.query_one("#next").display = True
         if event.stage == "error":
             self.query_one("#next").display = True
             board = self.kiosk.context.board
@@ -330,6 +403,9 @@ class GateScreen(KioskScreen):
             )
             for i, c in enumerate(identification.candidates, start=1)
         ]
+        for position in identification.missing:
+            name = FINGER_NAMES.get(position, f"finger {position}")
+            lines.append(said(f"{name}: recorded missing or injured", classes="hint"))
         if len(identification.fingers) == 1:
             lines.append(text(ONE_FINGER_NOTE, classes="hint"))
         lines.append(

@@ -290,3 +290,68 @@ async def test_idle_officer_is_signed_out(
         await wait_until(pilot, lambda: isinstance(app.screen, SignInScreen), timeout_s=10)
         assert not app.context.board.relay.is_open
     assert any(action == "signed out (idle)" for _, _, action, _ in store.audit_log(10))
+
+
+async def test_two_finger_list_asks_right_then_left_index_and_records_a_missing_one(
+    unit: Callable[[str], UnitConfig], store: LocalStore, sensor: object, fixed_now_s: float
+) -> None:
+    """A list enrolled on both index fingers: the gate asks for each, fuses both scores,
+    and a finger the officer marks missing (F6) is recorded; the search then runs on one."""
+    import base64
+
+    from kiosk.screens.gate import GateScreen
+    from kiosk.sim import sim_finger_image
+    from matcher_cy import extract
+    from matcher_cy.persons import LEFT_INDEX, RIGHT_INDEX
+
+    def entry(finger_id: int, position: int) -> tuple[str, int, str, str, str]:
+        template = extract(sim_finger_image(finger_id, 0)).to_bytes()
+        encoded = base64.b64encode(template).decode()
+        return ("BAL-000301", position, "Two Fingers", "wanted", encoded)
+
+    seed_store(
+        store,
+        entries=[entry(61, RIGHT_INDEX), entry(62, LEFT_INDEX)],
+        issued_at_ms=int(fixed_now_s * 1000) - 60_000,
+    )
+    app = build_app("gate", unit("gate"), store=store, sensor=sensor, clock=lambda: fixed_now_s)
+    async with app.run_test(size=(120, 45)) as pilot:
+        await sign_in(pilot)
+        screen = app.screen
+        assert isinstance(screen, GateScreen)
+
+        def prompt() -> str:
+            return str(screen.query_one("#prompt").render())
+
+        await wait_until(pilot, lambda: "RIGHT INDEX" in prompt(), what=prompt)
+        sensor.simulator.place(sim_finger_image(61, 2))  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: "Lift" in prompt(), what=prompt)
+        sensor.simulator.lift()  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: "LEFT INDEX" in prompt(), what=prompt)
+        sensor.simulator.place(sim_finger_image(62, 2))  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: screen.outcome is not None, 60, prompt)
+        sensor.simulator.lift()  # type: ignore[attr-defined]
+        found = screen.outcome.identification
+        assert found.fingers == (RIGHT_INDEX, LEFT_INDEX) and found.missing == ()
+        assert found.candidates[0].person_id == "BAL-000301" and found.verdict != "green"
+        line = str(screen.query(".candidate").first().render())
+        assert "right index 0." in line and "left index 0." in line
+        screen.query_one("#reason").value = "identity checked"
+        await pilot.pause()  # the verdict's candidates and buttons laid out before the click
+        screen.query_one("#confirm").scroll_visible(animate=False)
+        await pilot.pause()
+        await pilot.click("#confirm")
+        await wait_until(pilot, lambda: screen.decided, what=lambda: "the decision")
+        await pilot.press("f5")
+        # the left index is injured: F6 records it, the search runs on the right index only
+        await wait_until(pilot, lambda: "RIGHT INDEX" in prompt(), what=prompt)
+        sensor.simulator.place(sim_finger_image(61, 3))  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: "Lift" in prompt(), what=prompt)
+        sensor.simulator.lift()  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: "LEFT INDEX" in prompt(), what=prompt)
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: screen.outcome is not None, 60, prompt)
+        found = screen.outcome.identification
+        assert found.fingers == (RIGHT_INDEX,) and found.missing == (LEFT_INDEX,)
+        hints = " ".join(str(hint.render()) for hint in screen.query(".hint"))
+        assert "left index: recorded missing or injured" in hints and "ONE finger" in hints
