@@ -30,8 +30,7 @@ from textual.theme import Theme
 
 from khidmat_base.clock import SYSTEM_CLOCK, Clock
 from kiosk.context import MODES, KioskContext, open_context
-from kiosk.i18n import DEFAULT_LANGUAGE, Translator
-from kiosk.text import shape
+from kiosk.i18n import DEFAULT_LANGUAGE, N_, Translator
 
 if TYPE_CHECKING:
     from edge_agent.config import UnitConfig
@@ -92,8 +91,8 @@ class KioskApp(App[None]):
     TITLE = "Khidmat"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("f2", "toggle_language", shape("English / اردو")),
-        Binding("f3", "toggle_contrast", "Contrast"),
+        Binding("f2", "toggle_language", "English / اردو"),
+        Binding("f3", "toggle_contrast", N_("Contrast")),
         Binding("ctrl+t", "technician", show=False, priority=True),
     ]
 

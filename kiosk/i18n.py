@@ -3,8 +3,9 @@
 Catalogs are committed as ``kiosk/locale/<lang>/LC_MESSAGES/kiosk.po`` and compiled to
 ``.mo`` at load time (:func:`compile_po`, a small msgfmt: no build step, no GNU gettext
 on the unit); a ``.mo`` beside the ``.po`` that is newer is used as is. Every string a
-citizen reads goes through :meth:`Translator.__call__`, which returns display text: for
-Urdu the translation is shaped and visually reordered (:func:`kiosk.text.shape`).
+citizen reads goes through :meth:`Translator.__call__`, which returns the translation in
+logical (typing) order; the widgets that show it wrap it at their width and only then shape
+and reorder each line (:mod:`kiosk.rtl`, :class:`kiosk.rtl_widgets.Paragraph`).
 
 Marking: screens call ``t("English text")``; module-level tables mark their strings with
 :func:`N_` (returns the string unchanged) and translate them where shown.
@@ -21,8 +22,6 @@ import io
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-
-from kiosk.text import shape
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "kiosk"
@@ -128,7 +127,7 @@ def catalog(language: str) -> gettext.NullTranslations:
 
 @dataclass(frozen=True, slots=True)
 class Translator:
-    """``t(message)``: the message in ``language``, ready to display (shaped for Urdu)."""
+    """``t(message)``: the message in ``language``, logical order (shaped where shown)."""
 
     language: str = DEFAULT_LANGUAGE
 
@@ -140,11 +139,7 @@ class Translator:
         text = catalog(self.language).gettext(message)
         if values:
             text = text.format(**values)
-        return shape(text)
-
-    def logical(self, message: str) -> str:
-        """The translation in logical (typing) order, unshaped (for records and tests)."""
-        return catalog(self.language).gettext(message)
+        return text
 
 
 def marked_strings(sources: list[Path]) -> dict[str, str]:
@@ -184,7 +179,7 @@ def citizen_strings() -> dict[str, str]:
 def citizen_sources() -> list[Path]:
     """The modules whose strings citizens read (desk screens and their tables)."""
     root = Path(__file__).parent
-    names = ["categories.py", "validation.py"] + [
+    names = ["app.py", "categories.py", "validation.py"] + [
         f"screens/{n}.py" for n in ("welcome", "complaint", "receipt", "track", "feedback")
     ]
     return [root / n for n in names]

@@ -4,7 +4,9 @@ Every string a citizen typed, the hub sent or the store holds is shown through
 :func:`shown`, which returns a Textual :class:`~textual.content.Content` (never parsed as
 markup, so ``[@click=app.quit]x[/]`` stays those characters), with control characters
 made visible (``\\x1b`` becomes ``␛``) and Arabic-script runs shaped and put in visual
-order (:func:`shape`), since terminals have no right-to-left layout. Pure; thread-safe.
+order (:func:`kiosk.rtl.shape`), since terminals have no right-to-left layout. Text that
+may wrap is shown by :class:`kiosk.rtl_widgets.Paragraph`, which wraps before it shapes.
+Pure; thread-safe.
 """
 
 from __future__ import annotations
@@ -14,22 +16,29 @@ import unicodedata
 
 from textual.content import Content
 
-#: Arabic-script blocks: Arabic, Arabic Supplement, Extended-A, presentation forms.
-_ARABIC_RE = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
-#: Numbers joined by - / : . (CNIC, mobile, dates, times): kept left to right inside
-#: Urdu text. Without this the bidi algorithm turns digits after Arabic letters into
-#: "Arabic numbers" and shows 42101-1234567-1 as 1-1234567-42101.
-_LTR_NUMBER_RE = re.compile(r"[0-9]+(?:[-/:.][0-9]+)+")
-_LRE, _PDF = "\u202a", "\u202c"
+from kiosk.rtl import has_arabic, shape
+
+__all__ = ["ascii_digits", "clean_input", "display", "has_arabic", "literal", "shape", "shown"]
+
 #: C0 controls but tab and newline, DEL, and the C1 controls.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 #: Control characters a citizen's record never needs (kept: tab and newline).
 _STRIP_RE = _CONTROL_RE
 
 
-def has_arabic(text: str) -> bool:
-    """True when ``text`` holds a letter of the Arabic script (Urdu, Arabic, Persian)."""
-    return _ARABIC_RE.search(text) is not None
+#: Urdu (Extended Arabic-Indic) and Arabic-Indic digits -> ASCII digits.
+_DIGITS = str.maketrans(
+    {**{0x06F0 + n: str(n) for n in range(10)}, **{0x0660 + n: str(n) for n in range(10)}}
+)
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with Urdu (۰-۹) and Arabic-Indic (٠-٩) digits written as 0-9.
+
+    A citizen typing on an Urdu keyboard types ۴۲۱۰۱; every check of a CNIC, mobile or
+    tracking number runs on this first. Pure.
+    """
+    return text.translate(_DIGITS)
 
 
 def _picture(match: re.Match[str]) -> str:
@@ -49,24 +58,6 @@ def visible_controls(text: str) -> str:
 def clean_input(text: str) -> str:
     """Text as it will be filed: control characters (not tab/newline) removed, NFC, stripped."""
     return unicodedata.normalize("NFC", _STRIP_RE.sub("", text)).strip()
-
-
-def shape(text: str) -> str:
-    """Arabic-script text shaped (joined letter forms) and reordered for a left-to-right grid.
-
-    Text without Arabic letters is returned unchanged. Each line is handled on its own.
-    Cost: ~50 us per short line.
-    """
-    if not has_arabic(text):
-        return text
-    import arabic_reshaper
-    from bidi.algorithm import get_display
-
-    def one(line: str) -> str:
-        line = _LTR_NUMBER_RE.sub(lambda m: _LRE + m.group() + _PDF, line)
-        return get_display(arabic_reshaper.reshape(line))
-
-    return "\n".join(one(line) for line in text.split("\n"))
 
 
 def display(text: str) -> str:

@@ -15,6 +15,7 @@ import zlib
 from datetime import datetime
 
 from khidmat_wire.vocabulary import is_tracking_no
+from kiosk.text import ascii_digits
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Complaints one unit may number per day.
@@ -58,9 +59,20 @@ def make_tracking_no(station: str, when: datetime, unit_no: int, counter: int) -
     return number
 
 
+#: What a citizen may type between the parts: spaces, dashes of any kind, dots, slashes.
+_SEPARATORS_RE = re.compile(r"[\s\-\u2010-\u2015\u2212_./]+")
+#: A number typed without separators: station, date (6), sequence (6), check (1).
+_RUN_TOGETHER_RE = re.compile(r"([A-Z0-9]{2,8}?)([0-9]{6})([0-9]{6})([0-9A-Z])")
+
+
 def normalise(text: str) -> str:
-    """What a citizen typed, upper-cased, spaces removed."""
-    return "".join(text.split()).upper()
+    """What a citizen typed, as a tracking number is written: upper case, Urdu digits as
+    0-9, parts joined by single dashes ("demo 261206 560001 i" -> "DEMO-261206-560001-I";
+    typed with no separators at all, the parts are found by their lengths)."""
+    parts = [p for p in _SEPARATORS_RE.split(ascii_digits(text).upper()) if p]
+    if len(parts) == 1 and (run := _RUN_TOGETHER_RE.fullmatch(parts[0])) is not None:
+        parts = list(run.groups())
+    return "-".join(parts)
 
 
 def parse_tracking_no(text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from khidmat_wire.vocabulary import is_cnic, is_mobile
 from kiosk.i18n import N_
-from kiosk.text import clean_input
+from kiosk.text import ascii_digits, clean_input
 
 NAME_MAX = 100
 ANSWER_MAX = 500
@@ -23,7 +23,8 @@ Result = tuple[str | None, str | None]
 
 
 def digits(text: str) -> str:
-    return "".join(c for c in text if c.isdigit() and c.isascii())
+    """The digits of ``text`` as 0-9 (Urdu ۰-۹ and Arabic-Indic ٠-٩ count as digits)."""
+    return "".join(c for c in ascii_digits(text) if c.isdigit() and c.isascii())
 
 
 def check_cnic(text: str) -> Result:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Input, Static, TextArea
+from textual.containers import Grid, Horizontal
+from textual.widgets import Button, Checkbox, Footer, Input, TextArea
 
 from edge_agent.store import StoreFault
 from khidmat_wire import WireError
@@ -26,16 +26,18 @@ from kiosk.categories import (
     NON_COGNIZABLE_GUIDANCE,
 )
 from kiosk.desk import STORE_FAULT_MESSAGE, Draft, file_complaint
-from kiosk.screens.base import KioskScreen, button, said, text
-from kiosk.text import has_arabic, literal, shown
+from kiosk.i18n import N_
+from kiosk.rtl_widgets import KioskInput, LimitedTextArea, Paragraph
+from kiosk.screens.base import KioskScreen, Page, button, said, text
+from kiosk.text import has_arabic, shown
 
 STEPS = ("category", "questions", "person", "description", "review")
 
 
 class ComplaintScreen(KioskScreen):
     BINDINGS = [
-        Binding("f12", "app.quick_exit", "Clear", priority=True),
-        Binding("escape", "back", "Back"),
+        Binding("f12", "app.quick_exit", N_("Clear"), priority=True),
+        Binding("escape", "back", N_("Back")),
     ]
 
     def __init__(self) -> None:
@@ -49,20 +51,30 @@ class ComplaintScreen(KioskScreen):
     def step_name(self) -> str:
         return STEPS[self.step]
 
+    @property
+    def AUTO_FOCUS(self) -> str:  # type: ignore[override]
+        """The first category, the first field of the step, or Submit on the review."""
+        if self.step_name == "category":
+            return f"#cat-{CATEGORIES[0].key}"
+        if self.step_name == "review":
+            return "#submit"
+        return "KioskInput, LimitedTextArea"
+
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         t = self.t
-        with VerticalScroll(classes=f"page {self.rtl_class}", id="complaint"):
+        with Page(classes=f"page {self.rtl_class}", id="complaint"):
             yield text(t("Step {n} of {total}", n=self.step + 1, total=len(STEPS)), classes="step")
             yield from getattr(self, f"_compose_{self.step_name}")()
             with Horizontal(classes="nav"):
-                yield button(t("Back"), id="back", classes="big")
+                nav = [button(t("Back"), id="back", classes="big")]
                 if self.step_name == "review":
-                    yield button(
-                        t("Submit complaint"), id="submit", variant="success", classes="big"
+                    nav.append(
+                        button(t("Submit complaint"), id="submit", variant="success", classes="big")
                     )
                 elif self.step_name != "category":
-                    yield button(t("Next"), id="next", variant="primary", classes="big")
+                    nav.append(button(t("Next"), id="next", variant="primary", classes="big"))
+                yield from self.mirrored(nav)
         yield Footer()
 
     def _error(self, key: str) -> ComposeResult:
@@ -70,25 +82,33 @@ class ComplaintScreen(KioskScreen):
         if message:
             yield text(self.t(message), classes="error", id=f"error-{key}")
 
-    def _preview(self, key: str, value: str) -> Static:
-        """Urdu typed into a field, shown joined and right to left under it.
+    def _preview(self, key: str, value: str) -> Paragraph:
+        """Urdu typed into the description, shown joined and right to left under it,
+        wrapped as it reads (the multi-line box itself shows typing order)."""
+        return Paragraph(value if has_arabic(value) else "", id=f"preview-{key}", classes="preview")
 
-        Input boxes show characters in typing order and unjoined (a terminal has no
-        Arabic shaping); this line shows what was typed as it reads.
-        """
-        preview = Static(shown(value) if has_arabic(value) else "", id=f"preview-{key}")
-        preview.add_class("preview")
-        return preview
+    def _counter(self, key: str, value: str, limit: int) -> Paragraph:
+        """``n / limit`` letters under a long field, updated as the citizen types."""
+        return Paragraph(self._count(value, limit), id=f"count-{key}", classes="counter")
 
-    def _update_preview(self, key: str, value: str) -> None:
-        for preview in self.query(f"#preview-{key}"):
-            preview.update(shown(value) if has_arabic(value) else "")  # type: ignore[attr-defined]
+    def _count(self, value: str, limit: int) -> str:
+        return self.t("{n} of {limit} letters", n=len(value), limit=limit)
+
+    def _update_live(self, key: str, value: str, limit: int) -> None:
+        for preview in self.query(f"#preview-{key}").results(Paragraph):
+            preview.update(value if has_arabic(value) else "")
+        for counter in self.query(f"#count-{key}").results(Paragraph):
+            counter.update(self._count(value, limit))
 
     def _compose_category(self) -> ComposeResult:
         yield text(self.t("What is your complaint about?"), classes="title")
         with Grid(classes="categories"):
-            for category in CATEGORIES:
-                yield button(self.t(category.title), id=f"cat-{category.key}", classes="big")
+            # two to a row; for Urdu each row reads from the right
+            for row in range(0, len(CATEGORIES), 2):
+                yield from self.mirrored(
+                    button(self.t(c.title), id=f"cat-{c.key}", classes="big")
+                    for c in CATEGORIES[row : row + 2]
+                )
 
     def _compose_questions(self) -> ComposeResult:
         t = self.t
@@ -98,37 +118,43 @@ class ComplaintScreen(KioskScreen):
         yield text(t(guidance), classes="guidance", id="guidance")
         for question in category.questions:
             yield text(t(question.text), classes="label")
-            yield Input(
-                self.draft.answers.get(question.key, ""),
+            answer = self.draft.answers.get(question.key, "")
+            yield KioskInput(
+                answer,
                 placeholder=t(question.hint) if question.hint else "",
                 id=f"q-{question.key}",
                 max_length=validation.ANSWER_MAX,
             )
-            yield self._preview(f"q-{question.key}", self.draft.answers.get(question.key, ""))
             yield from self._error(f"q-{question.key}")
-        yield Checkbox(literal(t(GENDER_DESK_TEXT)), self.draft.gender_desk, id="gender-desk")
+            yield self._counter(f"q-{question.key}", answer, validation.ANSWER_MAX)
+        yield Checkbox(shown(t(GENDER_DESK_TEXT)), self.draft.gender_desk, id="gender-desk")
         yield text(t(GENDER_DESK_HINT), classes="hint")
 
     def _compose_person(self) -> ComposeResult:
         t = self.t
         yield text(t("About you"), classes="title")
         yield text(t("Your name"), classes="label")
-        yield Input(self.draft.name, id="name", max_length=validation.NAME_MAX)
-        yield self._preview("name", self.draft.name)
+        yield KioskInput(self.draft.name, id="name", max_length=validation.NAME_MAX)
         yield from self._error("name")
+        yield self._counter("name", self.draft.name, validation.NAME_MAX)
         yield text(t("Your CNIC number (13 numbers, on your identity card)"), classes="label")
-        yield Input(self.draft.cnic, placeholder="42101-1234567-1", id="cnic", max_length=20)
+        yield KioskInput(self.draft.cnic, placeholder="42101-1234567-1", id="cnic", max_length=20)
         yield from self._error("cnic")
         yield text(t("Your mobile number (we send updates to it)"), classes="label")
-        yield Input(self.draft.mobile, placeholder="0300-1234567", id="mobile", max_length=20)
+        yield KioskInput(self.draft.mobile, placeholder="0300-1234567", id="mobile", max_length=20)
         yield from self._error("mobile")
 
     def _compose_description(self) -> ComposeResult:
         yield text(self.t("What happened? Write it in your own words."), classes="title")
-        area = TextArea(self.draft.description, id="description", soft_wrap=True)
-        yield area
-        yield self._preview("description", self.draft.description)
+        yield LimitedTextArea(
+            self.draft.description,
+            id="description",
+            soft_wrap=True,
+            max_length=validation.DESCRIPTION_MAX,
+        )
         yield from self._error("description")
+        yield self._counter("description", self.draft.description, validation.DESCRIPTION_MAX)
+        yield self._preview("description", self.draft.description)
 
     def _compose_review(self) -> ComposeResult:
         t = self.t
@@ -164,13 +190,18 @@ class ComplaintScreen(KioskScreen):
             self.draft.answers[key[2:]] = event.value
         elif key in ("name", "cnic", "mobile"):
             setattr(self.draft, key, event.value)
-        self._update_preview(key, event.value)
+        self._update_live(key, event.value, event.input.max_length or 0)
+
+    @on(Input.Submitted)
+    def enter_moves_on(self) -> None:
+        """Enter in a field goes to the next control, as Tab does (the last one: Next)."""
+        self.focus_next()
 
     @on(TextArea.Changed)
     def remember_text(self, event: TextArea.Changed) -> None:
         self.dirty = True
         self.draft.description = event.text_area.text
-        self._update_preview("description", self.draft.description)
+        self._update_live("description", self.draft.description, validation.DESCRIPTION_MAX)
 
     @on(Checkbox.Changed, "#gender-desk")
     def gender_desk(self, event: Checkbox.Changed) -> None:
@@ -192,8 +223,7 @@ class ComplaintScreen(KioskScreen):
             if self.validate_step():
                 await self.go(1)
             else:
-                await self.recompose()
-                self.focus_first_error()
+                await self.rebuild(self.first_error())
         elif key == "submit":
             await self.submit()
 
@@ -207,19 +237,11 @@ class ComplaintScreen(KioskScreen):
         self.errors = {}
         self.submit_error = ""
         self.step = max(0, min(len(STEPS) - 1, self.step + delta))
-        await self.recompose()
-        inputs = self.query("Input, TextArea")
-        if inputs:
-            inputs.first().focus()
-        elif self.query("#next, #submit"):
-            self.query("#next, #submit").first().focus()
+        await self.rebuild(self.AUTO_FOCUS)
 
-    def focus_first_error(self) -> None:
-        for key in self.errors:
-            widgets = self.query(f"#{key}")
-            if widgets:
-                widgets.first().focus()
-                return
+    def first_error(self) -> str | None:
+        """The field of the first error, to focus (None: no error)."""
+        return f"#{next(iter(self.errors))}" if self.errors else None
 
     def validate_step(self) -> bool:
         """Check the current step; errors hold message ids by field."""
@@ -260,12 +282,12 @@ class ComplaintScreen(KioskScreen):
         except WireError as error:
             # the form stays as it is; the message names the field
             self.submit_error = self.t("This could not be filed: {reason}", reason=str(error))
-            await self.recompose()
+            await self.rebuild("#submit")
             return
         except StoreFault as fault:
             # the draft stays on screen; the message never repeats what was typed
             self.kiosk.report_store_fault(fault)
             self.submit_error = self.t(STORE_FAULT_MESSAGE)
-            await self.recompose()
+            await self.rebuild("#submit")
             return
         self.app.switch_screen(ReceiptScreen(tracking_no))

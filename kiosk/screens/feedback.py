@@ -13,8 +13,9 @@ from khidmat_wire import WireError
 from kiosk import validation
 from kiosk.desk import STORE_FAULT_MESSAGE, give_feedback
 from kiosk.i18n import N_
+from kiosk.rtl_widgets import KioskInput, Paragraph
 from kiosk.screens.base import KioskScreen, button, text
-from kiosk.text import literal
+from kiosk.text import shown
 
 RATINGS = {
     1: N_("1 Very poor"),
@@ -26,9 +27,11 @@ RATINGS = {
 
 
 class FeedbackScreen(KioskScreen):
+    #: The ratings first (keys 1-5 rate while focus is not in the comment box).
+    AUTO_FOCUS = "#rate-5, #done"
     BINDINGS = [
-        Binding("f12", "app.quick_exit", "Clear", priority=True),
-        Binding("escape", "back", "Back"),
+        Binding("f12", "app.quick_exit", N_("Clear"), priority=True),
+        Binding("escape", "back", N_("Back")),
     ] + [Binding(str(n), f"rate({n})", show=False) for n in RATINGS]
     dirty = True
 
@@ -54,28 +57,47 @@ class FeedbackScreen(KioskScreen):
             else:
                 yield text(t("How well did we serve you?"), classes="title")
                 with Horizontal(classes="ratings"):
-                    for n, label in RATINGS.items():
-                        variant = "success" if n == self.rating else "default"
-                        yield button(t(label), id=f"rate-{n}", variant=variant, classes="rating")
+                    yield from self.mirrored(
+                        button(
+                            t(label),
+                            id=f"rate-{n}",
+                            variant="success" if n == self.rating else "default",
+                            classes="rating",
+                        )
+                        for n, label in RATINGS.items()
+                    )
                 yield text(
                     t("Anything you want to tell us (you may leave this empty)"), classes="label"
                 )
-                yield Input(self.comment, id="comment", max_length=validation.COMMENT_MAX)
+                yield KioskInput(self.comment, id="comment", max_length=validation.COMMENT_MAX)
+                yield Paragraph(self._count(), id="count-comment", classes="counter")
                 yield Checkbox(
-                    literal(t("I am not satisfied: please reopen my complaint")),
+                    shown(t("I am not satisfied: please reopen my complaint")),
                     self.reopen,
                     id="reopen",
                 )
                 if self.error:
                     yield text(t(self.error), classes="error", id="error")
                 with Horizontal(classes="nav"):
-                    yield button(t("Back"), id="back", classes="big")
-                    yield button(t("Send rating"), id="send", variant="primary", classes="big")
+                    yield from self.mirrored(
+                        [
+                            button(t("Back"), id="back", classes="big"),
+                            button(t("Send rating"), id="send", variant="primary", classes="big"),
+                        ]
+                    )
         yield Footer()
 
     @on(Input.Changed, "#comment")
     def remember(self, event: Input.Changed) -> None:
         self.comment = event.value
+        self.query_one("#count-comment", Paragraph).update(self._count())
+
+    def _count(self) -> str:
+        return self.t("{n} of {limit} letters", n=len(self.comment), limit=validation.COMMENT_MAX)
+
+    @on(Input.Submitted, "#comment")
+    def enter_moves_on(self) -> None:
+        self.focus_next()
 
     @on(Checkbox.Changed, "#reopen")
     def remember_reopen(self, event: Checkbox.Changed) -> None:
@@ -83,7 +105,7 @@ class FeedbackScreen(KioskScreen):
 
     async def action_rate(self, rating: int) -> None:
         self.rating = rating
-        await self.recompose()
+        await self.rebuild(f"#rate-{rating}")
 
     def action_back(self) -> None:
         self.dismiss()
@@ -103,12 +125,12 @@ class FeedbackScreen(KioskScreen):
     async def send(self) -> None:
         if not self.rating:
             self.error = N_("Please choose a rating from 1 to 5.")
-            await self.recompose()
+            await self.rebuild("#rate-5")
             return
         comment, error = validation.check_comment(self.comment)
         if error:
             self.error = error
-            await self.recompose()
+            await self.rebuild("#comment")
             return
         try:
             give_feedback(
@@ -116,12 +138,12 @@ class FeedbackScreen(KioskScreen):
             )
         except WireError as wire_error:
             self.error = str(wire_error)
-            await self.recompose()
+            await self.rebuild("#send")
             return
         except StoreFault as fault:
             self.kiosk.report_store_fault(fault)
             self.error = STORE_FAULT_MESSAGE
-            await self.recompose()
+            await self.rebuild("#send")
             return
         self.sent = True
-        await self.recompose()
+        await self.rebuild("#done")

@@ -8,12 +8,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer
 
+from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen, button, text
 from kiosk.widgets import BigText, QRCode
 
 
 class ReceiptScreen(KioskScreen):
-    BINDINGS = [Binding("f12", "app.quick_exit", "Clear", priority=True)]
+    AUTO_FOCUS = "#done"
+    BINDINGS = [Binding("f12", "app.quick_exit", N_("Clear"), priority=True)]
     dirty = True
 
     def __init__(self, tracking_no: str) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Input
 
 from edge_agent.store import StoreFault
@@ -20,7 +20,8 @@ from khidmat_wire.messages import ComplaintStatus
 from khidmat_wire.vocabulary import FIRST_STATUS, STATUS_NAMES
 from kiosk.desk import STORE_FAULT_MESSAGE, ask_status
 from kiosk.i18n import N_
-from kiosk.screens.base import KioskScreen, button, said, text
+from kiosk.rtl_widgets import KioskInput
+from kiosk.screens.base import KioskScreen, Page, button, said, text
 from kiosk.tracking import TrackingError, parse_tracking_no
 
 
@@ -34,9 +35,10 @@ def when(ms: int) -> str:
 
 
 class TrackScreen(KioskScreen):
+    AUTO_FOCUS = "#number"
     BINDINGS = [
-        Binding("f12", "app.quick_exit", "Clear", priority=True),
-        Binding("escape", "back", "Back"),
+        Binding("f12", "app.quick_exit", N_("Clear"), priority=True),
+        Binding("escape", "back", N_("Back")),
     ]
 
     def __init__(self) -> None:
@@ -48,21 +50,24 @@ class TrackScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         t = self.t
-        with VerticalScroll(classes=f"page {self.rtl_class}"):
+        with Page(classes=f"page {self.rtl_class}"):
             yield text(t("Track a complaint"), classes="title")
             yield text(t("Type your tracking number, like QTA01-261130-120001-D"), classes="label")
-            yield Input(self.typed, placeholder="QTA01-261130-120001-D", id="number", max_length=30)
+            yield KioskInput(
+                self.typed, placeholder="QTA01-261130-120001-D", id="number", max_length=40
+            )
             if self.error:
                 yield text(t(self.error), classes="error", id="error")
             with Horizontal(classes="nav"):
-                yield button(t("Back"), id="back", classes="big")
-                yield button(t("Check"), id="check", variant="primary", classes="big")
+                yield from self.mirrored(
+                    [
+                        button(t("Back"), id="back", classes="big"),
+                        button(t("Check"), id="check", variant="primary", classes="big"),
+                    ]
+                )
             if self.tracking_no:
                 yield from self._compose_status()
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#number").focus()
 
     def _compose_status(self) -> ComposeResult:
         t = self.t
@@ -83,7 +88,7 @@ class TrackScreen(KioskScreen):
             )
             return
         name = status_name(status.status)
-        yield text(t("Status: {status}", status=t.logical(name)), classes="status", id="status")
+        yield text(t("Status: {status}", status=t(name)), classes="status", id="status")
         due = status.due_at_ms
         if due:
             yield text(t("We aim to act by {due}", due=when(due)), classes="label", id="due")
@@ -128,7 +133,7 @@ class TrackScreen(KioskScreen):
                 else N_("This number has a mistake in it. Please check each letter and number.")
             )
             self.tracking_no = ""
-            await self.recompose()
+            await self.rebuild("#number")
             return
         self.error = ""
         try:
@@ -140,7 +145,7 @@ class TrackScreen(KioskScreen):
             self.error = STORE_FAULT_MESSAGE
         self.tracking_no = number
         self.status = self.kiosk.store.complaint_status(number)
-        await self.recompose()
+        await self.rebuild("#number")
 
     def refresh_status(self) -> None:
         """Called every poll: show the hub's answer once the agent has stored it."""
@@ -149,4 +154,4 @@ class TrackScreen(KioskScreen):
         status = self.kiosk.store.complaint_status(self.tracking_no)
         if status is not None and status != self.status:
             self.status = status
-            self.call_later(self.recompose)
+            self.call_later(self.rebuild)

@@ -8,13 +8,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer
 
+from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen, button, text
-from kiosk.text import shape
 
 
 class WelcomeScreen(KioskScreen):
+    AUTO_FOCUS = "#file"
     BINDINGS = [
-        Binding("f12", "app.quick_exit", "Clear", priority=True),
+        Binding("f12", "app.quick_exit", N_("Clear"), priority=True),
         Binding("c", "file", "Complaint", show=False),
         Binding("t", "track", "Track", show=False),
     ]
@@ -26,11 +27,19 @@ class WelcomeScreen(KioskScreen):
             yield text(t("Welcome. We are here to help you."), classes="lead")
             yield text(t("Choose your language"), classes="label")
             with Horizontal(classes="choices"):
-                yield button("English", id="lang-en", classes="big")
-                yield button(shape("اردو"), id="lang-ur", classes="big")
+                yield from self.mirrored(
+                    [
+                        button("English", id="lang-en", classes="big"),
+                        button("اردو", id="lang-ur", classes="big"),
+                    ]
+                )
             with Horizontal(classes="choices"):
-                yield button(t("File a complaint"), id="file", variant="primary", classes="big")
-                yield button(t("Track a complaint"), id="track", classes="big")
+                yield from self.mirrored(
+                    [
+                        button(t("File a complaint"), id="file", variant="primary", classes="big"),
+                        button(t("Track a complaint"), id="track", classes="big"),
+                    ]
+                )
             yield text(
                 t("Press F12 at any time to clear everything and start again."), classes="hint"
             )

@@ -55,6 +55,83 @@ class TestDeskScreens:
         assert snap_compare(app, terminal_size=(100, 40), run_before=run_before)
 
     @pytest.mark.parametrize("language", LANGUAGES)
+    def test_questions_with_notice_and_typed_urdu(
+        self, snap_compare, desk_app: Callable[..., KioskApp], language: str
+    ) -> None:
+        """The cognizable-offence notice wrapped top to bottom; Urdu typed into a box."""
+        app = desk_app()
+        app.language = language
+
+        async def run_before(pilot) -> None:
+            await pilot.press("c")
+            await pilot.click("#cat-theft")
+            await pilot.pause()
+            await pilot.press(*"کل رات نو بجے")
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(100, 40), run_before=run_before)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_description_with_counter_and_preview(
+        self, snap_compare, desk_app: Callable[..., KioskApp], language: str
+    ) -> None:
+        app = desk_app()
+        app.language = language
+
+        async def run_before(pilot) -> None:
+            await pilot.press("c")
+            await pilot.click("#cat-nuisance")
+            await pilot.click("#next")
+            await pilot.pause()
+            app.screen.query_one("#name").value = "علی خان"
+            app.screen.query_one("#cnic").value = "۴۲۱۰۱-۱۲۳۴۵۶۷-۱"
+            app.screen.query_one("#mobile").value = "0300 1234567"
+            await pilot.click("#next")
+            await pilot.pause()
+            app.screen.query_one("#description").text = (
+                "رات گئے تک ہمسایوں کے گھر سے اونچی آواز میں موسیقی بجتی رہی۔ " * 3
+            ).strip()
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(100, 60), run_before=run_before)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_tracking_mistake_and_feedback(
+        self, snap_compare, desk_app: Callable[..., KioskApp], language: str
+    ) -> None:
+        from kiosk.screens.feedback import FeedbackScreen
+
+        app = desk_app()
+        app.language = language
+
+        async def run_before(pilot) -> None:
+            await pilot.press("t")
+            await pilot.pause()
+            await pilot.press(*"QTA01-261130-120001-X", "enter")
+            await pilot.pause()
+            app.push_screen(FeedbackScreen("QTA01-261130-120001-D"))
+            await pilot.pause()
+            await pilot.press("4")
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(100, 36), run_before=run_before)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_tracking_mistake(
+        self, snap_compare, desk_app: Callable[..., KioskApp], language: str
+    ) -> None:
+        app = desk_app()
+        app.language = language
+
+        async def run_before(pilot) -> None:
+            await pilot.press("t")
+            await pilot.pause()
+            await pilot.press(*"QTA01-261130-120001-X", "enter")
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(100, 36), run_before=run_before)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
     def test_receipt(self, snap_compare, desk_app: Callable[..., KioskApp], language: str) -> None:
         from kiosk.screens.receipt import ReceiptScreen
 

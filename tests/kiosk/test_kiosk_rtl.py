@@ -1,0 +1,130 @@
+"""Right-to-left text on the grid: wrapping order, shaping, the input box, Urdu digits, limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.cells import cell_len
+
+from kiosk import rtl
+from kiosk.app import KioskApp
+from kiosk.categories import COGNIZABLE_GUIDANCE
+from kiosk.i18n import Translator
+from kiosk.text import ascii_digits, shape
+from kiosk.tracking import make_tracking_no, parse_tracking_no
+from kiosk.validation import DESCRIPTION_MAX, check_cnic, check_mobile
+
+NOTICE = Translator("ur")(COGNIZABLE_GUIDANCE)
+
+
+def test_an_urdu_paragraph_wraps_top_to_bottom() -> None:
+    words = NOTICE.split(" ")
+    drawn = rtl.lines(NOTICE, 40)
+    assert len(drawn) > 2
+    # the notice's first words are on the first line, its last words on the last line,
+    # each line reversed for the grid (its first word at the right end)
+    assert drawn[0].endswith(shape(words[0]))
+    assert drawn[-1].startswith(shape(words[-1]))
+    assert all(cell_len(line) <= 40 for line in drawn)
+    # and every line is one wrapped logical line shaped on its own
+    assert drawn == [shape(line) for line in rtl.wrap(NOTICE, 40)]
+
+
+def test_wrap_keeps_english_and_splits_long_words() -> None:
+    assert rtl.lines("Hello world this is English", 12) == ["Hello world", "this is", "English"]
+    assert rtl.wrap("a" * 25, 10) == ["a" * 10, "a" * 10, "a" * 5]
+    assert rtl.wrap("one\ntwo", 10) == ["one", "two"]
+
+
+def test_numbers_stay_left_to_right_inside_urdu() -> None:
+    line = shape("شناختی کارڈ 42101-1234567-1 ہے")
+    assert "42101-1234567-1" in line
+
+
+def test_combining_marks_follow_their_letter() -> None:
+    # zer under lam in قابلِ: after reversal the mark must come right after the lam
+    line = rtl.visual("قابلِ")
+    kasra = line.text.index("\u0650")
+    assert line.order[kasra] == 4 and line.order[kasra - 1] == 3
+
+
+def test_visual_map_points_each_cell_at_its_typed_letter() -> None:
+    line = rtl.visual("کل رات 12")
+    assert sorted(line.order) == list(range(len("کل رات 12")))
+    assert line.text.startswith("12")  # the number, typed last, is at the left end
+    assert line.order[-1] == 0  # the first typed letter is in the right-most cell
+
+
+def test_urdu_and_arabic_indic_digits_count() -> None:
+    assert ascii_digits("۴۲۱۰۱-١٢٣") == "42101-123"
+    assert check_cnic("۴۲۱۰۱-۱۲۳۴۵۶۷-۱") == ("42101-1234567-1", None)
+    assert check_cnic("٤٢١٠١١٢٣٤٥٦٧١") == ("42101-1234567-1", None)
+    assert check_mobile("۰۳۰۰-۱۲۳۴۵۶۷") == ("0300-1234567", None)
+
+
+def test_tracking_numbers_are_read_leniently() -> None:
+    number = make_tracking_no("DEMO", datetime(2026, 12, 6), 56, 1)
+    station, date, sequence, check = number.split("-")
+    for typed in (
+        f"{station.lower()} {date} {sequence} {check.lower()}",
+        f" {station}-{date} - {sequence}–{check} ",
+        f"{station}{date}{sequence}{check}".lower(),
+        f"{station}-{ascii_digits(date).translate(str.maketrans('0123456789', '۰۱۲۳۴۵۶۷۸۹'))}-{sequence}-{check}",
+    ):
+        assert parse_tracking_no(typed) == number, typed
+
+
+async def test_input_box_shows_urdu_joined_right_to_left(desk_app: Callable[..., KioskApp]) -> None:
+    app = desk_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("c")
+        await pilot.click("#cat-theft")
+        await pilot.pause()
+        box = app.screen.query_one("#q-when")
+        assert app.focused is box
+        await pilot.press(*"کل رات")
+        assert box.value == "کل رات"
+        drawn = box.render_line(0).text.rstrip()
+        assert drawn.endswith(shape("کل رات")), drawn  # joined, right to left, right-aligned
+        width = box.scrollable_content_region.width
+        _, order = box._layout(width)
+        # the cursor (end of typing) is the blank cell left of the text
+        at_end = order.index(box.cursor_position)
+        assert at_end == width - len("کل رات") - 1
+        # Right moves towards the start of the text (logically back one letter), one
+        # cell to the right on the screen
+        await pilot.press("right")
+        assert box.cursor_position == len("کل رات") - 1
+        assert box._layout(width)[1].index(box.cursor_position) == at_end + 1
+        await pilot.press("left")
+        assert box.cursor_position == len("کل رات")
+        # typing in the middle lands in the middle
+        await pilot.press("home", "ا")
+        assert box.value == "اکل رات"
+        # an English value is Textual's own drawing, left aligned
+        box.value = "Quetta"
+        assert box.render_line(0).text.startswith("Quetta")
+
+
+async def test_description_limit_bites_while_typing(desk_app: Callable[..., KioskApp]) -> None:
+    app = desk_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("c")
+        await pilot.click("#cat-nuisance")
+        await pilot.click("#next")
+        screen = app.screen
+        screen.query_one("#name").value = "Ali"
+        screen.query_one("#cnic").value = "42101-1234567-1"
+        screen.query_one("#mobile").value = "0300-1234567"
+        await pilot.click("#next")
+        await pilot.pause()
+        area = screen.query_one("#description")
+        assert app.focused is area
+        area._replace_via_keyboard("x" * 6600, *area.selection)  # a paste of 6,600 letters
+        await pilot.pause()
+        assert len(area.text) == DESCRIPTION_MAX
+        await pilot.press("y")  # full: nothing more goes in
+        assert len(area.text) == DESCRIPTION_MAX
+        counter = str(screen.query_one("#count-description").render())
+        assert f"{DESCRIPTION_MAX} of {DESCRIPTION_MAX}" in counter
