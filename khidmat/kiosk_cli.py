@@ -50,10 +50,57 @@ def register(tree: CommandTree) -> None:
     kiosk.add_argument(
         "--language", choices=("en", "ur"), default="en", help="starting language (desk)"
     )
+    kiosk.add_argument(
+        "--serve",
+        metavar="HOST:PORT",
+        help=(
+            "serve this kiosk to a browser (textual-serve) instead of this terminal; "
+            "each connection runs it once. No authentication: keep HOST 127.0.0.1 "
+            "(the unit's own Chromium in cage, deploy/khidmat-kiosk-session.service)"
+        ),
+    )
+
+
+def serve_command(argv: list[str]) -> str:
+    """The shell command textual-serve runs per connection: this ``khidmat kiosk``
+    command line without ``--serve``. Pure."""
+    import shlex
+
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--serve":
+            skip = True
+        elif not arg.startswith("--serve="):
+            kept.append(arg)
+    return shlex.join([sys.executable, "-m", "khidmat", *kept])
+
+
+def _serve(address: str, command: str) -> int:
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        print(f"khidmat kiosk: --serve {address!r}: give HOST:PORT", file=sys.stderr)
+        return 2
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            "khidmat kiosk: --serve has no authentication; bind it to 127.0.0.1",
+            file=sys.stderr,
+        )
+        return 2
+    from textual_serve.server import Server
+
+    Server(command, host=host, port=int(port), title="Khidmat").serve()
+    return 0
 
 
 def _kiosk(args: argparse.Namespace) -> int:
     from kiosk.run import main
+
+    if args.serve:
+        argv = sys.argv[1:]
+        return _serve(args.serve, serve_command(argv[argv.index("kiosk") :]))
 
     if args.demo:
         from khidmat.demo import DemoError, demo_unit_config

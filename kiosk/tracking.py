@@ -11,6 +11,7 @@ vocabulary's (``khidmat_wire.vocabulary.TRACKING_NO``). Pure; thread-safe.
 
 from __future__ import annotations
 
+import re
 import zlib
 from datetime import datetime
 

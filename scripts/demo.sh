@@ -3,5 +3,5 @@
 # Without Mosquitto (and no way to install it) setup stops with one line saying how to install it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-bash scripts/setup.sh
+KHIDMAT_REQUIRE_BROWSER=0 bash scripts/setup.sh
 exec .venv/bin/khidmat demo "$@"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from textual.widgets import Footer
 
 from edge_agent.store import LocalStore
+from khidmat_wire.messages import ComplaintStatus, StatusEntry
 from kiosk.app import KioskApp
 from kiosk.screens.complaint import ComplaintScreen
 from kiosk.screens.feedback import FeedbackScreen
@@ -39,12 +40,14 @@ async def test_desk_walked_with_the_keyboard(
 
     number = make_tracking_no("QTA01", datetime.fromtimestamp(fixed_now_s), 12, 1)
     store.put_complaint_status(
-        number,
-        status="resolved",
-        found=True,
-        due_at_ms=0,
-        history=[{"status": "resolved", "reason": "returned", "at_ms": 1_796_031_000_000}],
-        can_rate=True,
+        ComplaintStatus(
+            number,
+            True,
+            "resolved",
+            0,
+            (StatusEntry("resolved", "returned", 1_796_031_000_000),),
+            True,
+        )
     )
     app = desk_app()
     async with app.run_test(size=(100, 40)) as pilot:
