@@ -30,7 +30,7 @@ Example::
     backend = "serial"         # serial | sim | none
     port = "/dev/serial0"
     model = "r307"             # r307 | r503 | as608
-    baud = 57600
+    baud = 115200              # the fastest R307/AS608/R503 rate; the hub's sensor.baud overrides
     packet_size = 128
     password = 0
 
@@ -86,7 +86,9 @@ class SensorSection:
     backend: str = "none"
     port: str = "/dev/serial0"
     model: str = "r307"
-    baud: int = 57600
+    baud: int = 115200
+    """Rate set on the module at start (it is found at whatever rate it has; a module that
+    will not take this rate keeps working at its own, and telemetry reports the rate used)."""
     packet_size: int = 128
     password: int = 0
 

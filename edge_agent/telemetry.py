@@ -32,6 +32,7 @@ def read_telemetry(store: LocalStore, *, started_monotonic: float, data_dir: Pat
     except OSError:
         free_mb = 0.0
     sensor = store.health("sensor") or "unknown"
+    baud = store.health("sensor_baud") or "0"  # written by the kiosk when it opens the sensor
     return Telemetry(
         uptime_s=round(time.monotonic() - started_monotonic, 1),
         cpu_temp_c=cpu_temperature_c(),
@@ -44,4 +45,5 @@ def read_telemetry(store: LocalStore, *, started_monotonic: float, data_dir: Pat
         if watchlist is None
         else max(0.0, (now_ms - watchlist.issued_at_ms) / 1000),
         sensor_status=sensor if sensor in ("ok", "fault", "absent", "unknown") else "unknown",
+        sensor_baud=int(baud) if baud.isdigit() and int(baud) <= 921_600 else 0,
     )

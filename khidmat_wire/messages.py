@@ -149,6 +149,12 @@ class Telemetry:
     sensor_status: str = spec(
         "fingerprint sensor state", choices=("ok", "fault", "absent", "unknown")
     )
+    sensor_baud: int = spec(
+        "serial rate the fingerprint sensor link runs at (bits/s), 0 for none or unknown",
+        lo=0,
+        hi=921_600,
+        default=0,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,13 @@ through ``sensor_lock``, so a hub command (self-test) can run between scan polls
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from edge_agent.config import UnitConfig
+from edge_agent.config import SensorSection, UnitConfig
 from edge_agent.store import LocalStore, StoreFault
 from khidmat_base.clock import SYSTEM_CLOCK, Clock
 
@@ -93,7 +94,7 @@ def open_context(
             from edge_agent.sensor import SensorError, open_sensor
 
             try:
-                sensor = open_sensor(config.sensor)
+                sensor = open_sensor(_with_hub_baud(config.sensor, store))
             except SensorError as error:
                 sensor_error = str(error)
             else:
@@ -115,6 +116,8 @@ def open_context(
             )
             with contextlib.suppress(StoreFault):  # the sensor's state is shown all the same
                 store.put_health("sensor", health)
+                if sensor is not None:
+                    store.put_health("sensor_baud", str(sensor.info().baud))
     except BaseException:
         for close in reversed(closers):
             close()
@@ -131,3 +134,13 @@ def open_context(
     )
     context._closers = closers
     return context
+
+
+def _with_hub_baud(section: SensorSection, store: LocalStore) -> SensorSection:
+    """``section`` with the hub's ``sensor.baud`` setting, when the hub set a valid one."""
+    from khidmat_wire.unit_settings import check
+
+    value = store.settings().get("sensor.baud", "")
+    if value and not check("sensor.baud", value, "gate"):
+        return dataclasses.replace(section, baud=int(value))
+    return section

@@ -92,7 +92,7 @@ def unit_toml(spec: UnitSpec) -> str:
                 "backend": ("sim" if sim else "serial") if has_sensor else "none",
                 "port": "/dev/serial0",
                 "model": spec.sensor_model,
-                "baud": 57600,
+                "baud": 115200,
                 "packet_size": 128,
                 "password": 0,
             },

@@ -21,6 +21,7 @@ COLUMNS = (
     "last seen",
     "backlog",
     "sensor",
+    "baud",
     "watchlist",
     "temp C",
 )
@@ -78,6 +79,7 @@ class DevicesPane(Vertical):
                     t.get("sensor_status", ""),
                     "bold red" if t.get("sensor_status") == "fault" else "",
                 ),
+                plain(t.get("sensor_baud") or ""),
                 plain(t.get("watchlist_version", "")),
                 plain(t.get("cpu_temp_c", "")),
                 key=v.device_id,

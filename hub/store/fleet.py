@@ -39,6 +39,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX telemetry_history_device ON telemetry_history (device_id, at_ms)
     """,
+    "ALTER TABLE device_telemetry ADD COLUMN sensor_baud INTEGER NOT NULL DEFAULT 0",
 )
 
 
@@ -52,13 +53,13 @@ def put_telemetry(
     """Keep the unit's latest telemetry (an older sample never replaces a newer one) and add
     the sample to its history."""
     conn.execute(
-        "INSERT INTO device_telemetry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "INSERT INTO device_telemetry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(device_id) DO UPDATE SET received_ms = excluded.received_ms, "
         "device_time_ms = excluded.device_time_ms, uptime_s = excluded.uptime_s, "
         "cpu_temp_c = excluded.cpu_temp_c, load1 = excluded.load1, disk_free_mb = excluded.disk_free_mb, "
         "outbox_depth = excluded.outbox_depth, oldest_unacked_s = excluded.oldest_unacked_s, "
         "watchlist_version = excluded.watchlist_version, watchlist_age_s = excluded.watchlist_age_s, "
-        "sensor_status = excluded.sensor_status WHERE excluded.device_time_ms >= device_telemetry.device_time_ms",
+        "sensor_status = excluded.sensor_status, sensor_baud = excluded.sensor_baud WHERE excluded.device_time_ms >= device_telemetry.device_time_ms",
         (
             device_id,
             received_ms,
@@ -72,6 +73,7 @@ def put_telemetry(
             t.watchlist_version,
             t.watchlist_age_s,
             t.sensor_status,
+            t.sensor_baud,
         ),
     )
     conn.execute(
