@@ -225,7 +225,8 @@ class ComplaintDesk:
     ) -> ComplaintView:
         """Move a complaint to ``status``; TransitionError or KeyError when it cannot.
 
-        ``assigned`` needs ``assignee``; ``transferred`` needs the receiving ``station``.
+        ``assigned`` needs ``assignee``; ``transferred`` needs the receiving ``station``
+        (and clears the assignee); with any other status an ``assignee`` given is kept.
         A complaint on the women's desk can only be changed from the women's desk.
         """
         if desk not in DESKS:
@@ -274,6 +275,11 @@ class ComplaintDesk:
         if status == "assigned":
             if not assignee or not assignee.strip():
                 raise TransitionError("assigning needs the officer it is assigned to")
+            sets["assignee"] = assignee.strip()
+            detail = f"to {assignee.strip()}: {reason}"
+        elif status != "transferred" and assignee and assignee.strip():
+            # an officer named with another status (registered, under investigation)
+            # is the assignee too, not dropped
             sets["assignee"] = assignee.strip()
             detail = f"to {assignee.strip()}: {reason}"
         if status == "transferred":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Label
 
@@ -14,6 +15,11 @@ from hub.records import Person
 
 
 class SearchPane(Vertical):
+    """The search box and its results. Escape leaves the box for the results, so the
+    digit keys switch tabs again (in the box they are text: CNICs are digits)."""
+
+    BINDINGS = [Binding("escape", "leave_box", "Results")]
+
     def __init__(self, backend: ConsoleBackend, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.backend = backend
@@ -32,6 +38,9 @@ class SearchPane(Vertical):
             "person id", "name", "father's name", "CNIC", "status", "offences", "fingers"
         )
         yield people
+
+    def action_leave_box(self) -> None:
+        self.query_one("#search-complaints", DataTable).focus()
 
     @on(Input.Submitted, "#search-input")
     def _submitted(self, event: Input.Submitted) -> None:

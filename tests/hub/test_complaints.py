@@ -179,3 +179,22 @@ def test_transfer_moves_the_station_and_clears_the_assignee(desk) -> None:
     )
     assert view.station == "QTA02" and view.assignee == ""
     assert [v.tracking_no for v in complaints.queue(desk="general", station="QTA02")] == [tracking]
+
+
+def test_an_officer_named_with_another_status_is_kept_as_assignee(desk) -> None:
+    complaints, ingestor, store = desk
+    tracking = sample_complaint("QTA01", 8).tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 8))
+    view = complaints.change_status(
+        tracking,
+        "registered",
+        reason="FIR 12/26",
+        officer="o",
+        desk="general",
+        assignee="SI Khan",
+    )
+    assert view.status == "registered" and view.assignee == "SI Khan"
+    view = complaints.change_status(
+        tracking, "rejected", reason="civil matter", officer="o", desk="general"
+    )
+    assert view.assignee == "SI Khan"  # a later change without a name keeps it

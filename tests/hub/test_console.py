@@ -84,6 +84,15 @@ async def _literal_text(hub_files) -> None:
         assert app.query_one("#search-input", Input).value == "54400-1234567-1", app.focused
         found = app.query_one("#search-complaints", DataTable)
         assert found.get_row_at(0)[4].plain == INJECTED_NAME
+        # in the box "2" is text; Escape leaves the box, then "2" is the Complaints tab
+        await pilot.press("2")
+        assert app.query_one("#search-input", Input).value.endswith("2")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is found
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.query_one("TabbedContent").active == "complaints"
         assert app.is_running
 
 
