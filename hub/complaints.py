@@ -26,6 +26,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from hub.complaint_rules import DuePolicy, TransitionError, check_transition
+from hub.device_time import believed_time_ms, device_time_problem
 from hub.store import HubStore
 from hub.store import complaints as table
 from khidmat_base.clock import now_ms as _now_ms
@@ -115,8 +116,10 @@ class ComplaintDesk:
 
     def _on_complaint(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         body: Complaint = envelope.body
-        # The promise was made at the kiosk; a unit clock ahead of ours does not extend it.
-        filed_ms = min(envelope.device_time_ms, now_ms)
+        # The promise was made at the kiosk; a unit clock ahead of ours does not extend it,
+        # and one outside the sane window (hub.device_time) is not believed at all.
+        clock_problem = device_time_problem(envelope.device_time_ms, now_ms)
+        filed_ms = believed_time_ms(envelope.device_time_ms, now_ms)
         due_ms = filed_ms + self.policy.due_ms(body.category)
         opened = table.insert(
             conn,
@@ -159,6 +162,10 @@ class ComplaintDesk:
             f"filed at {body.station} ({envelope.device_id}); {desk}",
             "citizen",
         )
+        if clock_problem is not None:
+            table.add_event(
+                conn, body.tracking_no, now_ms, "device-clock", None, clock_problem, "hub"
+            )
         self._push(conn, body.tracking_no, envelope.device_id)
 
     def _on_feedback(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:

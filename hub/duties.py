@@ -214,6 +214,20 @@ def install(service: HubService) -> HubModules:
     def check_fleet() -> None:
         modules.fleet.check(current_watchlist=modules.watchlists.current_version())
 
+    def refused(device_id: str, kind: str, reason: str) -> None:
+        # One open alert per unit and kind; repeats bump its count.
+        modules.alerts.raise_alert(
+            f"{kind}:{device_id}",
+            kind,
+            "critical" if kind == "unit-refused" else "warning",
+            device_id,
+            f"records from {device_id} refused"
+            if kind == "unit-refused"
+            else f"quarantine quota of {device_id} is full",
+            reason[:500],
+        )
+
+    service.ingestor.on_refused = refused
     service.on_start.append(start_loading)
     service.on_start.append(searches.start)
     service.on_stop.append(searches.stop)

@@ -10,6 +10,7 @@ topics are read through an MQTT v5 shared subscription, so worker processes spli
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -23,8 +24,10 @@ from hub.identify import Identifier
 from hub.ingest import Ingestor, IngestResult
 from hub.search_worker import SearchWorker
 from hub.store import HubStore
+from hub.units import UnitRoster
 from khidmat_base import systemd
 from khidmat_base.mqtt import MqttSession, settings_for
+from khidmat_wire.codec import MAX_PAYLOAD_BYTES
 from khidmat_wire.topics import state_filter, up_filter
 
 log = logging.getLogger(__name__)
@@ -64,14 +67,29 @@ class HubService:
         """Run when :meth:`run` ends, after the MQTT session stopped (stop threads here)."""
         shared = config.hub.workers > 1
         ups = f"$share/{SHARE_GROUP}/{up_filter()}" if shared else up_filter()
-        self.session = MqttSession(
-            settings_for(
-                config.broker, client_id=self.sender_id, persistent=not shared, max_inflight=1000
-            ),
-            subscriptions=[ups, state_filter()],
-            on_message=lambda topic, payload: self._incoming.put((topic, payload)),
+        settings = settings_for(
+            config.broker, client_id=self.sender_id, persistent=not shared, max_inflight=1000
         )
-        self.ingestor = Ingestor(self.store, self.publish, sender_id=self.sender_id)
+        if worker:
+            # The broker binds the client id to the username (use_username_as_clientid):
+            # each worker logs in as an identity of its own, ``<username>-<worker>``.
+            settings = dataclasses.replace(
+                settings, username=worker_username(settings.username or "hub", worker)
+            )
+        self._retained: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
+        self.session = MqttSession(
+            settings,
+            subscriptions=[ups, state_filter()],
+            on_message=lambda topic, payload: self._incoming.put((topic, _bounded(payload))),
+            on_retained=lambda topic, payload: self._retained.put((topic, _bounded(payload))),
+        )
+        self.roster = UnitRoster(self.store.db.path)
+        self.ingestor = Ingestor(
+            self.store,
+            self.publish,
+            sender_id=self.sender_id,
+            roster=self.roster,
+        )
         self.totals = IngestResult()
         self.identifier: Identifier | None = None
         self.search_worker: SearchWorker | None = None
@@ -87,6 +105,11 @@ class HubService:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def close(self) -> None:
+        """Release the registry connection and the store (after :meth:`run` returned)."""
+        self.roster.close()
+        self.store.close()
 
     def run(self) -> int:
         """Serve until :meth:`stop` or a fatal MQTT error; returns an exit code."""
@@ -121,11 +144,31 @@ class HubService:
                 stop()
 
     def drain_once(self, wait_s: float = 0.05) -> IngestResult | None:
-        """Ingest one batch from the queue (waiting up to ``wait_s`` for the first message)."""
+        """Ingest one batch from the queue (waiting up to ``wait_s`` for the first message).
+
+        Never raises: when the hub cannot store a batch at all (its own fault, e.g. a full
+        disk), nothing of it was acked, the units re-send it, and the error is logged.
+        """
+        batch: list[tuple[str, bytes]] = []
+        while True:  # retained messages first: the broker sends them on subscribe
+            try:
+                topic, payload = self._retained.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                if not self.ingestor.refuse_retained(topic, payload):
+                    batch.append((topic, payload))
+            except Exception:
+                log.exception("refusing a retained message failed")
+        if batch:
+            wait_s = 0.0
         try:
-            batch = [self._incoming.get(timeout=wait_s)]
+            batch.append(
+                self._incoming.get(timeout=wait_s) if wait_s else self._incoming.get_nowait()
+            )
         except queue.Empty:
-            return None
+            if not batch:
+                return None
         deadline = time.monotonic() + BATCH_WAIT_S
         while len(batch) < BATCH_MAX:
             try:
@@ -134,7 +177,11 @@ class HubService:
                 if time.monotonic() >= deadline:
                     break
                 time.sleep(0.001)
-        result = self.ingestor.process(batch)
+        try:
+            result = self.ingestor.process(batch)
+        except Exception:  # the hub's own storage failed: nothing was acked, units re-send
+            log.exception("ingest of a batch of %d messages failed; none was acked", len(batch))
+            return None
         self.totals.stored += result.stored
         self.totals.duplicates += result.duplicates
         self.totals.quarantined += result.quarantined
@@ -144,3 +191,15 @@ class HubService:
             except Exception:
                 log.exception("after-ingest hook failed")
         return result
+
+
+def worker_username(username: str, worker: int) -> str:
+    """The broker identity of hub worker ``worker`` (0 is the hub's own ``username``)."""
+    return username if worker == 0 else f"{username}-{worker}"
+
+
+def _bounded(payload: bytes) -> bytes:
+    """A payload over any record's limit cut to one byte over it before it is queued: the
+    codec refuses it all the same, and a flood of large publishes cannot fill the hub's
+    memory (the broker admits packets up to the largest watchlist)."""
+    return payload if len(payload) <= MAX_PAYLOAD_BYTES else payload[: MAX_PAYLOAD_BYTES + 1]

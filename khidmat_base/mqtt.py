@@ -105,10 +105,14 @@ class MqttSession:
         on_message: Callable[[str, bytes], None],
         on_connect: Callable[[MqttSession], None] | None = None,
         on_disconnect: Callable[[MqttSession], None] | None = None,
+        on_retained: Callable[[str, bytes], None] | None = None,
     ) -> None:
+        """``on_retained``, when given, receives the messages the broker delivers from its
+        retained store (retain flag set) instead of ``on_message``."""
         self.settings = settings
         self.subscriptions = tuple(subscriptions)
         self._on_message = on_message
+        self._on_retained = on_retained
         self._on_connect = on_connect
         self._on_disconnect = on_disconnect
         self.connected = threading.Event()
@@ -298,6 +302,9 @@ class MqttSession:
         self, client: paho.Client, userdata: object, message: paho.MQTTMessage
     ) -> None:
         try:
-            self._on_message(message.topic, bytes(message.payload))
+            if message.retain and self._on_retained is not None:
+                self._on_retained(message.topic, bytes(message.payload))
+            else:
+                self._on_message(message.topic, bytes(message.payload))
         except Exception:  # a bad message must never kill the network thread
             log.exception("message handler failed for %s", message.topic[:200])

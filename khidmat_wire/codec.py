@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import typing
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +34,8 @@ MAX_PAYLOAD_BYTES = 1_048_576
 """Largest payload of any kind but a watchlist (1 MiB)."""
 MAX_WATCHLIST_BYTES = 64 * 1_048_576
 """Largest watchlist payload (64 MiB: about 200,000 entries)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Lone UTF-16 surrogates, which JSON escapes can carry but UTF-8 cannot encode."""
 ENVELOPE_KEYS = ("schema", "version", "id", "device_id", "device_time_ms", "body")
 
 
@@ -107,6 +110,10 @@ def decode(payload: bytes | str, *, expected_kind: str | None = None) -> Envelop
         ) from None
     except RecursionError:
         raise WireError("payload", "JSON nested too deeply") from None
+    except ValueError:
+        # json.loads raises a plain ValueError for an integer literal over Python's
+        # int_max_str_digits (4,300): not a JSONDecodeError, and it must not escape.
+        raise WireError("payload", "not JSON (a number literal is too long)") from None
     if not isinstance(document, dict):
         raise WireError("payload", f"must be a JSON object, got {_json_type(document)}")
     for key in document:
@@ -259,6 +266,9 @@ def _scalar(annotation: Any, value: Any, limits: Any, *, is_item: bool) -> Any:
             raise _Reject(f"does not have the required form ({len(value)} characters)")
         if "\x00" in value:
             raise _Reject("contains a NUL character")
+        if not value.isascii() and _SURROGATE.search(value):
+            # json.loads accepts "\ud800" escapes; such text cannot be stored as UTF-8
+            raise _Reject("contains a lone surrogate (not encodable as UTF-8)")
         return value
     raise TypeError(f"unsupported field type {annotation!r}")
 

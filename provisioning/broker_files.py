@@ -12,10 +12,14 @@ ACL (``%u`` = the MQTT username = the device id)::
     pattern write khidmat/v1/dev/%u/up/#      a unit publishes its own records
     pattern write khidmat/v1/dev/%u/state     ... and its own birth / will
     pattern read  khidmat/v1/dev/%u/down/#    ... and reads only its own downlink
-    user hub
+    user hub                                  (and hub-1 .. hub-7, one per hub worker)
     topic read  khidmat/v1/dev/+/up/#
     topic read  khidmat/v1/dev/+/state
     topic write khidmat/v1/dev/+/down/#
+
+The broker binds each session's client id to its username (``use_username_as_clientid``),
+so no account can take over another's session, and bounds every packet
+(``max_packet_size``) at the largest watchlist the hub sends.
 """
 
 from __future__ import annotations
@@ -25,12 +29,20 @@ import signal
 from pathlib import Path
 
 from khidmat_base.mosquitto import password_hash
+from khidmat_wire.codec import MAX_WATCHLIST_BYTES
 from khidmat_wire.topics import PREFIX
 from provisioning.deployment import BrokerSettings, Deployment
 from provisioning.files import write_public, write_secret
 from provisioning.registry import Registry
 
 HUB_USERNAME = "hub"
+HUB_WORKER_IDENTITIES = 8
+"""Broker identities for hub workers: ``hub`` (worker 0) and ``hub-1`` .. ``hub-7``. The
+broker binds the client id to the username, so each worker needs a username of its own;
+they share the hub's password."""
+MAX_PACKET_BYTES = MAX_WATCHLIST_BYTES + 65_536
+"""Largest MQTT packet the broker accepts from anyone: a full watchlist plus headers.
+Mosquitto 2.0 sets this for all clients at once; the hub cuts unit payloads at 1 MiB."""
 PERSISTENT_CLIENT_EXPIRATION = "7d"
 """A unit offline longer than this loses its queued downlink (it re-syncs on reconnect)."""
 MAX_QUEUED_MESSAGES = 100_000
@@ -58,18 +70,29 @@ def acl_text(db: Path) -> str:
         + f"pattern write {PREFIX}/%u/up/#\n"
         + f"pattern write {PREFIX}/%u/state\n"
         + f"pattern read {PREFIX}/%u/down/#\n"
-        + f"\n# The hub: every unit's records and state in, every unit's downlink out.\nuser {HUB_USERNAME}\n"
-        + f"topic read {PREFIX}/+/up/#\n"
-        + f"topic read {PREFIX}/+/state\n"
-        + f"topic write {PREFIX}/+/down/#\n"
+        + "\n# The hub (one identity per worker): every unit's records and state in, every\n"
+        + "# unit's downlink out.\n"
+        + "".join(
+            f"user {name}\n"
+            f"topic read {PREFIX}/+/up/#\n"
+            f"topic read {PREFIX}/+/state\n"
+            f"topic write {PREFIX}/+/down/#\n"
+            for name in hub_usernames()
+        )
     )
 
 
+def hub_usernames() -> list[str]:
+    """The hub workers' broker usernames: ``hub``, ``hub-1``, ..."""
+    return [HUB_USERNAME] + [f"{HUB_USERNAME}-{n}" for n in range(1, HUB_WORKER_IDENTITIES)]
+
+
 def password_text(hub_password: str, device_hashes: dict[str, str]) -> str:
-    """The password file: the hub, then every active device (already-hashed)."""
-    lines = [f"{HUB_USERNAME}:{password_hash(hub_password)}"]
+    """The password file: the hub's workers, then every active device (already-hashed)."""
+    hubs = hub_usernames()
+    lines = [f"{name}:{password_hash(hub_password)}" for name in hubs]
     for device_id, hashed in sorted(device_hashes.items()):
-        if device_id == HUB_USERNAME or ":" in device_id or "\n" in device_id:
+        if device_id in hubs or ":" in device_id or "\n" in device_id:
             raise ValueError(f"unusable MQTT username {device_id!r}")
         lines.append(f"{device_id}:{hashed}")
     return "\n".join(lines) + "\n"
@@ -92,6 +115,7 @@ def conf_text(deployment: Deployment, settings: BrokerSettings) -> str:
         f"acl_file {d.acl_file}",
         f"user {settings.run_as}",
         f"pid_file {d.pid_file}",
+        f"max_packet_size {MAX_PACKET_BYTES}",
         "persistence true",
         f"persistence_location {d.broker_dir}/",
         "autosave_interval 1",
@@ -105,6 +129,7 @@ def conf_text(deployment: Deployment, settings: BrokerSettings) -> str:
         "",
         "# TLS listener for units and the hub",
         tls_listener,
+        "use_username_as_clientid true",
         f"cafile {d.ca_cert}",
         f"certfile {d.server_cert}",
         f"keyfile {d.server_key}",
@@ -115,6 +140,7 @@ def conf_text(deployment: Deployment, settings: BrokerSettings) -> str:
             "",
             "# Plain listener on loopback only (demo, tests, a hub on this host)",
             f"listener {settings.loopback_port} 127.0.0.1",
+            "use_username_as_clientid true",
         ]
     return "\n".join(lines) + "\n"
 

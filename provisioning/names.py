@@ -42,7 +42,7 @@ def check_role(role: str) -> str:
 def normalise_station(station: str) -> str:
     """Upper-case and validate a station code; raises InvalidName."""
     code = station.strip().upper()
-    if not STATION_PATTERN.match(code):
+    if not STATION_PATTERN.fullmatch(code):
         raise InvalidName(f"station code must be 2-12 letters and digits: {station[:40]!r}")
     return code
 

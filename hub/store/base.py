@@ -22,8 +22,13 @@ from khidmat_wire import build_topic, encode, make_envelope
 from khidmat_wire.codec import Envelope
 from khidmat_wire.topics import Direction
 
-QUARANTINE_PAYLOAD_MAX_BYTES = 1_048_576
-"""Quarantined payloads are kept whole up to this size (larger ones: the first MiB)."""
+QUARANTINE_PAYLOAD_MAX_BYTES = 65_536
+"""Quarantined payloads are kept whole up to this size (larger ones: the first 64 KiB)."""
+QUARANTINE_UNIT_MAX_BYTES = 4 * 1_048_576
+"""Payload bytes kept in quarantine per unit; past it a unit's new bad payloads are counted
+on one overflow row per unit, not kept (and the operator is alerted)."""
+QUARANTINE_UNIT_MAX_ROWS = 1000
+"""Distinct quarantined payloads kept per unit (rows), with the same overflow."""
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -77,6 +82,7 @@ DOWNLINK_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX device_state_log_device ON device_state_log (device_id, at_ms)
     """,
+    "CREATE INDEX quarantine_device ON quarantine (device_id)",
 )
 """Durable downlink outbox (written in the transaction that decides to send, published after
 commit by the hub service, so a console process can change a complaint and the hub still
@@ -159,31 +165,67 @@ class HubStore:
             new.extend(fresh)  # only after the commit
         return stored, len(items) - stored
 
-    def quarantine(self, items: Sequence[tuple[str, bytes, str, str | None, str | None]]) -> None:
+    def quarantine(
+        self, items: Sequence[tuple[str, bytes, str, str | None, str | None]]
+    ) -> list[str]:
         """Keep invalid payloads with their reason: (topic, payload, reason, device_id, record_id).
 
-        The same payload arriving again only bumps its counter, so a unit that keeps
-        re-sending a bad record cannot fill the disk.
+        The same payload arriving again only bumps its counter, and each unit has a quota
+        (``QUARANTINE_UNIT_MAX_BYTES``, ``QUARANTINE_UNIT_MAX_ROWS``): past it, its bad
+        payloads only bump the counter of one overflow row, so no unit can fill the disk.
+        Returns the units whose overflow row was opened by this call (alert the operator).
         """
         now = _now_ms()
+        overflowing: list[str] = []
         with self.db.write() as conn:
             for topic, payload, reason, device_id, record_id in items:
                 digest = hashlib.sha256(payload).hexdigest()
+                topic, reason = _storable(topic[:512]), _storable(reason[:1000])
+                bump = conn.execute(
+                    "UPDATE quarantine SET last_ms = ?, times = times + 1 WHERE payload_sha256 = ?",
+                    (now, digest),
+                )
+                if bump.rowcount:
+                    continue
+                rows, kept = conn.execute(
+                    "SELECT count(*), coalesce(sum(length(payload)), 0) FROM quarantine "
+                    "WHERE device_id IS ?",
+                    (device_id,),
+                ).fetchone()
+                keep = payload[:QUARANTINE_PAYLOAD_MAX_BYTES]
+                if rows >= QUARANTINE_UNIT_MAX_ROWS or kept + len(keep) > QUARANTINE_UNIT_MAX_BYTES:
+                    overflow = f"overflow:{device_id}"
+                    cursor = conn.execute(
+                        "INSERT INTO quarantine (first_ms, last_ms, times, topic, device_id, record_id, reason, payload, payload_bytes, payload_sha256) "
+                        "VALUES (?, ?, 1, ?, ?, NULL, ?, X'', ?, ?) "
+                        "ON CONFLICT(payload_sha256) DO UPDATE SET last_ms = excluded.last_ms, "
+                        "times = times + 1, payload_bytes = payload_bytes + excluded.payload_bytes, "
+                        "reason = excluded.reason",
+                        (
+                            now,
+                            now,
+                            topic,
+                            device_id,
+                            "quarantine quota full; last reason: " + reason,
+                            len(payload),
+                            overflow,
+                        ),
+                    )
+                    if (
+                        conn.execute(
+                            "SELECT times FROM quarantine WHERE payload_sha256 = ?", (overflow,)
+                        ).fetchone()[0]
+                        == 1
+                        and cursor.rowcount
+                    ):
+                        overflowing.append(device_id or "?")
+                    continue
                 conn.execute(
                     "INSERT INTO quarantine (first_ms, last_ms, times, topic, device_id, record_id, reason, payload, payload_bytes, payload_sha256) "
-                    "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(payload_sha256) DO UPDATE SET last_ms = excluded.last_ms, times = times + 1",
-                    (
-                        now,
-                        now,
-                        topic[:512],
-                        device_id,
-                        record_id,
-                        reason[:1000],
-                        payload[:QUARANTINE_PAYLOAD_MAX_BYTES],
-                        len(payload),
-                        digest,
-                    ),
+                    "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+                    (now, now, topic, device_id, record_id, reason, keep, len(payload), digest),
                 )
+        return overflowing
 
     def set_device_state(
         self, device_id: str, status: str, role: str, software: str, changed_ms: int
@@ -298,3 +340,8 @@ class HubStore:
             r[0]: (r[1], r[2])
             for r in self.db.query("SELECT device_id, status, changed_ms FROM device_state")
         }
+
+
+def _storable(text: str) -> str:
+    """``text`` with anything UTF-8 cannot encode (lone surrogates) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

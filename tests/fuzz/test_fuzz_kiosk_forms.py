@@ -35,13 +35,13 @@ def _one_of(result: tuple[str | None, str | None]) -> str | None:
 @given(TYPED)
 def test_cnic(text: str) -> None:
     value = _one_of(validation.check_cnic(text))
-    assert value is None or re.match(CNIC, value)
+    assert value is None or re.fullmatch(CNIC, value)
 
 
 @given(TYPED)
 def test_mobile(text: str) -> None:
     value = _one_of(validation.check_mobile(text))
-    assert value is None or re.match(MOBILE, value)
+    assert value is None or re.fullmatch(MOBILE, value)
 
 
 @pytest.mark.parametrize("check", list(LIMITS), ids=lambda c: c.__name__)
@@ -61,4 +61,4 @@ def test_tracking_numbers(text: str) -> None:
     except TrackingError as error:
         assert str(error)
     else:
-        assert re.match(TRACKING_NO, number)
+        assert re.fullmatch(TRACKING_NO, number)

@@ -56,6 +56,8 @@ class Client:
     """A connected paho client that records CONNACK, PUBACK and SUBACK reason codes."""
 
     creds: Creds
+    client_id: str | None = None
+    """None: ``<username>-<random>``."""
     client: paho.Client = field(init=False)
     messages: queue.Queue[paho.MQTTMessage] = field(default_factory=queue.Queue)
     connack: Any = None
@@ -68,7 +70,7 @@ class Client:
     def __post_init__(self) -> None:
         self.client = paho.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=f"{self.creds.username}-{uuid.uuid4().hex[:8]}",
+            client_id=self.client_id or f"{self.creds.username}-{uuid.uuid4().hex[:8]}",
             protocol=paho.MQTTv5,
         )
         self.client.username_pw_set(self.creds.username, self.creds.password)

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from edge_agent.config import DEFAULT_PINS, load_unit_config
+from provisioning.broker_files import hub_usernames
 from provisioning.bundle import unpack_bundle
 from provisioning.deployment import Deployment, DeploymentError
 from provisioning.names import InvalidName, child_path
@@ -240,7 +241,7 @@ def test_revoke_removes_credentials_and_bundle(deployment: Deployment) -> None:
     retired = revoke_device(deployment, gone.device.device_id)
     assert retired.retired_at_ms is not None
     users = [line.split(":", 1)[0] for line in deployment.password_file.read_text().splitlines()]
-    assert users == ["hub", keep.device.device_id]
+    assert users == [*hub_usernames(), keep.device.device_id]
     assert not gone.bundle_dir.exists() and not gone.tarball.exists()
     assert keep.bundle_dir.exists()
     assert mode(deployment.password_file) == 0o600
@@ -263,7 +264,7 @@ def test_concurrent_provisioning_keeps_every_unit_in_the_password_file(
     for thread in threads:
         thread.join()
     users = {line.split(":", 1)[0] for line in deployment.password_file.read_text().splitlines()}
-    assert users == {"hub", *made} and len(made) == 16
+    assert users == {*hub_usernames(), *made} and len(made) == 16
 
 
 def test_a_replacement_unit_revokes_the_one_it_replaces(deployment: Deployment) -> None:
@@ -273,7 +274,7 @@ def test_a_replacement_unit_revokes_the_one_it_replaces(deployment: Deployment) 
     )
     assert new.device.replaces == old.device.device_id
     users = [line.split(":", 1)[0] for line in deployment.password_file.read_text().splitlines()]
-    assert users == ["hub", new.device.device_id]
+    assert users == [*hub_usernames(), new.device.device_id]
     assert not old.bundle_dir.exists() and new.bundle_dir.exists()
     with Registry(deployment.hub_db) as registry:
         retired = registry.get(old.device.device_id)
