@@ -1,17 +1,21 @@
-"""``khidmat bench chaos``: delivery under failure, checked record by record at the hub.
+"""``khidmat bench chaos``: delivery under failure, checked complaint by complaint at the hub.
 
-A real Mosquitto with persistence, the hub and N real agent processes; records are filed
-into every unit's store throughout the run, as kiosks would. Meanwhile the run SIGKILLs
-agents at random moments (often in the middle of an SQLite write: the agent writes after
-every publish and every ack), restarts the broker (alternately SIGTERM and SIGKILL) and
+A real Mosquitto with persistence, the hub and N real agent processes; a filer process
+(bench.chaos_filer) files complaints into every unit's store throughout the run, as
+kiosks would, and logs each after its commit in a log of its own. Meanwhile the run
+SIGKILLs agents at random moments (often in the middle of an SQLite write: the agent
+writes after every publish and every ack), SIGKILLs the filer twice (restarted at once,
+it files what is still due), restarts the broker (alternately SIGTERM and SIGKILL) and
 SIGKILLs and restarts the hub several times, and cuts one unit's link silently (a
 :class:`khidmat.netcut.LinkRelay`) for longer than its keepalive. Then everything is
 restarted and the run waits for the outboxes to drain.
 
-Figures: records (committed in the units' stores), lost (committed but not at the hub),
-duplicated (stored at the hub more than once, by record id or tracking number), unacked
-(still waiting at the end), max_delivery_s (filing to ack, worst record), and the counts
-of kills and restarts.
+Figures (:class:`khidmat.testbed.DeliveryCheck`, the filer's log against the hub's side
+effects): records (complaints in the filer's log), lost (logged, never opened at the hub),
+duplicated (extra side effects: complaint records beyond one per tracking number,
+complaints opened twice, extra status pushes), unlogged (opened but not logged: the filer
+died between commit and log), unacked (still waiting at the end), max_delivery_s (filing
+to ack, worst record), and the counts of kills and restarts.
 """
 
 from __future__ import annotations
@@ -20,46 +24,30 @@ import argparse
 import collections
 import json
 import random
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from edge_agent.store import LocalStore
-from hub.store import HubStore
-from khidmat.testbed import Testbed, sample_complaint
-from khidmat_wire import make_envelope
+from khidmat.testbed import Testbed
 
 AGENT_KILL_EVERY_S = 0.7
 CUT_S = 9.0  # longer than keepalive (5 s) x 1.5: the unit must notice on its own
 
 
-def _file_records(
-    testbed: Testbed, devices: list[str], records: int, filing_s: float, stop: threading.Event
-) -> None:
-    stores = {d: LocalStore(testbed.store_path(d)) for d in devices}
-    try:
-        batches = max(1, int(filing_s / 0.25))
-        per_batch = [
-            records // batches + (1 if i < records % batches else 0) for i in range(batches)
-        ]
-        sequence = 0
-        for count in per_batch:
-            if stop.is_set():
-                break
-            for index, device in enumerate(devices):
-                envelopes = [
-                    make_envelope(
-                        "complaint", device, sample_complaint(f"C{index:04d}", sequence + i)
-                    )
-                    for i in range(count)
-                ]
-                stores[device].enqueue_many(envelopes)
-            sequence += count
-            time.sleep(0.25)
-    finally:
-        for store in stores.values():
-            store.close()
+def _start_filer(
+    root: Path, devices: list[str], records: int, filing_s: float, incarnation: int
+) -> subprocess.Popen[bytes]:
+    """The filer as its own process (bench.chaos_filer), so that it can be killed too."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.chaos_filer", str(root), "--devices", ",".join(devices)]
+        + ["--records", str(records), "--filing-s", f"{filing_s:.1f}"]
+        + ["--incarnation", str(incarnation)],
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def run_chaos(
@@ -78,25 +66,30 @@ def run_chaos(
         testbed.start_hub()
         for device in names:
             testbed.start_agent(device)
-        stop = threading.Event()
-        filer = threading.Thread(
-            target=_file_records, args=(testbed, names, records, filing_s, stop), daemon=True
-        )
         started = time.monotonic()
-        filer.start()
+        incarnation = 0
+        filer = _start_filer(root, names, records, filing_s, incarnation)
         plan = sorted(
             [(filing_s * f, "broker") for f in (0.2, 0.5, 0.8)]
             + [(filing_s * f, "hub") for f in (0.35, 0.65, 0.9)]
+            + [(filing_s * f, "filer") for f in (0.3, 0.6)]
             + [(filing_s * 0.4, "cut"), (filing_s * 0.4 + CUT_S, "restore")]
         )
         dead: dict[str, float] = {}
         next_kill = AGENT_KILL_EVERY_S
-        while filer.is_alive() or plan:
+        while filer.poll() is None or plan:
             elapsed = time.monotonic() - started
             while plan and plan[0][0] <= elapsed:
                 _, action = plan.pop(0)
                 log(f"{elapsed:6.1f}s {action}")
-                if action == "broker":
+                if action == "filer":  # SIGKILL, often mid-commit or mid-log; then go on
+                    filer.kill()
+                    filer.wait()
+                    counts["filer_kills"] += 1
+                    incarnation += 1
+                    remaining_s = max(1.0, filing_s - (time.monotonic() - started))
+                    filer = _start_filer(root, names, records, remaining_s, incarnation)
+                elif action == "broker":
                     testbed.broker.restart(kill=counts["broker_restarts"] % 2 == 1, down_s=1.0)
                     counts["broker_restarts"] += 1
                 elif action == "hub":
@@ -124,12 +117,10 @@ def run_chaos(
             testbed.start_agent(device)
         log(f"{time.monotonic() - started:6.1f}s chaos over; draining")
         testbed.wait_delivered(timeout_s=180 + devices * records / 100)
-        filed: set[str] = set()
         unacked = 0
         max_delivery_ms = 0
         for device in names:
             with LocalStore(testbed.store_path(device)) as store:
-                filed.update(store.record_ids())
                 unacked += store.outbox_depth()
                 times = store.delivery_times()
                 if times:
@@ -137,16 +128,16 @@ def run_chaos(
                         max_delivery_ms, max(acked - created for created, _, acked in times)
                     )
         testbed.close()
-        with HubStore(testbed.hub_db) as hub:
-            stored = hub.record_ids()
-            tracking = hub.tracking_numbers()
+        check = testbed.delivery_check()
     return {
-        "records": len(filed),
-        "lost": len(filed - set(stored)),
-        "duplicated": (len(stored) - len(set(stored))) + (len(tracking) - len(set(tracking))),
+        "records": check.filed,
+        "lost": check.lost,
+        "duplicated": check.duplicated,
+        "unlogged": check.unlogged,
         "unacked": unacked,
         "max_delivery_s": round(max_delivery_ms / 1000, 2),
         "kills": counts["kills"],
+        "filer_kills": counts["filer_kills"],
         "broker_restarts": counts["broker_restarts"],
         "hub_restarts": counts["hub_restarts"],
         "network_cuts": counts["network_cuts"],

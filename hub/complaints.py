@@ -22,6 +22,7 @@ Cost: each change is one short write transaction (well under a millisecond of SQ
 
 from __future__ import annotations
 
+import collections
 import sqlite3
 from dataclasses import dataclass
 
@@ -387,6 +388,10 @@ class ComplaintDesk:
         rows = table.events(self.db, tracking_no)
         hide = table.is_gender_desk(self.db, tracking_no) and desk != "women"
         return [ComplaintEvent(r[0], r[1], r[2], REDACTED if hide else r[3], r[4]) for r in rows]
+
+    def opened_per_tracking_no(self) -> collections.Counter[str]:
+        """How many times each complaint was opened (its ``received`` audit rows; one each)."""
+        return collections.Counter(table.status_event_counts(self.db, FIRST_STATUS))
 
     def public_status(self, tracking_no: str) -> ComplaintStatus:
         """What a citizen sees by tracking number (the complaint-status body)."""

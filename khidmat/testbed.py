@@ -8,18 +8,22 @@ and ``python -m khidmat agent``). Not thread-safe; drive it from one thread.
 
 from __future__ import annotations
 
+import collections
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.store import LocalStore
+from hub.complaints import ComplaintDesk
 from hub.store import HubStore
 from khidmat.netcut import LinkRelay
 from khidmat_base.mosquitto import BrokerFiles, MosquittoBroker
 from khidmat_wire import make_envelope
+from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Answer, Complaint
 
 ACL_TEXT = """\
@@ -78,6 +82,7 @@ class Testbed:
         self.broker = MosquittoBroker(self.root / "broker", BrokerFiles(users=users, acl=ACL_TEXT))
         self.relays = {d: LinkRelay((self.broker.host, self.broker.port)) for d in relayed}
         self.hub_db = self.root / "hub" / "hub.db"
+        self.filed_log = self.root / "filed.log"
         self.hub_workers = hub_workers
         self.hub_config = self._write_hub_config()
         self.unit_configs = {
@@ -194,7 +199,31 @@ class Testbed:
         ]
         with LocalStore(self.store_path(device_id)) as store:
             store.enqueue_many(envelopes)
+        log_filed(self.filed_log, envelopes)
         return [e.record_id for e in envelopes]
+
+    def filed(self) -> list[FiledRecord]:
+        """Every record the filer logged (``filed_log``), in filing order."""
+        return read_filed_log(self.filed_log)
+
+    def hub_effects(self) -> dict[str, collections.Counter[str]]:
+        """Side effects at the hub per tracking number: ``records`` (complaint records
+        stored), ``opened`` (complaints opened: their ``received`` audit rows) and
+        ``status_pushes`` (complaint-status downlinks queued)."""
+        store = HubStore(self.hub_db)
+        try:
+            desk = ComplaintDesk(store)
+            return {
+                "records": store.complaint_records_per_tracking_no(),
+                "opened": desk.opened_per_tracking_no(),
+                "status_pushes": store.downlinks_per_tracking_no("complaint-status"),
+            }
+        finally:
+            store.close()
+
+    def delivery_check(self) -> DeliveryCheck:
+        """The filer's log compared with the hub's side effects (see :class:`DeliveryCheck`)."""
+        return DeliveryCheck.of(self.filed(), self.hub_effects())
 
     def pending(self, device_id: str) -> int:
         with LocalStore(self.store_path(device_id)) as store:
@@ -218,6 +247,76 @@ class Testbed:
             return store.record_ids(kind)
         finally:
             store.close()
+
+
+@dataclass(frozen=True, slots=True)
+class FiledRecord:
+    """One line of a filer's log: a complaint committed to a unit's outbox."""
+
+    device_id: str
+    record_id: str
+    tracking_no: str
+
+
+def log_filed(path: Path, envelopes: list[Envelope]) -> None:
+    """Append committed complaints to the filer's own log (fsynced), after the commit.
+
+    The log is the independent account of what was filed: written by the filer, not read
+    back from the units' stores or the hub. A filer killed between its commit and this
+    write leaves a record the log does not know (counted as ``unlogged``, never as lost).
+    """
+    lines = "".join(f"{e.device_id} {e.record_id} {e.body.tracking_no}\n" for e in envelopes)
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(lines)
+        log.flush()
+        os.fsync(log.fileno())
+
+
+def read_filed_log(path: Path) -> list[FiledRecord]:
+    """The complete lines of a filer's log (a torn last line from a kill is skipped)."""
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        parts = line.split(" ")
+        if len(parts) == 3 and all(parts):
+            records.append(FiledRecord(*parts))
+    return records
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryCheck:
+    """What the hub did with what was filed, counted by side effect, not by primary key.
+
+    - ``lost``: logged complaints the hub never opened;
+    - ``duplicated``: extra side effects of logged complaints: complaint records beyond one
+      per tracking number, complaints opened more than once (``received`` audit rows), and
+      more than one status push for the opening;
+    - ``unlogged``: complaints the hub opened that the log does not name (a filer killed
+      between its commit and its log line).
+    """
+
+    filed: int
+    lost: int
+    duplicated: int
+    unlogged: int
+
+    @classmethod
+    def of(
+        cls, filed: list[FiledRecord], effects: dict[str, collections.Counter[str]]
+    ) -> DeliveryCheck:
+        tracking = [f.tracking_no for f in filed]
+        logged = set(tracking)
+        opened = effects["opened"]
+        duplicated = sum(n - 1 for n in collections.Counter(tracking).values() if n > 1)
+        for name in ("records", "opened", "status_pushes"):
+            duplicated += sum(n - 1 for t, n in effects[name].items() if n > 1 and t in logged)
+        return cls(
+            filed=len(tracking),
+            lost=sum(1 for t in logged if opened.get(t, 0) == 0),
+            duplicated=duplicated,
+            unlogged=sum(1 for t in opened if t not in logged),
+        )
 
 
 def _spawn(arguments: list[str], log_path: Path) -> subprocess.Popen[bytes]:

@@ -10,6 +10,7 @@ may be shared by threads of one process (one transaction at a time).
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -318,6 +319,23 @@ class HubStore:
             "SELECT json_extract(payload, '$.body.tracking_no') FROM records WHERE kind = 'complaint'"
         )
         return [r[0] for r in rows]
+
+    def complaint_records_per_tracking_no(self) -> collections.Counter[str]:
+        """How many complaint records name each tracking number (checks: one each)."""
+        rows = self.db.query(
+            "SELECT json_extract(payload, '$.body.tracking_no'), count(*) FROM records "
+            "WHERE kind = 'complaint' GROUP BY 1"
+        )
+        return collections.Counter({r[0]: r[1] for r in rows})
+
+    def downlinks_per_tracking_no(self, kind: str) -> collections.Counter[str]:
+        """How many ``kind`` downlinks were queued per tracking number in their body."""
+        rows = self.db.query(
+            "SELECT json_extract(CAST(payload AS TEXT), '$.body.tracking_no'), count(*) "
+            "FROM downlinks WHERE kind = ? GROUP BY 1",
+            (kind,),
+        )
+        return collections.Counter({r[0]: r[1] for r in rows})
 
     def quarantined(self, limit: int = 200) -> list[QuarantinedPayload]:
         rows = self.db.query(

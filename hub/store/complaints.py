@@ -315,3 +315,13 @@ def answers(row: sqlite3.Row) -> tuple[tuple[str, str], ...]:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def status_event_counts(db: Database, status: str) -> dict[str, int]:
+    """tracking_no -> how many audit rows set ``status`` (the delivery checks: one each)."""
+    rows = db.query(
+        "SELECT tracking_no, count(*) FROM complaint_events "
+        "WHERE action = 'status' AND status = ? GROUP BY tracking_no",
+        (status,),
+    )
+    return {r[0]: r[1] for r in rows}

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import os
 
-from conftest import Site, up, wait_for
-
 from hub.store.base import QUARANTINE_PAYLOAD_MAX_BYTES, QUARANTINE_UNIT_MAX_BYTES
+from tests.attacks.attack_site import Site, up, wait_for
 
 
 def _kept_bytes(site: Site, device_id: str) -> tuple[int, int]:

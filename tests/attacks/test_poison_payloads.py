@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import Site, up, wait_for
+from tests.attacks.attack_site import Site, up, wait_for
 
 
 def test_a_huge_integer_is_quarantined_and_the_batch_around_it_stored(site: Site) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import queue
 
 import pytest
-from conftest import Site, up, wait_for
 
 from khidmat_wire import decode
 from provisioning.operations import revoke_device
+from tests.attacks.attack_site import Site, up, wait_for
 
 
 def test_records_of_a_unit_revoked_without_a_broker_reload_are_refused(site: Site) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import Site, up, wait_for
+from tests.attacks.attack_site import Site, up, wait_for
 
 
 def test_a_unit_cannot_take_over_the_hub_or_another_unit(site: Site) -> None:

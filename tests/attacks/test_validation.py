@@ -13,11 +13,11 @@ import dataclasses
 import time
 
 import pytest
-from conftest import Site, up, wait_for
 
 from khidmat_wire import WireError, decode, encode
 from khidmat_wire.fields import limits_of
 from khidmat_wire.messages import ALL_BODIES
+from tests.attacks.attack_site import Site, up, wait_for
 
 
 def test_a_trailing_newline_is_refused_in_ids_cnics_and_tracking_numbers(site: Site) -> None:
