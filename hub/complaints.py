@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import collections
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from hub.complaint_rules import DuePolicy, TransitionError, check_transition
 from hub.device_time import believed_time_ms, device_time_problem
@@ -37,6 +39,7 @@ from khidmat_wire.vocabulary import (
     FIRST_STATUS,
     RATEABLE_STATUSES,
     STOPPED_STATUSES,
+    check_char,
     escalation_name,
 )
 
@@ -98,6 +101,23 @@ class ComplaintEvent:
     officer: str
 
 
+CollisionHook = Callable[[sqlite3.Connection, str, str, str], None]
+
+
+def fresh_tracking_no(conn: sqlite3.Connection, station: str, now_ms: int) -> str:
+    """The next hub-issued tracking number of ``station`` today (UTC): ``STATION-YYMMDD-
+    NNNNN-C`` with a 5-digit sequence, a form no kiosk issues (theirs have 6 digits)."""
+    day = datetime.fromtimestamp(now_ms / 1000, tz=UTC).strftime("%y%m%d")
+    prefix = f"{station}-{day}-"
+    sequence = table.count_numbers_like(conn, prefix + "_____-_") + 1
+    while True:
+        payload = f"{prefix}{sequence:05d}"
+        number = f"{payload}-{check_char(payload)}"
+        if not table.exists(conn, number):
+            return number
+        sequence += 1
+
+
 class ComplaintDesk:
     """The complaint workflow over a :class:`HubStore`'s database."""
 
@@ -105,6 +125,9 @@ class ComplaintDesk:
         self.store = store
         self.db = store.db
         self.policy = policy or DuePolicy()
+        self.on_collision: CollisionHook | None = None
+        """Told (inside the ingest transaction) when a complaint's tracking number was
+        taken and it was opened under a fresh one: (conn, receipt number, new number, unit)."""
         table.migrate(self.db)
 
     def install(self) -> None:
@@ -122,9 +145,10 @@ class ComplaintDesk:
         clock_problem = device_time_problem(envelope.device_time_ms, now_ms)
         filed_ms = believed_time_ms(envelope.device_time_ms, now_ms)
         due_ms = filed_ms + self.policy.due_ms(body.category)
-        opened = table.insert(
+        tracking_no = body.tracking_no
+        while not table.insert(
             conn,
-            tracking_no=body.tracking_no,
+            tracking_no=tracking_no,
             record_id=envelope.record_id,
             device_id=envelope.device_id,
             station=body.station,
@@ -141,22 +165,33 @@ class ComplaintDesk:
             filed_ms=filed_ms,
             now_ms=now_ms,
             due_at_ms=due_ms,
-        )
-        if not opened:
+        ):
+            # The number is taken by another complaint (two desks with one unit number, a
+            # unit whose store was replaced): never lose this one, open it under a number
+            # only the hub issues (a 5-digit sequence; kiosks always use 6) and say so.
+            tracking_no = fresh_tracking_no(conn, body.station, now_ms)
+        if tracking_no != body.tracking_no:
+            note = (
+                f"another complaint filed under this number at {envelope.device_id} was opened "
+                f"as {tracking_no}"
+            )
+            table.add_event(conn, body.tracking_no, now_ms, "tracking-collision", None, note, "hub")
             table.add_event(
                 conn,
-                body.tracking_no,
+                tracking_no,
                 now_ms,
-                "duplicate-tracking-number",
+                "tracking-collision",
                 None,
-                f"record {envelope.record_id} from {envelope.device_id} reused this tracking number; not opened",
+                f"filed with receipt {body.tracking_no}, which another complaint already had; "
+                f"opened under this number",
                 "hub",
             )
-            return
+            if self.on_collision is not None:
+                self.on_collision(conn, body.tracking_no, tracking_no, envelope.device_id)
         desk = "women's desk" if body.gender_desk else "general desk"
         table.add_event(
             conn,
-            body.tracking_no,
+            tracking_no,
             now_ms,
             "status",
             FIRST_STATUS,
@@ -164,10 +199,8 @@ class ComplaintDesk:
             "citizen",
         )
         if clock_problem is not None:
-            table.add_event(
-                conn, body.tracking_no, now_ms, "device-clock", None, clock_problem, "hub"
-            )
-        self._push(conn, body.tracking_no, envelope.device_id)
+            table.add_event(conn, tracking_no, now_ms, "device-clock", None, clock_problem, "hub")
+        self._push(conn, tracking_no, envelope.device_id)
 
     def _on_feedback(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         body: Feedback = envelope.body

@@ -228,6 +228,20 @@ def install(service: HubService) -> HubModules:
         )
 
     service.ingestor.on_refused = refused
+
+    def collided(conn, receipt: str, opened_as: str, device_id: str) -> None:
+        modules.alerts.raise_alert(
+            f"tracking-collision:{receipt}",
+            "tracking-collision",
+            "critical",
+            device_id,
+            f"tracking number {receipt} issued twice: the second complaint is {opened_as}",
+            f"{device_id} filed a complaint under {receipt}, which another complaint already "
+            f"had; it was opened as {opened_as} (tell the citizen; check the desks' unit numbers)",
+            conn=conn,
+        )
+
+    modules.complaints.on_collision = collided
     service.on_start.append(start_loading)
     service.on_start.append(searches.start)
     service.on_stop.append(searches.stop)

@@ -18,6 +18,7 @@ English text here is the gettext source string: the kiosk translates it where it
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 
 # ------------------------------------------------------------------ field forms
@@ -43,6 +44,34 @@ def is_mobile(text: str) -> bool:
 def is_tracking_no(text: str) -> bool:
     """The tracking number's form only (:mod:`kiosk.tracking` also checks its check character)."""
     return re.fullmatch(TRACKING_NO, text) is not None
+
+
+TRACKING_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+"""The check character's alphabet (Luhn mod 36)."""
+
+
+def check_char(payload: str) -> str:
+    """Luhn mod 36 check character of ``payload`` (hyphens ignored, A-Z and 0-9 only).
+
+    Issued by kiosks (6-digit sequences) and by the hub (5-digit sequences, for a complaint
+    whose number was already taken): it catches every single mistyped character and
+    every swap of two adjacent characters."""
+    chars = payload.replace("-", "").upper()
+    n = len(TRACKING_ALPHABET)
+    factor = 2
+    total = 0
+    for char in reversed(chars):
+        code = TRACKING_ALPHABET.index(char) * factor
+        total += code // n + code % n
+        factor = 1 if factor == 2 else 2
+    return TRACKING_ALPHABET[(n - total % n) % n]
+
+
+def unit_number_of(device_id: str) -> int:
+    """A desk's number 0..99 at its station, the first two digits of its tracking numbers'
+    sequence, derived from its device id. Provisioning picks device ids so that no two
+    active desks of one station share it (unique by construction)."""
+    return zlib.crc32(device_id.encode()) % 100
 
 
 # ------------------------------------------------------------------- categories

@@ -12,13 +12,11 @@ vocabulary's (``khidmat_wire.vocabulary.TRACKING_NO``). Pure; thread-safe.
 from __future__ import annotations
 
 import re
-import zlib
 from datetime import datetime
 
-from khidmat_wire.vocabulary import is_tracking_no
+from khidmat_wire.vocabulary import check_char, is_tracking_no, unit_number_of
 from kiosk.text import ascii_digits
 
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Complaints one unit may number per day.
 DAILY_LIMIT = 9999
 
@@ -27,26 +25,13 @@ class TrackingError(ValueError):
     """A tracking number that is malformed or fails its check character."""
 
 
-def check_char(payload: str) -> str:
-    """Luhn mod 36 check character of ``payload`` (hyphens ignored, A-Z and 0-9 only)."""
-    chars = payload.replace("-", "").upper()
-    n = len(ALPHABET)
-    factor = 2
-    total = 0
-    for char in reversed(chars):
-        code = ALPHABET.index(char) * factor
-        total += code // n + code % n
-        factor = 1 if factor == 2 else 2
-    return ALPHABET[(n - total % n) % n]
-
-
 def unit_number(device_id: str, setting: str | None) -> int:
     """The unit's number 0..99 at its station: the hub's setting, else from the device id."""
     if setting is not None:
         if not setting.isdigit() or not 0 <= int(setting) <= 99:
             raise TrackingError(f"setting kiosk.unit_no = {setting!r}: must be 0..99")
         return int(setting)
-    return zlib.crc32(device_id.encode()) % 100
+    return unit_number_of(device_id)
 
 
 def make_tracking_no(station: str, when: datetime, unit_no: int, counter: int) -> str:

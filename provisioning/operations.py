@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from khidmat_base.mosquitto import password_hash
+from khidmat_wire.vocabulary import unit_number_of
 from provisioning import pki
 from provisioning.broker_files import HUB_USERNAME, reload_broker, write_broker_files
 from provisioning.bundle import (
@@ -47,6 +48,9 @@ PASSWORD_BYTES = 32
 TARBALL_SUFFIX = ".tar.gz"
 
 ID_ATTEMPTS = 20
+DESK_NUMBERS = 100
+"""Desk unit numbers per station (two digits of every tracking number's sequence): each
+active desk of a station gets its own, so two desks never issue the same number."""
 """Fresh ids tried before giving up (4 hex digits per station and role: 65,536 ids)."""
 
 
@@ -201,15 +205,21 @@ def _provision(
                 )
         client_cert = client_cert or settings.require_client_cert
         password = secrets.token_urlsafe(PASSWORD_BYTES)
+        hashed = password_hash(password)
+        taken = _desk_numbers(registry, station) if role == "desk" else set()
+        if len(taken) >= DESK_NUMBERS:
+            raise RegistryError(f"station {station} already has {DESK_NUMBERS} active desks")
         for _ in range(ID_ATTEMPTS):
             device_id = new_device_id(role, station)
+            while role == "desk" and unit_number_of(device_id) in taken:
+                device_id = new_device_id(role, station)  # a free desk number: 1 in 100+
             try:
                 device = registry.register(
                     device_id,
                     role=role,
                     station=station,
                     name=name,
-                    mqtt_password_hash=password_hash(password),
+                    mqtt_password_hash=hashed,
                     has_client_cert=client_cert,
                     replaces=replaces,
                 )
@@ -250,6 +260,15 @@ def _provision(
             raise
         write_broker_files(deployment, registry)
     return Provisioned(device, bundle_dir, tar_path, None)
+
+
+def _desk_numbers(registry: Registry, station: str) -> set[int]:
+    """The unit numbers (tracking-number prefixes) of the station's active desks."""
+    return {
+        unit_number_of(d.device_id)
+        for d in registry.list(include_retired=False)
+        if d.role == "desk" and d.station == station
+    }
 
 
 def revoke_device(deployment: Deployment, device_id: str) -> Device:

@@ -325,3 +325,18 @@ def status_event_counts(db: Database, status: str) -> dict[str, int]:
         (status,),
     )
     return {r[0]: r[1] for r in rows}
+
+
+def count_numbers_like(conn: sqlite3.Connection, pattern: str) -> int:
+    """How many complaints have a tracking number matching the LIKE ``pattern``."""
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM complaints WHERE tracking_no LIKE ?", (pattern,)
+        ).fetchone()[0]
+    )
+
+
+def exists(conn: sqlite3.Connection, tracking_no: str) -> bool:
+    """True when a complaint holds ``tracking_no``."""
+    row = conn.execute("SELECT 1 FROM complaints WHERE tracking_no = ?", (tracking_no,))
+    return row.fetchone() is not None

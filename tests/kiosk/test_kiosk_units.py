@@ -9,6 +9,8 @@ from datetime import datetime
 
 import pytest
 
+from khidmat_wire.vocabulary import TRACKING_ALPHABET as ALPHABET
+from khidmat_wire.vocabulary import check_char
 from kiosk import validation
 from kiosk.i18n import (
     LANGUAGES,
@@ -20,14 +22,7 @@ from kiosk.i18n import (
 )
 from kiosk.officers import check, hash_pin
 from kiosk.text import clean_input, display, has_arabic, literal, shown
-from kiosk.tracking import (
-    ALPHABET,
-    TrackingError,
-    check_char,
-    make_tracking_no,
-    parse_tracking_no,
-    unit_number,
-)
+from kiosk.tracking import TrackingError, make_tracking_no, parse_tracking_no, unit_number
 from kiosk.widgets import qr_text
 
 
