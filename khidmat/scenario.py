@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from edge_agent.store import LocalStore
+from hub.complaints import ComplaintDesk
 from hub.store import HubStore, searches
 from khidmat.demo import DEMO_OFFICER, DEMO_PIN, DemoSystem
 from khidmat.demo_seed import seeded_person_id
@@ -359,10 +360,10 @@ def _pending(system: DemoSystem) -> int:
     return total
 
 
-def _hub_hits(system: DemoSystem, scan_ids: set[str]) -> set[str]:
-    """Those of ``scan_ids`` whose search against the full record store at the hub was a hit."""
+def _hub_hits(system: DemoSystem, scan_ids: set[str]) -> dict[str, str]:
+    """scan id -> person named, for those of ``scan_ids`` whose search at the hub was a hit."""
     with HubStore(system.hub_db) as hub:
-        return searches.scan_ids(hub.db, result="hit") & scan_ids
+        return {s: p for s, p in searches.hit_people(hub.db).items() if s in scan_ids}
 
 
 def run_smoke(
@@ -427,8 +428,11 @@ def run_smoke(
         alerted = _hub_hits(system, scan_ids)
         for finger, wanted, verdict, scan_id, top in scans:
             flagged = verdict in ("red", "yellow") or scan_id in alerted
+            hub_named = alerted.get(scan_id, seeded_person_id(finger)) if wanted else ""
             if wanted and verdict != "green" and top != seeded_person_id(finger):
                 result.wrong_identity_hits += 1  # the gate named someone else
+            elif wanted and hub_named != seeded_person_id(finger):
+                result.wrong_identity_hits += 1  # the hub's search named someone else
             elif wanted and flagged:
                 result.true_hits += 1
             elif wanted:
@@ -437,10 +441,15 @@ def run_smoke(
                 result.false_hits += 1
         filed = _filed_ids(system)
         with HubStore(system.hub_db) as hub:
-            stored = hub.record_ids()
-            tracking = hub.tracking_numbers()
-        result.lost = len(filed - set(stored))
-        result.duplicated = (len(stored) - len(set(stored))) + (len(tracking) - len(set(tracking)))
+            stored = set(hub.record_ids())
+            records = hub.complaint_records_per_tracking_no()
+            opened = ComplaintDesk(hub).opened_per_tracking_no()
+        # The receipts shown to citizens are the independent account: each must be one
+        # complaint record, opened once (side effects, not the hub's primary key).
+        result.lost = len(filed - stored) + sum(1 for n in numbers if opened.get(n, 0) == 0)
+        result.duplicated = sum(
+            max(0, counts.get(n, 0) - 1) for counts in (records, opened) for n in numbers
+        )
     finally:
         system.stop()
     result.elapsed_s = round(time.monotonic() - started, 1)

@@ -129,3 +129,9 @@ def scan_ids(db: Database, *, result: str | None = None) -> set[str]:
     if result is None:
         return {r[0] for r in db.query("SELECT scan_id FROM searches")}
     return {r[0] for r in db.query("SELECT scan_id FROM searches WHERE result = ?", (result,))}
+
+
+def hit_people(db: Database) -> dict[str, str]:
+    """scan_id -> the person the hub's search named, for every scan that was a hit."""
+    rows = db.query("SELECT scan_id, person_id FROM searches WHERE result = 'hit'")
+    return {r[0]: r[1] for r in rows}

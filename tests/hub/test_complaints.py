@@ -48,9 +48,16 @@ def test_a_complaint_opens_with_the_category_due_time_and_is_pushed_back(desk) -
     view = complaints.get(body.tracking_no, desk="general")
     assert view is not None and view.status == "received" and view.category == "theft"
     assert view.due_at_ms - view.filed_ms == 24 * HOUR_MS
-    assert _statuses_sent(store, "unit-1") == [(body.tracking_no, "received")]
+    # the second is not lost: opened under a fresh hub-issued number (5-digit sequence)
+    (first, _), (fresh, status) = _statuses_sent(store, "unit-1")
+    assert first == body.tracking_no and fresh != first and status == "received"
+    assert len(fresh.split("-")[2]) == 5
     actions = [e.action for e in complaints.history(body.tracking_no, desk="general")]
-    assert actions == ["status", "duplicate-tracking-number"]
+    assert actions == ["status", "tracking-collision"]
+    assert [e.action for e in complaints.history(fresh, desk="general")] == [
+        "tracking-collision",
+        "status",
+    ]
 
 
 def test_lifecycle_is_validated_audited_and_each_change_goes_to_the_unit(desk) -> None:
