@@ -28,6 +28,27 @@ COLUMNS = (
 STATUS_STYLE = {"online": "green", "offline": "bold red", "unknown": "dim", "retired": "dim"}
 
 
+NOT_REPORTED = "not reported"
+
+
+def sensor_shown(role: str, telemetry: dict) -> str:
+    """The sensor column: the unit's report, "none (desk)" for a desk (it has no sensor),
+    "not reported" before any telemetry or when the unit could not tell. Pure."""
+    if role == "desk":
+        return "none (desk)"
+    status = telemetry.get("sensor_status")
+    return NOT_REPORTED if status in (None, "", "unknown") else str(status)
+
+
+def temperature_shown(telemetry: dict) -> str:
+    """The CPU temperature in Celsius, or "not reported" (-1 on the wire: the unit's
+    kernel exposes no thermal zone). Pure."""
+    value = telemetry.get("cpu_temp_c")
+    if not isinstance(value, (int, float)) or value < 0:
+        return NOT_REPORTED
+    return f"{value:.1f}"
+
+
 class DevicesPane(Vertical):
     BINDINGS = [("r", "refresh", "Refresh")]
 
@@ -76,12 +97,12 @@ class DevicesPane(Vertical):
                 plain(when(v.last_seen_ms)),
                 plain(t.get("outbox_depth", "")),
                 plain(
-                    t.get("sensor_status", ""),
+                    sensor_shown(v.role, t),
                     "bold red" if t.get("sensor_status") == "fault" else "",
                 ),
                 plain(t.get("sensor_baud") or ""),
                 plain(t.get("watchlist_version", "")),
-                plain(t.get("cpu_temp_c", "")),
+                plain(temperature_shown(t)),
                 key=v.device_id,
             )
         if views:

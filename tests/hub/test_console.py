@@ -170,6 +170,7 @@ async def _devices_and_alerts(hub_files) -> None:
         devices = app.query_one("#device-table", DataTable)
         row = [cell.plain for cell in devices.get_row_at(0)]
         assert row[0] == "qta-gate-1" and row[3] == "online" and row[6] == "9"
+        assert row[7] == "ok" and row[-1] == "50.0"
         assert app.query_one("#backlog-sparkline", Sparkline).data == [4, 9]
         await pilot.press("3")
         await _settle(app, pilot)
@@ -222,3 +223,16 @@ async def _officers(hub_files) -> None:
         assert "suspended" in table.get_row_at(0)[5].plain
     actor, action, old, new = [(a[1], a[2], a[4], a[5]) for a in roster.audit_log()][0]
     assert (actor, action, old, new) == ("Insp. Nadia", "officer status", "active", "suspended")
+
+
+def test_devices_tab_says_not_reported_instead_of_placeholders() -> None:
+    from hub.console.devices_pane import sensor_shown, temperature_shown
+
+    # -1.0 and "unknown" are what a unit sends when it cannot tell
+    assert temperature_shown({"cpu_temp_c": -1.0}) == "not reported"
+    assert temperature_shown({}) == "not reported"
+    assert temperature_shown({"cpu_temp_c": 48.25}) == "48.2"
+    assert sensor_shown("gate", {"sensor_status": "unknown"}) == "not reported"
+    assert sensor_shown("gate", {}) == "not reported"
+    assert sensor_shown("gate", {"sensor_status": "fault"}) == "fault"
+    assert sensor_shown("desk", {"sensor_status": "unknown"}) == "none (desk)"
