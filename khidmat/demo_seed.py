@@ -1,15 +1,16 @@
 """Synthetic criminal records for the demo: people with names, CNICs, offences and fingerprints.
 
 Person ``i`` (1-based) of a seeded store has synthetic finger ``i`` as the template of
-their right index finger (ISO position 2), so placing ``--finger i`` on a simulated sensor
-presents that person. The first ``wanted`` people are wanted or proclaimed offenders and
+their right index finger (ISO position 2) and synthetic finger ``i + LEFT_FINGER_OFFSET``
+as their left index (ISO position 7), so placing ``--finger i`` and then ``--finger
+i + 10000`` on a simulated gate presents that person's two index fingers. The first ``wanted`` people are wanted or proclaimed offenders and
 their templates are extracted from real synthetic images (impression 0), so a gate can
 match them; everyone else is convicted or released and carries a directly generated
 distractor template (``matcher_cy.distractors``), which is fast. Finger ids above
 ``people`` belong to nobody on record: strangers at a gate.
 
-Deterministic by seed. Cost: about 0.35 s per wanted person (synthetic image and
-extraction), 0.5 ms per other person; idempotent (people already seeded are kept).
+Deterministic by seed. Cost: about 0.7 s per wanted person (two synthetic images and
+extractions), 1 ms per other person; idempotent (people already seeded are kept).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ OFFENCES = (
     "CNSA 9-C",
 )
 INDEX_FINGER = 2  # ISO: right index
+LEFT_INDEX_FINGER = 7  # ISO: left index
+#: Synthetic finger id of a person's left index: their right index's id plus this.
+LEFT_FINGER_OFFSET = 10_000
 SEED_SOURCE = "demo-seed"
 
 
@@ -110,18 +114,28 @@ def seed_records(
                     strict=True,
                 )
             )
+            left_ids = [i + LEFT_FINGER_OFFSET for i in wanted_missing]
+            left_templates = dict(
+                zip(
+                    wanted_missing,
+                    pool.map(_wanted_template, left_ids, [seed] * len(left_ids)),
+                    strict=True,
+                )
+            )
         for done, index in enumerate(missing, start=1):
             details = person_details(index, wanted=wanted, seed=seed)
             if index in wanted_templates:
                 data, quality = wanted_templates[index]
+                left, left_quality = left_templates[index]
             else:
-                template = distractor_template(index, seed=seed)
-                data, quality = template.to_bytes(), 60
+                data = distractor_template(index, seed=seed).to_bytes()
+                left = distractor_template(index + LEFT_FINGER_OFFSET, seed=seed).to_bytes()
+                quality = left_quality = 60
             records.upsert_person(
                 person_id=seeded_person_id(index),
                 source=SEED_SOURCE,
                 actor="demo",
-                templates=[(INDEX_FINGER, data, quality)],
+                templates=[(INDEX_FINGER, data, quality), (LEFT_INDEX_FINGER, left, left_quality)],
                 **details,  # type: ignore[arg-type]
             )
             if progress is not None:

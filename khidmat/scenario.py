@@ -35,7 +35,7 @@ from edge_agent.store import LocalStore
 from hub.complaints import ComplaintDesk
 from hub.store import HubStore, searches
 from khidmat.demo import DEMO_OFFICER, DEMO_PIN, DemoSystem
-from khidmat.demo_seed import seeded_person_id
+from khidmat.demo_seed import LEFT_FINGER_OFFSET, seeded_person_id
 
 PEOPLE = 1000
 WANTED = 50
@@ -262,6 +262,22 @@ async def scan_people(
                 "the place-finger prompt",
             )
             simulator.place(impression_image(finger, 1 + number % 5))  # type: ignore[attr-defined]
+            # the gate asks for the left index next (the list holds both index fingers)
+            await _until(
+                pilot,
+                lambda: "Lift" in str(screen.query_one("#prompt").render()),
+                60,
+                f"the lift prompt after finger {finger}",
+            )
+            simulator.lift()  # type: ignore[attr-defined]
+            await _until(
+                pilot,
+                lambda: "LEFT INDEX" in str(screen.query_one("#prompt").render()),
+                30,
+                f"the left-index prompt after finger {finger}",
+            )
+            left = finger + LEFT_FINGER_OFFSET
+            simulator.place(impression_image(left, 1 + number % 5))  # type: ignore[attr-defined]
             await _until(
                 pilot, lambda: screen.outcome is not None, 60, f"the verdict on finger {finger}"
             )
