@@ -59,9 +59,10 @@ def register(tree: CommandTree) -> None:
     )
     add(
         "--scenario",
-        choices=("smoke",),
+        choices=("smoke", "operations"),
         default="smoke",
-        help="with --headless: the scenario (default smoke)",
+        help="with --headless: the scenario (default smoke; operations: officers, settings, "
+        "a gate installed while the hub runs)",
     )
     add("--json", action="store_true", help="with --headless: print the figures as one JSON object")
 
@@ -71,11 +72,15 @@ def _demo(args: argparse.Namespace) -> int:
 
     if args.headless:
         from khidmat.demo import DemoError
+        from khidmat.operations_scenario import OperationsError
+        from khidmat.operations_scenario import main as operations
         from khidmat.scenario import main
 
         try:
+            if args.scenario == "operations":
+                return operations(Path(args.dir), as_json=args.json)
             return main(Path(args.dir), as_json=args.json)
-        except DemoError as error:
+        except (DemoError, OperationsError) as error:
             print(f"khidmat demo: {error}", file=sys.stderr)
             return 1
     from khidmat.demo import run_demo
