@@ -58,9 +58,10 @@ def mates(
     enrolled: dict[str, bytes] = {}
     probes: list[tuple[str, bytes]] = []
     if data is not None:
-        from bench.matcher import find_samples, load_templates
+        from bench.matcher import IMAGE_SUFFIXES, find_samples, load_templates
 
-        folders = sorted({p.parent for p in data.rglob("*_*.*") if p.is_file()}) or [data]
+        images = (p for p in data.rglob("*_*.*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        folders = sorted({p.parent for p in images}) or [data]
         for folder in folders:
             samples = find_samples(folder, "image")
             templates, _ = load_templates(samples, "image", dpi)
