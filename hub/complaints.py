@@ -231,6 +231,7 @@ class ComplaintDesk:
             )
         else:
             table.update(conn, body.tracking_no, {"rating": body.rating})
+            table.rate_resolution(conn, body.tracking_no, body.rating)
             table.add_event(
                 conn,
                 body.tracking_no,
@@ -331,10 +332,16 @@ class ComplaintDesk:
             detail = f"from {row['station']} to {sets['station']}: {reason}"
         if status == "resolved":
             sets["resolved_ms"] = now_ms
+            # judged later against the due time in force now
+            table.add_resolution(conn, tracking_no, now_ms, row["due_at_ms"])
         if status == "reopened":
-            # A new turnaround promise from now, back at the station level.
+            # A new turnaround promise from now, back at the station level; the earlier
+            # resolution keeps its rating (complaint_resolutions), the complaint is open.
             due = now_ms + self.policy.due_ms(row["category"])
-            sets.update(due_at_ms=due, next_escalation_ms=due, escalation_level=0, rating=None)
+            sets.update(
+                due_at_ms=due, next_escalation_ms=due, escalation_level=0, rating=None,
+                resolved_ms=None,
+            )  # fmt: skip
         table.update(conn, tracking_no, sets)
         table.add_event(conn, tracking_no, now_ms, "status", status, detail, officer)
         self._push(conn, tracking_no, row["device_id"])

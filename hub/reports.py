@@ -6,6 +6,7 @@ CSV. Cost: one pass over the complaints (or state changes) in the period.
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
 import time
 from collections import defaultdict
@@ -49,6 +50,14 @@ class Period:
 def complaint_report(store: HubStore, period: Period) -> list[dict[str, object]]:
     """Per station and category: volumes, overdue, turnaround, satisfaction (plus a total row)."""
     rows = complaint_table.filed_between(store.db, period.since_ms, period.until_ms)
+    # Each resolution with the due time in force when it was made, and its rating (a
+    # reopen does not erase either): "in time" is the latest resolution's.
+    latest: dict[str, sqlite3.Row] = {}
+    rated: dict[str, list[int]] = defaultdict(list)
+    for r in complaint_table.resolutions_of_filed(store.db, period.since_ms, period.until_ms):
+        latest[r["tracking_no"]] = r
+        if r["rating"] is not None:
+            rated[r["tracking_no"]].append(r["rating"])
     groups: dict[tuple[str, str], list] = defaultdict(list)
     for row in rows:
         groups[(row["station"], row["category"])].append(row)
@@ -59,7 +68,7 @@ def complaint_report(store: HubStore, period: Period) -> list[dict[str, object]]
     ):
         resolved = [r for r in items if r["resolved_ms"] is not None]
         turnaround_h = [(r["resolved_ms"] - r["filed_ms"]) / 3_600_000 for r in resolved]
-        ratings = [r["rating"] for r in items if r["rating"] is not None]
+        ratings = [rating for r in items for rating in rated.get(r["tracking_no"], [])]
         report.append(
             {
                 "station": station,
@@ -71,7 +80,12 @@ def complaint_report(store: HubStore, period: Period) -> list[dict[str, object]]
                     for r in items
                 ),
                 "resolved": len(resolved),
-                "resolved_in_time": sum(r["resolved_ms"] <= r["due_at_ms"] for r in resolved),
+                "resolved_in_time": sum(
+                    r["tracking_no"] in latest
+                    and latest[r["tracking_no"]]["resolved_ms"]
+                    <= latest[r["tracking_no"]]["due_at_ms"]
+                    for r in resolved
+                ),
                 "median_turnaround_h": round(statistics.median(turnaround_h), 1)
                 if turnaround_h
                 else "",

@@ -68,6 +68,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX complaint_feedback_tracking ON complaint_feedback (tracking_no)
     """,
+    """
+    CREATE TABLE complaint_resolutions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tracking_no TEXT NOT NULL,
+        resolved_ms INTEGER NOT NULL,
+        due_at_ms INTEGER NOT NULL,
+        rating INTEGER
+    );
+    CREATE INDEX complaint_resolutions_tracking ON complaint_resolutions (tracking_no, id);
+    INSERT INTO complaint_resolutions (tracking_no, resolved_ms, due_at_ms, rating)
+        SELECT tracking_no, resolved_ms, due_at_ms, rating FROM complaints
+        WHERE resolved_ms IS NOT NULL
+    """,
 )
 
 #: Columns a status change may set (:func:`update`).
@@ -204,6 +217,25 @@ def add_feedback(
     )
 
 
+def add_resolution(
+    conn: sqlite3.Connection, tracking_no: str, resolved_ms: int, due_at_ms: int
+) -> None:
+    """A resolution, with the due time in force when it was made (a reopen sets a new one)."""
+    conn.execute(
+        "INSERT INTO complaint_resolutions (tracking_no, resolved_ms, due_at_ms) VALUES (?, ?, ?)",
+        (tracking_no, resolved_ms, due_at_ms),
+    )
+
+
+def rate_resolution(conn: sqlite3.Connection, tracking_no: str, rating: int) -> None:
+    """The citizen's rating belongs to the latest resolution (it survives a reopen)."""
+    conn.execute(
+        "UPDATE complaint_resolutions SET rating = ? WHERE id = (SELECT max(id) FROM "
+        "complaint_resolutions WHERE tracking_no = ?)",
+        (rating, tracking_no),
+    )
+
+
 # -------------------------------------------------------------------- reads
 
 
@@ -299,11 +331,23 @@ def events(db: Database, tracking_no: str) -> list[sqlite3.Row]:
 
 
 def filed_between(db: Database, since_ms: int, until_ms: int) -> list[sqlite3.Row]:
-    """(station, category, status, filed_ms, due_at_ms, resolved_ms, escalation_level, rating)
-    of complaints filed in [since_ms, until_ms), for reports."""
+    """(tracking_no, station, category, status, filed_ms, due_at_ms, resolved_ms,
+    escalation_level, rating) of complaints filed in [since_ms, until_ms), for reports."""
     return db.query(
-        "SELECT station, category, status, filed_ms, due_at_ms, resolved_ms, escalation_level, "
+        "SELECT tracking_no, station, category, status, filed_ms, due_at_ms, resolved_ms, "
+        "escalation_level, "
         "rating FROM complaints WHERE filed_ms >= ? AND filed_ms < ?",
+        (since_ms, until_ms),
+    )
+
+
+def resolutions_of_filed(db: Database, since_ms: int, until_ms: int) -> list[sqlite3.Row]:
+    """(tracking_no, resolved_ms, due_at_ms, rating) of every resolution of the complaints
+    filed in [since_ms, until_ms), oldest first."""
+    return db.query(
+        "SELECT r.tracking_no, r.resolved_ms, r.due_at_ms, r.rating FROM complaint_resolutions r "
+        "JOIN complaints c ON c.tracking_no = r.tracking_no "
+        "WHERE c.filed_ms >= ? AND c.filed_ms < ? ORDER BY r.id",
         (since_ms, until_ms),
     )
 

@@ -205,3 +205,40 @@ def test_an_officer_named_with_another_status_is_kept_as_assignee(desk) -> None:
         tracking, "rejected", reason="civil matter", officer="o", desk="general"
     )
     assert view.assignee == "SI Khan"  # a later change without a name keeps it
+
+
+def test_a_rating_survives_a_reopen_and_in_time_follows_the_due_time_in_force(desk) -> None:
+    from hub.reports import Period, complaint_report
+
+    complaints, ingestor, store = desk
+    tracking = sample_complaint("QTA01", 7).tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 7))
+    view = complaints.get(tracking, desk="general")
+    late = view.due_at_ms + HOUR_MS  # resolved an hour after the promise
+    for status, extra in (
+        ("registered", {}),
+        ("assigned", {"assignee": "SI Rashid"}),
+        ("under-investigation", {}),
+    ):
+        complaints.change_status(tracking, status, reason="r", officer="o", desk="general", **extra)
+    complaints.change_status(
+        tracking, "resolved", reason="r", officer="o", desk="general", now_ms=late
+    )
+    _file(ingestor, "unit-1", Feedback(tracking, 2, "too slow", reopen=True), "feedback")
+
+    def row() -> dict[str, object]:
+        rows = complaint_report(store, Period(0, 2**53))
+        return next(r for r in rows if r["station"] == "QTA01")
+
+    reopened = row()  # the 2/5 is kept; the complaint is open again, not "resolved in time"
+    assert (reopened["resolved"], reopened["resolved_in_time"]) == (0, 0)
+    assert (reopened["rated"], reopened["mean_rating"]) == (1, 2.0)
+    # resolved again within the new due time: in time against that one; both ratings count
+    complaints.change_status(
+        tracking, "under-investigation", reason="r", officer="o", desk="general"
+    )
+    complaints.change_status(tracking, "resolved", reason="r", officer="o", desk="general")
+    _file(ingestor, "unit-1", Feedback(tracking, 5, "thank you"), "feedback")
+    again = row()
+    assert (again["resolved"], again["resolved_in_time"]) == (1, 1)
+    assert (again["rated"], again["mean_rating"]) == (2, 3.5)
