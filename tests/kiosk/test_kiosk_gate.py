@@ -314,7 +314,13 @@ async def test_two_finger_list_asks_right_then_left_index_and_records_a_missing_
         entries=[entry(61, RIGHT_INDEX), entry(62, LEFT_INDEX)],
         issued_at_ms=int(fixed_now_s * 1000) - 60_000,
     )
-    app = build_app("gate", unit("gate"), store=store, sensor=sensor, clock=lambda: fixed_now_s)
+    app = build_app(
+        "gate",
+        unit("gate"),
+        store=store,
+        sensor=sensor,
+        clock=SettableClock(int(fixed_now_s * 1000)),
+    )
     async with app.run_test(size=(120, 45)) as pilot:
         await sign_in(pilot)
         screen = app.screen
