@@ -80,6 +80,20 @@ def register(tree: CommandTree) -> None:
     )
     importer.add_argument("--dpi", type=int, default=500, help="resolution of images (default 500)")
 
+    export = tree.add(
+        "records export",
+        help="write a person's templates as ISO/IEC 19794-2 or ANSI INCITS 378 records",
+        example="khidmat records export P-0012 --format iso --out /media/usb --config deploy-data/hub.toml --officer CRO-QTA",
+        handler=run_export,
+    )
+    export.add_argument("person_id", help="the person's record id")
+    export.add_argument("--format", choices=("iso", "ansi"), default="iso")
+    export.add_argument(
+        "--out", required=True, help="folder to write <person>-finger<N>.<format> into"
+    )
+    export.add_argument("--config", required=True, help="hub config file (hub.toml)")
+    export.add_argument("--officer", required=True, help="who exports (recorded in the audit)")
+
     complaints = tree.add(
         "report complaints",
         help="complaint turnaround, overdue and satisfaction by station and category",
@@ -254,6 +268,36 @@ def run_import(args: argparse.Namespace) -> int:
     for line, problem in report.errors:
         print(f"  line {line}: {problem}", file=sys.stderr)
     return 1 if report.errors else 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from hub.records import RecordError, RecordStore
+    from hub.store import HubStore
+
+    config = _config(args.config)
+    if config is None:
+        return 2
+    store = HubStore(config.hub.database)
+    try:
+        records = RecordStore(store)
+        exported = records.export_templates(args.person_id, args.format, actor=args.officer)
+    except RecordError as error:
+        print(f"khidmat records export: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in args.person_id)[:64]
+    for finger, data in exported:
+        path = out / f"{safe}-finger{finger}.{args.format}"
+        path.write_bytes(data)
+        print(f"{path} ({len(data)} bytes)")
+    if not exported:
+        print(f"{args.person_id}: no templates on record")
+    return 0
 
 
 def _period(since: str | None, until: str | None, default_days: int):

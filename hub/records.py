@@ -241,6 +241,29 @@ class RecordStore:
         """(person_id, finger, compact bytes) of the given people, in person and finger order."""
         return table.templates_of(self.db, person_ids)
 
+    def export_templates(self, person_id: str, fmt: str, *, actor: str) -> list[tuple[int, bytes]]:
+        """(finger, record) of every template of ``person_id`` as an ISO/IEC 19794-2:2005
+        (``fmt`` "iso") or ANSI INCITS 378-2004 ("ansi") finger minutiae record; the export
+        is audited under ``actor``. RecordError for an unknown person or format."""
+        from matcher_cy import Template
+
+        if fmt not in ("iso", "ansi"):
+            raise RecordError("format: iso or ansi")
+        if not actor.strip():
+            raise RecordError("who exports: give the officer")
+        if self.get(person_id) is None:
+            raise RecordError(f"no person {person_id[:64]!r} on record")
+        exported = []
+        for _, finger, data in self.templates_of([person_id]):
+            template = Template.from_bytes(data)
+            exported.append((finger, template.to_iso() if fmt == "iso" else template.to_ansi()))
+        with self.db.write() as conn:
+            table.add_audit(
+                conn, _now_ms(), person_id, "export",
+                f"{fmt}: fingers {[f for f, _ in exported]}", actor.strip()[:80],
+            )  # fmt: skip
+        return exported
+
     def people_with_status(self, statuses: Sequence[str]) -> list[Person]:
         return [self._person(r) for r in table.with_status(self.db, statuses)]
 

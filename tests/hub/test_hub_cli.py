@@ -98,6 +98,23 @@ def test_records_import_with_templates_and_images(
         assert service.identifier.load() == 3
     finally:
         service.store.close()
+    # and out again as ISO and ANSI records that read back as the same minutiae
+    for fmt, read in (("iso", Template.from_iso), ("ansi", Template.from_ansi)):
+        out_dir = tmp_path / f"export-{fmt}"
+        code = main(
+            ["records", "export", "CRO-1001", "--format", fmt, "--out", str(out_dir),
+             "--config", str(config_path), "--officer", "CRO-QTA"]
+        )  # fmt: skip
+        assert code == 0
+        files = sorted(p.name for p in out_dir.iterdir())
+        assert files == [f"CRO-1001-finger1.{fmt}", f"CRO-1001-finger2.{fmt}"]
+        again = read((out_dir / f"CRO-1001-finger2.{fmt}").read_bytes())
+        assert len(again) == len(Template.from_bytes(templates[(2, 0)])) > 0
+    missing = main(
+        ["records", "export", "NOPE", "--out", str(tmp_path / "x"), "--config", str(config_path),
+         "--officer", "CRO-QTA"]
+    )  # fmt: skip
+    assert missing == 1 and "no person" in capsys.readouterr().err
 
 
 def test_complaint_and_fleet_reports(tmp_path: Path, hub_toml, capsys) -> None:
@@ -289,6 +306,7 @@ def test_every_hub_command_and_option_is_documented() -> None:
         "hub",
         "console",
         "records import",
+        "records export",
         "report complaints",
         "report fleet",
     }
