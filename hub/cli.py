@@ -105,6 +105,16 @@ def register(tree: CommandTree) -> None:
     complaints.add_argument("--until", help="day after the last, YYYY-MM-DD (default: now)")
     complaints.add_argument("--csv", help="also write the rows to this CSV file")
 
+    daily = tree.add(
+        "report daily",
+        help="daily station summary (complaints, gates, units) as CSV and PDF",
+        example="khidmat report daily --config deploy-data/hub.toml --day 2026-12-05 --out reports/",
+        handler=run_report_daily,
+    )
+    daily.add_argument("--config", required=True, help="hub config file (hub.toml)")
+    daily.add_argument("--day", help="the UTC day, YYYY-MM-DD (default: yesterday)")
+    daily.add_argument("--out", required=True, help="folder for summary-<day>.csv and .pdf")
+
     fleet = tree.add(
         "report fleet",
         help="uptime per unit from its online/offline history",
@@ -376,4 +386,38 @@ def run_report_fleet(args: argparse.Namespace) -> int:
     finally:
         fleet.close()
         store.close()
+    return 0
+
+
+def run_report_daily(args: argparse.Namespace) -> int:
+    from datetime import date
+    from pathlib import Path
+
+    from hub.alerts import AlertBoard
+    from hub.complaints import ComplaintDesk
+    from hub.daily_summary import write_day, yesterday
+    from hub.fleet import Fleet
+    from hub.store import HubStore
+
+    config = _config(args.config)
+    if config is None:
+        return 2
+    try:
+        day = date.fromisoformat(args.day) if args.day else yesterday(clock.now_ms())
+    except ValueError as error:
+        print(f"khidmat report daily: --day: {error}", file=sys.stderr)
+        return 2
+    store = HubStore(config.hub.database)
+    fleet = Fleet(store, AlertBoard(store), config.fleet)
+    try:
+        ComplaintDesk(store, config.complaints)  # creates the tables on a fresh database
+        paths = write_day(store, fleet, day, Path(args.out))
+    except FileNotFoundError as error:
+        print(f"khidmat report daily: {error}", file=sys.stderr)
+        return 1
+    finally:
+        fleet.close()
+        store.close()
+    for path in paths:
+        print(path)
     return 0

@@ -51,6 +51,8 @@ DOWNLINK_POLL_S = 0.25
 OFFICERS_CHECK_S = 2.0
 """How often the roster is compared with the lists the units carry (a suspension takes
 effect within this; a few small SQL reads)."""
+SUMMARY_CHECK_S = 600.0
+"""How often the hub looks whether yesterday's station summary is written (once a day it is)."""
 CATCH_UP_S = 2.0
 """How often scans without a search row are looked for (cheap: an indexed query)."""
 CATCH_UP_WINDOW_MS = 7 * 86_400_000
@@ -211,6 +213,15 @@ def install(service: HubService) -> HubModules:
 
     on_online: list[Callable[[frozenset[str]], None]] = [publish_watchlists, publish_unit_state]
 
+    def nightly_summary() -> None:
+        from hub.daily_summary import write_day, yesterday
+
+        day = yesterday(int(time.time() * 1000))
+        directory = config.hub.database.parent / "reports"
+        if not (directory / f"summary-{day.isoformat()}.pdf").exists():
+            for path in write_day(service.store, modules.fleet, day, directory):
+                log.info("daily summary written: %s", path)
+
     def check_fleet() -> None:
         modules.fleet.check(current_watchlist=modules.watchlists.current_version())
 
@@ -254,4 +265,5 @@ def install(service: HubService) -> HubModules:
         service.every("watchlists", config.hub.watchlist_check_s, publish_watchlists)
         service.every("fleet", config.hub.fleet_check_s, check_fleet)
         service.every("unit-state", OFFICERS_CHECK_S, publish_unit_state)
+        service.every("daily-summary", SUMMARY_CHECK_S, nightly_summary)
     return modules

@@ -20,7 +20,7 @@ fi
 # The browser checks of the kiosk's Urdu (tests/kiosk/test_kiosk_browser.py and
 # test_kiosk_screenshots.py) need headless Chromium and fonts that draw the shaped Urdu
 # (Noto Naskh Arabic / Noto Sans Arabic from fonts-noto-core), as the desk unit's screen
-# has (deploy/kiosk-session). KHIDMAT_REQUIRE_BROWSER=0 (scripts/demo.sh) carries on
+# has (deploy/kiosk-session); the hub's daily summary PDF draws Urdu with Noto Naskh Arabic. KHIDMAT_REQUIRE_BROWSER=0 (scripts/demo.sh) carries on
 # without them; the tests then skip those checks unless test.sh asks for them.
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
         || [ -z "$(fc-list ':charset=FBA6' family 2>/dev/null)" ]; then

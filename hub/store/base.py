@@ -307,6 +307,17 @@ class HubStore:
             r[0] for r in self.db.query("SELECT record_id FROM records WHERE kind = ?", (kind,))
         ]
 
+    def payloads_between(self, kind: str, since_ms: int, until_ms: int) -> list[tuple[str, str]]:
+        """(device_id, payload JSON) of the records of ``kind`` received in [since, until)."""
+        return [
+            (r[0], r[1])
+            for r in self.db.query(
+                "SELECT device_id, payload FROM records WHERE kind = ? AND received_ms >= ? "
+                "AND received_ms < ?",
+                (kind, since_ms, until_ms),
+            )
+        ]
+
     def record_counts(self) -> dict[str, int]:
         """kind -> how many records of that kind are stored."""
         return {

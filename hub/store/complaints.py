@@ -352,6 +352,25 @@ def resolutions_of_filed(db: Database, since_ms: int, until_ms: int) -> list[sql
     )
 
 
+def resolutions_between(db: Database, since_ms: int, until_ms: int) -> list[sqlite3.Row]:
+    """(station, resolved_ms, due_at_ms, rating) of the resolutions made in [since, until)."""
+    return db.query(
+        "SELECT c.station, r.resolved_ms, r.due_at_ms, r.rating FROM complaint_resolutions r "
+        "JOIN complaints c ON c.tracking_no = r.tracking_no "
+        "WHERE r.resolved_ms >= ? AND r.resolved_ms < ?",
+        (since_ms, until_ms),
+    )
+
+
+def open_at(db: Database, at_ms: int, stopped: Sequence[str]) -> list[sqlite3.Row]:
+    """(station, due_at_ms) of complaints filed before ``at_ms`` and not stopped now."""
+    marks = ",".join("?" * len(stopped))
+    return db.query(
+        f"SELECT station, due_at_ms FROM complaints WHERE filed_ms < ? AND status NOT IN ({marks})",
+        (at_ms, *stopped),
+    )
+
+
 def answers(row: sqlite3.Row) -> tuple[tuple[str, str], ...]:
     """The (question, answer) pairs kept with a complaint row."""
     return tuple((q, a) for q, a in json.loads(row["answers"]))

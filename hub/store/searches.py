@@ -131,6 +131,17 @@ def scan_ids(db: Database, *, result: str | None = None) -> set[str]:
     return {r[0] for r in db.query("SELECT scan_id FROM searches WHERE result = ?", (result,))}
 
 
+def hits_between(db: Database, since_ms: int, until_ms: int) -> list[str]:
+    """Device ids of the searches in [since, until) that found someone (one per hit)."""
+    return [
+        r[0]
+        for r in db.query(
+            "SELECT device_id FROM searches WHERE result = 'hit' AND at_ms >= ? AND at_ms < ?",
+            (since_ms, until_ms),
+        )
+    ]
+
+
 def hit_people(db: Database) -> dict[str, str]:
     """scan_id -> the person the hub's search named, for every scan that was a hit."""
     rows = db.query("SELECT scan_id, person_id FROM searches WHERE result = 'hit'")

@@ -308,6 +308,7 @@ def test_every_hub_command_and_option_is_documented() -> None:
         "records import",
         "records export",
         "report complaints",
+        "report daily",
         "report fleet",
     }
     for path, parser in tree.parsers.items():
