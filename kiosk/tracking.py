@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from khidmat_wire.vocabulary import check_char, is_tracking_no, unit_number_of
+from khidmat_wire.vocabulary import STATION, check_char, is_tracking_no, unit_number_of
 from kiosk.text import ascii_digits
 
 #: Complaints one unit may number per day.
@@ -48,7 +48,7 @@ def make_tracking_no(station: str, when: datetime, unit_no: int, counter: int) -
 #: What a citizen may type between the parts: spaces, dashes of any kind, dots, slashes.
 _SEPARATORS_RE = re.compile(r"[\s\-\u2010-\u2015\u2212_./]+")
 #: A number typed without separators: station, date (6), sequence (6), check (1).
-_RUN_TOGETHER_RE = re.compile(r"([A-Z0-9]{2,8}?)([0-9]{6})([0-9]{6})([0-9A-Z])")
+_RUN_TOGETHER_RE = re.compile(f"({STATION}?)([0-9]{{6}})([0-9]{{6}})([0-9A-Z])")
 
 
 def normalise(text: str) -> str:

@@ -18,6 +18,7 @@ from khidmat_wire.vocabulary import (
     COMPLAINT_STATUSES,
     ESCALATION_LEVELS,
     MOBILE,
+    STATION,
     STATUS_NAMES,
     TRACKING_NO,
     TRANSITIONS,
@@ -106,7 +107,7 @@ def copies(source: str, name: str) -> list[str]:
     """Where ``source`` lists two or more category keys or statuses in one collection
     literal, or spells the CNIC, mobile or tracking-number pattern."""
     words = set(CATEGORY_KEYS) | set(COMPLAINT_STATUSES)
-    forms = (CNIC, MOBILE, TRACKING_NO.split("-", 1)[1])
+    forms = (CNIC, MOBILE, STATION, TRACKING_NO.split("-", 1)[1])
     found: list[str] = []
     for node in ast.walk(ast.parse(source, name)):
         if isinstance(node, (ast.Tuple, ast.List, ast.Set, ast.Dict)):
