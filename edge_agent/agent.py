@@ -25,6 +25,8 @@ or mobile the hub already has.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import logging
 import queue
@@ -41,6 +43,7 @@ from edge_agent.officers import OfficersRejected, install_officers
 from edge_agent.store import ComplaintStatusRow, LocalStore, StoreFault
 from edge_agent.telemetry import read_telemetry
 from edge_agent.watchlist import WatchlistRejected, install_watchlist
+from edge_agent.watchlist_key import GRACE_SETTING, KEY_SETTING, SECRET_SETTINGS, KeyFile
 from khidmat_base import __version__, systemd
 from khidmat_base.clock import SYSTEM_CLOCK, Clock
 from khidmat_base.mqtt import MqttSession, MqttSettings, settings_for
@@ -65,6 +68,9 @@ HARDWARE_COMMANDS = ("sensor-selftest", "gate-test", "open-relay", "restart-scre
 
 #: A wall-clock step (against the monotonic clock) larger than this is a clock jump, ms.
 CLOCK_JUMP_MS = 5_000
+
+#: The key's grace period when the hub's config does not say (``watchlist.key_grace_s``), s.
+DEFAULT_KEY_GRACE_S = 3 * 86400.0
 
 CommandHandler = Callable[[Command], tuple[str, str]]
 """Runs a hub command; returns (severity, detail) for the command-result event."""
@@ -131,6 +137,8 @@ class Agent:
                 self.store_read_only = True
                 log.error("%s; delivering what it holds, read-only", fault)
         self.store = store
+        #: The hub's watchlist key, held in the runtime directory (RAM) only.
+        self.key_file = KeyFile(config.runtime_dir)
         self.device_id = config.device.id
         self.hub_key = self._load_hub_key(config.hub.public_key_file)
         self.command_handlers: dict[str, CommandHandler] = {
@@ -376,7 +384,10 @@ class Agent:
     def _handle_downlinks(self, downlinks: list[tuple[str, str, bytes, object]]) -> None:
         """Keep every new downlink in the inbox, then apply it; statuses in one transaction."""
         new = self.store.add_inbox_many(
-            [(record_id, kind, payload) for record_id, kind, payload, _ in downlinks]
+            [
+                (record_id, kind, b"" if _carries_secret(envelope) else payload)
+                for record_id, kind, payload, envelope in downlinks
+            ]
         )
         statuses: list[ComplaintStatusRow] = []
         for record_id, kind, payload, envelope in downlinks:
@@ -406,7 +417,13 @@ class Agent:
                 self.store.mark_handled(record_id)
                 return
             try:
-                count = install_watchlist(self.store, body, self.hub_key)
+                count = install_watchlist(
+                    self.store,
+                    body,
+                    self.hub_key,
+                    seal_key=self.key_file.get(self._now_ms()),
+                    require_seal=self.config.device.role == "gate",
+                )
             except WatchlistRejected as error:
                 self.store.audit("agent", "watchlist rejected", str(error))
                 self._report("watchlist-rejected", "error", str(error), ref=str(body.version))
@@ -437,8 +454,12 @@ class Agent:
                 )
             self.store.mark_handled(record_id)
         elif isinstance(body, Config):
+            values = {s.key: s.value for s in body.settings}
+            if KEY_SETTING in values:
+                self._hold_watchlist_key(values)
             for setting in body.settings:
-                self.store.put_setting(setting.key, setting.value)
+                if setting.key not in SECRET_SETTINGS:
+                    self.store.put_setting(setting.key, setting.value)
             self.store.audit("hub", "config", ", ".join(s.key for s in body.settings))
             if body.version:
                 self._report(
@@ -465,6 +486,15 @@ class Agent:
             self._report("command-result", severity, detail, ref=record_id)
             self.store.mark_handled(record_id)
         # alerts stay unhandled in the inbox until the kiosk shows them
+
+    def _hold_watchlist_key(self, values: dict[str, str]) -> None:
+        """Keep the hub's watchlist key in RAM until its grace period ends (never on disk)."""
+        try:
+            key = base64.b64decode(values[KEY_SETTING], validate=True)
+            grace_s = float(values.get(GRACE_SETTING, DEFAULT_KEY_GRACE_S))
+            self.key_file.put(key, self._now_ms() + int(grace_s * 1000))
+        except (ValueError, binascii.Error, OSError) as error:
+            self._report("watchlist-key-rejected", "error", f"watchlist key not kept: {error}")
 
     def _report(self, event_type: str, severity: str, detail: str, *, ref: str = "") -> None:
         event = make_envelope(
@@ -494,3 +524,9 @@ class Agent:
     def _resend(self, command: Command) -> tuple[str, str]:
         count = self.store.reschedule_pending(self._now_ms())
         return "info", f"{count} unacknowledged records rescheduled"
+
+
+def _carries_secret(envelope: object) -> bool:
+    """A config downlink with the watchlist key: its payload is not kept in the inbox."""
+    body = getattr(envelope, "body", None)
+    return isinstance(body, Config) and any(s.key in SECRET_SETTINGS for s in body.settings)

@@ -74,6 +74,8 @@ class DeviceSection:
     station: str
     data_dir: Path
     name: str = ""
+    #: RAM-only files (the watchlist key, the prepared watchlist); None: /dev/shm/khidmat-<id>.
+    runtime_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,13 @@ class UnitConfig:
     sensor: SensorSection
     gpio: GpioSection
     agent: AgentSection
+
+    @property
+    def runtime_dir(self) -> Path:
+        """The unit's RAM-only directory (a tmpfs; see :mod:`edge_agent.watchlist_key`)."""
+        from edge_agent.watchlist_key import default_runtime_dir
+
+        return self.device.runtime_dir or default_runtime_dir(self.device.id)
 
     @property
     def store_path(self) -> Path:

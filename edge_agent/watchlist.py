@@ -11,6 +11,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from edge_agent.store import LocalStore
+from edge_agent.watchlist_key import seal
 from khidmat_wire.messages import Watchlist
 from khidmat_wire.signing import verify_watchlist
 
@@ -20,9 +21,18 @@ class WatchlistRejected(ValueError):
 
 
 def install_watchlist(
-    store: LocalStore, watchlist: Watchlist, hub_key: Ed25519PublicKey | None
+    store: LocalStore,
+    watchlist: Watchlist,
+    hub_key: Ed25519PublicKey | None,
+    *,
+    seal_key: bytes | None = None,
+    require_seal: bool = False,
 ) -> int:
     """Verify and install; returns the number of entries now installed.
+
+    With ``seal_key`` each entry's name and template are stored sealed
+    (:mod:`edge_agent.watchlist_key`); with ``require_seal`` and no key the list is
+    refused (the hub sends it again once it has sent the key).
 
     Raises WatchlistRejected for a missing key, a bad signature, an older or equal
     version, or a delta that does not apply to the installed version.
@@ -39,7 +49,18 @@ def install_watchlist(
         raise WatchlistRejected(
             f"watchlist v{watchlist.version} is not newer than installed v{current_version}"
         )
-    entries = [(e.person_id, e.finger, e.name, e.status, e.template) for e in watchlist.add]
+    if seal_key is None and require_seal:
+        raise WatchlistRejected(
+            "no watchlist key from the hub yet (or it expired): the list is not kept in clear"
+        )
+    if seal_key is None:
+        entries = [(e.person_id, e.finger, e.name, e.status, e.template) for e in watchlist.add]
+    else:
+        entries = [
+            (e.person_id, e.finger, seal(seal_key, e.person_id, e.finger, "name", e.name),
+             e.status, seal(seal_key, e.person_id, e.finger, "template", e.template))
+            for e in watchlist.add
+        ]  # fmt: skip
     if watchlist.base_version == 0:
         if watchlist.remove:
             raise WatchlistRejected("a snapshot (base_version 0) cannot remove entries")

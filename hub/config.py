@@ -50,6 +50,8 @@ class HubSection:
     escalation_check_s: float = 30.0
     offline_alert_s: float = 300.0
     watchlist_check_s: float = 30.0
+    #: How long a gate may use its watchlist key without hearing from the hub, seconds.
+    watchlist_key_grace_s: float = 3 * 86400.0
     fleet_check_s: float = 30.0
     hit_threshold: float | None = None
     """Score at or above which a hub search is a hit; None: set from the gallery size for a
@@ -111,6 +113,7 @@ def load_hub_config(path: str | Path) -> HubConfig:
             "escalation_check_s",
             "offline_alert_s",
             "watchlist_check_s",
+            "watchlist_key_grace_s",
             "fleet_check_s",
             "hit_threshold",
         ):

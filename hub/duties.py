@@ -35,6 +35,7 @@ from hub.records import RecordStore
 from hub.roster import Roster, Unit
 from hub.search_worker import SearchWorker
 from hub.unit_control import UnitControl
+from hub.unit_keys import WatchlistKeys
 from hub.watchlists import WatchlistPublisher
 from khidmat_base import clock
 
@@ -70,6 +71,7 @@ class HubModules:
     fleet: Fleet
     roster: Roster
     units: UnitControl
+    keys: WatchlistKeys
 
 
 def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) -> HubModules:
@@ -92,6 +94,7 @@ def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) ->
         fleet=Fleet(store, alerts, config.fleet, offline_alert_s=config.hub.offline_alert_s),
         roster=Roster(store, alerts, key=key),
         units=UnitControl(store),
+        keys=WatchlistKeys(store, config.hub.watchlist_key_grace_s),
     )
 
 
@@ -183,6 +186,9 @@ def install(service: HubService) -> HubModules:
         if modules.watchlists.key is None:
             return
         devices = [d for d in modules.fleet.devices() if d.role == "gate" and d.active]
+        # each gate's key first: a gate refuses a list it cannot keep sealed
+        for gate in modules.keys.publish([d.device_id for d in devices], reconnected=reconnected):
+            log.info("watchlist key queued for %s", gate)
         online = frozenset(d.device_id for d in devices if d.status == "online")
         queued = modules.watchlists.publish(
             [d.device_id for d in devices], online=online, reconnected=reconnected

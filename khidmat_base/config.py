@@ -39,7 +39,15 @@ class BrokerSection:
 
 
 PATH_KEYS = frozenset(
-    {"data_dir", "ca_file", "cert_file", "key_file", "password_file", "public_key_file"}
+    {
+        "data_dir",
+        "runtime_dir",
+        "ca_file",
+        "cert_file",
+        "key_file",
+        "password_file",
+        "public_key_file",
+    }
 )
 """Keys whose values are paths, resolved against the config file's directory."""
 

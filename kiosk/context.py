@@ -13,6 +13,7 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from edge_agent.config import SensorSection, UnitConfig
@@ -40,6 +41,8 @@ class KioskContext:
     #: Why the store could only be opened read-only ("" when it opened for writing).
     store_fault: str = ""
     clock: Clock = SYSTEM_CLOCK
+    #: The unit's RAM-only directory: the hub's watchlist key, the prepared watchlist.
+    runtime_dir: Path | None = None
     sensor_lock: threading.Lock = field(default_factory=threading.Lock)
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -131,6 +134,7 @@ def open_context(
         sensor_error=sensor_error,
         clock=clock,
         store_fault=store_fault,
+        runtime_dir=config.runtime_dir,
     )
     context._closers = closers
     return context

@@ -177,6 +177,7 @@ class WatchlistGallery:
         progress: Callable[[int, int], None] | None = None,
         *,
         prepared: Path | None = None,
+        key: bytes | None = None,
     ) -> WatchlistGallery:
         """The store's watchlist, searchable (version 0 and empty when none is installed).
 
@@ -192,11 +193,13 @@ class WatchlistGallery:
         """
         info = store.watchlist_info()
         version = info.version if info is not None else 0
-        rows = store.watchlist_entries()
+        rows = _opened(store.watchlist_entries(), key)
+        sealed = key is not None and bool(rows)
         by_position: dict[int, dict[str, str]] = {}
         for person_id, finger, _, _, template in rows:
             by_position.setdefault(int(finger), {})[person_id] = template
-        base = prepared if prepared is not None else _prepared_path(store)
+        # a sealed list's templates never go to the card in clear: only ``prepared`` (RAM)
+        base = prepared if prepared is not None or sealed else _prepared_path(store)
         galleries: dict[int, Gallery] = {}
         skipped = 0
         for position, wanted in sorted(by_position.items()):
@@ -329,6 +332,26 @@ def _prepared_gallery(
         except OSError as error:  # searching still works from memory
             log.warning("prepared watchlist %s not saved: %s", path, error)
     return gallery, skipped
+
+
+def _opened(
+    rows: list[tuple[str, int, str, str, str]], key: bytes | None
+) -> list[tuple[str, int, str, str, str]]:
+    """Entries with sealed names and templates opened (edge_agent.watchlist_key).
+
+    WatchlistLocked when an entry is sealed and ``key`` is None or does not open it.
+    """
+    from edge_agent.watchlist_key import WatchlistLocked, is_sealed, open_sealed
+
+    opened = []
+    for person_id, finger, name, status, template in rows:
+        if is_sealed(name) or is_sealed(template):
+            if key is None:
+                raise WatchlistLocked("the watchlist is sealed and no key from the hub is held")
+            name = open_sealed(key, person_id, finger, "name", name)
+            template = open_sealed(key, person_id, finger, "template", template)
+        opened.append((person_id, finger, name, status, template))
+    return opened
 
 
 def _prepared_path(store: LocalStore) -> Path | None:

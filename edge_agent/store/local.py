@@ -262,9 +262,10 @@ class LocalStore:
         return new
 
     def mark_handled(self, record_id: str) -> None:
+        """The downlink was applied: mark it and erase its payload (a watchlist, an alert)."""
         with self._write() as conn:
             conn.execute(
-                "UPDATE inbox SET handled_ms = ? WHERE record_id = ?",
+                "UPDATE inbox SET handled_ms = ?, payload = X'' WHERE record_id = ?",
                 (self.clock.now_ms(), record_id),
             )
 

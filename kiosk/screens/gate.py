@@ -59,6 +59,8 @@ PROMPTS = {
     "and ask the hub operator to send the watchlist.",
     "no-finger": "Every finger was recorded missing: nothing to search. Check identity by "
     "other means; press Next person.",
+    "locked": "Watchlist locked ({detail}): the hub's key is missing or has expired after "
+    "too long without the hub. Check identity by hand; it opens once the hub is reachable.",
     "error": "Sensor problem: {detail}. Press Next person to try again; call a technician if it repeats.",
 }
 VERDICT_TEXT = {
@@ -151,6 +153,8 @@ class GateScreen(KioskScreen):
         self.retry_note = ""
         self.finger_label = ""
         self.skip_finger = threading.Event()
+        #: The list is sealed and no key from the hub is held (see edge_agent.watchlist_key).
+        self.locked = False
         self.scans = 0
 
     # ------------------------------------------------------------------ layout
@@ -200,6 +204,12 @@ class GateScreen(KioskScreen):
         now_s = context.now_ms() / 1000
         info = store.watchlist_info()
         stale = False
+        if self.locked and context.runtime_dir is not None:
+            from edge_agent.watchlist_key import KeyFile
+
+            if KeyFile(context.runtime_dir).get(context.now_ms()) is not None:
+                self.locked = False
+                self.load_watchlist()
         if info is None:
             watchlist = "Watchlist: NONE installed"
             stale = True
@@ -232,7 +242,19 @@ class GateScreen(KioskScreen):
             if self.gallery is None:  # a reload keeps scanning with the installed list
                 self.post_message(self.Prompt("loading", f"{done:,} of {total:,}"))
 
-        gallery = WatchlistGallery.load(self.kiosk.store, progress)
+        from edge_agent.watchlist_key import KeyFile, WatchlistLocked
+
+        context = self.kiosk.context
+        runtime = context.runtime_dir
+        key = None if runtime is None else KeyFile(runtime).get(context.now_ms())
+        prepared = None if runtime is None or key is None else runtime / "watchlist"
+        try:
+            gallery = WatchlistGallery.load(context.store, progress, key=key, prepared=prepared)
+        except WatchlistLocked as locked:
+            self.locked = True  # refresh_status loads it again once the key is held
+            self.post_message(self.Prompt("locked", str(locked)))
+            return
+        self.locked = False
         self.app.call_from_thread(self.watchlist_loaded, gallery)
 
     def watchlist_loaded(self, gallery: WatchlistGallery) -> None:
