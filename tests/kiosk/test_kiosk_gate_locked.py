@@ -9,6 +9,7 @@ from pathlib import Path
 from edge_agent.config import SensorSection, UnitConfig
 from edge_agent.store import LocalStore
 from edge_agent.watchlist_key import KeyFile, new_key, seal
+from khidmat_base.clock import SettableClock
 from kiosk.app import build_app
 from kiosk.sim import SIM_OFFICER, SIM_PIN, seed_store, watchlist_entries
 
@@ -33,7 +34,7 @@ async def test_gate_says_locked_without_the_key_and_opens_when_it_arrives(
     section = SensorSection(backend="sim", model="r307", baud=115200, packet_size=256)
     with open_sensor(section, sim_wire_delay=False) as sensor:
         app = build_app(
-            "gate", config, store=store, sensor=sensor, clock=lambda: fixed_now_s,
+            "gate", config, store=store, sensor=sensor, clock=SettableClock(int(fixed_now_s * 1000)),
             poll_interval_s=0.1,
         )  # fmt: skip
         async with app.run_test(size=(120, 40)) as pilot:
