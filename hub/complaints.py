@@ -14,7 +14,9 @@ process can change a complaint without an MQTT session).
 
 Gender desk: complaints filed with ``gender_desk`` are in the women officers' queue. Seen
 from the general desk their complainant, CNIC, mobile, answers and description are
-redacted and they cannot be changed; their public timeline shows statuses without reasons.
+redacted and they cannot be changed. No public timeline shows a reason: a citizen sees
+each status and the message an officer wrote for them (``message`` of
+:meth:`ComplaintDesk.change_status`), if any.
 
 Thread-safety: as :class:`hub.store.HubStore` (one transaction at a time per instance).
 Cost: each change is one short write transaction (well under a millisecond of SQL).
@@ -45,7 +47,8 @@ from khidmat_wire.vocabulary import (
 
 DESKS = ("general", "women")
 REDACTED = "(women's desk)"
-PUBLIC_GENDER_DESK_REASON = "handled at the women's desk"
+#: Longest message for the citizen on a status change (StatusEntry.message).
+PUBLIC_MESSAGE_MAX = 500
 HISTORY_MAX = 100
 """Entries in a complaint-status message (the body's limit): the newest are kept."""
 
@@ -263,12 +266,15 @@ class ComplaintDesk:
         desk: str,
         assignee: str | None = None,
         station: str | None = None,
+        message: str = "",
         now_ms: int | None = None,
     ) -> ComplaintView:
         """Move a complaint to ``status``; TransitionError or KeyError when it cannot.
 
         ``assigned`` needs ``assignee``; ``transferred`` needs the receiving ``station``
         (and clears the assignee); with any other status an ``assignee`` given is kept.
+        ``reason`` stays in the hub's audit trail; ``message`` (optional, at most 500
+        characters) is what the citizen sees on the kiosk's timeline.
         A complaint on the women's desk can only be changed from the women's desk.
         """
         if desk not in DESKS:
@@ -293,6 +299,7 @@ class ComplaintDesk:
                 now_ms,
                 assignee=assignee,
                 station=station,
+                message=message.strip(),
             )
         view = self.get(tracking_no, desk=desk)
         assert view is not None
@@ -309,6 +316,7 @@ class ComplaintDesk:
         *,
         assignee: str | None = None,
         station: str | None = None,
+        message: str = "",
     ) -> None:
         row = table.row(conn, tracking_no)
         check_transition(row["status"], status)
@@ -343,7 +351,11 @@ class ComplaintDesk:
                 resolved_ms=None,
             )  # fmt: skip
         table.update(conn, tracking_no, sets)
-        table.add_event(conn, tracking_no, now_ms, "status", status, detail, officer)
+        if len(message) > PUBLIC_MESSAGE_MAX:
+            raise TransitionError(
+                f"the message for the citizen is over {PUBLIC_MESSAGE_MAX} characters"
+            )
+        table.add_event(conn, tracking_no, now_ms, "status", status, detail, officer, message)
         self._push(conn, tracking_no, row["device_id"])
 
     def escalate_due(self, now_ms: int | None = None) -> list[tuple[str, int]]:
@@ -449,13 +461,9 @@ def _public_status(conn: sqlite3.Connection, tracking_no: str) -> ComplaintStatu
     if row is None:
         return ComplaintStatus(tracking_no, False, FIRST_STATUS, 0, (), False)
     events = table.status_events(conn, tracking_no)
+    # the citizen sees the status and what was written for them, never the reason
     history = tuple(
-        StatusEntry(
-            e["status"],
-            (PUBLIC_GENDER_DESK_REASON if row["gender_desk"] else e["reason"])[:500],
-            e["at_ms"],
-        )
-        for e in events[-HISTORY_MAX:]
+        StatusEntry(e["status"], e["public_message"], e["at_ms"]) for e in events[-HISTORY_MAX:]
     )
     rateable = row["status"] in RATEABLE_STATUSES and row["rating"] is None
     return ComplaintStatus(tracking_no, True, row["status"], row["due_at_ms"], history, rateable)

@@ -186,7 +186,11 @@ class Ack:
 @dataclass(frozen=True, slots=True)
 class StatusEntry:
     status: str = spec("status entered", choices=COMPLAINT_STATUSES)
-    reason: str = spec("reason given for the change", max_len=500)
+    message: str = spec(
+        "what the citizen is told about this step, written for them by the officer; "
+        "empty when nothing was written (never the officer's internal reason)",
+        max_len=500,
+    )
     at_ms: int = spec("when, Unix ms", lo=0, hi=2**53)
 
 

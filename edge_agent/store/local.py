@@ -299,7 +299,8 @@ class LocalStore:
             for row in rows:
                 body = row.status
                 history = [
-                    {"status": h.status, "reason": h.reason, "at_ms": h.at_ms} for h in body.history
+                    {"status": h.status, "message": h.message, "at_ms": h.at_ms}
+                    for h in body.history
                 ]
                 conn.execute(
                     "INSERT INTO complaint_status (tracking_no, status, found, due_at_ms, history, can_rate, updated_ms, hub_time_ms) "
@@ -322,7 +323,8 @@ class LocalStore:
             return None
         row = rows[0]
         history = tuple(
-            StatusEntry(str(e["status"]), str(e["reason"]), int(e["at_ms"]))
+            # rows stored before the message field held the internal reason: never shown
+            StatusEntry(str(e["status"]), str(e.get("message", "")), int(e["at_ms"]))
             for e in json.loads(row["history"])
         )
         return ComplaintStatus(

@@ -63,7 +63,13 @@ class ConsoleBackend:
         )
 
     def change_status(
-        self, tracking_no: str, status: str, reason: str, assignee: str, station: str
+        self,
+        tracking_no: str,
+        status: str,
+        reason: str,
+        assignee: str,
+        station: str,
+        message: str = "",
     ) -> ComplaintView:
         return self.modules.complaints.change_status(
             tracking_no,
@@ -73,6 +79,7 @@ class ConsoleBackend:
             desk=self.operator.desk,
             assignee=assignee or None,
             station=station or None,
+            message=message,
         )
 
     # fleet, alerts, quarantine

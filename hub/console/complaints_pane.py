@@ -204,7 +204,12 @@ class ComplaintsPane(Vertical):
     def _save(self, tracking_no: str, choice: StatusChoice) -> None:
         try:
             view = self.backend.change_status(
-                tracking_no, choice.status, choice.reason, choice.assignee, choice.station
+                tracking_no,
+                choice.status,
+                choice.reason,
+                choice.assignee,
+                choice.station,
+                choice.message,
             )
         except (TransitionError, KeyError) as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)

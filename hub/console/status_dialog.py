@@ -1,4 +1,6 @@
-"""The status-change dialog: next status (only those the lifecycle allows), reason, assignee."""
+"""The status-change dialog: next status (only those the lifecycle allows), reason (kept
+in the hub's audit trail), assignee, station, and the message for the citizen (shown on the
+kiosk's timeline; the reason never is)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ class StatusChoice:
     reason: str
     assignee: str
     station: str
+    message: str = ""
 
 
 class StatusDialog(ModalScreen[StatusChoice | None]):
@@ -51,7 +54,14 @@ class StatusDialog(ModalScreen[StatusChoice | None]):
             )
             yield Input(placeholder="assign to (officer name or badge)", id="assignee")
             yield Input(placeholder="receiving station (for a transfer)", id="station")
-            yield Input(placeholder="reason (required)", id="reason")
+            yield Input(
+                placeholder="message for the citizen, shown at the kiosk (optional)",
+                id="message",
+                max_length=500,
+            )
+            yield Input(
+                placeholder="reason (required; internal, never shown to the citizen)", id="reason"
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
@@ -73,6 +83,7 @@ class StatusDialog(ModalScreen[StatusChoice | None]):
                 reason,
                 self.query_one("#assignee", Input).value.strip(),
                 self.query_one("#station", Input).value.strip(),
+                self.query_one("#message", Input).value.strip(),
             )
         )
 

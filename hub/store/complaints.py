@@ -81,6 +81,8 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT tracking_no, resolved_ms, due_at_ms, rating FROM complaints
         WHERE resolved_ms IS NOT NULL
     """,
+    # what the citizen is told about a status change (the reason stays internal)
+    "ALTER TABLE complaint_events ADD COLUMN public_message TEXT NOT NULL DEFAULT ''",
 )
 
 #: Columns a status change may set (:func:`update`).
@@ -178,12 +180,15 @@ def add_event(
     status: str | None,
     reason: str,
     officer: str,
+    public_message: str = "",
 ) -> None:
-    """One audit-trail row (a status change when ``status`` is set)."""
+    """One audit-trail row (a status change when ``status`` is set). ``reason`` is
+    internal; ``public_message`` is what the citizen is told (may be empty)."""
     conn.execute(
-        "INSERT INTO complaint_events (tracking_no, at_ms, action, status, reason, officer) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (tracking_no, at_ms, action, status, reason, officer),
+        "INSERT INTO complaint_events "
+        "(tracking_no, at_ms, action, status, reason, officer, public_message) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (tracking_no, at_ms, action, status, reason, officer, public_message),
     )
 
 
@@ -245,9 +250,9 @@ def row(conn: sqlite3.Connection, tracking_no: str) -> sqlite3.Row | None:
 
 
 def status_events(conn: sqlite3.Connection, tracking_no: str) -> list[sqlite3.Row]:
-    """(status, reason, at_ms) of every status change, oldest first."""
+    """(status, public_message, at_ms) of every status change, oldest first."""
     return conn.execute(
-        "SELECT status, reason, at_ms FROM complaint_events WHERE tracking_no = ? "
+        "SELECT status, public_message, at_ms FROM complaint_events WHERE tracking_no = ? "
         "AND status IS NOT NULL ORDER BY id",
         (tracking_no,),
     ).fetchall()

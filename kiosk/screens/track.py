@@ -96,7 +96,8 @@ class TrackScreen(KioskScreen):
         for entry in status.history:
             step = t(status_name(entry.status))
             yield text(f"{when(entry.at_ms)}  {step}", classes="timeline")
-            yield said(entry.reason, classes="reason")
+            if entry.message:  # what the officer wrote for the citizen
+                yield said(entry.message, classes="reason")
         if status.can_rate:
             yield button(t("Rate our service"), id="rate", variant="success", classes="big")
 

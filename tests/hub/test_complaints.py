@@ -74,7 +74,13 @@ def test_lifecycle_is_validated_audited_and_each_change_goes_to_the_unit(desk) -
         complaints.change_status(tracking, "assigned", reason="x", **change)
     complaints.change_status(tracking, "assigned", reason="beat", assignee="SI Rashid", **change)
     complaints.change_status(tracking, "under-investigation", reason="visited", **change)
-    view = complaints.change_status(tracking, "resolved", reason="bike recovered", **change)
+    view = complaints.change_status(
+        tracking,
+        "resolved",
+        reason="bike recovered; SI Rashid on duty at QTA-1021",
+        message="Your motorcycle was found. Please collect it from the police station.",
+        **change,
+    )
     assert view.status == "resolved" and view.assignee == "SI Rashid" and not view.open
     assert [s for _, s in _statuses_sent(store, "unit-1")] == [
         "received",
@@ -84,7 +90,17 @@ def test_lifecycle_is_validated_audited_and_each_change_goes_to_the_unit(desk) -
         "resolved",
     ]
     public = complaints.public_status(tracking)
-    assert public.can_rate and public.history[2].reason == "to SI Rashid: beat"
+    # the citizen sees no internal reason (nor the officer's name), only what was written
+    # for them
+    assert public.can_rate and [h.message for h in public.history] == [
+        "",
+        "",
+        "",
+        "",
+        "Your motorcycle was found. Please collect it from the police station.",
+    ]
+    with pytest.raises(TransitionError, match="over 500"):
+        complaints.change_status(tracking, "closed", reason="r", message="x" * 501, **change)
     events = complaints.history(tracking, desk="general")
     assert [e.officer for e in events[1:]] == ["ASI Karim"] * 4
 
@@ -171,7 +187,7 @@ def test_gender_desk_details_are_hidden_from_the_general_desk_and_the_public(des
         desk="women",
     )
     public = complaints.public_status(body.tracking_no)
-    assert all("Saima" not in h.reason for h in public.history)
+    assert all("Saima" not in h.message for h in public.history)
     assert all(e.reason == REDACTED for e in complaints.history(body.tracking_no, desk="general"))
 
 

@@ -134,11 +134,11 @@ def test_a_complaint_is_worked_in_the_console_and_the_unit_sees_it(system: Syste
             await pilot.pause()
             await app.workers.wait_for_complete()
             await pilot.pause()
-            for key, status, assignee in (
-                ("s", "registered", ""),
-                ("a", "assigned", "SI Rashid"),
-                ("s", "under-investigation", ""),
-                ("s", "resolved", ""),
+            for key, status, assignee, message in (
+                ("s", "registered", "", ""),
+                ("a", "assigned", "SI Rashid", ""),
+                ("s", "under-investigation", "", ""),
+                ("s", "resolved", "", "Your phone is at the station"),
             ):
                 await pilot.press(key)
                 await pilot.pause()
@@ -147,6 +147,9 @@ def test_a_complaint_is_worked_in_the_console_and_the_unit_sees_it(system: Syste
                 if assignee:
                     await pilot.click("#assignee")
                     await pilot.press(*assignee)
+                if message:
+                    await pilot.click("#message")
+                    await pilot.press(*message)
                 await pilot.click("#reason")
                 await pilot.press(*f"{status} by console", "enter")
                 await pilot.pause()
@@ -166,7 +169,10 @@ def test_a_complaint_is_worked_in_the_console_and_the_unit_sees_it(system: Syste
         "under-investigation",
         "resolved",
     ]
-    assert status.can_rate and status.history[2].reason == "to SI Rashid: assigned by console"
+    # the unit gets the message written for the citizen, never the reasons or the assignee
+    assert status.can_rate and [h.message for h in status.history] == [""] * 4 + [
+        "Your phone is at the station"
+    ]
     other = system.agents["unit-2"]
     other.store.enqueue(make_envelope("lookup", "unit-2", Lookup(body.tracking_no)))
     assert _wait(
