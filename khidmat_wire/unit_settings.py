@@ -3,7 +3,10 @@
 Each setting has a key (as stored in the unit's ``settings`` table and sent in a
 ``config`` message), the unit roles it applies to, a check of its text value and a
 meaning. The hub refuses any other key or value (``khidmat unit set``); the unit applies
-what the hub sends. Pure data and functions; thread-safe; imports nothing of Khidmat's.
+what the hub sends: the desk reads ``kiosk.unit_no`` for each tracking number, the gate
+its thresholds for each scan, the kiosk ``kiosk.idle_timeout_s`` at each poll and
+``kiosk.default_language`` at start and at each reset, and ``sensor.baud`` when it opens
+the sensor (its next start). Pure data and functions; thread-safe; imports nothing of Khidmat's.
 """
 
 from __future__ import annotations

@@ -158,6 +158,7 @@ class KioskApp(App[None]):
         self.register_theme(STANDARD)
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name if self._start_high_contrast else STANDARD.name
+        self.language = self.home_language()
         self.push_screen(self.first_screen())
         self.set_interval(self.poll_interval_s, self.poll)
         self.call_after_refresh(self._mark_first_screen)
@@ -241,8 +242,22 @@ class KioskApp(App[None]):
             return
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.language = DEFAULT_LANGUAGE
+        self.language = self.home_language()
         self.switch_screen(WelcomeScreen())
+
+    def hub_setting(self, key: str) -> str:
+        """A setting the hub sent (khidmat_wire.unit_settings), "" when unset or invalid."""
+        from khidmat_wire.unit_settings import BY_KEY, check
+
+        value = self.store.settings().get(key, "")
+        if not value or key not in BY_KEY or check(key, value, self.mode):
+            return ""
+        return value
+
+    def home_language(self) -> str:
+        """The language the screen starts in and returns to: the hub's
+        ``kiosk.default_language``, else English."""
+        return self.hub_setting("kiosk.default_language") or DEFAULT_LANGUAGE
 
     def report_store_fault(self, fault: StoreFault) -> None:
         """The store refused a write (disk full, read-only): log it for the technician.
@@ -274,12 +289,13 @@ class KioskApp(App[None]):
     # ------------------------------------------------------------- periodic work
     def poll(self) -> None:
         """Idle timeout (desk), status refresh, hub alerts and hardware commands."""
-        if self.mode == "desk" and time.monotonic() - self.last_activity > self.idle_timeout_s:
+        idle_s = float(self.hub_setting("kiosk.idle_timeout_s") or self.idle_timeout_s)
+        if self.mode == "desk" and time.monotonic() - self.last_activity > idle_s:
             self.last_activity = time.monotonic()
             if (
                 len(self.screen_stack) > 2
                 or getattr(self.screen, "dirty", False)
-                or self.language != DEFAULT_LANGUAGE
+                or self.language != self.home_language()
             ):
                 self.action_quick_exit()
         officer = getattr(self.screen, "officer", None)

@@ -265,3 +265,23 @@ async def test_language_switch_is_live_and_keeps_typing(desk_app: Callable[..., 
         assert app.theme == "khidmat-high-contrast"
         await pilot.press("f3")
         assert app.theme == "khidmat"
+
+
+async def test_the_hubs_language_and_idle_timeout_settings_take_effect(
+    desk_app: Callable[..., KioskApp], store: LocalStore
+) -> None:
+    store.put_setting("kiosk.default_language", "ur")
+    store.put_setting("kiosk.idle_timeout_s", "30")
+    app = desk_app(idle_timeout_s=1.0, poll_interval_s=0.1)
+    async with app.run_test(size=(100, 40)) as pilot:
+        assert app.language == "ur"  # the screen starts in the hub's language
+        await pilot.pause()
+        await pilot.click("#track")
+        await pilot.pause()
+        assert not isinstance(app.screen, WelcomeScreen)
+        await pilot.press("Q", "T", "A")
+        await pilot.pause(1.6)  # past the unit file's 1 s, within the hub's 30 s
+        assert not isinstance(app.screen, WelcomeScreen)
+        store.put_setting("kiosk.idle_timeout_s", "bogus")  # invalid: the unit's own applies
+        await pilot.pause(1.6)
+        assert isinstance(app.screen, WelcomeScreen) and app.language == "ur"
