@@ -18,6 +18,7 @@ from hub.console.devices_pane import DevicesPane
 from hub.console.officers_pane import OfficersPane
 from hub.console.quarantine_pane import QuarantinePane
 from hub.console.search_pane import SearchPane
+from hub.console.units_pane import UnitsPane
 
 TABS = (
     ("devices", "Devices"),
@@ -26,6 +27,7 @@ TABS = (
     ("quarantine", "Quarantine"),
     ("search", "Search"),
     ("officers", "Officers"),
+    ("units", "Units"),
 )
 
 FOCUS = {
@@ -35,6 +37,7 @@ FOCUS = {
     "quarantine": "#quarantine-table",
     "search": "#search-input",
     "officers": "#officer-table",
+    "units": "#unit-table",
 }
 
 
@@ -50,6 +53,7 @@ class ConsoleApp(App[None]):
         ("4", "show('quarantine')", "Quarantine"),
         ("5", "show('search')", "Search"),
         ("6", "show('officers')", "Officers"),
+        ("7", "show('units')", "Units"),
         ("q", "quit", "Quit"),
     ]
 
@@ -74,6 +78,8 @@ class ConsoleApp(App[None]):
                 yield SearchPane(self.backend, id="search-pane")
             with TabPane("Officers", id="officers"):
                 yield OfficersPane(self.backend, id="officers-pane")
+            with TabPane("Units", id="units"):
+                yield UnitsPane(self.backend, id="units-pane")
         yield Footer()
 
     def action_show(self, tab: str) -> None:

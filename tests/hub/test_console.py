@@ -236,3 +236,43 @@ def test_devices_tab_says_not_reported_instead_of_placeholders() -> None:
     assert sensor_shown("gate", {}) == "not reported"
     assert sensor_shown("gate", {"sensor_status": "fault"}) == "fault"
     assert sensor_shown("desk", {"sensor_status": "unknown"}) == "none (desk)"
+
+
+def test_units_pane_sets_a_setting_and_sends_a_command_under_the_operator(hub_files) -> None:
+    asyncio.run(_units(hub_files))
+
+
+async def _units(hub_files) -> None:
+    from provisioning.registry import Registry
+
+    config, _, service = hub_files
+    with Registry(service.store.db.path) as registry:
+        registry.register(
+            "gate-1", role="gate", station="QTA01", name="gate",
+            mqtt_password_hash="$7$x", has_client_cert=False,
+        )  # fmt: skip
+    app = build_app(ConsoleBackend(config, Operator("Insp. Nadia")))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("7")
+        await _settle(app, pilot)
+        table = app.query_one("#unit-table", DataTable)
+        assert table.row_count == 1
+        app.query_one("#unit-set", Input).value = "gate.red_threshold=0.6 colour=red"
+        app.query_one("#unit-set", Input).focus()
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert service.modules.units.settings("gate-1") == {}  # refused whole: unknown key
+        app.query_one("#unit-set", Input).value = "gate.red_threshold=0.6"
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert service.modules.units.settings("gate-1") == {"gate.red_threshold": "0.6"}
+        table.focus()
+        await pilot.press("o")
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+    [command] = service.modules.units.commands("gate-1")
+    assert (command.command, command.by) == ("open-relay", "Insp. Nadia")
+    queued = service.store.db.query("SELECT kind FROM downlinks WHERE device_id = 'gate-1'")
+    assert [r[0] for r in queued] == ["config", "command"]
+    assert service.modules.roster.audit_log()[0][1:4] == ("Insp. Nadia", "unit command", "gate-1")
