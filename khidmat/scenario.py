@@ -303,7 +303,8 @@ async def scan_people(
 
 
 async def enrol_person(system: DemoSystem, finger: int) -> bool:
-    """Enrol a new person from three impressions of synthetic ``finger``; True when queued."""
+    """Enrol a new person from three impressions each of synthetic ``finger`` (right index)
+    and ``finger + LEFT_FINGER_OFFSET`` (left index); True when queued."""
     from edge_agent.config import load_unit_config
     from edge_agent.sim.fingers import impression_image
     from kiosk.app import build_app
@@ -318,27 +319,25 @@ async def enrol_person(system: DemoSystem, finger: int) -> bool:
         await pilot.click("#sign-in")
         await _until(pilot, lambda: isinstance(app.screen, EnrolScreen), 30, "the enrolment screen")
         screen = app.screen
-        await pilot.press("f6")
-        await pilot.pause()
-        for impression in range(3):
-            await _until(
-                pilot,
-                lambda: "Place" in str(screen.query_one("#prompt").render()),
-                30,
-                "the place prompt",
-            )
-            simulator.place(impression_image(finger, impression))  # type: ignore[attr-defined]
-            await _until(
-                pilot,
-                lambda: "Lift" in str(screen.query_one("#prompt").render()),
-                30,
-                "the lift prompt",
-            )
-            simulator.lift()  # type: ignore[attr-defined]
-            await _until(pilot, lambda: not screen.capturing, 30, "the end of the capture")
-            if impression < 2:
+        for finger_id in (finger, finger + LEFT_FINGER_OFFSET):  # right index, then left
+            for impression in range(3):
                 await pilot.press("f6")
                 await pilot.pause()
+                await _until(
+                    pilot,
+                    lambda: "Place" in str(screen.query_one("#prompt").render()),
+                    30,
+                    "the place prompt",
+                )
+                simulator.place(impression_image(finger_id, impression))  # type: ignore[attr-defined]
+                await _until(
+                    pilot,
+                    lambda: "Lift" in str(screen.query_one("#prompt").render()),
+                    30,
+                    "the lift prompt",
+                )
+                simulator.lift()  # type: ignore[attr-defined]
+                await _until(pilot, lambda: not screen.capturing, 30, "the end of the capture")
         screen.query_one("#name").value = "Sher Ali"
         screen.query_one("#father").value = "Juma Khan"
         screen.query_one("#cnic").value = "5440011122231"

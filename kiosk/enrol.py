@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kiosk.identify import RED_THRESHOLD
+from matcher_cy.fusion import GATE_FINGERS
 
 if TYPE_CHECKING:
     from matcher_cy import Template
 
+#: Fingers every enrolment holds, or records as missing or injured (ISO: right index,
+#: left index): the gate searches with both.
+INDEX_FINGERS = GATE_FINGERS
 #: Impressions taken of each finger.
 IMPRESSIONS_PER_FINGER = 3
 #: Other impressions that must agree with the best one.

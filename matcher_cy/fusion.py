@@ -28,6 +28,13 @@ from collections.abc import Iterable
 
 from matcher_cy import params
 
+#: ISO/IEC 19794-2 finger position codes used at enrolment and at the gate.
+UNKNOWN_FINGER = 0
+RIGHT_INDEX = 2
+LEFT_INDEX = 7
+#: The fingers every person is enrolled on and the gate asks for, in that order.
+GATE_FINGERS = (RIGHT_INDEX, LEFT_INDEX)
+
 
 def fingers_compared(scores: Iterable[float | None]) -> int:
     """How many of ``scores`` are present (not ``None``)."""

@@ -19,17 +19,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from matcher_cy.fusion import fingers_compared, fuse
+from matcher_cy.fusion import (  # noqa: F401 (the finger positions are re-exported)
+    GATE_FINGERS,
+    LEFT_INDEX,
+    RIGHT_INDEX,
+    UNKNOWN_FINGER,
+    fingers_compared,
+    fuse,
+)
 from matcher_cy.gallery import Gallery
 from matcher_cy.matching import match_score
 from matcher_cy.template import Template
 
-#: ISO/IEC 19794-2 finger position codes used at enrolment and at the gate.
-UNKNOWN_FINGER = 0
-RIGHT_INDEX = 2
-LEFT_INDEX = 7
-#: The order in which the gate asks for fingers.
-GATE_FINGERS = (RIGHT_INDEX, LEFT_INDEX)
 #: Candidates kept from each finger's own search before fusion.
 PER_FINGER_K = 10
 

@@ -3,7 +3,10 @@
 The officer types the record (name, father's name, CNIC when known, offences, status),
 picks a finger and captures ``IMPRESSIONS_PER_FINGER`` impressions with live prompts and
 each impression's quality; the impressions are consolidated (best quality kept, the
-others must match it) and the finger is added. Submit queues the Enrolment for the hub.
+others must match it) and the finger is added. Both index fingers are required (the
+gate searches with both; after the right index the left is selected): one that is
+missing or injured is recorded as such ("Finger missing", F7; in the audit line).
+Submit queues the Enrolment for the hub.
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ from khidmat_wire import WireError, make_envelope
 from khidmat_wire.messages import PERSON_STATUSES, EnrolledFinger, Enrolment
 from kiosk import validation
 from kiosk.capture import Cancelled, Capture, capture_template
-from kiosk.enrol import FINGER_NAMES, IMPRESSIONS_PER_FINGER, Consolidated, consolidate
+from kiosk.enrol import (
+    FINGER_NAMES,
+    IMPRESSIONS_PER_FINGER,
+    INDEX_FINGERS,
+    Consolidated,
+    consolidate,
+)
 from kiosk.screens.base import KioskScreen, button, text
 from kiosk.text import clean_input, literal, shown
 
@@ -40,6 +49,7 @@ PROMPTS = {
 class EnrolScreen(KioskScreen):
     BINDINGS = [
         Binding("f6", "capture", "Capture impression"),
+        Binding("f7", "finger_missing", "Finger missing"),
         Binding("f9", "sign_out", "Sign out"),
     ]
 
@@ -59,6 +69,7 @@ class EnrolScreen(KioskScreen):
         self.officer = officer
         self.impressions: list[Capture] = []
         self.fingers: dict[int, Consolidated] = {}
+        self.missing: set[int] = set()
         self.capturing = False
         self.last_record_id = ""
 
@@ -98,6 +109,7 @@ class EnrolScreen(KioskScreen):
                 yield button(
                     "Capture impression (F6)", id="capture", variant="primary", classes="big"
                 )
+                yield button("Finger missing (F7)", id="missing", classes="big")
                 yield button("Submit enrolment", id="submit", variant="success", classes="big")
                 yield button("Clear", id="clear", classes="big")
                 yield button("Sign out (F9)", id="sign-out", classes="big")
@@ -183,11 +195,40 @@ class EnrolScreen(KioskScreen):
             prompt.update(literal(f"Not accepted: {result.problem}. Capture this finger again."))
             return
         self.fingers[finger] = result
+        self.missing.discard(finger)
+        still = self.index_fingers_needed()
+        after = (
+            f"Now the {FINGER_NAMES[still[0]]}: press Capture (F7 if it is missing or injured)."
+            if still
+            else "Choose another finger or submit."
+        )
+        if still:
+            self.query_one("#finger", Select).value = still[0]
         prompt.update(
-            literal(
-                f"{FINGER_NAMES[finger]} accepted (quality {result.quality}). "
-                "Choose another finger or submit."
-            )
+            literal(f"{FINGER_NAMES[finger]} accepted (quality {result.quality}). {after}")
+        )
+        self.show_fingers()
+
+    def index_fingers_needed(self) -> list[int]:
+        """Index fingers neither captured nor recorded missing (right index first)."""
+        return [n for n in INDEX_FINGERS if n not in self.fingers and n not in self.missing]
+
+    def action_finger_missing(self) -> None:
+        """F7: the selected finger is missing or injured; recorded, not captured."""
+        if self.capturing:
+            return
+        finger = int(self.query_one("#finger", Select).value)  # type: ignore[arg-type]
+        if finger in self.fingers:
+            self.form_error(f"The {FINGER_NAMES[finger]} is captured already.")
+            return
+        self.missing.add(finger)
+        self.impressions = []
+        self.query_one("#impressions", Static).update("")
+        still = self.index_fingers_needed()
+        if still:
+            self.query_one("#finger", Select).value = still[0]
+        self.query_one("#prompt", Static).update(
+            literal(f"{FINGER_NAMES[finger]} recorded missing or injured.")
         )
         self.show_fingers()
 
@@ -197,6 +238,7 @@ class EnrolScreen(KioskScreen):
             + ", ".join(f"{s:.3f}" for s in c.agreement)
             for n, c in sorted(self.fingers.items())
         ]
+        lines += [f"Missing or injured: {n} {FINGER_NAMES[n]}" for n in sorted(self.missing)]
         self.query_one("#fingers", Static).update(literal("\n".join(lines)))
 
     # ----------------------------------------------------------------- submit
@@ -207,6 +249,8 @@ class EnrolScreen(KioskScreen):
             self.action_capture()
         elif key == "submit":
             self.submit()
+        elif key == "missing":
+            self.action_finger_missing()
         elif key == "clear":
             self.clear()
         elif key == "sign-out":
@@ -235,6 +279,11 @@ class EnrolScreen(KioskScreen):
             )
         if not self.fingers:
             return self.form_error("Capture at least one finger first.")
+        if self.index_fingers_needed():
+            return self.form_error(
+                "Capture both index fingers (right index, left index), or record the one "
+                "that is missing or injured (F7)."
+            )
         body = Enrolment(
             officer=self.officer,
             name=name or "",
@@ -251,7 +300,8 @@ class EnrolScreen(KioskScreen):
         try:
             self.last_record_id = context.store.enqueue(
                 make_envelope("enrolment", context.device_id, body, now_ms=context.now_ms()),
-                audit=f"{self.officer}: enrolment, {len(self.fingers)} fingers",
+                audit=f"{self.officer}: enrolment, {len(self.fingers)} fingers"
+                + "".join(f", {FINGER_NAMES[n]} missing" for n in sorted(self.missing)),
             )
         except WireError as wire_error:
             return self.form_error(str(wire_error))  # the form stays as it is
@@ -266,7 +316,9 @@ class EnrolScreen(KioskScreen):
         for key in ("name", "father", "cnic", "offences"):
             self.query_one(f"#{key}", Input).value = ""
         self.fingers = {}
+        self.missing = set()
         self.impressions = []
+        self.query_one("#finger", Select).value = INDEX_FINGERS[0]
         self.query_one("#impressions", Static).update("")
         self.query_one("#fingers", Static).update("")
         self.form_error("")

@@ -44,7 +44,7 @@ def test_consolidation_keeps_best_and_rejects_mixed_fingers() -> None:
     assert not mixed.ok and "do not match" in mixed.problem
 
 
-async def test_enrol_person_with_one_finger(
+async def test_enrol_person_with_one_finger_and_the_other_index_missing(
     unit: Callable[[str], UnitConfig], store: LocalStore, sensor: object, fixed_now_s: float
 ) -> None:
     from kiosk.screens.enrol import EnrolScreen
@@ -81,6 +81,18 @@ async def test_enrol_person_with_one_finger(
         screen.query_one("#father").value = "Noor [/b]"
         screen.query_one("#cnic").value = "5440012345671"
         screen.query_one("#offences").value = "302 PPC, 392 PPC"
+        # both index fingers are required: the left index is selected next
+        assert screen.query_one("#finger").value == 7
+        screen.query_one("#submit").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "both index fingers" in str(screen.query_one("#form-error").render())
+        assert screen.fingers and "queued" not in str(screen.query_one("#prompt").render())
+        # the left index is injured: recorded, and the enrolment goes with one finger
+        await pilot.press("f7")
+        await pilot.pause()
+        assert screen.missing == {7}
+        assert "Missing or injured: 7 left index" in str(screen.query_one("#fingers").render())
         screen.query_one("#submit").focus()
         await pilot.press("enter")
         await pilot.pause()
@@ -100,3 +112,4 @@ async def test_enrol_person_with_one_finger(
     )
     assert body.offences == ("302 PPC", "392 PPC")
     assert [f.finger for f in body.fingers] == [2] and body.fingers[0].quality >= 50
+    assert any(detail.endswith("left index missing") for _, _, _, detail in store.audit_log(10))
