@@ -12,7 +12,8 @@ build and save figures are those of the run that made it, stored beside it). Wit
 ``--distinct M`` < N only M distinct distractors are built and repeated under new keys up
 to N: load, memory and search time are those of N templates, but rank-1 is not that of N
 distinct prints (a distractor that beats a mate appears N/M times in the shortlist). The mapped
-measurements run in a fresh child process: load_s (Gallery.load with checksums), the
+measurements run in a fresh child process: load_s (Gallery.load: mapping, bounds checks
+and keys; verify_s the checksums of every section on top, which read the whole file), the
 resident growth over the size (after the searches, so every page a search touches
 counts), search_ms_median on one thread and on every core, and rank-1 with the
 prefilter; search_ms_median_all_cores is over the first 100 probes; rank1_rate_exhaustive
@@ -151,7 +152,7 @@ def measure(
     path: Path, probes_file: Path, exhaustive_probes: int, all_core_probes: int = 100
 ) -> dict:
     """In a fresh process: map, search every probe, report (see module docstring)."""
-    from matcher_cy import Gallery, Template
+    from matcher_cy import Gallery, Template, gallery_file
     from matcher_cy.gallery import default_threads
 
     with open(probes_file, "rb") as handle:
@@ -159,9 +160,12 @@ def measure(
     Gallery().search(probes[0][1], k=1)  # import and warm the compiled matcher
     before = _rss_bytes()
     start = time.perf_counter()
-    gallery = Gallery.load(path)
+    gallery = Gallery.load(path, verify=False)
     load_s = time.perf_counter() - start
     after_load = _rss_bytes()
+    start = time.perf_counter()
+    gallery_file.open_prepared(path, verify=True, threads=default_threads())
+    verify_s = time.perf_counter() - start
     cores = default_threads()
     one, every, hits = [], [], 0
     for n, (key, probe) in enumerate(probes):
@@ -185,6 +189,7 @@ def measure(
     return {
         **parts,
         "load_s": load_s,
+        "verify_s": verify_s,
         "rss_bytes_per_template": (after_search - before) / size,
         "rss_bytes_per_template_after_load": (after_load - before) / size,
         "search_ms_median": float(np.median(one)),
