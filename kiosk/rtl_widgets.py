@@ -148,6 +148,11 @@ class LimitedTextArea(TextArea):
         super().__init__(text[:max_length], **options)  # type: ignore[arg-type]
         self.max_length = max_length
 
+    def on_mount(self) -> None:
+        # a box built with text (a draft brought back) can be wrapped before its width is
+        # known, leaving one letter on the first line: wrap again once it is laid out
+        self.call_after_refresh(self._rewrap_and_refresh_virtual_size)
+
     def _replace_via_keyboard(self, insert, start, end):  # type: ignore[no-untyped-def]
         removed = len(self.get_text_range(*sorted((start, end))))
         room = self.max_length - (len(self.text) - removed)

@@ -17,7 +17,7 @@ import time
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Footer, Input, Select, Static
 from textual.worker import get_current_worker
@@ -33,7 +33,7 @@ from kiosk.enrol import (
     Consolidated,
     consolidate,
 )
-from kiosk.screens.base import KioskScreen, button, text
+from kiosk.screens.base import KioskScreen, Page, button, text
 from kiosk.text import clean_input, literal, shown
 
 MAX_OFFENCES = 20
@@ -77,7 +77,7 @@ class EnrolScreen(KioskScreen):
         return
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="page"):
+        with Page(classes="page"):
             yield text(f"Enrolment - officer {self.officer}", classes="title")
             yield text("Name", classes="label")
             yield Input(id="name", max_length=validation.NAME_MAX)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Footer, Input, Static
 from textual.worker import get_current_worker
@@ -38,7 +38,7 @@ from kiosk.identify import (
     WatchlistGallery,
     thresholds_from,
 )
-from kiosk.screens.base import KioskScreen, button, said, text
+from kiosk.screens.base import KioskScreen, Page, button, said, text
 from kiosk.text import literal
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ class GateScreen(KioskScreen):
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Static(id="status-line")
-        with VerticalScroll(classes="page", id="gate-page"):
+        with Page(classes="page", id="gate-page"):
             yield Static(literal(PROMPTS["loading"].format(detail="0")), id="prompt")
             with Vertical(id="result"):
                 yield Static(id="verdict")

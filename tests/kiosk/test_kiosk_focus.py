@@ -169,3 +169,22 @@ async def test_focus_survives_a_language_switch(desk_app: Callable[..., KioskApp
         await pilot.press("enter")
         await pilot.pause()
         focus_is(app, "number")
+
+
+async def test_officer_screens_open_on_their_first_field(
+    unit, store: LocalStore, fixed_now_s: float
+) -> None:
+    from dataclasses import replace
+
+    from edge_agent.config import SensorSection
+    from kiosk.app import build_app
+    from kiosk.sim import seed_store
+
+    seed_store(store, entries=None, issued_at_ms=0)
+    config = replace(unit("gate"), sensor=SensorSection(backend="none"))
+    app = build_app("gate", config, store=store, clock=lambda: fixed_now_s)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        focus_is(app, "badge")
+        await pilot.press("tab")
+        focus_is(app, "pin")
