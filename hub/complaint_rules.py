@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from khidmat_wire.vocabulary import CATEGORIES, TRANSITIONS
+from khidmat_wire.vocabulary import CATEGORIES, TRANSITIONS, URGENT_BY_KEY
 
 HOUR_MS = 3_600_000
 
@@ -34,19 +34,26 @@ class DuePolicy:
     escalation_step_h: float | None = None
     """Hours between levels after the first lapse; None: the category's own due period."""
 
-    def due_ms(self, category: str) -> int:
-        """The turnaround period of ``category`` in milliseconds (KeyError: not a category)."""
+    def due_ms(self, category: str, urgent: str = "") -> int:
+        """The turnaround period of ``category`` in milliseconds (KeyError: not a category);
+        of an urgent complaint (``urgent``: its urgent answer's key), that answer's hours
+        when they are shorter than the category's."""
+        if urgent:
+            hours = URGENT_BY_KEY[urgent].due_hours
+            return min(int(hours * HOUR_MS), self.due_ms(category))
         try:
             hours = self.due_hours[category]
         except KeyError:
             raise KeyError(f"no due time for complaint category {category[:40]!r}") from None
         return int(hours * HOUR_MS)
 
-    def step_ms(self, category: str) -> int:
-        """Milliseconds from one escalation level to the next."""
+    def step_ms(self, category: str, urgent: str = "") -> int:
+        """Milliseconds from one escalation level to the next (an urgent complaint's own
+        short period when that is shorter than the configured step)."""
         if self.escalation_step_h is not None:
-            return int(self.escalation_step_h * HOUR_MS)
-        return self.due_ms(category)
+            step = int(self.escalation_step_h * HOUR_MS)
+            return min(step, self.due_ms(category, urgent)) if urgent else step
+        return self.due_ms(category, urgent)
 
 
 class TransitionError(ValueError):

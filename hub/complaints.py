@@ -12,6 +12,14 @@ officer, is written to the audit trail, and queues a ``complaint-status`` downli
 same transaction (the hub service publishes queued downlinks after commit, so a console
 process can change a complaint without an MQTT session).
 
+Urgent complaints: an answer the category declares urgent (danger now, violence in
+progress, a missing child; :func:`khidmat_wire.vocabulary.urgency`, judged here again
+from the answers, not taken from the unit) makes a complaint urgent: its due time is that
+answer's hours, an ``urgent`` event is written, and :attr:`ComplaintDesk.on_urgent` is
+told inside the ingest transaction (the hub raises a console alert there; :mod:`hub.duties`
+escalates it with :meth:`ComplaintDesk.escalate_unacknowledged` while no operator
+acknowledges it).
+
 Gender desk: complaints filed with ``gender_desk`` are in the women officers' queue. Seen
 from the general desk their complainant, CNIC, mobile, answers and description are
 redacted and they cannot be changed. No public timeline shows a reason: a citizen sees
@@ -41,8 +49,11 @@ from khidmat_wire.vocabulary import (
     FIRST_STATUS,
     RATEABLE_STATUSES,
     STOPPED_STATUSES,
+    URGENT_BY_KEY,
+    UrgentAnswer,
     check_char,
     escalation_name,
+    urgency,
 )
 
 DESKS = ("general", "women")
@@ -79,6 +90,14 @@ class ComplaintView:
     escalation_level: int
     resolved_ms: int | None
     rating: int | None
+    urgent: str = ""
+    """The key of the urgent answer that made it urgent ('' when not urgent)."""
+
+    @property
+    def urgent_title(self) -> str:
+        """Why it is urgent ("In danger now"), '' when it is not."""
+        rule = URGENT_BY_KEY.get(self.urgent)
+        return rule.title if rule is not None else ""
 
     @property
     def open(self) -> bool:
@@ -105,6 +124,7 @@ class ComplaintEvent:
 
 
 CollisionHook = Callable[[sqlite3.Connection, str, str, str], None]
+UrgentHook = Callable[[sqlite3.Connection, "ComplaintView", UrgentAnswer], None]
 
 
 def fresh_tracking_no(conn: sqlite3.Connection, station: str, now_ms: int) -> str:
@@ -131,6 +151,9 @@ class ComplaintDesk:
         self.on_collision: CollisionHook | None = None
         """Told (inside the ingest transaction) when a complaint's tracking number was
         taken and it was opened under a fresh one: (conn, receipt number, new number, unit)."""
+        self.on_urgent: UrgentHook | None = None
+        """Told (inside the ingest transaction) when an urgent complaint opened: (conn, the
+        complaint as the general desk sees it, the urgent answer)."""
         table.migrate(self.db)
 
     def install(self) -> None:
@@ -147,7 +170,9 @@ class ComplaintDesk:
         # and one outside the sane window (hub.device_time) is not believed at all.
         clock_problem = device_time_problem(envelope.device_time_ms, now_ms)
         filed_ms = believed_time_ms(envelope.device_time_ms, now_ms)
-        due_ms = filed_ms + self.policy.due_ms(body.category)
+        rule = urgency(body.category, {a.question: a.answer for a in body.answers})
+        urgent = rule.key if rule is not None else ""
+        due_ms = filed_ms + self.policy.due_ms(body.category, urgent)
         tracking_no = body.tracking_no
         while not table.insert(
             conn,
@@ -168,6 +193,7 @@ class ComplaintDesk:
             filed_ms=filed_ms,
             now_ms=now_ms,
             due_at_ms=due_ms,
+            urgent=urgent,
         ):
             # The number is taken by another complaint (two desks with one unit number, a
             # unit whose store was replaced): never lose this one, open it under a number
@@ -203,6 +229,19 @@ class ComplaintDesk:
         )
         if clock_problem is not None:
             table.add_event(conn, tracking_no, now_ms, "device-clock", None, clock_problem, "hub")
+        if rule is not None:
+            hours = (due_ms - filed_ms) / 3_600_000
+            table.add_event(
+                conn,
+                tracking_no,
+                now_ms,
+                "urgent",
+                None,
+                f"urgent: {rule.title.lower()}; due in {hours:g} h",
+                "hub",
+            )
+            if self.on_urgent is not None:
+                self.on_urgent(conn, _view(table.row(conn, tracking_no), "general"), rule)
         self._push(conn, tracking_no, envelope.device_id)
 
     def _on_feedback(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
@@ -345,7 +384,7 @@ class ComplaintDesk:
         if status == "reopened":
             # A new turnaround promise from now, back at the station level; the earlier
             # resolution keeps its rating (complaint_resolutions), the complaint is open.
-            due = now_ms + self.policy.due_ms(row["category"])
+            due = now_ms + self.policy.due_ms(row["category"], row["urgent"])
             sets.update(
                 due_at_ms=due, next_escalation_ms=due, escalation_level=0, rating=None,
                 resolved_ms=None,
@@ -372,7 +411,7 @@ class ComplaintDesk:
             rows = table.lapsed(conn, now_ms, stopped)
             for row in rows:
                 level = row["escalation_level"] + 1
-                step = self.policy.step_ms(row["category"])
+                step = self.policy.step_ms(row["category"], row["urgent"])
                 table.update(
                     conn,
                     row["tracking_no"],
@@ -394,6 +433,31 @@ class ComplaintDesk:
                 )
                 escalated.append((row["tracking_no"], level))
         return escalated
+
+    def escalate_unacknowledged(
+        self, tracking_no: str, waited_s: float, now_ms: int | None = None
+    ) -> int | None:
+        """Raise an open urgent complaint one escalation level because its console alert
+        went unacknowledged for ``waited_s`` seconds; the new level, or None when the
+        complaint is gone, not urgent or no longer open. One short write transaction."""
+        now_ms = _now_ms() if now_ms is None else now_ms
+        with self.db.write() as conn:
+            row = table.row(conn, tracking_no)
+            if row is None or not row["urgent"] or row["status"] in STOPPED_STATUSES:
+                return None
+            level = row["escalation_level"] + 1
+            table.update(conn, tracking_no, {"escalation_level": level, "updated_ms": now_ms})
+            table.add_event(
+                conn,
+                tracking_no,
+                now_ms,
+                "escalated",
+                None,
+                f"urgent complaint not acknowledged at the console for {waited_s:.0f} s: "
+                f"escalated to level {level} ({escalation_name(level)})",
+                "hub",
+            )
+            return level
 
     # ---------------------------------------------------------------- reads
 
@@ -495,4 +559,5 @@ def _view(row: sqlite3.Row, desk: str) -> ComplaintView:
         escalation_level=row["escalation_level"],
         resolved_ms=row["resolved_ms"],
         rating=row["rating"],
+        urgent=row["urgent"],
     )

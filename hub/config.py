@@ -6,6 +6,8 @@ Relative paths resolve against the file's directory (the deployment directory)::
     database = "hub.db"
     signing_key_file = "keys/watchlist-signing.pem"
     workers = 1                 # > 1: MQTT v5 shared subscription across worker processes
+    urgent_ack_s = 300          # an urgent complaint's alert unacknowledged this long escalates
+    urgent_check_s = 2          # how often unacknowledged urgent alerts are looked for
 
     [broker]
     host = "127.0.0.1"
@@ -53,6 +55,11 @@ class HubSection:
     #: How long a gate may use its watchlist key without hearing from the hub, seconds.
     watchlist_key_grace_s: float = 3 * 86400.0
     fleet_check_s: float = 30.0
+    urgent_ack_s: float = 300.0
+    """Seconds an operator has to acknowledge an urgent complaint's console alert before
+    the complaint escalates one level (and again every ``urgent_ack_s`` while unacknowledged)."""
+    urgent_check_s: float = 2.0
+    """How often unacknowledged urgent alerts are looked for (one indexed query)."""
     hit_threshold: float | None = None
     """Score at or above which a hub search is a hit; None: set from the gallery size for a
     false-positive identification rate of 1e-3 (matcher_cy.decision)."""
@@ -115,6 +122,8 @@ def load_hub_config(path: str | Path) -> HubConfig:
             "watchlist_check_s",
             "watchlist_key_grace_s",
             "fleet_check_s",
+            "urgent_ack_s",
+            "urgent_check_s",
             "hit_threshold",
         ):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:

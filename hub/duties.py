@@ -13,9 +13,12 @@ same thing:
   identification once the gallery is ready, then its own downlinks; every
   ``CATCH_UP_S`` it also searches scans not yet searched, e.g. stored while the gallery
   loaded), so acks never wait behind a search;
+- in the ingest transaction: an urgent complaint raises a critical ``urgent-complaint``
+  console alert (``urgent:<tracking no>``);
 - periodic duties: downlinks written by other processes (the console) every
-  ``DOWNLINK_POLL_S``; on worker 0 only: complaint escalation, watchlist publishing,
-  fleet alerts.
+  ``DOWNLINK_POLL_S``; on worker 0 only: complaint escalation, urgent alerts left
+  unacknowledged for ``[hub] urgent_ack_s`` escalating their complaint (every
+  ``urgent_check_s``), watchlist publishing, fleet alerts.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hub.alerts import AlertBoard
-from hub.complaints import ComplaintDesk
+from hub.complaints import ComplaintDesk, ComplaintView
 from hub.fleet import Fleet
 from hub.gate_decisions import GateDecisions
 from hub.records import RecordStore
@@ -38,6 +41,7 @@ from hub.unit_control import UnitControl
 from hub.unit_keys import WatchlistKeys
 from hub.watchlists import WatchlistPublisher
 from khidmat_base import clock
+from khidmat_wire.vocabulary import UrgentAnswer, escalation_name
 
 if TYPE_CHECKING:
     from hub.config import HubConfig
@@ -57,6 +61,9 @@ SUMMARY_CHECK_S = 600.0
 CATCH_UP_S = 2.0
 """How often scans without a search row are looked for (cheap: an indexed query)."""
 CATCH_UP_WINDOW_MS = 7 * 86_400_000
+URGENT_KIND = "urgent-complaint"
+URGENT_KEY = "urgent:"
+"""An urgent complaint's console alert is ``urgent:<tracking no>`` of kind ``urgent-complaint``."""
 """Unsearched scans older than this before the hub started are left (audited as absent)."""
 
 
@@ -259,6 +266,48 @@ def install(service: HubService) -> HubModules:
         )
 
     modules.complaints.on_collision = collided
+
+    def urgent(conn, view: ComplaintView, rule: UrgentAnswer) -> None:
+        # No personal details: the general desk's view of the complaint.
+        due = time.strftime("%H:%M", time.gmtime(view.due_at_ms / 1000))
+        modules.alerts.raise_alert(
+            f"{URGENT_KEY}{view.tracking_no}",
+            URGENT_KIND,
+            "critical",
+            view.device_id,
+            f"URGENT complaint {view.tracking_no}: {rule.title.lower()}",
+            f"{view.category} at {view.station} ({view.device_id}), due {due} UTC; acknowledge "
+            f"within {config.hub.urgent_ack_s:g} s or it escalates",
+            conn=conn,
+        )
+
+    def escalate_unacknowledged() -> None:
+        now = clock.now_ms()
+        wait_ms = int(config.hub.urgent_ack_s * 1000)
+        for alert in modules.alerts.list(kind=URGENT_KIND):
+            if alert.acked_ms is not None or now - alert.last_ms < wait_ms:
+                continue
+            tracking_no = alert.key.removeprefix(URGENT_KEY)
+            waited_s = (now - alert.raised_ms) / 1000
+            level = modules.complaints.escalate_unacknowledged(tracking_no, waited_s, now)
+            if level is None:  # resolved, closed or rejected meanwhile
+                modules.alerts.clear(alert.key, now_ms=now)
+                continue
+            log.warning(
+                "urgent complaint %s unacknowledged: escalated to level %d", tracking_no, level
+            )
+            modules.alerts.raise_alert(  # bumps it: the next step waits from now
+                alert.key,
+                URGENT_KIND,
+                "critical",
+                alert.device_id,
+                f"URGENT complaint {tracking_no} not acknowledged: escalated to "
+                f"{escalation_name(level)}",
+                alert.detail,
+                now_ms=now,
+            )
+
+    modules.complaints.on_urgent = urgent
     service.on_start.append(start_loading)
     service.on_start.append(searches.start)
     service.on_stop.append(searches.stop)
@@ -268,6 +317,7 @@ def install(service: HubService) -> HubModules:
         # One coordinator: two workers would queue the same watchlist twice (the gate
         # rejects the second as not newer) and raise the same fleet alerts twice.
         service.every("escalation", config.hub.escalation_check_s, escalate)
+        service.every("urgent", config.hub.urgent_check_s, escalate_unacknowledged)
         service.every("watchlists", config.hub.watchlist_check_s, publish_watchlists)
         service.every("fleet", config.hub.fleet_check_s, check_fleet)
         service.every("unit-state", OFFICERS_CHECK_S, publish_unit_state)

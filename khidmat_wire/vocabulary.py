@@ -9,6 +9,10 @@
   these; the codec refuses any other key.
 - Complaint statuses: the lifecycle's statuses, the citizen-facing name of each, the
   allowed transitions, which stop the turnaround clock and which may be rated.
+- Urgent answers: the answers to a category's questions that make a complaint urgent
+  (danger now, violence in progress, a missing child under :data:`CHILD_AGE`), with the
+  due hours that then apply, and :func:`urgency` that reads them from the answers;
+  :data:`EMERGENCY_NUMBER`, the number a citizen in danger is shown.
 - The escalation ladder.
 
 English text here is the gettext source string: the kiosk translates it where it is shown
@@ -85,6 +89,22 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class UrgentAnswer:
+    """An answer that makes a complaint urgent: ``question``'s answer is a yes (``test``
+    ``"yes"``) or an age under ``below`` years (``test`` ``"age-below"``). ``key`` names
+    the reason on the wire and in the hub ("danger-now"); ``title`` is what an officer and
+    the citizen read; ``due_hours``: the turnaround that then applies instead of the
+    category's."""
+
+    key: str
+    title: str
+    question: str
+    test: str
+    due_hours: float
+    below: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Category:
     """A complaint category. ``cognizable``: the police may register an FIR and act without a
     magistrate's order (CrPC Schedule II). ``due_hours``: the turnaround guarantee."""
@@ -95,11 +115,18 @@ class Category:
     gender_desk: bool
     questions: tuple[Question, ...]
     due_hours: float
+    urgent: tuple[UrgentAnswer, ...] = ()
 
     @property
     def question_keys(self) -> tuple[str, ...]:
         return tuple(q.key for q in self.questions)
 
+
+#: The police emergency number (Rescue 15), shown to a citizen whose complaint is urgent.
+EMERGENCY_NUMBER = "15"
+#: Under this age (years) a missing person is a missing child (Juvenile Justice System
+#: Act 2018: a child is a person under eighteen).
+CHILD_AGE = 18
 
 WHEN = Question("when", "When did it happen?", "Date and time, as well as you remember")
 WHERE = Question("where", "Where did it happen?", "Area, street or landmark")
@@ -143,9 +170,14 @@ CATEGORIES: tuple[Category, ...] = (
         (
             WHEN,
             Question("danger_now", "Are you in danger now?", "Yes or no"),
+            Question("happening_now", "Is the violence happening now?", "Yes or no"),
             Question("injured", "Was anyone hurt?", "Yes or no; who"),
         ),
         72,
+        (
+            UrgentAnswer("danger-now", "In danger now", "danger_now", "yes", 2),
+            UrgentAnswer("violence-now", "Violence in progress", "happening_now", "yes", 1),
+        ),
     ),
     Category(
         "threat",
@@ -166,9 +198,11 @@ CATEGORIES: tuple[Category, ...] = (
         False,
         (
             Question("missing_name", "Name and age of the missing person"),
+            Question("missing_age", "How old is the missing person?", "Age in years"),
             Question("last_seen", "Where and when were they last seen?"),
         ),
         72,
+        (UrgentAnswer("missing-child", "Missing child", "missing_age", "age-below", 2, CHILD_AGE),),
     ),
     Category(
         "fraud",
@@ -211,6 +245,55 @@ CATEGORIES: tuple[Category, ...] = (
 CATEGORY_KEYS: tuple[str, ...] = tuple(c.key for c in CATEGORIES)
 BY_KEY: dict[str, Category] = {c.key: c for c in CATEGORIES}
 QUESTION_KEYS: frozenset[str] = frozenset(k for c in CATEGORIES for k in c.question_keys)
+
+# ---------------------------------------------------------------- urgent answers
+
+URGENT_BY_KEY: dict[str, UrgentAnswer] = {u.key: u for c in CATEGORIES for u in c.urgent}
+
+#: Answers read as yes: English, romanised Urdu and Urdu, the whole answer or its first
+#: word ("yes, he is outside"); compared after lower-casing and stripping punctuation.
+YES_WORDS: frozenset[str] = frozenset(
+    {"yes", "y", "haan", "han", "haa", "ji", "jee", "ہاں", "ہان", "جی", "ha"}
+)
+_WORD = re.compile(r"[^\W_]+")
+_AGE = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]{1,3}")
+
+
+def _says_yes(answer: str) -> bool:
+    words = _WORD.findall(answer.strip().lower()[:200])
+    if not words:
+        return False
+    if words[0] in YES_WORDS:
+        return True
+    # "jee haan", "ji han": a polite prefix before the yes
+    return len(words) > 1 and words[0] in {"ji", "jee", "جی"} and words[1] in YES_WORDS
+
+
+def _age(answer: str) -> int | None:
+    """The first number in ``answer`` (Western, Arabic-Indic or Urdu digits), else None."""
+    found = _AGE.search(answer[:200])
+    if found is None:
+        return None
+    return int("".join(str(int(ch)) for ch in found.group()))
+
+
+def urgency(category: str, answers: dict[str, str]) -> UrgentAnswer | None:
+    """The first urgent answer of ``category`` that ``answers`` (question key -> text)
+    gives, or None. Unknown categories and missing answers are simply not urgent.
+    Cost: a few short regular-expression scans of at most 200 characters each."""
+    found = BY_KEY.get(category)
+    if found is None:
+        return None
+    for rule in found.urgent:
+        answer = answers.get(rule.question, "")
+        if rule.test == "yes" and _says_yes(answer):
+            return rule
+        if rule.test == "age-below":
+            age = _age(answer)
+            if age is not None and age < rule.below:
+                return rule
+    return None
+
 
 # --------------------------------------------------------------------- statuses
 
@@ -267,4 +350,5 @@ def texts() -> list[str]:
         found.append(category.title)
         for question in category.questions:
             found.extend(t for t in (question.text, question.hint) if t)
+        found.extend(u.title for u in category.urgent)
     return found

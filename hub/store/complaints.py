@@ -83,6 +83,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # what the citizen is told about a status change (the reason stays internal)
     "ALTER TABLE complaint_events ADD COLUMN public_message TEXT NOT NULL DEFAULT ''",
+    # the urgent answer that made a complaint urgent (khidmat_wire.vocabulary
+    # URGENT_BY_KEY), '' when it is not urgent
+    "ALTER TABLE complaints ADD COLUMN urgent TEXT NOT NULL DEFAULT ''",
 )
 
 #: Columns a status change may set (:func:`update`).
@@ -128,13 +131,15 @@ def insert(
     filed_ms: int,
     now_ms: int,
     due_at_ms: int,
+    urgent: str = "",
 ) -> bool:
-    """Open a complaint; False (nothing written) when its tracking number is already taken."""
+    """Open a complaint; False (nothing written) when its tracking number is already taken.
+    ``urgent``: the key of the urgent answer that made it urgent ('' when not urgent)."""
     cursor = conn.execute(
         "INSERT OR IGNORE INTO complaints (tracking_no, record_id, device_id, station, category, "
         "complainant_name, cnic, mobile, description, answers, cognizable, gender_desk, language, "
-        "status, filed_ms, received_ms, updated_ms, due_at_ms, next_escalation_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "status, filed_ms, received_ms, updated_ms, due_at_ms, next_escalation_ms, urgent) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             tracking_no,
             record_id,
@@ -155,6 +160,7 @@ def insert(
             now_ms,
             due_at_ms,
             due_at_ms,
+            urgent,
         ),
     )
     return cursor.rowcount == 1
@@ -263,7 +269,7 @@ def lapsed(conn: sqlite3.Connection, now_ms: int, stopped: Sequence[str]) -> lis
     ``stopped``: (tracking_no, category, escalation_level, due_at_ms)."""
     marks = ",".join("?" * len(stopped))
     return conn.execute(
-        "SELECT tracking_no, category, escalation_level, due_at_ms FROM complaints "
+        "SELECT tracking_no, category, escalation_level, due_at_ms, urgent FROM complaints "
         f"WHERE next_escalation_ms < ? AND status NOT IN ({marks})",
         (now_ms, *stopped),
     ).fetchall()

@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, TextArea
 
 from edge_agent.store import StoreFault
 from khidmat_wire import WireError
+from khidmat_wire.vocabulary import urgency
 from kiosk import validation
 from kiosk.categories import (
     BY_KEY,
@@ -290,4 +291,5 @@ class ComplaintScreen(KioskScreen):
             self.submit_error = self.t(STORE_FAULT_MESSAGE)
             await self.rebuild("#submit")
             return
-        self.app.switch_screen(ReceiptScreen(tracking_no))
+        urgent = urgency(self.draft.category, self.draft.answers)
+        self.app.switch_screen(ReceiptScreen(tracking_no, urgent))

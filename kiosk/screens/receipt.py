@@ -1,4 +1,10 @@
-"""Desk: the tracking number, large, with a QR code, as soon as the complaint is queued."""
+"""Desk: the tracking number, large, with a QR code, as soon as the complaint is queued.
+
+An urgent complaint (:func:`khidmat_wire.vocabulary.urgency`: danger now, violence in
+progress, a missing child) is flagged here too: why it is urgent, what happens next (the
+duty officer is told at once and acts within the urgent due hours) and the emergency
+number, large.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer
 
+from khidmat_wire.vocabulary import EMERGENCY_NUMBER, UrgentAnswer
 from kiosk.i18n import N_
 from kiosk.screens.base import KioskScreen, button, text
 from kiosk.widgets import BigText, QRCode
@@ -18,14 +25,34 @@ class ReceiptScreen(KioskScreen):
     BINDINGS = [Binding("f12", "app.quick_exit", N_("Clear"), priority=True)]
     dirty = True
 
-    def __init__(self, tracking_no: str) -> None:
+    def __init__(self, tracking_no: str, urgent: UrgentAnswer | None = None) -> None:
         super().__init__()
         self.tracking_no = tracking_no
+        self.urgent = urgent
 
     def compose(self) -> ComposeResult:
         t = self.t
         with Vertical(classes=f"page {self.rtl_class}"):
             yield text(t("Your complaint is registered."), classes="title")
+            if self.urgent is not None:
+                with Vertical(classes="urgent", id="urgent"):
+                    yield text(
+                        t("This complaint is urgent: {reason}.", reason=t(self.urgent.title)),
+                        classes="title urgent-title",
+                    )
+                    yield text(
+                        t(
+                            "The duty officer is told now and acts within {hours} hours.",
+                            hours=f"{self.urgent.due_hours:g}",
+                        ),
+                        classes="lead",
+                    )
+                    yield text(
+                        t("If you are in danger now, call {number}.", number=EMERGENCY_NUMBER),
+                        classes="lead",
+                        id="emergency",
+                    )
+                    yield BigText(EMERGENCY_NUMBER, id="emergency-big", classes="tracking-big")
             yield text(t("Your tracking number"), classes="label")
             yield BigText(self.tracking_no, id="tracking-big", classes="tracking-big")
             with Horizontal(classes="receipt"):

@@ -258,3 +258,79 @@ def test_a_rating_survives_a_reopen_and_in_time_follows_the_due_time_in_force(de
     again = row()
     assert (again["resolved"], again["resolved_in_time"]) == (1, 1)
     assert (again["rated"], again["mean_rating"]) == (2, 3.5)
+
+
+def _urgent_body(sequence: int, *, category: str = "domestic-violence", **answers: str):
+    from khidmat_wire.messages import Answer
+
+    return dataclasses.replace(
+        sample_complaint("QTA01", sequence),
+        category=category,
+        answers=tuple(Answer(k, v) for k, v in answers.items()),
+        gender_desk=category == "domestic-violence",
+    )
+
+
+def test_an_urgent_complaint_is_due_in_hours_and_tells_the_hook_without_personal_details(
+    desk,
+) -> None:
+    complaints, ingestor, _store = desk
+    told = []
+    complaints.on_urgent = lambda conn, view, rule: told.append((view, rule.key))
+    body = _urgent_body(70, danger_now="Yes, he is outside")
+    _file(ingestor, "unit-1", body)
+    view = complaints.get(body.tracking_no, desk="general")
+    assert view is not None and view.urgent == "danger-now" and view.urgent_title == "In danger now"
+    assert view.due_at_ms - view.filed_ms == 2 * HOUR_MS
+    ((seen, key),) = told
+    assert key == "danger-now" and seen.tracking_no == body.tracking_no
+    assert seen.redacted and body.complainant_name not in repr(seen)  # women's desk case
+    events = complaints.history(body.tracking_no, desk="women")
+    assert [e.action for e in events] == ["status", "urgent"]
+    assert "due in 2 h" in events[1].reason
+    # the same category answered "no" is not urgent and keeps its 72 h
+    calm = _urgent_body(71, danger_now="no", happening_now="no")
+    _file(ingestor, "unit-1", calm)
+    view = complaints.get(calm.tracking_no, desk="women")
+    assert view is not None and view.urgent == "" and view.due_at_ms - view.filed_ms == 72 * HOUR_MS
+    assert len(told) == 1
+    # a missing child: urgent; a missing adult: not
+    child = _urgent_body(72, category="missing-person", missing_age="7")
+    adult = _urgent_body(73, category="missing-person", missing_age="40")
+    _file(ingestor, "unit-1", child)
+    _file(ingestor, "unit-1", adult)
+    assert complaints.get(child.tracking_no, desk="general").urgent == "missing-child"
+    assert complaints.get(adult.tracking_no, desk="general").urgent == ""
+
+
+def test_an_unacknowledged_urgent_complaint_escalates_and_a_resolved_one_does_not(desk) -> None:
+    complaints, ingestor, _store = desk
+    body = _urgent_body(74, category="missing-person", missing_age="5")
+    _file(ingestor, "unit-1", body)
+    assert complaints.escalate_unacknowledged(body.tracking_no, 300) == 1
+    assert complaints.escalate_unacknowledged(body.tracking_no, 600) == 2
+    view = complaints.get(body.tracking_no, desk="general")
+    assert view is not None and view.escalated_to == "SDPO"
+    reasons = [e.reason for e in complaints.history(body.tracking_no, desk="general")]
+    assert any("not acknowledged at the console for 600 s" in r and "SDPO" in r for r in reasons)
+    for status in ("registered", "assigned", "under-investigation", "resolved"):
+        complaints.change_status(
+            body.tracking_no, status, reason="found", officer="SI", desk="general", assignee="SI"
+        )
+    assert complaints.escalate_unacknowledged(body.tracking_no, 900) is None
+    calm = _urgent_body(75, category="missing-person", missing_age="30")
+    _file(ingestor, "unit-1", calm)
+    assert complaints.escalate_unacknowledged(calm.tracking_no, 300) is None  # not urgent
+    assert complaints.escalate_unacknowledged("QTA01-261130-999999-X", 300) is None
+
+
+def test_a_reopened_urgent_complaint_gets_the_urgent_due_time_again(desk) -> None:
+    complaints, ingestor, _store = desk
+    body = _urgent_body(76, category="missing-person", missing_age="5")
+    _file(ingestor, "unit-1", body)
+    for status in ("registered", "assigned", "under-investigation", "resolved", "reopened"):
+        view = complaints.change_status(
+            body.tracking_no, status, reason="r", officer="SI", desk="general", assignee="SI",
+            now_ms=1_000_000_000_000,
+        )  # fmt: skip
+    assert view.due_at_ms - 1_000_000_000_000 == 2 * HOUR_MS

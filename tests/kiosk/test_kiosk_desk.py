@@ -285,3 +285,72 @@ async def test_the_hubs_language_and_idle_timeout_settings_take_effect(
         store.put_setting("kiosk.idle_timeout_s", "bogus")  # invalid: the unit's own applies
         await pilot.pause(1.6)
         assert isinstance(app.screen, WelcomeScreen) and app.language == "ur"
+
+
+async def _file_domestic_violence(pilot, danger_now: str) -> None:
+    await pilot.click("#file")
+    await pilot.pause()
+    await pilot.click("#cat-domestic-violence")
+    await pilot.pause()
+    for selector, value in (
+        ("#q-when", "now"),
+        ("#q-danger_now", danger_now),
+        ("#q-happening_now", "no"),
+        ("#q-injured", "no"),
+    ):
+        await fill(pilot, selector, value)
+    await pilot.click("#next")
+    await pilot.pause()
+    for selector, value in (("#name", "Ayesha Bibi"), ("#cnic", "4210112345671")):
+        await fill(pilot, selector, value)
+    await fill(pilot, "#mobile", "0300-1234567")
+    await pilot.click("#next")
+    await pilot.pause()
+    pilot.app.screen.query_one("#description").text = "He is beating me and locked the door."
+    await pilot.pause()
+    await pilot.click("#next")
+    await pilot.pause()
+    await pilot.click("#submit")
+    await pilot.pause()
+
+
+async def test_an_urgent_complaint_is_flagged_on_the_receipt_with_the_emergency_number(
+    desk_app: Callable[..., KioskApp], store: LocalStore
+) -> None:
+    from kiosk.i18n import Translator
+
+    app = desk_app()
+    async with app.run_test(size=(100, 60)) as pilot:
+        await _file_domestic_violence(pilot, "Yes, he is here")
+        screen = app.screen
+        assert isinstance(screen, ReceiptScreen)
+        assert screen.urgent is not None and screen.urgent.key == "danger-now"
+        shown = [p.value for p in screen.query_one("#urgent").query("Paragraph")]
+        assert "This complaint is urgent: In danger now." in shown
+        assert "If you are in danger now, call 15." in shown
+        assert "The duty officer is told now and acts within 2 hours." in shown
+        await pilot.press("f12")
+        await pilot.pause()
+        # in Urdu: the same, translated, with the number 15
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.language == "ur"
+        await _file_domestic_violence(pilot, "جی ہاں")
+        screen = app.screen
+        assert isinstance(screen, ReceiptScreen) and screen.urgent is not None
+        urdu = Translator("ur")
+        shown = [p.value for p in screen.query_one("#urgent").query("Paragraph")]
+        assert urdu("If you are in danger now, call {number}.").format(number="15") in shown
+        assert any("15" in line and "خطرے" in line for line in shown)
+        await pilot.press("f12")
+        await pilot.pause()
+        # "no": an ordinary receipt, nothing urgent on it
+        await pilot.press("f2")
+        await pilot.pause()
+        await _file_domestic_violence(pilot, "no")
+        assert isinstance(app.screen, ReceiptScreen) and app.screen.urgent is None
+        assert not app.screen.query("#urgent")
+    urgent_answers = [dict((a.question, a.answer) for a in r.body.answers) for r in outbox(store)]
+    assert sorted(a["danger_now"] for a in urgent_answers) == sorted(
+        ["Yes, he is here", "جی ہاں", "no"]
+    )
