@@ -43,7 +43,7 @@ LAYERS: dict[str, int] = {
 
 SIDEWAYS: frozenset[tuple[str, str]] = frozenset({("hub", "provisioning"), ("bench", "khidmat")})
 """Arrows between two packages of one layer that are allowed (one way only): the hub reads
-the device registry that provisioning keeps in the hub's database (hub/fleet.py); the
+the device registry that provisioning keeps in the hub's database (hub/fleet.py, hub/units.py); the
 benchmarks run the system on khidmat's test bed (khidmat/testbed.py)."""
 
 NEVER: dict[str, frozenset[str]] = {
