@@ -25,6 +25,7 @@ from khidmat_base.mosquitto import BrokerFiles, MosquittoBroker
 from khidmat_wire import make_envelope
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Answer, Complaint
+from khidmat_wire.vocabulary import BY_KEY
 
 ACL_TEXT = """\
 # every unit: its own uplink and state, its own downlink, nothing else
@@ -39,19 +40,28 @@ topic write khidmat/v1/dev/+/down/#
 """
 
 
-def sample_complaint(station: str, sequence: int, *, description: str = "") -> Complaint:
-    """A valid complaint body (about 450 bytes on the wire) for tests and benchmarks."""
+SAMPLE_ANSWERS = {"items": "motorcycle", "where": "Jinnah Road, Quetta"}
+
+
+def sample_complaint(
+    station: str, sequence: int, *, description: str = "", category: str = "theft"
+) -> Complaint:
+    """A valid complaint body (about 450 bytes on the wire) for tests and benchmarks; its
+    answers are those of ``SAMPLE_ANSWERS`` that ``category`` asks."""
+    asked = BY_KEY[category]
     return Complaint(
         tracking_no=f"{station}-261130-{sequence:06d}-K",
         station=station,
-        category="theft",
-        answers=(Answer("items", "motorcycle"), Answer("where", "Jinnah Road, Quetta")),
+        category=category,
+        answers=tuple(
+            Answer(key, SAMPLE_ANSWERS[key]) for key in asked.question_keys if key in SAMPLE_ANSWERS
+        ),
         complainant_name="Abdul Rehman",
         cnic="54400-1234567-1",
         mobile="0300-1234567",
         description=description
         or "My motorcycle was taken from outside the shop during the afternoon.",
-        cognizable=True,
+        cognizable=asked.cognizable,
         gender_desk=False,
         language="en",
     )

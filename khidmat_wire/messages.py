@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from khidmat_wire.errors import WireError
 from khidmat_wire.fields import spec
 from khidmat_wire.ids import RECORD_ID
+from khidmat_wire.vocabulary import BY_KEY as CATEGORIES_BY_KEY
 from khidmat_wire.vocabulary import (
     CATEGORY_KEYS,
     CNIC,
@@ -47,7 +49,11 @@ class Complaint:
     )
     station: str = spec("station code of the unit", pattern=STATION)
     category: str = spec("complaint category key", choices=CATEGORY_KEYS)
-    answers: tuple[Answer, ...] = spec("the category's questions and their answers", max_len=20)
+    answers: tuple[Answer, ...] = spec(
+        "answers to the category's own questions (khidmat_wire.vocabulary); "
+        "a question of another category is refused",
+        max_len=20,
+    )
     complainant_name: str = spec("complainant's name", max_len=100)
     cnic: str = spec("complainant's CNIC", pattern=CNIC)
     mobile: str = spec("complainant's mobile number", pattern=MOBILE)
@@ -57,6 +63,17 @@ class Complaint:
         "route to the women officers' desk; details hidden from the general queue"
     )
     language: str = spec("language the complaint was filed in", choices=("en", "ur"))
+
+    def __post_init__(self) -> None:
+        """Each answer must answer one of the category's own questions (the vocabulary's)."""
+        category = CATEGORIES_BY_KEY.get(self.category)
+        asked = category.question_keys if category is not None else ()
+        for index, answer in enumerate(self.answers):
+            if isinstance(answer, Answer) and answer.question not in asked:
+                raise WireError(
+                    f"body.answers[{index}].question",
+                    f"is not a question of category {self.category[:40]!r}",
+                )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import csv
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -124,11 +123,7 @@ def test_complaint_and_fleet_reports(tmp_path: Path, hub_toml, capsys) -> None:
 
     ingestor = Ingestor(service.store, lambda topic, payload: True)
     for i in range(3):
-        body = (
-            sample_complaint("QTA01", i)
-            if i
-            else dataclasses.replace(sample_complaint("QTA01", i), category="fraud")
-        )
+        body = sample_complaint("QTA01", i) if i else sample_complaint("QTA01", i, category="fraud")
         ingestor.process(
             [
                 (

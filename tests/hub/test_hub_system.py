@@ -187,7 +187,7 @@ def test_a_complaint_is_worked_in_the_console_and_the_unit_sees_it(system: Syste
 
 def test_a_due_time_passing_escalates(system: System) -> None:
     unit = system.agents["unit-2"]
-    body = dataclasses.replace(sample_complaint("QTA01", 42), category="nuisance")
+    body = sample_complaint("QTA01", 42, category="nuisance")
     unit.store.enqueue(make_envelope("complaint", "unit-2", body))
     complaints = system.hub.modules.complaints
 

@@ -10,7 +10,7 @@ import pytest
 from hub.complaint_rules import DuePolicy
 from khidmat.testbed import sample_complaint
 from khidmat_wire import WireError, decode, encode, make_envelope
-from khidmat_wire.messages import Complaint
+from khidmat_wire.messages import Answer, Complaint
 from khidmat_wire.vocabulary import (
     CATEGORIES,
     CATEGORY_KEYS,
@@ -57,16 +57,27 @@ def test_the_desk_shows_every_category_and_question_in_urdu() -> None:
 
 def test_an_unknown_category_is_refused_by_the_codec() -> None:
     body = sample_complaint("QTA01", 7)
-    for key in CATEGORY_KEYS:
-        envelope = make_envelope(
-            "complaint", "unit-1", Complaint(**{**_fields(body), "category": key})
-        )
-        assert decode(encode(envelope)).body.category == key
+    for category in CATEGORIES:
+        answers = tuple(Answer(key, "yes") for key in category.question_keys)
+        complaint = Complaint(**{**_fields(body), "category": category.key, "answers": answers})
+        decoded = decode(encode(make_envelope("complaint", "unit-1", complaint))).body
+        assert (decoded.category, decoded.answers) == (category.key, answers)
     payload = encode(make_envelope("complaint", "unit-1", body)).replace(b'"theft"', b'"arson"')
     with pytest.raises(WireError, match="body.category"):
         decode(payload)
     with pytest.raises(KeyError, match="no due time"):
         DuePolicy().due_ms("arson")
+
+
+def test_answers_must_answer_the_categorys_own_questions() -> None:
+    body = sample_complaint("QTA01", 9)  # theft: when, where, items
+    payload = encode(make_envelope("complaint", "unit-1", body))
+    foreign = payload.replace(b'"question":"items"', b'"question":"danger_now"')
+    assert foreign != payload
+    with pytest.raises(WireError, match=r"body.answers\[1\].question"):
+        decode(foreign)
+    with pytest.raises(WireError, match="not a question of category 'theft'"):
+        Complaint(**{**_fields(body), "answers": (Answer("weapon", "no"),)})
 
 
 def test_statuses_are_one_lifecycle() -> None:

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from khidmat_wire.codec import Envelope
 from khidmat_wire.fields import limits_of
 from khidmat_wire.ids import new_record_id
-from khidmat_wire.messages import ALL_BODIES
+from khidmat_wire.messages import ALL_BODIES, Answer, Complaint
+from khidmat_wire.vocabulary import CATEGORIES, Category
 
 MAX_ITEMS = 3  # keep generated lists small; limits themselves are tested separately
 TEXT = st.text(
@@ -53,6 +54,20 @@ def _scalar(
 @cache
 def body_strategy(cls: type) -> st.SearchStrategy[typing.Any]:
     """A strategy producing valid instances of a body dataclass."""
+    if cls is Complaint:  # its answers must answer its category's own questions
+        return st.sampled_from(CATEGORIES).flatmap(_complaint_of)
+    return st.builds(cls, **_field_strategies(cls))
+
+
+def _complaint_of(category: Category) -> st.SearchStrategy[Complaint]:
+    answer = st.builds(Answer, question=st.sampled_from(category.question_keys), answer=TEXT)
+    fields = _field_strategies(Complaint)
+    fields["category"] = st.just(category.key)
+    fields["answers"] = st.lists(answer, max_size=MAX_ITEMS).map(tuple)
+    return st.builds(Complaint, **fields)
+
+
+def _field_strategies(cls: type) -> dict[str, st.SearchStrategy[typing.Any]]:
     hints = typing.get_type_hints(cls)
     fields = {}
     for field in dataclasses.fields(cls):
@@ -72,7 +87,7 @@ def body_strategy(cls: type) -> st.SearchStrategy[typing.Any]:
             fields[field.name] = body_strategy(annotation)
         else:
             fields[field.name] = _scalar(annotation, limits, is_item=False)
-    return st.builds(cls, **fields)
+    return fields
 
 
 device_ids = st.from_regex(r"^[a-z0-9][a-z0-9-]{2,47}$", fullmatch=True)
