@@ -291,21 +291,17 @@ def run_export(args: argparse.Namespace) -> int:
         return 2
     store = HubStore(config.hub.database)
     try:
-        records = RecordStore(store)
-        exported = records.export_templates(args.person_id, args.format, actor=args.officer)
-    except RecordError as error:
+        paths = RecordStore(store).export_to_folder(
+            args.person_id, args.format, Path(args.out), actor=args.officer
+        )
+    except (RecordError, OSError) as error:
         print(f"khidmat records export: {error}", file=sys.stderr)
         return 1
     finally:
         store.close()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in args.person_id)[:64]
-    for finger, data in exported:
-        path = out / f"{safe}-finger{finger}.{args.format}"
-        path.write_bytes(data)
-        print(f"{path} ({len(data)} bytes)")
-    if not exported:
+    for path in paths:
+        print(f"{path} ({path.stat().st_size} bytes)")
+    if not paths:
         print(f"{args.person_id}: no templates on record")
     return 0
 

@@ -25,6 +25,7 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from hub.store import HubStore
 from hub.store import people as table
@@ -263,6 +264,21 @@ class RecordStore:
                 f"{fmt}: fingers {[f for f, _ in exported]}", actor.strip()[:80],
             )  # fmt: skip
         return exported
+
+    def export_to_folder(
+        self, person_id: str, fmt: str, directory: Path, *, actor: str
+    ) -> list[Path]:
+        """:meth:`export_templates` written as ``<person>-finger<N>.<fmt>`` files into
+        ``directory`` (made if missing); returns the paths."""
+        exported = self.export_templates(person_id, fmt, actor=actor)
+        directory.mkdir(parents=True, exist_ok=True)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in person_id)[:64]
+        paths = []
+        for finger, data in exported:
+            path = directory / f"{safe}-finger{finger}.{fmt}"
+            path.write_bytes(data)
+            paths.append(path)
+        return paths
 
     def people_with_status(self, statuses: Sequence[str]) -> list[Person]:
         return [self._person(r) for r in table.with_status(self.db, statuses)]

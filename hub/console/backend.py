@@ -9,6 +9,7 @@ to call from several threads (the store's connection is guarded by a lock).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from hub.alerts import Alert
 from hub.complaints import ComplaintEvent, ComplaintView
@@ -97,6 +98,14 @@ class ConsoleBackend:
 
     def quarantine(self) -> list[QuarantinedPayload]:
         return self.store.quarantined()
+
+    def export_templates(self, person_id: str, fmt: str) -> list[Path]:
+        """Write the person's templates (iso or ansi) into ``exports/`` beside the database;
+        audited under the operator. RecordError for an unknown person or format."""
+        directory = Path(self.config.hub.database).parent / "exports"
+        return self.modules.records.export_to_folder(
+            person_id, fmt, directory, actor=self.operator.name
+        )
 
     # search
     def search(self, text: str) -> tuple[list[ComplaintView], list[Person]]:

@@ -16,9 +16,16 @@ from hub.records import Person
 
 class SearchPane(Vertical):
     """The search box and its results. Escape leaves the box for the results, so the
-    digit keys switch tabs again (in the box they are text: CNICs are digits)."""
+    digit keys switch tabs again (in the box they are text: CNICs are digits). In the
+    criminal records, ``i`` / ``n`` export the selected person's templates as ISO/IEC
+    19794-2 / ANSI INCITS 378 records into ``exports/`` beside the hub database (audited
+    under the operator)."""
 
-    BINDINGS = [Binding("escape", "leave_box", "Results")]
+    BINDINGS = [
+        Binding("escape", "leave_box", "Results"),
+        Binding("i", "export('iso')", "Export ISO"),
+        Binding("n", "export('ansi')", "Export ANSI"),
+    ]
 
     def __init__(self, backend: ConsoleBackend, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -38,6 +45,28 @@ class SearchPane(Vertical):
             "person id", "name", "father's name", "CNIC", "status", "offences", "fingers"
         )
         yield people
+
+    def action_export(self, fmt: str) -> None:
+        table = self.query_one("#search-people", DataTable)
+        if table.row_count == 0 or not table.has_focus:
+            return
+        person_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if person_id is not None:
+            self._export(str(person_id), fmt)
+
+    @work(thread=True, group="export")
+    def _export(self, person_id: str, fmt: str) -> None:
+        from hub.records import RecordError
+
+        try:
+            paths = self.backend.export_templates(person_id, fmt)
+        except (RecordError, OSError) as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        where = paths[0].parent if paths else "-"
+        self.app.call_from_thread(
+            self.notify, f"{len(paths)} {fmt.upper()} records written to {where}", markup=False
+        )
 
     def action_leave_box(self) -> None:
         self.query_one("#search-complaints", DataTable).focus()
@@ -76,4 +105,5 @@ class SearchPane(Vertical):
                 ),
                 plain("; ".join(p.offences)),
                 plain(",".join(str(f) for f in p.fingers)),
+                key=p.person_id,
             )

@@ -276,3 +276,35 @@ async def _units(hub_files) -> None:
     queued = service.store.db.query("SELECT kind FROM downlinks WHERE device_id = 'gate-1'")
     assert [r[0] for r in queued] == ["config", "command"]
     assert service.modules.roster.audit_log()[0][1:4] == ("Insp. Nadia", "unit command", "gate-1")
+
+
+def test_search_exports_a_persons_templates_as_iso_and_ansi(hub_files, templates) -> None:
+    asyncio.run(_export(hub_files, templates))
+
+
+async def _export(hub_files, templates) -> None:
+    from matcher_cy import Template
+
+    config, _, service = hub_files
+    service.modules.records.upsert_person(
+        name="Gul Khan", father_name="Sher Khan", cnic="54400-7777777-1", offences=("PPC 392",),
+        status="wanted", source="test", actor="CRO", person_id="CRO-1",
+        templates=[(2, templates[(2, 0)], 80)],
+    )  # fmt: skip
+    app = build_app(ConsoleBackend(config, Operator("Insp. Nadia")))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("5")
+        app.query_one("#search-input", Input).value = "Gul Khan"
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        people = app.query_one("#search-people", DataTable)
+        assert people.row_count == 1
+        people.focus()
+        await pilot.press("i", "n")
+        await _settle(app, pilot)
+    exports = config.hub.database.parent / "exports"
+    assert sorted(p.name for p in exports.iterdir()) == ["CRO-1-finger2.ansi", "CRO-1-finger2.iso"]
+    iso = Template.from_iso((exports / "CRO-1-finger2.iso").read_bytes())
+    assert len(iso) == len(Template.from_bytes(templates[(2, 0)]))
+    audit = service.modules.records.audit_log("CRO-1")
+    assert [a[3] for a in audit if a[1] == "export"] == ["Insp. Nadia", "Insp. Nadia"]
