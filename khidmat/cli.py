@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "provisioning.cli",
     "edge_agent.sim.cli",
     "edge_agent.sim.fingers_cli",
+    "hub.sms.cli",
     "bench.cli",
     "bench.matcher_cli",
     "bench.gallery_cli",

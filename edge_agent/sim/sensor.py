@@ -31,7 +31,6 @@ import struct
 import termios
 import threading
 import time
-import tty
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -52,6 +51,7 @@ from edge_agent.sim.sensor_chip import LedState, Reply, SensorChip
 from edge_agent.sim.sensor_control import ControlServer, control_path_for
 from edge_agent.sim.sensor_engine import MatcherEngine
 from edge_agent.sim.sensor_faults import TRANSPORT_FAULTS, Fault, FaultPlan
+from khidmat_base.pty_link import close_pty, open_pty
 
 log = logging.getLogger(__name__)
 
@@ -143,17 +143,8 @@ class SimulatedSensor:
         """Open the pty, make the link and control socket, start the I/O thread."""
         if self._thread is not None or self._stop.is_set():
             raise RuntimeError("a simulator starts once (make a new one)")
-        self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)
-        os.set_blocking(self._master, False)
-        self._port_path = os.ttyname(self._slave)
+        self._master, self._slave, self._port_path = open_pty(self.link_path)
         try:
-            if self.link_path is not None:
-                if self.link_path.is_symlink():
-                    self.link_path.unlink()
-                elif self.link_path.exists():
-                    raise FileExistsError(f"{self.link_path} exists and is not a symlink")
-                self.link_path.symlink_to(self._port_path)
             if self._control_wanted:
                 assert self.link_path is not None
                 self._control = ControlServer(control_path_for(self.link_path), self._on_control)
@@ -175,14 +166,7 @@ class SimulatedSensor:
         if self._control is not None:
             self._control.close()
             self._control = None
-        if self.link_path is not None and self._port_path is not None:
-            with contextlib.suppress(OSError):
-                if os.readlink(self.link_path) == self._port_path:
-                    self.link_path.unlink()
-        for fd in (self._master, self._slave):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+        close_pty(self.link_path, self._master, self._slave, self._port_path)
         self._master = self._slave = -1
 
     def __enter__(self) -> SimulatedSensor:
