@@ -1,4 +1,5 @@
-"""The complaint queue: filters, overdue highlighted, due-time countdown, assign, status."""
+"""The complaint queue: filters, overdue and urgent highlighted, due-time countdown, assign,
+status."""
 
 from __future__ import annotations
 
@@ -32,6 +33,11 @@ COLUMNS = (
     "desk",
     "complainant",
 )
+
+
+def urgent_style(view: ComplaintView) -> str:
+    """Bold red while an urgent complaint is open (its category cell reads URGENT ...)."""
+    return "bold red" if view.urgent and view.open else ""
 
 
 class ComplaintsPane(Vertical):
@@ -112,7 +118,7 @@ class ComplaintsPane(Vertical):
             table.add_row(
                 plain(r.tracking_no, style),
                 plain(r.station),
-                plain(r.category),
+                plain(f"URGENT {r.category}" if r.urgent else r.category, urgent_style(r)),
                 plain(r.status, style),
                 plain(r.assignee),
                 countdown(r.due_at_ms, now, running=r.open),
@@ -154,6 +160,8 @@ class ComplaintsPane(Vertical):
         text = Text()
         text.append(f"{view.tracking_no}  {view.status}", style="bold")
         text.append(f"  due {when(view.due_at_ms)} UTC, escalated to {view.escalated_to}\n")
+        if view.urgent:
+            text.append(f"URGENT: {view.urgent_title.lower()}\n", style="bold red")
         for label, value in (
             ("complainant", view.complainant_name),
             ("CNIC", view.cnic),

@@ -308,3 +308,37 @@ async def _export(hub_files, templates) -> None:
     assert len(iso) == len(Template.from_bytes(templates[(2, 0)]))
     audit = service.modules.records.audit_log("CRO-1")
     assert [a[3] for a in audit if a[1] == "export"] == ["Insp. Nadia", "Insp. Nadia"]
+
+
+def test_an_urgent_complaint_is_flagged_in_the_queue_and_acknowledged_in_alerts(hub_files) -> None:
+    asyncio.run(_urgent(hub_files))
+
+
+async def _urgent(hub_files) -> None:
+    from khidmat_wire.messages import Answer
+
+    config, ingestor, service = hub_files
+    body = dataclasses.replace(
+        sample_complaint("QTA01", 90),
+        category="missing-person",
+        answers=(Answer("missing_name", "Bilal"), Answer("missing_age", "6")),
+    )
+    _file(ingestor, body)
+    app = build_app(ConsoleBackend(config, Operator("Insp. Nadia")))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("2")
+        await _settle(app, pilot)
+        table = app.query_one("#complaint-table", DataTable)
+        category = table.get_row_at(0)[2]
+        assert category.plain == "URGENT missing-person" and "red" in str(category.style)
+        assert "URGENT: missing child" in str(app.query_one("#complaint-detail", Static).render())
+        await pilot.press("3")
+        await _settle(app, pilot)
+        alerts = app.query_one("#alert-table", DataTable)
+        row = [c.plain for c in alerts.get_row_at(0)]
+        assert row[1:4] == ["new", "critical", "urgent-complaint"]
+        await pilot.press("k")
+        await _settle(app, pilot)
+    (alert,) = service.modules.alerts.list(kind="urgent-complaint")
+    assert alert.key == f"urgent:{body.tracking_no}" and alert.acked_by == "Insp. Nadia"
+    assert "Abdul" not in alert.title + alert.detail  # the complainant's name stays out
