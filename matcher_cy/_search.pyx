@@ -56,6 +56,14 @@ _THETA = np.mod(-_ANGLES, 2 * math.pi)
 cdef double[::1] THETA = _THETA
 cdef double[::1] COS = np.cos(_THETA)
 cdef double[::1] SIN = np.sin(_THETA)
+# the 40 mask bits of every byte of cell bits (each cell's bit repeated over its 5 angles)
+cdef int CELL_BYTES = (NCELLS + 7) // 8
+_CELL_BYTE_MASKS = np.zeros(256, dtype=np.uint64)
+for _byte in range(256):
+    for _cell in range(8):
+        if _byte >> _cell & 1:
+            _CELL_BYTE_MASKS[_byte] |= np.uint64(31 << (5 * _cell))
+cdef uint64_t[::1] CELL_BYTE_MASKS = _CELL_BYTE_MASKS
 # the largest x bucket a packed minutia can reach (x < 65536 px at MIN_DPI)
 cdef Py_ssize_t MAX_BUCKETS = int(65536.0 * params.WORK_DPI / params.MIN_DPI / BUCKET_WIDTH) + 2
 
@@ -312,7 +320,7 @@ cdef void fill_form(
     cdef double scale = WORK_DPI / dpi
     cdef Py_ssize_t i, j, b, w, off
     cdef int32_t held
-    cdef uint64_t todo
+    cdef uint64_t pattern
     cdef int unit
     for i in range(n):
         s.x[i] = (<double>minutiae[4 * i]) * scale
@@ -323,15 +331,16 @@ cdef void fill_form(
         s.sin_t[i] = SIN[unit]
         for w in range(NWORDS):
             s.masks[i * NWORDS + w] = 0
-        for w in range(2):
-            todo = cells[2 * i + w]
-            while todo:
-                b = (ctz(todo) + 64 * w) * 5
-                todo &= todo - 1
-                off = b & 63
-                s.masks[i * NWORDS + (b >> 6)] |= (<uint64_t>31) << off
-                if off > 59:
-                    s.masks[i * NWORDS + (b >> 6) + 1] |= (<uint64_t>31) >> (64 - off)
+        # 8 cells (a byte of cell bits) at a time: cells 8k..8k+7 are mask bits 40k..40k+39
+        for b in range(CELL_BYTES):
+            pattern = CELL_BYTE_MASKS[(cells[2 * i + (b >> 3)] >> (8 * (b & 7))) & 0xFF]
+            if pattern == 0:
+                continue
+            w = (40 * b) >> 6
+            off = (40 * b) & 63
+            s.masks[i * NWORDS + w] |= pattern << off
+            if off > 24:
+                s.masks[i * NWORDS + w + 1] |= pattern >> (64 - off)
     form.n = n
     form.x = s.x
     form.y = s.y
