@@ -125,6 +125,7 @@ class ComplaintEvent:
 
 CollisionHook = Callable[[sqlite3.Connection, str, str, str], None]
 UrgentHook = Callable[[sqlite3.Connection, "ComplaintView", UrgentAnswer], None]
+StatusHook = Callable[[sqlite3.Connection, str, str, int, str], None]
 
 
 def fresh_tracking_no(conn: sqlite3.Connection, station: str, now_ms: int) -> str:
@@ -151,6 +152,10 @@ class ComplaintDesk:
         self.on_collision: CollisionHook | None = None
         """Told (inside the ingest transaction) when a complaint's tracking number was
         taken and it was opened under a fresh one: (conn, receipt number, new number, unit)."""
+        self.on_status: StatusHook | None = None
+        """Told (inside the transaction) of every status change a citizen sees, the first
+        ``received`` included: (conn, tracking no, status, audit row id, the officer's
+        message for the citizen)."""
         self.on_urgent: UrgentHook | None = None
         """Told (inside the ingest transaction) when an urgent complaint opened: (conn, the
         complaint as the general desk sees it, the urgent answer)."""
@@ -218,7 +223,7 @@ class ComplaintDesk:
             if self.on_collision is not None:
                 self.on_collision(conn, body.tracking_no, tracking_no, envelope.device_id)
         desk = "women's desk" if body.gender_desk else "general desk"
-        table.add_event(
+        first_event = table.add_event(
             conn,
             tracking_no,
             now_ms,
@@ -242,6 +247,8 @@ class ComplaintDesk:
             )
             if self.on_urgent is not None:
                 self.on_urgent(conn, _view(table.row(conn, tracking_no), "general"), rule)
+        if self.on_status is not None:
+            self.on_status(conn, tracking_no, FIRST_STATUS, first_event, "")
         self._push(conn, tracking_no, envelope.device_id)
 
     def _on_feedback(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
@@ -394,7 +401,11 @@ class ComplaintDesk:
             raise TransitionError(
                 f"the message for the citizen is over {PUBLIC_MESSAGE_MAX} characters"
             )
-        table.add_event(conn, tracking_no, now_ms, "status", status, detail, officer, message)
+        event = table.add_event(
+            conn, tracking_no, now_ms, "status", status, detail, officer, message
+        )
+        if self.on_status is not None:
+            self.on_status(conn, tracking_no, status, event, message)
         self._push(conn, tracking_no, row["device_id"])
 
     def escalate_due(self, now_ms: int | None = None) -> list[tuple[str, int]]:

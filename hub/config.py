@@ -28,6 +28,11 @@ Relative paths resolve against the file's directory (the deployment directory)::
     statuses = ["wanted", "proclaimed-offender"]
     offences = []               # not empty: only people with one of these offences
 
+    [sms]                       # optional: texts to citizens through a GSM modem
+    port = "/dev/ttyUSB2"       # '' or absent: texts stay queued
+    quiet_from_h = 21           # Pakistan time; urgent texts go anyway
+    quiet_to_h = 8
+
     [fleet]                     # optional: alert thresholds
     backlog_records = 500
     backlog_age_s = 3600
@@ -41,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.complaint_rules import DuePolicy, default_due_hours
+from hub.sms.outbox import SmsSettings
 from khidmat_base.config import BrokerSection, ConfigError, section
 
 
@@ -88,6 +94,7 @@ class HubConfig:
     complaints: DuePolicy = DuePolicy()
     fleet: FleetSection = FleetSection()
     watchlist: WatchlistCriteria = WatchlistCriteria()
+    sms: SmsSettings = SmsSettings()
 
 
 def load_hub_config(path: str | Path) -> HubConfig:
@@ -100,7 +107,7 @@ def load_hub_config(path: str | Path) -> HubConfig:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     for key in raw:
-        if key not in ("hub", "broker", "complaints", "fleet", "watchlist"):
+        if key not in ("hub", "broker", "complaints", "fleet", "watchlist", "sms"):
             raise ConfigError(f"[{key}]: unknown section")
     hub_raw = dict(raw.get("hub") or {})
     if "database" not in hub_raw:
@@ -145,7 +152,30 @@ def load_hub_config(path: str | Path) -> HubConfig:
         _complaints(raw.get("complaints") or {}),
         _fleet(raw.get("fleet") or {}),
         _watchlist(raw.get("watchlist") or {}),
+        _sms(raw.get("sms") or {}, base),
     )
+
+
+def _sms(raw: dict[str, object], base: Path) -> SmsSettings:
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        if key == "port":
+            if not isinstance(value, str):
+                raise ConfigError("[sms] port: must be a path string")
+            values[key] = "" if not value else str(value if value.startswith("/") else base / value)
+        elif key in ("baud", "max_attempts"):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ConfigError(f"[sms] {key}: must be a positive integer")
+            values[key] = value
+        elif key in ("quiet_from_h", "quiet_to_h"):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 23:
+                raise ConfigError(f"[sms] {key}: must be an hour 0..23")
+            values[key] = value
+        elif key in ("check_s", "retry_base_s", "retry_max_s", "register_s"):
+            values[key] = _positive("sms", key, value)
+        else:
+            raise ConfigError(f"[sms] {key}: unknown key")
+    return SmsSettings(**values)  # type: ignore[arg-type]
 
 
 def _watchlist(raw: dict[str, object]) -> WatchlistCriteria:

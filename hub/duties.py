@@ -18,7 +18,9 @@ same thing:
 - periodic duties: downlinks written by other processes (the console) every
   ``DOWNLINK_POLL_S``; on worker 0 only: complaint escalation, urgent alerts left
   unacknowledged for ``[hub] urgent_ack_s`` escalating their complaint (every
-  ``urgent_check_s``), watchlist publishing, fleet alerts.
+  ``urgent_check_s``), texts to citizens (every ``[sms] check_s``; queued by
+  :class:`hub.sms.outbox.SmsOutbox` with each status change), watchlist publishing, fleet
+  alerts.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from hub.gate_decisions import GateDecisions
 from hub.records import RecordStore
 from hub.roster import Roster, Unit
 from hub.search_worker import SearchWorker
+from hub.sms.outbox import SmsOutbox
 from hub.unit_control import UnitControl
 from hub.unit_keys import WatchlistKeys
 from hub.watchlists import WatchlistPublisher
@@ -78,6 +81,7 @@ class HubModules:
     fleet: Fleet
     roster: Roster
     units: UnitControl
+    sms: SmsOutbox
     keys: WatchlistKeys
 
 
@@ -93,8 +97,12 @@ def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) ->
         key = load_private_key(config.hub.signing_key_file.read_bytes())
     records = RecordStore(store)
     alerts = AlertBoard(store)
+    complaints = ComplaintDesk(store, config.complaints)
+    sms = SmsOutbox(store, config.sms)
+    # every process that changes a complaint (the hub, the console) queues its text
+    complaints.on_status = sms.on_status
     return HubModules(
-        complaints=ComplaintDesk(store, config.complaints),
+        complaints=complaints,
         records=records,
         alerts=alerts,
         watchlists=WatchlistPublisher(store, records, key=key, criteria=config.watchlist),
@@ -102,6 +110,7 @@ def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) ->
         roster=Roster(store, alerts, key=key),
         units=UnitControl(store),
         keys=WatchlistKeys(store, config.hub.watchlist_key_grace_s),
+        sms=sms,
     )
 
 
@@ -308,6 +317,12 @@ def install(service: HubService) -> HubModules:
             )
 
     modules.complaints.on_urgent = urgent
+
+    def send_texts() -> None:
+        sent = modules.sms.send_due()
+        if sent:
+            log.info("%d texts sent to citizens", sent)
+
     service.on_start.append(start_loading)
     service.on_start.append(searches.start)
     service.on_stop.append(searches.stop)
@@ -318,6 +333,8 @@ def install(service: HubService) -> HubModules:
         # rejects the second as not newer) and raise the same fleet alerts twice.
         service.every("escalation", config.hub.escalation_check_s, escalate)
         service.every("urgent", config.hub.urgent_check_s, escalate_unacknowledged)
+        service.every("sms", config.sms.check_s, send_texts)
+        service.on_stop.append(modules.sms.close)
         service.every("watchlists", config.hub.watchlist_check_s, publish_watchlists)
         service.every("fleet", config.hub.fleet_check_s, check_fleet)
         service.every("unit-state", OFFICERS_CHECK_S, publish_unit_state)

@@ -247,11 +247,14 @@ class GsmModem:
         raise ModemFault("send-failed", "no message reference in the answer")
 
     def reports(self, wait_s: float = 0.0) -> list[Report]:
-        """Delivery reports received since the last call (waiting up to ``wait_s`` for one)."""
-        deadline = time.monotonic() + wait_s
-        while not self._reports and time.monotonic() < deadline:
-            line = self._read_line(min(deadline, time.monotonic() + 0.1))
-            if line is not None:
-                continue  # an unsolicited line that is not a report (RING, +CREG)
+        """Delivery reports received since the last call: what the port holds now (read
+        for at least 0.1 s), waiting up to ``wait_s`` for the first one."""
+        drain_until = time.monotonic() + 0.1
+        deadline = time.monotonic() + max(wait_s, 0.1)
+        while time.monotonic() < deadline:
+            if self._reports and time.monotonic() >= drain_until:
+                break
+            # an unsolicited line that is not a report (RING, +CREG) is dropped
+            self._read_line(min(deadline, time.monotonic() + 0.1))
         found, self._reports = self._reports, []
         return found

@@ -187,15 +187,16 @@ def add_event(
     reason: str,
     officer: str,
     public_message: str = "",
-) -> None:
-    """One audit-trail row (a status change when ``status`` is set). ``reason`` is
+) -> int:
+    """One audit-trail row (a status change when ``status`` is set); its id. ``reason`` is
     internal; ``public_message`` is what the citizen is told (may be empty)."""
-    conn.execute(
+    cursor = conn.execute(
         "INSERT INTO complaint_events "
         "(tracking_no, at_ms, action, status, reason, officer, public_message) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (tracking_no, at_ms, action, status, reason, officer, public_message),
     )
+    return int(cursor.lastrowid or 0)
 
 
 def add_feedback(

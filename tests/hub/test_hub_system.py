@@ -4,6 +4,8 @@
   (Textual Pilot), and the unit sees each status by tracking number (also via a lookup
   from another unit);
 - a due time passing escalates the complaint;
+- every status change of a complaint, made by the hub or in the console, reaches the
+  citizen's phone once as a text through the simulated GSM modem;
 - an urgent complaint filed at the desk alerts the console within 5 s, escalates while no
   operator acknowledges it, and stops escalating once acknowledged;
 - a gate scan of an enrolled wanted person that the gate's watchlist missed raises an
@@ -31,6 +33,7 @@ from hub.console.app import build_app
 from hub.console.backend import ConsoleBackend, Operator
 from hub.console.status_dialog import StatusDialog
 from hub.service import HubService
+from hub.sms.sim_modem import SimulatedModem
 from khidmat.testbed import Testbed, sample_complaint
 from khidmat_wire import decode, make_envelope
 from khidmat_wire.messages import EnrolledFinger, Enrolment, Lookup, Scan
@@ -53,12 +56,14 @@ class System:
     testbed: Testbed
     hub: HubService
     agents: dict[str, Agent]
+    modem: SimulatedModem
 
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     root = tmp_path_factory.mktemp("system")
     testbed = Testbed(root, ["unit-1", "unit-2", "gate-1", "enrol-1"], resend_after_s=0.5).start()
+    modem = SimulatedModem(link=root / "modem0", report_delay_s=0.1).start()
     key = Ed25519PrivateKey.generate()
     (root / "hub" / "signing.pem").write_bytes(
         key.private_bytes(
@@ -80,6 +85,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             "urgent_ack_s = 1.5\nurgent_check_s = 0.2\n",
         )
         + "\n[complaints.due_hours]\nnuisance = 0.0003\n"  # about one second
+        + f'\n[sms]\nport = "{modem.port_path}"\ncheck_s = 0.2\nquiet_from_h = 0\nquiet_to_h = 0\n'
     )
     for device, unit_toml in testbed.unit_configs.items():
         text = unit_toml.read_text() + f'\n[hub]\npublic_key_file = "{root / "hub.pub"}"\n'
@@ -106,7 +112,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     assert hub.session.wait_connected(10)
     assert all(a.session.wait_connected(10) for a in agents.values())
     try:
-        yield System(testbed, hub, agents)
+        yield System(testbed, hub, agents, modem)
     finally:
         for agent in agents.values():
             agent.stop()
@@ -117,6 +123,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             agent.store.close()
         hub.store.close()
         testbed.close()
+        modem.close()
 
 
 def test_a_complaint_is_worked_in_the_console_and_the_unit_sees_it(system: System) -> None:
@@ -294,3 +301,34 @@ def test_an_urgent_complaint_from_the_desk_alerts_the_console_within_5_s(system:
     time.sleep(2.5)  # more than one urgent_ack_s: an acknowledged alert escalates no further
     assert complaints.get(tracking_no, desk="women").escalation_level == level
     assert alert().state == "acknowledged"
+
+
+def test_every_status_change_reaches_the_citizens_phone_once(system: System) -> None:
+    unit = system.agents["unit-2"]
+    body = dataclasses.replace(sample_complaint("QTA01", 43), mobile="0345-1112223")
+    unit.store.enqueue(make_envelope("complaint", "unit-2", body))
+    complaints = system.hub.modules.complaints
+    assert _wait(lambda: complaints.get(body.tracking_no, desk="general") is not None)
+    complaints.change_status(
+        body.tracking_no, "registered", reason="ok", officer="SHO", desk="general"
+    )
+    # the console is another process with its own modules: its change is texted too
+    backend = ConsoleBackend(load_hub_config(system.testbed.hub_config), Operator("Insp. Nadia"))
+    backend.modules.complaints.change_status(
+        body.tracking_no, "assigned", reason="r", officer="Insp. Nadia", desk="general",
+        assignee="SI Rashid", message="SI Rashid will call you today.",
+    )  # fmt: skip
+
+    def texts() -> list[str]:
+        return [m.text for m in system.modem.received() if m.number == "+923451112223"]
+
+    assert _wait(lambda: len(texts()) == 3, 15), texts()
+    assert "received" in texts()[0] and "Registered" in texts()[1]
+    assert "SI Rashid will call you today." in texts()[2]
+    assert _wait(
+        lambda: all(
+            t["state"] == "delivered" for t in system.hub.modules.sms.texts(body.tracking_no)
+        )
+    )
+    time.sleep(1.0)  # a few more rounds of the sms duty send nothing again
+    assert len(texts()) == 3 and len(set(texts())) == 3

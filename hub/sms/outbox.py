@@ -1,0 +1,220 @@
+"""Texts to citizens: queued with the status change that causes them, sent through the modem.
+
+:class:`SmsOutbox` works the ``sms_outbox`` table (:mod:`hub.store.sms`).
+:meth:`SmsOutbox.on_status` is :attr:`hub.complaints.ComplaintDesk.on_status`: inside the
+transaction of every status change a citizen sees (the first ``received`` included) it
+queues one text keyed by the audit row, so a change is texted exactly once whatever is
+retried, and a restart loses nothing (the row is in the same commit as the change).
+:meth:`SmsOutbox.send_due` (the hub's ``sms`` duty) sends what is due through a
+:class:`hub.sms.modem.GsmModem`, retrying a fault with exponential backoff up to
+``max_attempts``, and holds non-urgent texts during quiet hours (Pakistan time);
+:meth:`SmsOutbox.take_reports` marks a text delivered when every part's report came.
+
+Thread-safety: one thread runs the duty; ``on_status`` runs in the ingest or console
+transaction. Cost: a few indexed statements per text; the modem dominates (seconds).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hub.sms.modem import GsmModem, ModemFault
+from hub.sms.texts import PKT, compose
+from hub.store import HubStore
+from hub.store import complaints as complaint_table
+from hub.store import sms as table
+from khidmat_base.clock import now_ms as _now_ms
+
+log = logging.getLogger(__name__)
+HOUR_MS = 3_600_000
+REPORT_WINDOW_MS = 2 * 86_400_000
+"""Reports are matched to texts sent within this window (message references wrap at 256)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmsSettings:
+    """``[sms]`` in hub.toml. ``port``: the modem's serial port ('' : no modem, texts stay
+    queued). Quiet hours ``quiet_from_h``..``quiet_to_h`` are Pakistan time (equal: none)."""
+
+    port: str = ""
+    baud: int = 115_200
+    check_s: float = 5.0
+    max_attempts: int = 8
+    retry_base_s: float = 30.0
+    retry_max_s: float = 3600.0
+    quiet_from_h: int = 21
+    quiet_to_h: int = 8
+    register_s: float = 60.0
+
+
+def quiet_until_ms(now_ms: int, settings: SmsSettings) -> int:
+    """``now_ms`` outside quiet hours, else the end of the quiet hours (UTC ms)."""
+    start, end = settings.quiet_from_h, settings.quiet_to_h
+    if start == end:
+        return now_ms
+    local_ms = now_ms + int(PKT.total_seconds() * 1000)
+    hour = (local_ms // HOUR_MS) % 24
+    quiet = (start <= hour or hour < end) if start > end else (start <= hour < end)
+    if not quiet:
+        return now_ms
+    day_start = local_ms - local_ms % (24 * HOUR_MS)
+    end_ms = day_start + end * HOUR_MS
+    if end_ms <= local_ms:
+        end_ms += 24 * HOUR_MS
+    return end_ms - int(PKT.total_seconds() * 1000)
+
+
+class SmsOutbox:
+    def __init__(
+        self,
+        store: HubStore,
+        settings: SmsSettings | None = None,
+        *,
+        opener: Callable[[SmsSettings], GsmModem] | None = None,
+    ) -> None:
+        self.db = store.db
+        self.settings = settings or SmsSettings()
+        self._opener = opener or _open_modem
+        self._modem: GsmModem | None = None
+        table.migrate(self.db)
+
+    # ------------------------------------------------------------- queueing
+    def on_status(
+        self, conn: sqlite3.Connection, tracking_no: str, status: str, event_id: int, message: str
+    ) -> None:
+        """Queue the text for one status change (in the caller's transaction)."""
+        row = complaint_table.row(conn, tracking_no)
+        if row is None or not row["mobile"]:
+            return
+        now = _now_ms()
+        urgent = bool(row["urgent"])
+        text = compose(
+            status,
+            language=row["language"],
+            tracking_no=tracking_no,
+            due_at_ms=row["due_at_ms"],
+            gender_desk=bool(row["gender_desk"]),
+            urgent=urgent,
+            message=message,
+        )
+        not_before = now if urgent else quiet_until_ms(now, self.settings)
+        table.queue(
+            conn,
+            event_key=f"complaint-event:{event_id}",
+            tracking_no=tracking_no,
+            mobile=row["mobile"],
+            text=text,
+            urgent=urgent,
+            now_ms=now,
+            not_before_ms=not_before,
+        )
+
+    # --------------------------------------------------------------- sending
+    def send_due(self, now_ms: int | None = None, limit: int = 20) -> int:
+        """Send the texts due now; the number sent. A fault leaves the rest for later."""
+        if not self.settings.port:
+            return 0  # no modem on this hub: texts stay queued for when one is configured
+        now = _now_ms() if now_ms is None else now_ms
+        rows = table.due(self.db, now, limit)
+        if not rows:
+            return 0
+        sent = 0
+        for row in rows:
+            if not row["urgent"] and quiet_until_ms(now, self.settings) > now:
+                table.set_state(self.db, row["id"], next_try_ms=quiet_until_ms(now, self.settings))
+                continue
+            try:
+                modem = self._ready_modem()
+                table.set_state(self.db, row["id"], state="sending")
+                refs = modem.send(row["mobile"], row["text"])
+            except ModemFault as fault:
+                self._failed(row, fault, now)
+                if fault.kind in ("port", "no-reply", "sim-missing", "no-network"):
+                    self._drop_modem()
+                    break  # the modem is the problem, not this text
+                continue
+            table.set_state(
+                self.db, row["id"], state="sent", refs=",".join(map(str, refs)), sent_ms=now,
+                attempts=row["attempts"] + 1, last_error="",
+            )  # fmt: skip
+            sent += 1
+        self.take_reports(now)
+        return sent
+
+    def _failed(self, row: sqlite3.Row, fault: ModemFault, now: int) -> None:
+        attempts = row["attempts"] + 1
+        settings = self.settings
+        delay_s = min(settings.retry_base_s * 2 ** (attempts - 1), settings.retry_max_s)
+        delay_ms = int(delay_s * 1000 * random.uniform(0.8, 1.2))
+        final = attempts >= settings.max_attempts
+        log.warning("sms %d: %s (attempt %d)", row["id"], fault.kind, attempts)  # no number
+        table.set_state(
+            self.db, row["id"], state="failed" if final else "queued", attempts=attempts,
+            next_try_ms=now + delay_ms, last_error=fault.kind,
+        )  # fmt: skip
+
+    def _ready_modem(self) -> GsmModem:
+        if self._modem is None:
+            if not self.settings.port:
+                raise ModemFault("port", "no [sms] port configured")
+            modem = self._opener(self.settings)
+            try:
+                modem.prepare()
+            except ModemFault:
+                modem.close()
+                raise
+            self._modem = modem
+        return self._modem
+
+    def _drop_modem(self) -> None:
+        if self._modem is not None:
+            try:
+                self._modem.close()
+            except OSError:
+                log.warning("closing the modem's port failed")
+            self._modem = None
+
+    def close(self) -> None:
+        self._drop_modem()
+
+    def take_reports(self, now_ms: int | None = None) -> int:
+        """Match the delivery reports the modem holds; the number of texts now delivered."""
+        if self._modem is None:
+            return 0
+        now = _now_ms() if now_ms is None else now_ms
+        try:
+            reports = [r for r in self._modem.reports() if r.delivered]
+        except ModemFault:
+            self._drop_modem()
+            return 0
+        done = 0
+        for report in reports:
+            for row in table.awaiting_reports(self.db, now - REPORT_WINDOW_MS):
+                refs = row["refs"].split(",")
+                got = [r for r in row["delivered_refs"].split(",") if r]
+                ref = str(report.message_ref)
+                if ref in refs and ref not in got:
+                    got.append(ref)
+                    whole = set(got) >= set(refs)
+                    values: dict[str, object] = {"delivered_refs": ",".join(got)}
+                    if whole:
+                        values.update(state="delivered", delivered_ms=now)
+                        done += 1
+                    table.set_state(self.db, row["id"], **values)
+                    break
+        return done
+
+    # ----------------------------------------------------------------- reads
+    def texts(self, tracking_no: str = "") -> list[sqlite3.Row]:
+        return table.rows(self.db, tracking_no)
+
+    def counts(self) -> dict[str, int]:
+        return table.counts(self.db)
+
+
+def _open_modem(settings: SmsSettings) -> GsmModem:
+    return GsmModem(settings.port, baud=settings.baud, register_s=settings.register_s)

@@ -1,0 +1,87 @@
+"""What an SMS to a citizen says, in English or Urdu, for each status a citizen sees.
+
+Every text carries the tracking number and says nothing a person holding the citizen's
+phone should not read: no category, no names, no reasons. A women's desk complaint gets
+only the tracking number and the status (never the officer's message, never "urgent"),
+since the phone may be in the hands of the person complained about. Due times are in
+Pakistan time (UTC+5, no daylight saving). Pure functions; thread-safe.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from khidmat_wire.vocabulary import EMERGENCY_NUMBER, STATUS_NAMES
+
+PKT = timedelta(hours=5)
+MESSAGE_MAX = 160
+"""The officer's message for the citizen is cut to this many characters in an SMS."""
+
+#: Urdu for each status name, as the desk kiosk shows it (kiosk/locale/ur kiosk.po).
+URDU_STATUS: dict[str, str] = {
+    "received": "موصول",
+    "registered": "درج",
+    "assigned": "افسر کے سپرد",
+    "under-investigation": "زیرِ تفتیش",
+    "resolved": "حل ہو گئی",
+    "closed": "بند",
+    "rejected": "منظور نہیں ہوئی",
+    "transferred": "دوسرے دفتر کو بھیج دی گئی",
+    "reopened": "دوبارہ کھولی گئی",
+}
+
+
+def local_time(ms: int) -> str:
+    """``05 Dec 14:30`` in Pakistan time."""
+    return (datetime.fromtimestamp(ms / 1000, tz=UTC) + PKT).strftime("%d %b %H:%M")
+
+
+def compose(
+    status: str,
+    *,
+    language: str,
+    tracking_no: str,
+    due_at_ms: int,
+    gender_desk: bool,
+    urgent: bool,
+    message: str = "",
+) -> str:
+    """The text for ``status`` (KeyError: not a status)."""
+    name = STATUS_NAMES[status]
+    due = local_time(due_at_ms)
+    note = "" if gender_desk else " ".join(message.split())[:MESSAGE_MAX]
+    urdu = language == "ur"
+    if status == "received":
+        if urgent and not gender_desk:
+            if urdu:
+                return (
+                    f"خدمت: فوری شکایت {tracking_no} موصول۔ ڈیوٹی افسر کو اطلاع دے دی گئی ہے۔ "
+                    f"خطرے میں ہوں تو {EMERGENCY_NUMBER} پر فون کریں۔"
+                )
+            return (
+                f"Khidmat: URGENT complaint {tracking_no} received; the duty officer is told "
+                f"now. In danger, call {EMERGENCY_NUMBER}."
+            )
+        if urdu:
+            return f"خدمت: شکایت {tracking_no} موصول۔ مقررہ وقت {due}۔ اسی نمبر سے صورتحال دیکھیں۔"
+        return (
+            f"Khidmat: complaint {tracking_no} received. Due by {due}. Use this number to "
+            f"track it at any Khidmat desk."
+        )
+    if status == "reopened":
+        if urdu:
+            return f"خدمت: آپ کی درخواست پر شکایت {tracking_no} دوبارہ کھول دی گئی۔ نیا مقررہ وقت {due}۔"
+        return f"Khidmat: complaint {tracking_no} is reopened as you asked. New due time {due}."
+    if urdu:
+        text = f"خدمت: شکایت {tracking_no}: {URDU_STATUS[status]}۔"
+        if note:
+            text += f" {note}"
+        if status == "resolved":
+            text += " براہِ کرم کسی خدمت ڈیسک پر اسی نمبر سے ہماری خدمت کی درجہ بندی کریں۔"
+        return text
+    text = f"Khidmat: complaint {tracking_no} is now: {name}."
+    if note:
+        text += f" {note}"
+    if status == "resolved":
+        text += " Please rate our service at a Khidmat desk with this number."
+    return text
