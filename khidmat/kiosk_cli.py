@@ -48,7 +48,10 @@ def register(tree: CommandTree) -> None:
     )
     kiosk.add_argument("--high-contrast", action="store_true", help="start in high contrast")
     kiosk.add_argument(
-        "--language", choices=("en", "ur"), default="en", help="starting language (desk)"
+        "--language",
+        choices=("en", "ur"),
+        default=None,
+        help="starting language of this run (desk; default: the hub's kiosk.default_language, else English)",
     )
     kiosk.add_argument(
         "--serve",

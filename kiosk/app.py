@@ -108,6 +108,7 @@ class KioskApp(App[None]):
         poll_interval_s: float = POLL_INTERVAL_S,
         technician_s: float = TECHNICIAN_S,
         high_contrast: bool = False,
+        start_language: str | None = None,
         sim_panel: bool = False,
         on_ready: Callable[[KioskApp], None] | None = None,
         on_close: Callable[[], None] | None = None,
@@ -127,6 +128,7 @@ class KioskApp(App[None]):
         self.store_fault = context.store_fault
         self.last_activity = time.monotonic()
         self._start_high_contrast = high_contrast
+        self._start_language = start_language
         #: Show the simulated-person panel on gate and enrol screens (``--sim``).
         self.sim_panel = sim_panel and context.simulator is not None
         self._on_close = on_close
@@ -158,7 +160,8 @@ class KioskApp(App[None]):
         self.register_theme(STANDARD)
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name if self._start_high_contrast else STANDARD.name
-        self.language = self.home_language()
+        # `--language` for this run, else the hub's default (home_language)
+        self.language = self._start_language or self.home_language()
         self.push_screen(self.first_screen())
         self.set_interval(self.poll_interval_s, self.poll)
         self.call_after_refresh(self._mark_first_screen)

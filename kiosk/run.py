@@ -42,8 +42,12 @@ def main(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix=f"khidmat-kiosk-{mode}-") as directory:
             if mode == "gate":
                 print("building the synthetic watchlist ...", file=sys.stderr)
-            app = sim_app(mode, Path(directory), high_contrast=args.high_contrast)
-            app.language = args.language
+            app = sim_app(
+                mode,
+                Path(directory),
+                high_contrast=args.high_contrast,
+                start_language=args.language,
+            )
             if mode != "desk":
                 print(f"officer badge {SIM_OFFICER}, PIN {SIM_PIN}", file=sys.stderr)
             store_path = app.context.store.path
@@ -62,7 +66,6 @@ def main(args: argparse.Namespace) -> int:
         print(f"khidmat kiosk: {error}", file=sys.stderr)
         return 2
     mode = args.mode or getattr(args, "demo", None) or config.device.role
-    app = build_app(mode, config, high_contrast=args.high_contrast)
-    app.language = args.language
+    app = build_app(mode, config, high_contrast=args.high_contrast, start_language=args.language)
     app.run()
     return 0

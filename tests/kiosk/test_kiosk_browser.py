@@ -36,10 +36,8 @@ REQUIRED = os.environ.get("KHIDMAT_REQUIRE_BROWSER") == "1"
 needs_browser = pytest.mark.skipif(
     CHROMIUM is None and not REQUIRED, reason="chromium is not installed"
 )
-#: Time for textual-serve to start the app and xterm.js to draw it, seconds.
-FIRST_DRAW_S = 8.0
-#: Time for a key's effect to be drawn, seconds.
-STEP_S = 2.0
+#: Screenshots this far apart that are equal mean the screen has settled, seconds.
+STEP_S = 1.0
 TYPED = "کل رات نو بجے"
 #: The browser window, pixels: narrow enough that the notice wraps (as in the issue).
 WIDTH, HEIGHT = 900, 800
@@ -86,6 +84,19 @@ class Page:
     async def shot(self) -> bytes:
         return base64.b64decode((await self.call("Page.captureScreenshot", format="png"))["data"])
 
+    async def settled(self, before: bytes | None, timeout_s: float = 45.0) -> bytes:
+        """A screenshot once the screen differs from ``before`` and has stopped changing
+        (two shots STEP_S apart are equal): a loaded machine draws late, never early."""
+        deadline = time.monotonic() + timeout_s
+        last = await self.shot()
+        while time.monotonic() < deadline:
+            await asyncio.sleep(STEP_S)
+            now = await self.shot()
+            if now == last and now != before:
+                return now
+            last = now
+        return last
+
 
 async def drive(url: str, debug_port: int) -> dict[str, bytes]:
     """Walk the desk with keys and typed text; a screenshot after each step, by name."""
@@ -101,24 +112,28 @@ async def drive(url: str, debug_port: int) -> dict[str, bytes]:
         page = Page(ws)
         await page.call("Page.enable")
         await page.call("Page.navigate", url=url)
-        await asyncio.sleep(FIRST_DRAW_S)
+        # the page has the app's first bytes (textual-serve marks the body), then drawn
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            state = await page.call(
+                "Runtime.evaluate", expression="document.body.classList.contains('-first-byte')"
+            )
+            if state.get("result", {}).get("value"):
+                break
+            await asyncio.sleep(0.5)
+        blank = await page.shot()
         # xterm.js takes keys through its hidden textarea: click the terminal first
         await page.call("Input.dispatchMouseEvent", type="mousePressed", x=5, y=5, button="left", clickCount=1)  # fmt: skip
         await page.call("Input.dispatchMouseEvent", type="mouseReleased", x=5, y=5, button="left", clickCount=1)  # fmt: skip
-        await asyncio.sleep(STEP_S)
-        shots["desk-welcome-ur"] = await page.shot()
+        shots["desk-welcome-ur"] = await page.settled(blank)
         await page.key("c", "KeyC", 67, "c")  # File a complaint
-        await asyncio.sleep(STEP_S)
-        shots["desk-categories-ur"] = await page.shot()
+        shots["desk-categories-ur"] = await page.settled(shots["desk-welcome-ur"])
         await page.key("Enter", "Enter", 13, "\r")  # the first category (Theft) has focus
-        await asyncio.sleep(STEP_S)
-        shots["desk-notice-ur"] = await page.shot()
+        shots["desk-notice-ur"] = await page.settled(shots["desk-categories-ur"])
         await page.call("Input.insertText", text=TYPED)  # an Urdu keyboard's text
-        await asyncio.sleep(STEP_S)
-        shots["desk-notice-typed-ur"] = await page.shot()
+        shots["desk-notice-typed-ur"] = await page.settled(shots["desk-notice-ur"])
         await page.key("F2", "F2", 113)  # the same screen in English
-        await asyncio.sleep(STEP_S)
-        shots["desk-notice-en"] = await page.shot()
+        shots["desk-notice-en"] = await page.settled(shots["desk-notice-typed-ur"])
     return shots
 
 
