@@ -17,17 +17,19 @@ PKT = timedelta(hours=5)
 MESSAGE_MAX = 160
 """The officer's message for the citizen is cut to this many characters in an SMS."""
 
-#: Urdu for each status name, as the desk kiosk shows it (kiosk/locale/ur kiosk.po).
-URDU_STATUS: dict[str, str] = {
-    "received": "موصول",
-    "registered": "درج",
-    "assigned": "افسر کے سپرد",
-    "under-investigation": "زیرِ تفتیش",
-    "resolved": "حل ہو گئی",
-    "closed": "بند",
-    "rejected": "منظور نہیں ہوئی",
-    "transferred": "دوسرے دفتر کو بھیج دی گئی",
-    "reopened": "دوبارہ کھولی گئی",
+#: The Urdu of each status name (khidmat_wire.vocabulary.STATUS_NAMES), by its English
+#: source string: the same translations as the desk's catalogue (kiosk/locale/ur/
+#: LC_MESSAGES/kiosk.po, which the hub may not import; a test keeps the two equal).
+URDU_STATUS_NAMES: dict[str, str] = {
+    "Received": "موصول",
+    "Registered": "درج",
+    "Assigned to an officer": "افسر کے سپرد",
+    "Under investigation": "زیرِ تفتیش",
+    "Resolved": "حل ہو گئی",
+    "Closed": "بند",
+    "Not accepted": "منظور نہیں ہوئی",
+    "Sent to another office": "دوسرے دفتر کو بھیج دی گئی",
+    "Reopened": "دوبارہ کھولی گئی",
 }
 
 
@@ -73,7 +75,7 @@ def compose(
             return f"خدمت: آپ کی درخواست پر شکایت {tracking_no} دوبارہ کھول دی گئی۔ نیا مقررہ وقت {due}۔"
         return f"Khidmat: complaint {tracking_no} is reopened as you asked. New due time {due}."
     if urdu:
-        text = f"خدمت: شکایت {tracking_no}: {URDU_STATUS[status]}۔"
+        text = f"خدمت: شکایت {tracking_no}: {URDU_STATUS_NAMES[name]}۔"
         if note:
             text += f" {note}"
         if status == "resolved":

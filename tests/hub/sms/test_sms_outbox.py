@@ -243,13 +243,13 @@ def test_quiet_hours_hold_ordinary_texts_but_not_urgent_ones(hub: Hub) -> None:
 
 
 def test_urdu_status_names_are_the_desks_own() -> None:
-    from hub.sms.texts import URDU_STATUS
+    from hub.sms.texts import URDU_STATUS_NAMES
     from khidmat_wire.vocabulary import STATUS_NAMES
     from kiosk.i18n import parse_po
 
     po = Path(__file__).parents[3] / "kiosk/locale/ur/LC_MESSAGES/kiosk.po"
     catalog = parse_po(po.read_text(encoding="utf-8"))
-    assert URDU_STATUS == {key: catalog[name] for key, name in STATUS_NAMES.items()}
+    assert URDU_STATUS_NAMES == {name: catalog[name] for name in STATUS_NAMES.values()}
 
 
 def test_the_sms_section_of_hub_toml(hub_toml) -> None:
