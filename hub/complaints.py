@@ -199,6 +199,7 @@ class ComplaintDesk:
             now_ms=now_ms,
             due_at_ms=due_ms,
             urgent=urgent,
+            sms=body.sms,
         ):
             # The number is taken by another complaint (two desks with one unit number, a
             # unit whose store was replaced): never lose this one, open it under a number

@@ -63,6 +63,11 @@ class Complaint:
         "route to the women officers' desk; details hidden from the general queue"
     )
     language: str = spec("language the complaint was filed in", choices=("en", "ur"))
+    sms: bool = spec(
+        "the citizen agrees to text messages about it at the mobile number; false: opted "
+        "out at the desk (the hub then texts nothing)",
+        default=True,
+    )
 
     def __post_init__(self) -> None:
         """Each answer must answer one of the category's own questions (the vocabulary's)."""

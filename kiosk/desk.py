@@ -39,6 +39,8 @@ class Draft:
     description: str = ""
     gender_desk: bool = False
     gender_desk_chosen: bool = False
+    sms: bool = True
+    """The citizen agrees to text messages at the mobile number (unticked: opted out)."""
 
 
 def issue_tracking_no(context: KioskContext) -> str:
@@ -64,6 +66,7 @@ def complaint_body(draft: Draft, tracking_no: str, station: str, language: str) 
         cognizable=category.cognizable,
         gender_desk=draft.gender_desk,
         language=language,
+        sms=draft.sms,
     )
 
 

@@ -88,8 +88,8 @@ class SmsOutbox:
     ) -> None:
         """Queue the text for one status change (in the caller's transaction)."""
         row = complaint_table.row(conn, tracking_no)
-        if row is None or not row["mobile"]:
-            return
+        if row is None or not row["mobile"] or not row["sms"]:
+            return  # opted out at the desk: nothing is texted
         now = _now_ms()
         urgent = bool(row["urgent"])
         text = compose(

@@ -86,6 +86,8 @@ MIGRATIONS: tuple[str, ...] = (
     # the urgent answer that made a complaint urgent (khidmat_wire.vocabulary
     # URGENT_BY_KEY), '' when it is not urgent
     "ALTER TABLE complaints ADD COLUMN urgent TEXT NOT NULL DEFAULT ''",
+    # 0: the citizen opted out of text messages at the desk
+    "ALTER TABLE complaints ADD COLUMN sms INTEGER NOT NULL DEFAULT 1",
 )
 
 #: Columns a status change may set (:func:`update`).
@@ -132,14 +134,15 @@ def insert(
     now_ms: int,
     due_at_ms: int,
     urgent: str = "",
+    sms: bool = True,
 ) -> bool:
     """Open a complaint; False (nothing written) when its tracking number is already taken.
     ``urgent``: the key of the urgent answer that made it urgent ('' when not urgent)."""
     cursor = conn.execute(
         "INSERT OR IGNORE INTO complaints (tracking_no, record_id, device_id, station, category, "
         "complainant_name, cnic, mobile, description, answers, cognizable, gender_desk, language, "
-        "status, filed_ms, received_ms, updated_ms, due_at_ms, next_escalation_ms, urgent) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "status, filed_ms, received_ms, updated_ms, due_at_ms, next_escalation_ms, urgent, sms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             tracking_no,
             record_id,
@@ -161,6 +164,7 @@ def insert(
             due_at_ms,
             due_at_ms,
             urgent,
+            int(sms),
         ),
     )
     return cursor.rowcount == 1

@@ -32,6 +32,8 @@ from kiosk.rtl_widgets import KioskInput, LimitedTextArea, Paragraph
 from kiosk.screens.base import KioskScreen, Page, button, said, text
 from kiosk.text import has_arabic, shown
 
+SMS_TEXT = N_("Send me text messages about this complaint")
+
 STEPS = ("category", "questions", "person", "description", "review")
 
 
@@ -144,6 +146,7 @@ class ComplaintScreen(KioskScreen):
         yield text(t("Your mobile number (we send updates to it)"), classes="label")
         yield KioskInput(self.draft.mobile, placeholder="0300-1234567", id="mobile", max_length=20)
         yield from self._error("mobile")
+        yield Checkbox(shown(t(SMS_TEXT)), self.draft.sms, id="sms")
 
     def _compose_description(self) -> ComposeResult:
         yield text(self.t("What happened? Write it in your own words."), classes="title")
@@ -203,6 +206,10 @@ class ComplaintScreen(KioskScreen):
         self.dirty = True
         self.draft.description = event.text_area.text
         self._update_live("description", self.draft.description, validation.DESCRIPTION_MAX)
+
+    @on(Checkbox.Changed, "#sms")
+    def sms_choice(self, event: Checkbox.Changed) -> None:
+        self.draft.sms = event.value
 
     @on(Checkbox.Changed, "#gender-desk")
     def gender_desk(self, event: Checkbox.Changed) -> None:

@@ -54,6 +54,9 @@ async def test_complaint_filed_with_tracking_number(
         assert "starts with 03" in str(screen.query_one("#error-mobile").render())
         await fill(pilot, "#cnic", "4210112345671")
         await fill(pilot, "#mobile", "+92 300 1234567")
+        assert screen.query_one("#sms").value is True  # texts by default
+        screen.query_one("#sms").toggle()  # the citizen opts out
+        await pilot.pause()
         await pilot.click("#next")
         await pilot.pause()
         screen.query_one("#description").text = "My phone was taken from my shop counter."
@@ -74,6 +77,7 @@ async def test_complaint_filed_with_tracking_number(
     assert record.body.tracking_no == number
     assert record.body.cnic == "42101-1234567-1"
     assert record.body.cognizable is True
+    assert record.body.sms is False  # opted out: the hub texts nothing
     assert [a.question for a in record.body.answers] == ["when", "where", "items"]
 
 

@@ -262,3 +262,11 @@ def test_the_sms_section_of_hub_toml(hub_toml) -> None:
     for bad in ("quiet_to_h = 24", "max_attempts = 0", "colour = 1", "port = 5"):
         with pytest.raises(ConfigError, match=r"\[sms\]"):
             load_hub_config(hub_toml(extra=f"[sms]\n{bad}\n"))
+
+
+def test_a_citizen_who_opted_out_at_the_desk_is_never_texted(hub: Hub) -> None:
+    body = dataclasses.replace(sample_complaint("QTA01", 11), sms=False)
+    _file(hub, body)
+    _work(hub, body.tracking_no, ("registered", "assigned"))
+    _send_all(hub)
+    assert hub.sms.texts(body.tracking_no) == [] and hub.modem.received() == []
