@@ -3,13 +3,16 @@
 Steps, after Cappelli, Maio and Maltoni's SFinGe:
 
 1. class and singular points: arch, tented arch, left loop, right loop or whorl, with cores
-   and deltas placed at random around the master's centre;
+   and deltas placed at random around a pattern centre that itself varies per finger
+   (``CENTRE_SD_PX``), so two fingers' minutiae do not sit at the same places around
+   their cores;
 2. orientation field: the Sherlock-Monro zero-pole model (each core adds half the argument
    of ``z - core``, each delta subtracts half the argument of ``z - delta``) for the
    classes with singular points, an arch-shaped field for plain arches, plus a smooth
    random perturbation that moves no singular point;
 3. ridge period map: a per-finger mean period (8.5 to 10.5 px at 500 dpi) with a smooth
-   +-14 % variation;
+   +-14 % variation and a finer +-12 % local one (``PERIOD_LOCAL_VARIATION``), never
+   finer than ``PERIOD_MIN_PX``;
 4. ridge pattern: white noise grown into ridges by iterated space-variant Gabor filtering.
    Each iteration filters the whole image in the frequency domain with a bank of
    ``ORIENTATION_BINS x 2`` oriented band-pass filters and takes, per pixel, the bilinear
@@ -49,9 +52,17 @@ GROWTH_GAIN = 1.6
 PERIOD_RANGE_PX = (8.5, 10.5)
 #: Relative spatial variation of the ridge period within one finger.
 PERIOD_VARIATION = 0.14
+#: Relative fine-scale (about 8 features across) variation of the ridge period: where the
+#: period changes locally ridges must fork or end, so this scatters each finger's minutiae
+#: at places of its own instead of only where the class geometry bends the ridges.
+PERIOD_LOCAL_VARIATION = 0.12
+#: Local ridge period never goes below this, px at 500 dpi (0.4 mm: finer adult ridges are rare).
+PERIOD_MIN_PX = 8.0
+#: Standard deviation of the pattern centre (cores) around the canvas centre, px (x, y).
+CENTRE_SD_PX = (45.0, 40.0)
 #: Amplitude of the smooth orientation perturbation, radians (half as much again at a
 #: finer scale).
-ORIENTATION_NOISE_RAD = 0.22
+ORIENTATION_NOISE_RAD = 0.4
 
 #: Natural class frequencies (Wilson et al.): arch, tented arch, left loop, right loop, whorl.
 CLASSES = ("arch", "tented_arch", "left_loop", "right_loop", "whorl")
@@ -104,7 +115,7 @@ def _singular_points(
     rng: np.random.Generator, finger_class: str
 ) -> tuple[list[complex], list[complex]]:
     """Cores and deltas in centred math coordinates (x right, y up, px from the centre)."""
-    centre = complex(rng.normal(0.0, 20.0), rng.normal(35.0, 20.0))
+    centre = complex(rng.normal(0.0, CENTRE_SD_PX[0]), rng.normal(35.0, CENTRE_SD_PX[1]))
     if finger_class == "arch":
         return [], []
     if finger_class == "tented_arch":
@@ -223,6 +234,9 @@ def build_master(finger_id: int, *, seed: int = 0) -> MasterFinger:
     orientation, cores, deltas = orientation_field(rng, finger_class, shape)
     mean_period = rng.uniform(*PERIOD_RANGE_PX)
     period = mean_period * (1.0 + PERIOD_VARIATION * np.tanh(smooth_field(rng, shape, 3)))
+    if PERIOD_LOCAL_VARIATION > 0:
+        period *= 1.0 + PERIOD_LOCAL_VARIATION * np.tanh(smooth_field(rng, shape, 8))
+    period = np.maximum(period, PERIOD_MIN_PX)
     period = period.astype(np.float32)
     ridges = grow_ridges(rng, orientation, period)
 

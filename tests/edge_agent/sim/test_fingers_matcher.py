@@ -35,13 +35,13 @@ def test_matcher_separates_synthetic_mates_from_non_mates() -> None:
     mate_rate = float(np.mean(mates_arr > THRESHOLD_FMR_1E3))
     non_mate_rate = float(np.mean(non_arr > THRESHOLD_FMR_1E3))
     assert mate_rate >= 0.8, f"mates above threshold: {mate_rate:.2f} ({np.sort(mates_arr)})"
-    # Synthetic strangers look more alike than real ones, and how much depends on the draw:
-    # at the real-impostor FMR 1e-3 score 19 of the 180 synthetic non-mate pairs of seeds 2
-    # and 3 pass (17 of seed 2's 90), at FMR 1e-4 8 (7 of seed 2's); seed 4 gives none
-    # (measured 2026-12-04 with the global-consistency matcher and Gabor period factor
-    # 0.86; with the LSS-R-only matcher of 2026-11-30 about 9 % and 1 % of seed 2's).
-    assert non_mate_rate <= 0.16, f"non-mates above the 1e-3 threshold: {non_mate_rate:.3f}"
-    assert float(np.mean(non_arr > THRESHOLD_FMR_1E4)) <= 0.07
+    # Synthetic strangers still look somewhat more alike than real ones (no FVC2002 impostor
+    # pair of this size would pass), but the bound only ever tightens: at the real-impostor
+    # FMR 1e-3 score 17 of the 180 non-mate pairs of seeds 2 and 3 pass, at FMR 1e-4 6
+    # (measured 2026-12-06 after per-finger pattern centres, stronger orientation noise
+    # and local ridge-period variation; before that 19 and 8 with bounds 0.16 and 0.07).
+    assert non_mate_rate <= 0.11, f"non-mates above the 1e-3 threshold: {non_mate_rate:.3f}"
+    assert float(np.mean(non_arr > THRESHOLD_FMR_1E4)) <= 0.04
     assert np.median(mates_arr) > 4 * np.median(non_arr)
     # area under the ROC: how often a mate pair outscores a non-mate pair
     auc = float(np.mean(mates_arr[:, None] > non_arr[None, :]))
