@@ -32,6 +32,7 @@ Relative paths resolve against the file's directory (the deployment directory)::
     port = "/dev/ttyUSB2"       # '' or absent: texts stay queued
     quiet_from_h = 21           # Pakistan time; urgent texts go anyway
     quiet_to_h = 8
+    duty_officer = "0300-1234567"   # texted at once about each urgent complaint
 
     [fleet]                     # optional: alert thresholds
     backlog_records = 500
@@ -48,6 +49,7 @@ from pathlib import Path
 from hub.complaint_rules import DuePolicy, default_due_hours
 from hub.sms.outbox import SmsSettings
 from khidmat_base.config import BrokerSection, ConfigError, section
+from khidmat_wire.vocabulary import is_mobile
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,10 @@ def _sms(raw: dict[str, object], base: Path) -> SmsSettings:
             if not isinstance(value, str):
                 raise ConfigError("[sms] port: must be a path string")
             values[key] = "" if not value else str(value if value.startswith("/") else base / value)
+        elif key == "duty_officer":
+            if not isinstance(value, str) or (value and not is_mobile(value)):
+                raise ConfigError("[sms] duty_officer: must be a mobile number 03XX-XXXXXXX")
+            values[key] = value
         elif key in ("baud", "max_attempts"):
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ConfigError(f"[sms] {key}: must be a positive integer")

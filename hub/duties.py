@@ -289,6 +289,7 @@ def install(service: HubService) -> HubModules:
             f"within {config.hub.urgent_ack_s:g} s or it escalates",
             conn=conn,
         )
+        modules.sms.notify_duty_officer(conn, view, rule)
 
     def escalate_unacknowledged() -> None:
         now = clock.now_ms()

@@ -21,13 +21,18 @@ import random
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hub.sms.modem import GsmModem, ModemFault
-from hub.sms.texts import PKT, compose
+from hub.sms.texts import PKT, compose, local_time
 from hub.store import HubStore
 from hub.store import complaints as complaint_table
 from hub.store import sms as table
 from khidmat_base.clock import now_ms as _now_ms
+from khidmat_wire.vocabulary import UrgentAnswer
+
+if TYPE_CHECKING:
+    from hub.complaints import ComplaintView
 
 log = logging.getLogger(__name__)
 HOUR_MS = 3_600_000
@@ -49,6 +54,8 @@ class SmsSettings:
     quiet_from_h: int = 21
     quiet_to_h: int = 8
     register_s: float = 60.0
+    duty_officer: str = ""
+    """The duty officer's mobile (03XX-XXXXXXX): texted at once about each urgent complaint."""
 
 
 def quiet_until_ms(now_ms: int, settings: SmsSettings) -> int:
@@ -111,6 +118,31 @@ class SmsOutbox:
             urgent=urgent,
             now_ms=now,
             not_before_ms=not_before,
+        )
+
+    def notify_duty_officer(
+        self, conn: sqlite3.Connection, view: ComplaintView, rule: UrgentAnswer
+    ) -> bool:
+        """Queue the duty officer's text about an urgent complaint (in the ingest
+        transaction; once per complaint). The tracking number, why it is urgent, the
+        station and unit and the due time; no names, CNIC or the citizen's number."""
+        if not self.settings.duty_officer:
+            return False
+        now = _now_ms()
+        text = (
+            f"Khidmat URGENT: complaint {view.tracking_no} ({rule.title.lower()}) at "
+            f"{view.station}, {view.device_id}; due {local_time(view.due_at_ms)}. "
+            f"Acknowledge it at the console."
+        )
+        return table.queue(
+            conn,
+            event_key=f"urgent-officer:{view.tracking_no}",
+            tracking_no=view.tracking_no,
+            mobile=self.settings.duty_officer,
+            text=text,
+            urgent=True,
+            now_ms=now,
+            not_before_ms=now,
         )
 
     # --------------------------------------------------------------- sending

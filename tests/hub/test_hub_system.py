@@ -86,6 +86,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         )
         + "\n[complaints.due_hours]\nnuisance = 0.0003\n"  # about one second
         + f'\n[sms]\nport = "{modem.port_path}"\ncheck_s = 0.2\nquiet_from_h = 0\nquiet_to_h = 0\n'
+        'duty_officer = "0300-9998887"\n'
     )
     for device, unit_toml in testbed.unit_configs.items():
         text = unit_toml.read_text() + f'\n[hub]\npublic_key_file = "{root / "hub.pub"}"\n'
@@ -301,6 +302,14 @@ def test_an_urgent_complaint_from_the_desk_alerts_the_console_within_5_s(system:
     time.sleep(2.5)  # more than one urgent_ack_s: an acknowledged alert escalates no further
     assert complaints.get(tracking_no, desk="women").escalation_level == level
     assert alert().state == "acknowledged"
+    # the duty officer's phone was texted about it at once (no names, no citizen's number)
+    officer = [m.text for m in system.modem.received() if m.number == "+923009998887"]
+    assert len(officer) == 1 and tracking_no in officer[0] and "in danger now" in officer[0]
+    for secret in ("Ayesha", "54400-7654321-2", "0301-7654321", "beating"):
+        assert secret not in officer[0]
+    # the citizen (women's desk) gets a plain receipt: no "urgent", no "15"
+    (receipt,) = [m.text for m in system.modem.received() if m.number == "+923017654321"]
+    assert tracking_no in receipt and "URGENT" not in receipt and "فوری" not in receipt
 
 
 def test_every_status_change_reaches_the_citizens_phone_once(system: System) -> None:

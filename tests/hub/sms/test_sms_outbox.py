@@ -259,7 +259,12 @@ def test_the_sms_section_of_hub_toml(hub_toml) -> None:
     config = load_hub_config(hub_toml(extra='[sms]\nport = "modem0"\nquiet_from_h = 22\n'))
     assert config.sms.port.endswith("/modem0") and config.sms.quiet_from_h == 22
     assert load_hub_config(hub_toml()).sms.port == ""
-    for bad in ("quiet_to_h = 24", "max_attempts = 0", "colour = 1", "port = 5"):
+    officer = load_hub_config(hub_toml(extra='[sms]\nduty_officer = "0300-1234567"\n'))
+    assert officer.sms.duty_officer == "0300-1234567"
+    for bad in (
+        "quiet_to_h = 24", "max_attempts = 0", "colour = 1", "port = 5",
+        'duty_officer = "+923001234567"', 'duty_officer = "0300-12345"',
+    ):  # fmt: skip
         with pytest.raises(ConfigError, match=r"\[sms\]"):
             load_hub_config(hub_toml(extra=f"[sms]\n{bad}\n"))
 
