@@ -22,24 +22,21 @@ LANGUAGES = ["en", "ur"]
 class TestDeskScreens:
     @pytest.mark.parametrize("language", LANGUAGES)
     def test_welcome(self, snap_compare, desk_app: Callable[..., KioskApp], language: str) -> None:
-        app = desk_app()
-        app.language = language
+        app = desk_app(start_language=language)
         assert snap_compare(app, terminal_size=SIZE)
 
     @pytest.mark.parametrize("language", LANGUAGES)
     def test_categories(
         self, snap_compare, desk_app: Callable[..., KioskApp], language: str
     ) -> None:
-        app = desk_app()
-        app.language = language
+        app = desk_app(start_language=language)
         assert snap_compare(app, press=["c"], terminal_size=SIZE)
 
     @pytest.mark.parametrize("language", LANGUAGES)
     def test_person_step_with_errors(
         self, snap_compare, desk_app: Callable[..., KioskApp], language: str
     ) -> None:
-        app = desk_app()
-        app.language = language
+        app = desk_app(start_language=language)
 
         async def run_before(pilot) -> None:
             await pilot.press("c")
@@ -59,8 +56,7 @@ class TestDeskScreens:
         self, snap_compare, desk_app: Callable[..., KioskApp], language: str
     ) -> None:
         """The cognizable-offence notice wrapped top to bottom; Urdu typed into a box."""
-        app = desk_app()
-        app.language = language
+        app = desk_app(start_language=language)
 
         async def run_before(pilot) -> None:
             await pilot.press("c")
@@ -75,8 +71,7 @@ class TestDeskScreens:
     def test_description_with_counter_and_preview(
         self, snap_compare, desk_app: Callable[..., KioskApp], language: str
     ) -> None:
-        app = desk_app()
-        app.language = language
+        app = desk_app(start_language=language)
 
         async def run_before(pilot) -> None:
             await pilot.press("c")
@@ -99,8 +94,7 @@ class TestDeskScreens:
     ) -> None:
         from kiosk.screens.feedback import FeedbackScreen
 
-        app = desk_app()
-        app.language = language
+        app = desk_app(start_language=language)
 
         async def run_before(pilot) -> None:
             await pilot.press("t")
@@ -118,8 +112,7 @@ class TestDeskScreens:
     def test_tracking_mistake(
         self, snap_compare, desk_app: Callable[..., KioskApp], language: str
     ) -> None:
-        app = desk_app()
-        app.language = language
+        app = desk_app(start_language=language)
 
         async def run_before(pilot) -> None:
             await pilot.press("t")
@@ -133,8 +126,7 @@ class TestDeskScreens:
     def test_receipt(self, snap_compare, desk_app: Callable[..., KioskApp], language: str) -> None:
         from kiosk.screens.receipt import ReceiptScreen
 
-        app = desk_app()
-        app.language = language
+        app = desk_app(start_language=language)
 
         async def run_before(pilot) -> None:
             app.push_screen(ReceiptScreen("QTA01-261130-120001-D"))
@@ -151,8 +143,7 @@ class TestDeskScreens:
         language: str,
     ) -> None:
         number = "QTA01-261130-120001-D"
-        app = desk_app()
-        app.language = language
+        app = desk_app(start_language=language)
         store.put_complaint_status(
             ComplaintStatus(
                 number,
