@@ -370,6 +370,8 @@ def _run_demo(
             f"records  seeding {people} synthetic people ({wanted} wanted) into the hub's record store ..."
         )
         summary = seed_records(system.hub_db, people=people, wanted=wanted)
+        if summary.upgraded:
+            out(summary.upgrade_note())
         out(
             f"records  {summary.people} people on record ({summary.added} added now); finger ids 1-{wanted} are wanted, above {people} strangers"
         )

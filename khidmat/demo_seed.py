@@ -11,15 +11,27 @@ distractor template (``matcher_cy.distractors``), which is fast. Finger ids abov
 
 Deterministic by seed. Cost: about 0.7 s per wanted person (two synthetic images and
 extractions), 1 ms per other person; idempotent (people already seeded are kept).
+
+A store seeded before the gate asked for the left index (seed format 1: the right index
+only) is upgraded in place: every seeded person without a left-index template gets the one
+they would have been seeded with now, their other details untouched. Telling the formats
+apart reads the seeded people's templates through :class:`hub.records.RecordStore` (about
+20-30 ms for 1,000 people on the 2-core development machine under load), so a current
+store keeps the demo's fast re-run.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hub.records import RecordStore
 
 FIRST_NAMES = (
     "Abdul Rehman", "Muhammad Akram", "Ghulam Nabi", "Naseebullah", "Abdul Wahid", "Sher Ali",
@@ -53,6 +65,16 @@ class SeedSummary:
     people: int
     wanted: int
     added: int
+    upgraded: int = 0  # one-finger people given their left index now
+
+    def upgrade_note(self) -> str:
+        """One line saying the store was seeded with one finger and upgraded ("" if not)."""
+        if not self.upgraded:
+            return ""
+        return (
+            f"records  {self.upgraded} seeded people had the right index only (seeded before "
+            "the gate asked for the left index): added their left-index templates"
+        )
 
 
 def seeded_person_id(index: int) -> str:
@@ -92,9 +114,15 @@ def seed_records(
     wanted: int = 50,
     seed: int = 0,
     jobs: int = 2,
+    two_fingers: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> SeedSummary:
-    """Add the seeded people that ``hub_db`` lacks; returns what it holds and added."""
+    """Add the seeded people that ``hub_db`` lacks and the left index that any seeded person
+    lacks; returns what it holds, added and upgraded.
+
+    ``two_fingers=False`` seeds the right index only, as seed format 1 did (to build an old
+    store in a test); it upgrades nobody.
+    """
     from hub.records import RecordStore
     from hub.store import HubStore
     from matcher_cy.distractors import distractor_template
@@ -103,43 +131,82 @@ def seed_records(
     try:
         records = RecordStore(store)
         records.install()
-        have = set(records.ids_starting("SEED-"))
-        missing = [i for i in range(1, people + 1) if seeded_person_id(i) not in have]
+        have = records.ids_starting("SEED-")
+        seeded = set(have)
+        missing = [i for i in range(1, people + 1) if seeded_person_id(i) not in seeded]
+        one_finger = _one_finger_people(records, have) if two_fingers else []
         wanted_missing = [i for i in missing if i <= wanted]
+        left_wanted = [i for i in (missing if two_fingers else []) + one_finger if i <= wanted]
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            wanted_templates = dict(
-                zip(
-                    wanted_missing,
-                    pool.map(_wanted_template, wanted_missing, [seed] * len(wanted_missing)),
-                    strict=True,
-                )
-            )
-            left_ids = [i + LEFT_FINGER_OFFSET for i in wanted_missing]
-            left_templates = dict(
-                zip(
-                    wanted_missing,
-                    pool.map(_wanted_template, left_ids, [seed] * len(left_ids)),
-                    strict=True,
-                )
+            right_templates = _extract(pool, wanted_missing, wanted_missing, seed)
+            left_ids = [i + LEFT_FINGER_OFFSET for i in left_wanted]
+            left_templates = _extract(pool, left_wanted, left_ids, seed)
+
+        def left_template(index: int) -> tuple[int, bytes, int]:
+            if index in left_templates:
+                data, quality = left_templates[index]
+            else:
+                data = distractor_template(index + LEFT_FINGER_OFFSET, seed=seed).to_bytes()
+                quality = 60
+            return LEFT_INDEX_FINGER, data, quality
+
+        for index in one_finger:
+            person = records.get(seeded_person_id(index))
+            if person is None:  # removed since it was listed
+                continue
+            records.upsert_person(
+                person_id=person.person_id,
+                name=person.name,
+                father_name=person.father_name,
+                cnic=person.cnic,
+                offences=person.offences,
+                status=person.status,
+                source=SEED_SOURCE,
+                actor="demo",
+                templates=[left_template(index)],
             )
         for done, index in enumerate(missing, start=1):
             details = person_details(index, wanted=wanted, seed=seed)
-            if index in wanted_templates:
-                data, quality = wanted_templates[index]
-                left, left_quality = left_templates[index]
+            if index in right_templates:
+                data, quality = right_templates[index]
             else:
                 data = distractor_template(index, seed=seed).to_bytes()
-                left = distractor_template(index + LEFT_FINGER_OFFSET, seed=seed).to_bytes()
-                quality = left_quality = 60
+                quality = 60
+            templates = [(INDEX_FINGER, data, quality)]
+            if two_fingers:
+                templates.append(left_template(index))
             records.upsert_person(
                 person_id=seeded_person_id(index),
                 source=SEED_SOURCE,
                 actor="demo",
-                templates=[(INDEX_FINGER, data, quality), (LEFT_INDEX_FINGER, left, left_quality)],
+                templates=templates,
                 **details,  # type: ignore[arg-type]
             )
             if progress is not None:
                 progress(done, len(missing))
-        return SeedSummary(people=people, wanted=wanted, added=len(missing))
+        return SeedSummary(
+            people=people, wanted=wanted, added=len(missing), upgraded=len(one_finger)
+        )
     finally:
         store.close()
+
+
+def _one_finger_people(records: RecordStore, person_ids: list[str]) -> list[int]:
+    """Indexes of the seeded people among ``person_ids`` that have no left-index template."""
+    with_left = {
+        pid for pid, finger, _ in records.templates_of(person_ids) if finger == LEFT_INDEX_FINGER
+    }
+    return sorted(
+        int(pid.removeprefix("SEED-"))
+        for pid in person_ids
+        if pid not in with_left and re.fullmatch(r"SEED-[0-9]{6}", pid)
+    )
+
+
+def _extract(
+    pool: ProcessPoolExecutor, indexes: list[int], finger_ids: list[int], seed: int
+) -> dict[int, tuple[bytes, int]]:
+    """Person index -> (template bytes, quality) extracted from synthetic ``finger_ids``."""
+    return dict(
+        zip(indexes, pool.map(_wanted_template, finger_ids, [seed] * len(finger_ids)), strict=True)
+    )

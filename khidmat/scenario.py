@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -390,8 +391,13 @@ def run_smoke(
     wanted_scans: int = 3,
     stranger_scans: int = 3,
     log=lambda *_: None,
+    notice: Callable[[str], None] | None = None,
 ) -> SmokeResult:
-    """Run the smoke scenario in ``workdir`` (reused); every process it starts is stopped."""
+    """Run the smoke scenario in ``workdir`` (reused); every process it starts is stopped.
+
+    ``log`` gets the progress lines; ``notice`` (default ``log``) the lines a user must see
+    even when progress is quiet: an older seed upgraded in place.
+    """
     from khidmat.demo_seed import seed_records
 
     started = time.monotonic()
@@ -403,6 +409,8 @@ def run_smoke(
         system.start(log=log)
         result.broker = system.broker
         summary = seed_records(system.hub_db, people=people, wanted=wanted)
+        if summary.upgraded:
+            (notice or log)(summary.upgrade_note())
         log(f"{summary.people} people on record, {summary.wanted} wanted")
         system.allow_officer(DEMO_OFFICER, DEMO_PIN)
         _wait(lambda: _gate_watchlist_version(system) >= 1, 60, "the gate's signed watchlist")
@@ -489,7 +497,11 @@ def _acked_complaints(system: DemoSystem, numbers: list[str]) -> int:
 
 
 def main(workdir: Path, *, as_json: bool) -> int:
-    result = run_smoke(workdir, log=(lambda *_: None) if as_json else print)
+    result = run_smoke(
+        workdir,
+        log=(lambda *_: None) if as_json else print,
+        notice=lambda line: print(line, file=sys.stderr if as_json else sys.stdout),
+    )
     data = asdict(result)
     if as_json:
         print(json.dumps(data))

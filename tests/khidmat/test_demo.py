@@ -95,3 +95,28 @@ def test_ctrl_c_or_a_closed_terminal_stops_every_process(tmp_path: Path, signum:
     rest, _ = demo.communicate(timeout=60)
     assert demo.returncode == 0 and "stopping" in rest
     assert _our_processes(tmp_path) == []
+
+
+def test_a_demo_seeded_with_one_finger_is_upgraded_and_its_gate_finds_the_wanted(
+    tmp_path: Path,
+) -> None:
+    """A demo directory seeded before the gate asked for the left index (the right index
+    only): the smoke day's re-run says it upgrades the seed, and the two-finger gate scans."""
+    from khidmat.demo import DemoSystem
+    from khidmat.demo_seed import seed_records
+
+    workdir = tmp_path / "old"
+    DemoSystem(workdir).prepare()
+    seed_records(DemoSystem(workdir).hub_db, people=40, wanted=4, two_fingers=False)
+    notices: list[str] = []
+    result = run_smoke(
+        workdir, people=40, wanted=4, complaints=1, wanted_scans=2, stranger_scans=1,
+        notice=notices.append,
+    )  # fmt: skip
+    assert notices == [
+        "records  40 seeded people had the right index only (seeded before the gate asked "
+        "for the left index): added their left-index templates"
+    ]
+    assert result.scans == 3 and result.missed_hits == 0 and result.true_hits == 2
+    assert result.false_hits == 0 and result.wrong_identity_hits == 0 and result.lost == 0
+    assert _our_processes(tmp_path) == []
