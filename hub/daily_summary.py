@@ -8,7 +8,9 @@ gate scans, hub hits and officers' confirmations and rejections; units registere
 online now. :func:`summary_rows` returns (station, section, item, value) rows;
 :func:`write_csv` and :func:`write_pdf` write them. The PDF uses fpdf2 with HarfBuzz
 shaping and Noto Naskh Arabic (installed by scripts/setup.sh, fonts-noto-core) so Urdu
-renders joined and right to left (docs/decisions/pdf-reports.md). :func:`write_day`
+renders joined and right to left (docs/decisions/pdf-reports.md): headings and labels are
+given in English and Urdu, and Urdu names (officers, categories, text from people) are set
+right to left. :func:`write_day`
 writes both files for every station; the hub runs it each night for the day before
 (:mod:`hub.duties`). Reads only. Cost: one pass over the day's complaints, scans and
 searches.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -122,35 +125,120 @@ def font_file() -> Path:
     )
 
 
-def write_pdf(rows: list[tuple[str, str, str, object]], path: Path, day: date) -> None:
-    """One page (or more) per station: title in English and Urdu, then the rows."""
+#: Urdu for the summary's sections, items and column headings, printed beside the English.
+URDU_LABELS: dict[str, str] = {
+    "section": "حصہ",
+    "item": "مد",
+    "value": "تعداد",
+    "complaints": "شکایات",
+    "received": "موصول",
+    "resolved": "حل شدہ",
+    "resolved in time": "بروقت حل",
+    "overdue at day end": "دن کے اختتام پر زائد المیعاد",
+    "ratings": "درجہ بندیاں",
+    "mean rating": "اوسط درجہ بندی",
+    "by category": "زمرہ وار",
+    "by status": "حیثیت وار",
+    "gates": "گیٹ",
+    "scans": "اسکین",
+    "hub hits": "مرکز پر مماثلت",
+    "confirmed by officers": "افسران کی تصدیق",
+    "rejected by officers": "افسران کا انکار",
+    "units": "یونٹ",
+    "registered": "رجسٹرڈ",
+    "online now": "اس وقت آن لائن",
+    "station": "تھانہ",
+    "officers": "افسران",
+}
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+
+
+def is_urdu(text: str) -> bool:
+    """True where ``text`` holds Arabic-script letters (Urdu): it is set right to left."""
+    return _ARABIC_SCRIPT.search(text) is not None
+
+
+def station_officers(store: HubStore) -> dict[str, list[str]]:
+    """Active officers on the roster by station: "rank name (badge)", as entered (any script)."""
+    from hub.store import roster as roster_table
+
+    roster_table.migrate(store.db)
+    by_station: dict[str, list[str]] = defaultdict(list)
+    for row in roster_table.officers(store.db, active_only=True):
+        by_station[row["station"]].append(f"{row['rank']} {row['name']} ({row['badge']})")
+    return dict(by_station)
+
+
+def _latin_font(regular: Path) -> Path:
+    """Noto Sans beside the Naskh font (same package) for Latin text; the Naskh one if absent."""
+    sans = regular.with_name("NotoSans-Regular.ttf")
+    return sans if sans.exists() else regular
+
+
+def write_pdf(
+    rows: list[tuple[str, str, str, object]],
+    path: Path,
+    day: date,
+    officers: dict[str, list[str]] | None = None,
+) -> None:
+    """One page (or more) per station: title, headings and labels in English and Urdu, the
+    station's officers (``officers``: station -> names, any script), then the rows.
+
+    Every cell is set in Noto Sans with Noto Naskh Arabic as fallback and HarfBuzz shaping,
+    so Urdu names and text from people render joined and right to left; a cell holding Urdu
+    is aligned right. Cost: about 1.5 s (font loading and subsetting dominate).
+    """
     from fpdf import FPDF
 
+    officers = officers or {}
     pdf = FPDF(format="A4")
     regular = font_file()
     pdf.add_font("naskh", fname=str(regular))
     bold = regular.with_name(regular.name.replace("Regular", "Bold"))
     pdf.add_font("naskh", style="B", fname=str(bold if bold.exists() else regular))
+    latin = _latin_font(regular)
+    pdf.add_font("sans", fname=str(latin))
+    latin_bold = latin.with_name(latin.name.replace("Regular", "Bold"))
+    pdf.add_font("sans", style="B", fname=str(latin_bold if latin_bold.exists() else latin))
+    pdf.set_fallback_fonts(["naskh"])
     pdf.set_text_shaping(True)
     by_station: dict[str, list[tuple[str, str, object]]] = defaultdict(list)
     for station, section, item, value in rows:
         by_station[station].append((section, item, value))
-    for station, items in by_station.items():
+    for station in sorted(set(by_station) | set(officers)):
+        items = by_station.get(station, [])
         pdf.add_page()
-        pdf.set_font("naskh", size=16)
+        pdf.set_font("sans", size=16)
         pdf.cell(
-            0,
-            10,
-            f"Daily station summary: {station}, {day.isoformat()}",
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
-        pdf.cell(0, 12, URDU_TITLE, align="R", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("naskh", size=11)
-        with pdf.table(col_widths=(40, 90, 40), text_align=("LEFT", "LEFT", "RIGHT")) as table:
-            table.row(("section", "item", "value"))
+            0, 10, f"Daily station summary: {station}, {day.isoformat()}",
+            new_x="LMARGIN", new_y="NEXT",
+        )  # fmt: skip
+        pdf.set_font("sans", size=16)
+        pdf.cell(0, 12, f"{URDU_TITLE}: {station}", align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("sans", size=11)
+        pdf.cell(95, 9, "Officers on the roster", new_x="RIGHT")
+        pdf.set_font("sans", size=11)
+        pdf.cell(0, 9, URDU_LABELS["officers"], align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("sans", size=11)
+        for name in officers.get(station, []):
+            pdf.cell(0, 8, name, align="R" if is_urdu(name) else "L", new_x="LMARGIN", new_y="NEXT")
+        with pdf.table(
+            col_widths=(35, 60, 25, 60), text_align=("LEFT", "LEFT", "RIGHT", "RIGHT")
+        ) as table:
+            table.row(
+                ("section", "item", "value", f"{URDU_LABELS['section']} / {URDU_LABELS['item']}")
+            )
             for section, item, value in items:
-                table.row((section, item, str(value)))
+                urdu = URDU_LABELS.get(item, item if is_urdu(item) else "")
+                row = table.row()
+                row.cell(section)
+                row.cell(item, align="RIGHT" if is_urdu(item) else "LEFT")
+                row.cell(str(value))
+                row.cell(
+                    f"{URDU_LABELS.get(section, '')} / {urdu}"
+                    if urdu
+                    else URDU_LABELS.get(section, "")
+                )
     pdf.output(str(path))
 
 
@@ -161,7 +249,7 @@ def write_day(store: HubStore, fleet: Fleet, day: date, directory: Path) -> list
     csv_path = directory / f"summary-{day.isoformat()}.csv"
     pdf_path = directory / f"summary-{day.isoformat()}.pdf"
     write_csv(rows, csv_path)
-    write_pdf(rows, pdf_path, day)
+    write_pdf(rows, pdf_path, day, station_officers(store))
     return [csv_path, pdf_path]
 
 

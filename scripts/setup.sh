@@ -35,6 +35,14 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     fi
 fi
 
+# The daily summary PDF's test reads the PDF's text back with pdftotext (poppler-utils).
+if ! command -v pdftotext >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq poppler-utils >/dev/null; } 2>/dev/null \
+        || echo "setup: poppler-utils not installed; the PDF text check will skip" >&2
+fi
+
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
