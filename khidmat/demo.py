@@ -110,12 +110,20 @@ class DemoSystem:
                 )
                 active[role] = made.device.device_id
                 done.append(f"provisioned the {role} unit {made.device.device_id}")
-        self.units = {role: active[role] for role in ROLES}
+        self.adopt({role: active[role] for role in ROLES})
+        return done
+
+    def adopt(self, units: dict[str, str]) -> None:
+        """Run the provisioned ``units`` (role -> device id) as the demo's units.
+
+        The edits a technician makes to the files ``provision`` wrote: quick hub timers,
+        and the gate's and enrolment unit's sensor on the demo's pty link.
+        """
+        self.units = {role: units[role] for role in ROLES}
         self._tune_hub()
         for role in ("gate", "enrol"):
             self._use_sensor_link(role)
         (self.workdir / "units.json").write_text(json.dumps(self.units, indent=2) + "\n")
-        return done
 
     def _tune_hub(self) -> None:
         """A demo wants quick reactions: watchlists and fleet checks every few seconds."""

@@ -210,3 +210,51 @@ def _extract(
     return dict(
         zip(indexes, pool.map(_wanted_template, finger_ids, [seed] * len(finger_ids)), strict=True)
     )
+
+
+def write_records_file(folder: Path, *, people: int = 50, wanted: int = 5, seed: int = 0) -> Path:
+    """Write the seeded people as a records office's import file for ``khidmat records import``.
+
+    ``folder`` gets ``people.csv`` (the columns of :mod:`hub.records_import`) and one
+    compact template file per finger under ``fingers/``; the same people, ids and
+    fingers as :func:`seed_records`. Returns the CSV's path. Cost: as ``seed_records``
+    for the templates, single process.
+    """
+    import csv
+
+    from matcher_cy.distractors import distractor_template
+
+    fingers_dir = folder / "fingers"
+    fingers_dir.mkdir(parents=True, exist_ok=True)
+    path = folder / "people.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ("person_id", "name", "father_name", "cnic", "offences", "status", "fingers")
+        )
+        for index in range(1, people + 1):
+            details = person_details(index, wanted=wanted, seed=seed)
+            files = []
+            for position, finger in (
+                (INDEX_FINGER, index),
+                (LEFT_INDEX_FINGER, index + LEFT_FINGER_OFFSET),
+            ):
+                if index <= wanted:
+                    data = _wanted_template(finger, seed)[0]
+                else:
+                    data = distractor_template(finger, seed=seed).to_bytes()
+                name = f"fingers/{index:06d}-{position}.tpl"
+                (folder / name).write_bytes(data)
+                files.append(f"{position}={name}")
+            writer.writerow(
+                (
+                    seeded_person_id(index),
+                    details["name"],
+                    details["father_name"],
+                    details["cnic"],
+                    ";".join(details["offences"]),  # type: ignore[arg-type]
+                    details["status"],
+                    ";".join(files),
+                )
+            )
+    return path

@@ -1,11 +1,12 @@
 """``khidmat demo --headless --scenario operations``: a deployment run as a technician and
 an operator would, through the public command line and the console's backend.
 
-The demo deployment is provisioned (``provision init`` and three units, as the CLI does)
-and started (Mosquitto with TLS and ACLs, the hub, three agents). The records office's
-data is seeded (a few wanted people with synthetic fingers: it stands in for
-``khidmat records import``). Then, each step a ``khidmat`` command run as a separate
-process:
+Every step is a ``khidmat`` command run as a separate process, or the console's backend.
+``khidmat provision init`` and ``khidmat provision device`` (desk, gate, enrolment unit)
+provision the deployment; the demo edits the files as a technician would (quick hub
+timers, the simulated sensors' links) and starts it (Mosquitto with TLS and ACLs, the hub,
+three agents). The records office's file (50 people, 5 of them wanted, synthetic fingers
+as template files) goes in with ``khidmat records import``. Then:
 
 1. ``khidmat officer add`` puts an officer on the roster (PIN on standard input);
 2. ``khidmat unit set`` gives the desk its unit number and the gate its thresholds;
@@ -37,11 +38,21 @@ from pathlib import Path
 
 from edge_agent.store import LocalStore
 from hub.store import HubStore
-from khidmat.demo import STATION, DemoSystem, _spawn_khidmat, _stop
+from khidmat.demo import (
+    MOSQUITTO_MISSING,
+    ROLES,
+    STATION,
+    DemoError,
+    DemoSystem,
+    _spawn_khidmat,
+    _stop,
+)
+from khidmat_base.mosquitto import find_mosquitto, free_port
 
 OFFICER = "OPS-0412"
 OFFICER_PIN = "482913"
 WANTED = 5
+PEOPLE = 50
 OPERATOR = "Insp. Karim"
 
 
@@ -126,13 +137,47 @@ async def _scan_at(unit_config: Path, fingers: list[int]) -> list[tuple[str, str
     return results
 
 
+def _provisioned(out: str) -> str:
+    """The device id ``khidmat provision device`` printed ("provisioned <id> ...")."""
+    if "provisioned " not in out:
+        raise OperationsError(f"khidmat provision device said: {out.strip()[:200]}")
+    return out.split("provisioned ", 1)[1].split()[0].strip(" ;:,")
+
+
+def _provision(system: DemoSystem, log: Callable[[str], None]) -> None:
+    """``khidmat provision init`` and ``provision device`` for the desk, gate and enrolment unit."""
+    if find_mosquitto() is None:
+        raise DemoError(MOSQUITTO_MISSING)
+    if system.deployment_dir.exists():
+        raise OperationsError(
+            f"{system.deployment_dir} holds an earlier deployment; the operations scenario "
+            "provisions its own: give a new --dir"
+        )
+    system.workdir.mkdir(parents=True, exist_ok=True)
+    deployment = str(system.deployment_dir)
+    _khidmat(
+        "provision", "init", "--dir", deployment, "--host", "localhost",
+        "--bind", "127.0.0.1", "--port", str(free_port()),
+    )  # fmt: skip
+    log(f"provisioned a deployment in {deployment}")
+    units: dict[str, str] = {}
+    for role in ROLES:
+        out = _khidmat(
+            "provision", "device", "--dir", deployment, "--role", role, "--station", STATION,
+            "--name", f"demo {role}", "--hardware", "sim",
+        )  # fmt: skip
+        units[role] = _provisioned(out)
+        log(f"provisioned the {role} unit {units[role]}")
+    system.adopt(units)
+
+
 def run_operations(
     workdir: Path, *, log: Callable[[str], None] = lambda _: None
 ) -> OperationsResult:
     """Run the operations scenario in ``workdir``; every process it starts is stopped."""
     from hub.config import load_hub_config
     from hub.console.backend import ConsoleBackend, Operator
-    from khidmat.demo_seed import seed_records
+    from khidmat.demo_seed import write_records_file
 
     started = time.monotonic()
     result = OperationsResult()
@@ -140,12 +185,12 @@ def run_operations(
     new_agent: subprocess.Popen[bytes] | None = None
     config = ""
     try:
-        for line in system.prepare():
-            log(line)
+        _provision(system, log)
         system.start(log=log)
         config = str(system.hub_config)
-        seeded = seed_records(system.hub_db, people=50, wanted=WANTED)
-        log(f"{seeded.people} people on record, {seeded.wanted} wanted")
+        people = write_records_file(workdir / "records-office", people=PEOPLE, wanted=WANTED)
+        out = _khidmat("records", "import", str(people), "--config", config, "--officer", "CRO-QTA")
+        log(out.strip().splitlines()[-1] if out.strip() else f"imported {people}")
 
         _khidmat(
             "officer", "add", OFFICER, "--name", "Nadia Baloch", "--rank", "ASI",
@@ -167,7 +212,7 @@ def run_operations(
             "provision", "device", "--dir", str(system.deployment_dir), "--role", "gate",
             "--station", STATION, "--name", "new gate", "--hardware", "sim", "--reload",
         )  # fmt: skip
-        new_gate = out.split("provisioned ", 1)[1].split()[0].strip(" ;:,")
+        new_gate = _provisioned(out)
         result.new_gate = new_gate
         unit_toml = system.deployment_dir / "units" / new_gate / "unit.toml"
         store_path = unit_toml.parent / "data" / "unit.db"
