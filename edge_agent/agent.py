@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from edge_agent.config import UnitConfig
 from edge_agent.officers import OfficersRejected, install_officers
-from edge_agent.store import ComplaintStatusRow, LocalStore, StoreFault
+from edge_agent.store import LINK_HEALTH, ComplaintStatusRow, LocalStore, StoreFault
 from edge_agent.telemetry import read_telemetry
 from edge_agent.watchlist import WatchlistRejected, install_watchlist
 from edge_agent.watchlist_key import GRACE_SETTING, KEY_SETTING, SECRET_SETTINGS, KeyFile
@@ -125,6 +125,7 @@ class Agent:
         self.store_fault: StoreFault | None = None
         self._fault_reported = float("-inf")
         self._hold_flush_until = 0.0
+        self._link = ""
         #: True while the store is open read-only because it could not be opened to write.
         self.store_read_only = False
         if store is None:
@@ -190,6 +191,10 @@ class Agent:
                     return 3
                 self._guarded(lambda: self._drain_incoming(poll_s))
                 self._guarded(self._check_clock)
+                link = "up" if self.session.connected.is_set() else "down"
+                if link != self._link:
+                    self._guarded(lambda link=link: self.store.put_health(LINK_HEALTH, link))
+                    self._link = link
                 if self.session.connected.is_set():
                     if self._reconnected.is_set():
                         self._reconnected.clear()
@@ -212,6 +217,7 @@ class Agent:
             return 0
         finally:
             systemd.notify("STOPPING=1")
+            self._guarded(lambda: self.store.put_health(LINK_HEALTH, "down"))
             self._say_offline()
             self.session.stop()
 

@@ -39,6 +39,7 @@ from hub.gate_decisions import GateDecisions
 from hub.records import RecordStore
 from hub.roster import Roster, Unit
 from hub.search_worker import SearchWorker
+from hub.signin import SignInVerifier
 from hub.sms.outbox import SmsOutbox
 from hub.unit_control import UnitControl
 from hub.unit_keys import WatchlistKeys
@@ -127,6 +128,7 @@ def install(service: HubService) -> HubModules:
     modules.roster.install()
     modules.units.install()
     GateDecisions(service.store, modules.records, modules.alerts).install()
+    SignInVerifier(service.store).install()
     identifier = Identifier(
         service.store, modules.records, modules.alerts, threshold=config.hub.hit_threshold
     )

@@ -160,6 +160,7 @@ class Roster:
         with self.db.write() as conn:
             self._get_row(conn, badge)
             table.set_pin_hash(conn, badge.strip().lower(), pin_hash, now)
+            table.clear_failures(conn, badge.strip().lower())  # the hub's lockout ends
             _audit(conn, now, actor, "officer reset-pin", badge.strip(), "(hidden)", "(new PIN)")
 
     def assign(self, badge: str, target: str, *, actor: str) -> None:

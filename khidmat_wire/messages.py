@@ -194,6 +194,21 @@ class Event:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    badge: str = spec("badge id as the officer typed it", pattern=SHORT_ID)
+    pin: str = spec(
+        "the PIN typed, checked by the hub against its roster; never stored: the hub keeps "
+        "no payload of this kind and the unit withdraws the record after its answer",
+        pattern=r"[0-9]{6,8}",
+    )
+
+
+SECRET_KINDS = ("signin",)
+"""Up kinds whose payload carries a secret: the hub stores the record without its payload,
+and the unit withdraws it from its outbox once answered or given up on."""
+
+
 # ------------------------------------------------------------------------- down
 
 
@@ -328,6 +343,20 @@ class Alert:
     message: str = spec("what the gate officer should do", max_len=500)
 
 
+SIGNIN_OUTCOMES = ("accepted", "wrong-pin", "locked", "suspended", "unknown", "stale")
+
+
+@dataclass(frozen=True, slots=True)
+class SignInResult:
+    request_id: str = spec("record id of the unit's signin record", pattern=RECORD_ID)
+    badge: str = spec("badge id of the request", pattern=SHORT_ID)
+    outcome: str = spec(
+        "the hub's verdict: accepted, or why not (stale: the request was too old to answer)",
+        choices=SIGNIN_OUTCOMES,
+    )
+    detail: str = spec("what the officer is told", max_len=200, default="")
+
+
 # ------------------------------------------------------------------------ state
 
 
@@ -347,6 +376,7 @@ UP_BODIES: dict[str, type] = {
     "enrolment": Enrolment,
     "telemetry": Telemetry,
     "event": Event,
+    "signin": SignIn,
 }
 DOWN_BODIES: dict[str, type] = {
     "ack": Ack,
@@ -356,6 +386,7 @@ DOWN_BODIES: dict[str, type] = {
     "config": Config,
     "command": Command,
     "alert": Alert,
+    "signin-result": SignInResult,
 }
 STATE_BODIES: dict[str, type] = {"state": State}
 ALL_BODIES: dict[str, type] = {**UP_BODIES, **DOWN_BODIES, **STATE_BODIES}

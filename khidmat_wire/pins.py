@@ -18,6 +18,8 @@ from khidmat_wire.messages import PIN_HASH_RE
 
 __all__ = [
     "BADGE_RE",
+    "LOCKOUT_S",
+    "MAX_FAILURES",
     "MEMORY_KIB",
     "PIN_HASH_RE",
     "PIN_RE",
@@ -30,6 +32,11 @@ __all__ = [
 BADGE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 PIN_RE = re.compile(r"[0-9]{6,8}")
 PIN_RULE = "PIN: 6 to 8 digits."
+
+#: Wrong PINs in a row before a badge is locked (on a unit, and at the hub), and for how
+#: long, seconds.
+MAX_FAILURES = 5
+LOCKOUT_S = 900.0
 
 #: argon2id cost of a PIN hash the hub makes (RFC 9106's second choice, one lane): KiB, passes.
 MEMORY_KIB = 65_536

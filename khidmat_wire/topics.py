@@ -24,9 +24,11 @@ UP_KINDS: tuple[str, ...] = (
     "enrolment",
     "telemetry",
     "event",
+    "signin",
 )
 DOWN_KINDS: tuple[str, ...] = (
     "ack", "complaint-status", "watchlist", "officers", "config", "command", "alert",
+    "signin-result",
 )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ file and storage faults (:mod:`edge_agent.store.files`) and every query
 """
 
 from edge_agent.store.files import StoreFault, fault_kind
-from edge_agent.store.local import LocalStore
+from edge_agent.store.local import LINK_HEALTH, LocalStore
 from edge_agent.store.schema import (
     MIGRATIONS,
     ComplaintStatusRow,
@@ -25,6 +25,7 @@ from edge_agent.store.schema import (
 )
 
 __all__ = [
+    "LINK_HEALTH",
     "MIGRATIONS",
     "ComplaintStatusRow",
     "LocalStore",

@@ -28,6 +28,11 @@ def _ref(envelope: Envelope) -> str:
     return ref if isinstance(ref, str) else ""
 
 
+LINK_HEALTH = "hub_link"
+"""Health key the agent keeps: ``up`` while it is connected to the broker, else ``down``
+(the kiosk asks the hub to verify a sign-in only while it is up; :mod:`kiosk.officers`)."""
+
+
 class LocalStore:
     """The unit's SQLite store. Open one per process (or share it between threads).
 
@@ -152,6 +157,14 @@ class LocalStore:
             if rejected and changed:
                 self._audit(conn, "hub", "records rejected", ",".join(record_ids)[:2000])
         return changed
+
+    def withdraw(self, record_id: str) -> bool:
+        """Delete a record from the outbox, sent or not (a ``signin`` request once answered
+        or given up on: its PIN must not wait on the disk); True when it was there."""
+        with self._write() as conn:
+            return (
+                conn.execute("DELETE FROM outbox WHERE record_id = ?", (record_id,)).rowcount == 1
+            )
 
     def reschedule_pending(self, at_ms: int) -> int:
         """Make every unacknowledged record due now (after a reconnect); returns the count."""

@@ -21,6 +21,7 @@ from khidmat_base.clock import now_ms as _now_ms
 from khidmat_base.sqlite import Database
 from khidmat_wire import build_topic, encode, make_envelope
 from khidmat_wire.codec import Envelope
+from khidmat_wire.messages import SECRET_KINDS
 from khidmat_wire.topics import Direction
 
 QUARANTINE_PAYLOAD_MAX_BYTES = 65_536
@@ -154,7 +155,7 @@ class HubStore:
                         envelope.kind,
                         envelope.device_time_ms,
                         now,
-                        payload.decode("utf-8"),
+                        "" if envelope.kind in SECRET_KINDS else payload.decode("utf-8"),
                     ),
                 )
                 if cursor.rowcount == 1:

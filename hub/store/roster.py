@@ -62,6 +62,13 @@ MIGRATIONS: tuple[str, ...] = (
         new TEXT NOT NULL
     )
     """,
+    """
+    CREATE TABLE officer_lockouts (
+        badge_key TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        locked_until_ms INTEGER NOT NULL
+    )
+    """,
 )
 
 
@@ -175,6 +182,36 @@ def add_signin(
         "VALUES (?, ?, ?, ?, ?)",
         (at_ms, device_id, badge, outcome, detail),
     )
+
+
+def locked_until(conn: sqlite3.Connection, badge_key: str) -> int:
+    """Unix ms until which the hub refuses ``badge_key`` (0: not locked)."""
+    row = conn.execute(
+        "SELECT locked_until_ms FROM officer_lockouts WHERE badge_key = ?", (badge_key,)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def note_failure(
+    conn: sqlite3.Connection, badge_key: str, now_ms: int, *, max_failures: int, lockout_ms: int
+) -> int:
+    """Count a wrong PIN; the ``max_failures``-th in a row locks the badge: returns the
+    lock's end (Unix ms), or 0 while it is not locked."""
+    row = conn.execute(
+        "SELECT failures FROM officer_lockouts WHERE badge_key = ?", (badge_key,)
+    ).fetchone()
+    failures = (int(row[0]) if row else 0) + 1
+    until = now_ms + lockout_ms if failures >= max_failures else 0
+    conn.execute(
+        "INSERT OR REPLACE INTO officer_lockouts (badge_key, failures, locked_until_ms) "
+        "VALUES (?, ?, ?)",
+        (badge_key, 0 if until else failures, until),
+    )
+    return until
+
+
+def clear_failures(conn: sqlite3.Connection, badge_key: str) -> None:
+    conn.execute("DELETE FROM officer_lockouts WHERE badge_key = ?", (badge_key,))
 
 
 def signin_outcomes(db: Database) -> list[tuple[str, str, int]]:
