@@ -48,7 +48,7 @@ def file_records(
                     make_envelope(
                         "complaint",
                         device,
-                        sample_complaint(station_of(index), sequence[device] + i),
+                        sample_complaint(station_of(index), sequence[device] + i, device_id=device),
                     )
                     for i in range(count)
                 ]

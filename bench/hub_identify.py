@@ -49,7 +49,13 @@ def run(people: int, scans: int, complaints: int) -> dict[str, object]:
         records = RecordStore(store)
         ingestor = Ingestor(store, lambda topic, payload: True)
         payloads = [
-            encode(make_envelope("complaint", f"unit-{i % 20}", sample_complaint("QTA01", i)))
+            encode(
+                make_envelope(
+                    "complaint",
+                    f"unit-{i % 20}",
+                    sample_complaint("QTA01", i, device_id=f"unit-{i % 20}"),
+                )
+            )
             for i in range(complaints)
         ]
         started = time.perf_counter()

@@ -135,7 +135,9 @@ def run_ingest(
         resend_after_s=5.0,
         hub_workers=hub_workers,
     ) as testbed:
-        payload = encode(make_envelope("complaint", names[0], sample_complaint("B000", 0)))
+        payload = encode(
+            make_envelope("complaint", names[0], sample_complaint("B000", 0, device_id=names[0]))
+        )
         raw = broker_raw_rate(testbed, names, records, payload)
         for worker in range(hub_workers):
             testbed.start_hub(worker)

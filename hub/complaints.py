@@ -42,9 +42,11 @@ from hub.complaint_rules import DuePolicy, TransitionError, check_transition
 from hub.device_time import believed_time_ms, device_time_problem
 from hub.store import HubStore
 from hub.store import complaints as table
+from hub.store import unit_control as unit_settings
 from khidmat_base.clock import now_ms as _now_ms
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Complaint, ComplaintStatus, Feedback, Lookup, StatusEntry
+from khidmat_wire.unit_settings import UNIT_NO_SETTING
 from khidmat_wire.vocabulary import (
     FIRST_STATUS,
     RATEABLE_STATUSES,
@@ -53,6 +55,8 @@ from khidmat_wire.vocabulary import (
     UrgentAnswer,
     check_char,
     escalation_name,
+    tracking_no_problem,
+    unit_number_of,
     urgency,
 )
 
@@ -142,6 +146,18 @@ def fresh_tracking_no(conn: sqlite3.Connection, station: str, now_ms: int) -> st
         sequence += 1
 
 
+def desk_unit_numbers(conn: sqlite3.Connection, envelope: Envelope) -> frozenset[int]:
+    """The unit numbers the sending desk may use: the one derived from its device id
+    (provisioning keeps those unique per station) and the ``kiosk.unit_no`` the hub set for
+    it, if any (a desk numbers with the derived one until that setting reaches it)."""
+    numbers = {unit_number_of(envelope.device_id)}
+    assigned = unit_settings.values_of(conn, UNIT_NO_SETTING, [envelope.device_id])
+    for value in assigned.values():
+        if value.isdigit():
+            numbers.add(int(value))
+    return frozenset(numbers)
+
+
 class ComplaintDesk:
     """The complaint workflow over a :class:`HubStore`'s database."""
 
@@ -160,6 +176,7 @@ class ComplaintDesk:
         """Told (inside the ingest transaction) when an urgent complaint opened: (conn, the
         complaint as the general desk sees it, the urgent answer)."""
         table.migrate(self.db)
+        unit_settings.migrate(self.db)  # read for the desks' unit numbers
 
     def install(self) -> None:
         """Register the complaint, feedback and lookup ingest handlers on the store."""
@@ -178,7 +195,13 @@ class ComplaintDesk:
         rule = urgency(body.category, {a.question: a.answer for a in body.answers})
         urgent = rule.key if rule is not None else ""
         due_ms = filed_ms + self.policy.due_ms(body.category, urgent)
+        # A desk may issue only its own numbers (its unit number, a correct check
+        # character): any other number is opened under a fresh hub-issued one, so a desk
+        # cannot pre-file another desk's numbers and the citizen's complaint is not lost.
+        misnumbered = tracking_no_problem(body.tracking_no, desk_unit_numbers(conn, envelope))
         tracking_no = body.tracking_no
+        if misnumbered is not None:
+            tracking_no = fresh_tracking_no(conn, body.station, now_ms)
         while not table.insert(
             conn,
             tracking_no=tracking_no,
@@ -206,19 +229,22 @@ class ComplaintDesk:
             # only the hub issues (a 5-digit sequence; kiosks always use 6) and say so.
             tracking_no = fresh_tracking_no(conn, body.station, now_ms)
         if tracking_no != body.tracking_no:
-            note = (
-                f"another complaint filed under this number at {envelope.device_id} was opened "
-                f"as {tracking_no}"
-            )
-            table.add_event(conn, body.tracking_no, now_ms, "tracking-collision", None, note, "hub")
+            # Not this desk's number, or taken: both trails say so, the operator is told.
+            why = misnumbered or "another complaint already had"
+            action = "tracking-refused" if misnumbered else "tracking-collision"
+            if table.exists(conn, body.tracking_no):
+                note = (
+                    f"another complaint filed under this number at {envelope.device_id} was "
+                    f"opened as {tracking_no}"
+                )
+                table.add_event(conn, body.tracking_no, now_ms, action, None, note, "hub")
             table.add_event(
                 conn,
                 tracking_no,
                 now_ms,
-                "tracking-collision",
+                action,
                 None,
-                f"filed with receipt {body.tracking_no}, which another complaint already had; "
-                f"opened under this number",
+                f"filed with receipt {body.tracking_no}, which {why}; opened under this number",
                 "hub",
             )
             if self.on_collision is not None:

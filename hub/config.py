@@ -49,6 +49,7 @@ from pathlib import Path
 from hub.complaint_rules import DuePolicy, default_due_hours
 from hub.sms.outbox import SmsSettings
 from khidmat_base.config import BrokerSection, ConfigError, section
+from khidmat_wire.topics import HUB_WORKERS_MAX
 from khidmat_wire.vocabulary import is_mobile
 
 
@@ -122,8 +123,13 @@ def load_hub_config(path: str | Path) -> HubConfig:
                 raise ConfigError(f"[hub] {key}: must be a path string")
             hub_values[key] = Path(value) if Path(value).is_absolute() else base / value
         elif key == "workers":
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 64:
-                raise ConfigError("[hub] workers: must be an integer 1..64")
+            if (
+                not isinstance(value, int)
+                or isinstance(value, bool)
+                or not 1 <= value <= HUB_WORKERS_MAX
+            ):
+                # one broker identity per worker (hub, hub-1, ...), as provisioning writes
+                raise ConfigError(f"[hub] workers: must be an integer 1..{HUB_WORKERS_MAX}")
             hub_values[key] = value
         elif key in (
             "escalation_check_s",

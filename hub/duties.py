@@ -270,9 +270,10 @@ def install(service: HubService) -> HubModules:
             "tracking-collision",
             "critical",
             device_id,
-            f"tracking number {receipt} issued twice: the second complaint is {opened_as}",
+            f"tracking number {receipt} not usable: the complaint is {opened_as}",
             f"{device_id} filed a complaint under {receipt}, which another complaint already "
-            f"had; it was opened as {opened_as} (tell the citizen; check the desks' unit numbers)",
+            f"had or which is not that desk's to issue (its trail says which); it was opened as "
+            f"{opened_as} (tell the citizen; check the desks' unit numbers)",
             conn=conn,
         )
 

@@ -1,8 +1,8 @@
 """A whole delivery path on one machine: real Mosquitto, a hub process, agent processes.
 
 Used by the integration tests and ``khidmat bench ingest``/``chaos``: it writes a broker
-config with a password file and ``%u`` ACL patterns, a hub config and one unit config per
-device under ``root``, and starts and kills the real processes (``python -m khidmat hub``
+config with provisioning's ACL, hub identities, limits and client-id binding
+(:mod:`provisioning.broker_files`), a hub config and one unit config per device under ``root``, and starts and kills the real processes (``python -m khidmat hub``
 and ``python -m khidmat agent``). Not thread-safe; drive it from one thread.
 """
 
@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from edge_agent.store import LocalStore
@@ -25,32 +26,33 @@ from khidmat_base.mosquitto import BrokerFiles, MosquittoBroker
 from khidmat_wire import make_envelope
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Answer, Complaint
-from khidmat_wire.vocabulary import BY_KEY
+from khidmat_wire.vocabulary import BY_KEY, check_char, unit_number_of
+from provisioning.broker_files import BROKER_LIMITS, LISTENER_IDENTITY, acl_text, hub_usernames
 
-ACL_TEXT = """\
-# every unit: its own uplink and state, its own downlink, nothing else
-pattern write khidmat/v1/dev/%u/up/#
-pattern readwrite khidmat/v1/dev/%u/state
-pattern read khidmat/v1/dev/%u/down/#
-
-user hub
-topic read khidmat/v1/dev/+/up/#
-topic read khidmat/v1/dev/+/state
-topic write khidmat/v1/dev/+/down/#
-"""
-
-
+SAMPLE_DAY = date(2026, 11, 30)
+"""The day of :func:`sample_complaint`'s first tracking numbers."""
 SAMPLE_ANSWERS = {"items": "motorcycle", "where": "Jinnah Road, Quetta"}
 
 
 def sample_complaint(
-    station: str, sequence: int, *, description: str = "", category: str = "theft"
+    station: str,
+    sequence: int,
+    *,
+    device_id: str,
+    description: str = "",
+    category: str = "theft",
 ) -> Complaint:
-    """A valid complaint body (about 450 bytes on the wire) for tests and benchmarks; its
-    answers are those of ``SAMPLE_ANSWERS`` that ``category`` asks."""
+    """A valid complaint body (about 450 bytes on the wire) for tests and benchmarks, as
+    desk ``device_id`` numbers it: its unit number, a correct check character, and the
+    ``sequence``-th number counted from 2026-11-30 (9,999 a day, as a desk's counter; a
+    larger ``sequence`` moves to a later day). Its answers are those of
+    ``SAMPLE_ANSWERS`` that ``category`` asks."""
     asked = BY_KEY[category]
+    day, counter = divmod(sequence, 10_000)
+    when = SAMPLE_DAY + timedelta(days=day)
+    payload = f"{station}-{when:%y%m%d}-{unit_number_of(device_id):02d}{counter:04d}"
     return Complaint(
-        tracking_no=f"{station}-261130-{sequence:06d}-K",
+        tracking_no=f"{payload}-{check_char(payload)}",
         station=station,
         category=category,
         answers=tuple(
@@ -88,10 +90,17 @@ class Testbed:
         self.root = Path(root)
         self.devices = list(devices)
         self.protocol = protocol
-        users = {"hub": "hub-secret"} | {d: f"pw-{d}" for d in devices}
-        self.broker = MosquittoBroker(self.root / "broker", BrokerFiles(users=users, acl=ACL_TEXT))
-        self.relays = {d: LinkRelay((self.broker.host, self.broker.port)) for d in relayed}
         self.hub_db = self.root / "hub" / "hub.db"
+        # The broker files as provisioning writes them: its ACL, one identity per hub
+        # worker, and the same limits and client-id binding (one definition).
+        users = dict.fromkeys(hub_usernames(), "hub-secret") | {d: f"pw-{d}" for d in devices}
+        files = BrokerFiles(
+            users=users,
+            acl=acl_text(self.hub_db),
+            extra="\n".join([*BROKER_LIMITS, LISTENER_IDENTITY]),
+        )
+        self.broker = MosquittoBroker(self.root / "broker", files)
+        self.relays = {d: LinkRelay((self.broker.host, self.broker.port)) for d in relayed}
         self.filed_log = self.root / "filed.log"
         self.hub_workers = hub_workers
         self.hub_config = self._write_hub_config()
@@ -204,7 +213,9 @@ class Testbed:
         """Queue ``count`` complaint records in the unit's store, as the kiosk would."""
         station = f"D{self.devices.index(device_id):04d}"
         envelopes = [
-            make_envelope("complaint", device_id, sample_complaint(station, start + i))
+            make_envelope(
+                "complaint", device_id, sample_complaint(station, start + i, device_id=device_id)
+            )
             for i in range(count)
         ]
         with LocalStore(self.store_path(device_id)) as store:

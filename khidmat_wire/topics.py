@@ -15,6 +15,10 @@ from khidmat_wire.errors import WireError
 PREFIX = "khidmat/v1/dev"
 DEVICE_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{2,47}")
 """Device ids: 3 to 48 characters, lower-case letters, digits and '-' (no MQTT wildcards)."""
+HUB_WORKERS_MAX = 8
+"""Most hub worker processes (``[hub] workers``): the broker binds a client id to its
+username, so worker N logs in as an identity of its own (``hub``, ``hub-1`` .. ``hub-7``),
+and provisioning writes exactly these identities."""
 
 UP_KINDS: tuple[str, ...] = (
     "complaint",

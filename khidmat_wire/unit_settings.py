@@ -55,9 +55,13 @@ def _choice(*choices: str) -> Callable[[str], str]:
 BAUD_RATES: tuple[int, ...] = (9600, 19200, 38400, 57600, 115200)
 """Rates R307/AS608/R503 sensors accept (N x 9600, N = 1..12; these are the common ones)."""
 
+UNIT_NO_SETTING = "kiosk.unit_no"
+"""The desk's unit number at its station (the first two digits of its tracking numbers'
+sequence): the desk numbers with it, the hub checks a complaint's number against it."""
+
 SETTINGS: tuple[UnitSetting, ...] = (
     UnitSetting(
-        "kiosk.unit_no", ("desk",), _int_range(1, 99),
+        UNIT_NO_SETTING, ("desk",), _int_range(1, 99),
         "desk unit number in tracking numbers, unique within the station",
     ),
     UnitSetting(

@@ -78,6 +78,26 @@ def unit_number_of(device_id: str) -> int:
     return zlib.crc32(device_id.encode()) % 100
 
 
+def tracking_no_problem(number: str, unit_numbers: frozenset[int]) -> str | None:
+    """Why ``number`` is not one a desk holding one of ``unit_numbers`` may issue, or None.
+
+    A desk's number has a 6-digit sequence whose first two digits are its unit number,
+    and a correct check character (5-digit sequences are the hub's own, never a desk's).
+    The station part is checked by the hub against the unit's registered station."""
+    if not is_tracking_no(number):
+        return "is not a tracking number"
+    payload, _, check = number.rpartition("-")
+    if check_char(payload) != check:
+        return f"has the wrong check character {check!r}"
+    sequence = payload.rpartition("-")[2]
+    if len(sequence) != 6:
+        return "has a hub-issued (5-digit) sequence, not a desk's"
+    if int(sequence[:2]) not in unit_numbers:
+        mine = ", ".join(f"{n:02d}" for n in sorted(unit_numbers))
+        return f"carries unit number {sequence[:2]}, not this desk's ({mine})"
+    return None
+
+
 # ------------------------------------------------------------------- categories
 
 

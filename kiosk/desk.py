@@ -14,12 +14,12 @@ from datetime import datetime
 
 from khidmat_wire import make_envelope
 from khidmat_wire.messages import Answer, Complaint, Feedback, Lookup
+from khidmat_wire.unit_settings import UNIT_NO_SETTING
 from kiosk.categories import BY_KEY
 from kiosk.context import KioskContext
 from kiosk.i18n import N_
 from kiosk.tracking import make_tracking_no, unit_number
 
-UNIT_NO_SETTING = "kiosk.unit_no"
 #: Shown when the unit's storage cannot take a record (disk full, read-only, failing card).
 STORE_FAULT_MESSAGE = N_(
     "This could not be saved: this machine's storage has a fault, so nothing was sent. "

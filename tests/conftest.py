@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from khidmat.testbed import ACL_TEXT
 from khidmat_base.mosquitto import MOSQUITTO_MISSING, BrokerFiles, MosquittoBroker, find_mosquitto
+from provisioning.broker_files import acl_text
 
 BrokerFactory = Callable[..., MosquittoBroker]
 
@@ -38,13 +38,15 @@ def pytest_configure(config: pytest.Config) -> None:
 def broker_factory(tmp_path: Path) -> Iterator[BrokerFactory]:
     """Make and start brokers with a test-written config; all are stopped at the end.
 
-    ``broker_factory(users={"hub": "pw"}, acl=ACL_TEXT)``; persistence lives in tmp_path.
+    ``broker_factory(users={"hub": "pw"})``: provisioning's ACL unless ``acl`` is given;
+    persistence lives in tmp_path.
     """
     brokers: list[MosquittoBroker] = []
 
     def make(
-        *, users: dict[str, str] | None = None, acl: str | None = ACL_TEXT, persistence: bool = True
+        *, users: dict[str, str] | None = None, acl: str | None = None, persistence: bool = True
     ) -> MosquittoBroker:
+        acl = acl if acl is not None else acl_text(tmp_path / "hub.db")
         files = BrokerFiles(users=users or {}, acl=acl if users else None, persistence=persistence)
         broker = MosquittoBroker(tmp_path / f"broker-{len(brokers)}", files)
         brokers.append(broker)

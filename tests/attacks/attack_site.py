@@ -153,7 +153,7 @@ class Site:
         """A valid complaint from ``device_id`` at its registered station, and its payload."""
         station = self.units[device_id].device.station
         self._sequence += 1
-        body = sample_complaint(station, self._sequence)
+        body = sample_complaint(station, self._sequence, device_id=device_id)
         envelope = make_envelope("complaint", device_id, body)
         payload = encode(envelope)
         if changes:

@@ -15,7 +15,12 @@ import dataclasses
 
 from hub.complaints import ComplaintDesk
 from khidmat_wire import encode
-from khidmat_wire.vocabulary import is_tracking_no, unit_number_of
+from khidmat_wire.vocabulary import (
+    check_char,
+    is_tracking_no,
+    tracking_no_problem,
+    unit_number_of,
+)
 from provisioning.operations import provision_device
 from tests.attacks.attack_site import Site, up, wait_for
 
@@ -75,6 +80,42 @@ def test_a_taken_number_opens_the_complaint_under_a_fresh_one(site: Site) -> Non
     finally:
         store.close()
     assert site.open_alerts(f"tracking-collision:{mine.body.tracking_no}")
+
+
+def test_a_desk_cannot_prefile_another_desks_numbers(site: Site) -> None:
+    """Another desk's unit digits (with a correct check character) or a wrong check
+    character: the complaint opens under a fresh hub-issued number (nothing lost for the
+    citizen), the number it carried stays free for its desk, and the operator is told."""
+    mine, other = site.provision("desk", "QTA01"), site.provision("desk", "QTA01")
+    site.start_hub()
+    client = site.unit_client(mine)
+    envelope, _ = site.complaint(mine)
+    theirs = f"QTA01-261130-{unit_number_of(other):02d}0001"
+    prefiled = f"{theirs}-{check_char(theirs)}"
+    good = envelope.body.tracking_no
+    wrong_check = good[:-1] + ("0" if good[-1] != "0" else "1")
+    sent = {}
+    for number in (prefiled, wrong_check):
+        body = dataclasses.replace(envelope.body, tracking_no=number)
+        record = dataclasses.replace(envelope, body=body, record_id=_fresh_id())
+        assert client.publish(up(mine), encode(record)).value == 0
+        sent[number] = record.record_id
+    assert wait_for(lambda: site.stored(list(sent.values())) == 2), site.hub_log()
+    store = site.store()
+    try:
+        desk = ComplaintDesk(store)
+        opened = [view.tracking_no for view in desk.queue(desk="general")]
+        assert len(opened) == 2 and not set(opened) & set(sent), opened
+        for number in opened:
+            assert tracking_no_problem(number, frozenset({0})) is not None  # hub-issued
+            trail = " ".join(e.reason for e in desk.history(number, desk="general"))
+            assert any(receipt in trail for receipt in sent)
+            assert desk.public_status(number).found
+        assert not desk.public_status(prefiled).found  # still free for the other desk
+    finally:
+        store.close()
+    for number in sent:
+        assert site.open_alerts(f"tracking-collision:{number}")
 
 
 def _fresh_id() -> str:

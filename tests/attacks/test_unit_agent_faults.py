@@ -75,7 +75,11 @@ class Unit:
     def file_complaints(self, count: int) -> list[str]:
         with LocalStore(self.testbed.store_path(DEVICE)) as store:
             return [
-                store.enqueue(make_envelope("complaint", DEVICE, sample_complaint("QTA01", i)))
+                store.enqueue(
+                    make_envelope(
+                        "complaint", DEVICE, sample_complaint("QTA01", i, device_id=DEVICE)
+                    )
+                )
                 for i in range(1, count + 1)
             ]
 

@@ -14,7 +14,7 @@ from khidmat_wire.messages import Feedback
 
 
 def _complaint(i: int):
-    return make_envelope("complaint", "unit-1", sample_complaint("QTA01", i))
+    return make_envelope("complaint", "unit-1", sample_complaint("QTA01", i, device_id="unit-1"))
 
 
 def test_outbox_lifecycle(tmp_path: Path) -> None:

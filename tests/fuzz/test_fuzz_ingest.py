@@ -129,7 +129,8 @@ def test_no_message_stops_the_hubs_ingest(service: HubService, message) -> None:
     topic, payload, retained = message
     sequence = service.store.record_count() + 1
     good = [
-        make_envelope("complaint", GOOD, sample_complaint("FZ", sequence * 2 + i)) for i in range(2)
+        make_envelope("complaint", GOOD, sample_complaint("FZ", sequence * 2 + i, device_id=GOOD))
+        for i in range(2)
     ]
     good_topic = f"khidmat/v1/dev/{GOOD}/up/complaint"
     service.sent.clear()
@@ -169,9 +170,11 @@ def _quarantine_count(service: HubService) -> int:
 def test_a_batch_whose_transaction_fails_is_stored_record_by_record(service: HubService) -> None:
     """A record that makes the batch's transaction fail is quarantined alone (not acked)."""
     sequence = service.store.record_count() + 1000
-    good = make_envelope("complaint", GOOD, sample_complaint("FZ", sequence))
+    good = make_envelope("complaint", GOOD, sample_complaint("FZ", sequence, device_id=GOOD))
     # a unit of its own: the fuzzed unit may have filled its quarantine quota by now
-    bad = make_envelope("complaint", "fuzz-unit-3", sample_complaint("FZ", sequence + 1))
+    bad = make_envelope(
+        "complaint", "fuzz-unit-3", sample_complaint("FZ", sequence + 1, device_id="fuzz-unit-3")
+    )
 
     def explode(conn, envelope, now_ms) -> None:
         if envelope.record_id == bad.record_id:

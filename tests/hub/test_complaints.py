@@ -42,7 +42,7 @@ def _statuses_sent(store: HubStore, device: str) -> list[tuple[str, str]]:
 
 def test_a_complaint_opens_with_the_category_due_time_and_is_pushed_back(desk) -> None:
     complaints, ingestor, store = desk
-    body = sample_complaint("QTA01", 1)
+    body = sample_complaint("QTA01", 1, device_id="unit-1")
     _file(ingestor, "unit-1", body)
     _file(ingestor, "unit-1", body)  # a second record with the same tracking number
     view = complaints.get(body.tracking_no, desk="general")
@@ -62,8 +62,8 @@ def test_a_complaint_opens_with_the_category_due_time_and_is_pushed_back(desk) -
 
 def test_lifecycle_is_validated_audited_and_each_change_goes_to_the_unit(desk) -> None:
     complaints, ingestor, store = desk
-    tracking = sample_complaint("QTA01", 2).tracking_no
-    _file(ingestor, "unit-1", sample_complaint("QTA01", 2))
+    tracking = sample_complaint("QTA01", 2, device_id="unit-1").tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 2, device_id="unit-1"))
     change = dict(officer="ASI Karim", desk="general")
     with pytest.raises(TransitionError, match="cannot become resolved"):
         complaints.change_status(tracking, "resolved", reason="done", **change)
@@ -107,8 +107,8 @@ def test_lifecycle_is_validated_audited_and_each_change_goes_to_the_unit(desk) -
 
 def test_feedback_rates_and_reopens_with_a_new_due_time(desk) -> None:
     complaints, ingestor, store = desk
-    tracking = sample_complaint("QTA01", 3).tracking_no
-    _file(ingestor, "unit-1", sample_complaint("QTA01", 3))
+    tracking = sample_complaint("QTA01", 3, device_id="unit-1").tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 3, device_id="unit-1"))
     _file(ingestor, "unit-2", Feedback(tracking, 4), "feedback")  # too early: refused
     assert complaints.get(tracking, desk="general").rating is None
     for status, extra in (
@@ -130,8 +130,8 @@ def test_feedback_rates_and_reopens_with_a_new_due_time(desk) -> None:
 
 def test_a_lookup_is_answered_on_the_asking_units_downlink(desk) -> None:
     complaints, ingestor, store = desk
-    tracking = sample_complaint("QTA01", 4).tracking_no
-    _file(ingestor, "unit-1", sample_complaint("QTA01", 4))
+    tracking = sample_complaint("QTA01", 4, device_id="unit-1").tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 4, device_id="unit-1"))
     _file(ingestor, "unit-3", Lookup(tracking), "lookup")
     _file(ingestor, "unit-3", Lookup("QTA01-261130-999999-K"), "lookup")
     rows = store.db.query("SELECT payload FROM downlinks WHERE device_id = 'unit-3' ORDER BY id")
@@ -144,8 +144,8 @@ def test_a_lookup_is_answered_on_the_asking_units_downlink(desk) -> None:
 
 def test_escalation_when_the_due_time_passes(desk) -> None:
     complaints, ingestor, store = desk
-    tracking = sample_complaint("QTA01", 5).tracking_no
-    _file(ingestor, "unit-1", sample_complaint("QTA01", 5))
+    tracking = sample_complaint("QTA01", 5, device_id="unit-1").tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 5, device_id="unit-1"))
     view = complaints.get(tracking, desk="general")
     assert complaints.escalate_due(view.due_at_ms - 1) == []
     assert complaints.escalate_due(view.due_at_ms + 1) == [(tracking, 1)]
@@ -165,7 +165,9 @@ def test_escalation_when_the_due_time_passes(desk) -> None:
 def test_gender_desk_details_are_hidden_from_the_general_desk_and_the_public(desk) -> None:
     complaints, ingestor, store = desk
     body = dataclasses.replace(
-        sample_complaint("QTA01", 6), gender_desk=True, complainant_name="Saima Bibi"
+        sample_complaint("QTA01", 6, device_id="unit-1"),
+        gender_desk=True,
+        complainant_name="Saima Bibi",
     )
     _file(ingestor, "unit-1", body)
     general = complaints.get(body.tracking_no, desk="general")
@@ -193,8 +195,8 @@ def test_gender_desk_details_are_hidden_from_the_general_desk_and_the_public(des
 
 def test_transfer_moves_the_station_and_clears_the_assignee(desk) -> None:
     complaints, ingestor, store = desk
-    tracking = sample_complaint("QTA01", 7).tracking_no
-    _file(ingestor, "unit-1", sample_complaint("QTA01", 7))
+    tracking = sample_complaint("QTA01", 7, device_id="unit-1").tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 7, device_id="unit-1"))
     with pytest.raises(TransitionError, match="receiving station"):
         complaints.change_status(tracking, "transferred", reason="r", officer="o", desk="general")
     view = complaints.change_status(
@@ -206,8 +208,8 @@ def test_transfer_moves_the_station_and_clears_the_assignee(desk) -> None:
 
 def test_an_officer_named_with_another_status_is_kept_as_assignee(desk) -> None:
     complaints, ingestor, store = desk
-    tracking = sample_complaint("QTA01", 8).tracking_no
-    _file(ingestor, "unit-1", sample_complaint("QTA01", 8))
+    tracking = sample_complaint("QTA01", 8, device_id="unit-1").tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 8, device_id="unit-1"))
     view = complaints.change_status(
         tracking,
         "registered",
@@ -227,8 +229,8 @@ def test_a_rating_survives_a_reopen_and_in_time_follows_the_due_time_in_force(de
     from hub.reports import Period, complaint_report
 
     complaints, ingestor, store = desk
-    tracking = sample_complaint("QTA01", 7).tracking_no
-    _file(ingestor, "unit-1", sample_complaint("QTA01", 7))
+    tracking = sample_complaint("QTA01", 7, device_id="unit-1").tracking_no
+    _file(ingestor, "unit-1", sample_complaint("QTA01", 7, device_id="unit-1"))
     view = complaints.get(tracking, desk="general")
     late = view.due_at_ms + HOUR_MS  # resolved an hour after the promise
     for status, extra in (
@@ -264,7 +266,7 @@ def _urgent_body(sequence: int, *, category: str = "domestic-violence", **answer
     from khidmat_wire.messages import Answer
 
     return dataclasses.replace(
-        sample_complaint("QTA01", sequence),
+        sample_complaint("QTA01", sequence, device_id="unit-1"),
         category=category,
         answers=tuple(Answer(k, v) for k, v in answers.items()),
         gender_desk=category == "domestic-violence",

@@ -48,7 +48,9 @@ def test_text_from_people_and_devices_renders_literally(hub_files) -> None:
 async def _literal_text(hub_files) -> None:
     config, ingestor, service = hub_files
     body = dataclasses.replace(
-        sample_complaint("QTA01", 1), complainant_name=INJECTED_NAME, description=INJECTED_TEXT
+        sample_complaint("QTA01", 1, device_id="unit-1"),
+        complainant_name=INJECTED_NAME,
+        description=INJECTED_TEXT,
     )
     _file(ingestor, body)
     ingestor.process([("khidmat/v1/dev/unit-1/up/complaint", b'{"[/b] [@click=app.quit]q[/]": 1}')])
@@ -102,7 +104,7 @@ def test_assign_and_resolve_from_the_console(hub_files) -> None:
 
 async def _assign_and_resolve(hub_files) -> None:
     config, ingestor, service = hub_files
-    body = sample_complaint("QTA01", 2)
+    body = sample_complaint("QTA01", 2, device_id="unit-1")
     _file(ingestor, body)
     app = build_app(ConsoleBackend(config, Operator("Insp. Nadia")))
     async with app.run_test(size=(160, 50)) as pilot:
@@ -319,7 +321,7 @@ async def _urgent(hub_files) -> None:
 
     config, ingestor, service = hub_files
     body = dataclasses.replace(
-        sample_complaint("QTA01", 90),
+        sample_complaint("QTA01", 90, device_id="unit-1"),
         category="missing-person",
         answers=(Answer("missing_name", "Bilal"), Answer("missing_age", "6")),
     )

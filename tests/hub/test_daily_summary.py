@@ -40,8 +40,8 @@ def test_daily_summary_counts_the_day_and_writes_csv_and_pdf(tmp_path: Path, hub
 
     complaints = service.modules.complaints
     for n in (1, 2, 3):
-        send("desk-1", "complaint", sample_complaint("QTA01", n))
-    first = sample_complaint("QTA01", 1).tracking_no
+        send("desk-1", "complaint", sample_complaint("QTA01", n, device_id="desk-1"))
+    first = sample_complaint("QTA01", 1, device_id="desk-1").tracking_no
     for status, extra in (
         ("registered", {}), ("assigned", {"assignee": "SI Rashid"}),
         ("under-investigation", {}), ("resolved", {}),

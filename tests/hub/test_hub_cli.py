@@ -123,7 +123,11 @@ def test_complaint_and_fleet_reports(tmp_path: Path, hub_toml, capsys) -> None:
 
     ingestor = Ingestor(service.store, lambda topic, payload: True)
     for i in range(3):
-        body = sample_complaint("QTA01", i) if i else sample_complaint("QTA01", i, category="fraud")
+        body = (
+            sample_complaint("QTA01", i, device_id="unit-1")
+            if i
+            else sample_complaint("QTA01", i, device_id="unit-1", category="fraud")
+        )
         ingestor.process(
             [
                 (
@@ -133,7 +137,7 @@ def test_complaint_and_fleet_reports(tmp_path: Path, hub_toml, capsys) -> None:
             ]
         )
     complaints = service.modules.complaints
-    tracking = sample_complaint("QTA01", 1).tracking_no
+    tracking = sample_complaint("QTA01", 1, device_id="unit-1").tracking_no
     for status, extra in (
         ("registered", {}),
         ("assigned", {"assignee": "SI R"}),

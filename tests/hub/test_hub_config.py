@@ -6,7 +6,10 @@ import pytest
 
 from hub.complaint_rules import HOUR_MS
 from hub.config import load_hub_config
+from hub.service import worker_username
 from khidmat_base.config import ConfigError
+from khidmat_wire.topics import HUB_WORKERS_MAX
+from provisioning.broker_files import hub_usernames
 
 
 def test_sections_override_the_defaults(hub_toml) -> None:
@@ -47,4 +50,17 @@ def test_bad_values_are_named(hub_toml, extra: str, message: str) -> None:
     else:
         path.write_text(text.replace("[hub]\n", "[hub]\n" + extra))
     with pytest.raises(ConfigError, match=message):
+        load_hub_config(path)
+
+
+def test_workers_are_bounded_by_the_broker_identities_provisioning_writes(hub_toml) -> None:
+    """Worker N logs in as its own identity; provisioning writes one per possible worker."""
+    path = hub_toml()
+    text = path.read_text()
+    path.write_text(text.replace("[hub]\n", f"[hub]\nworkers = {HUB_WORKERS_MAX}\n"))
+    config = load_hub_config(path)
+    logins = [worker_username(config.broker.username, w) for w in range(config.hub.workers)]
+    assert logins == hub_usernames()
+    path.write_text(text.replace("[hub]\n", f"[hub]\nworkers = {HUB_WORKERS_MAX + 1}\n"))
+    with pytest.raises(ConfigError, match=rf"workers: must be an integer 1\.\.{HUB_WORKERS_MAX}"):
         load_hub_config(path)

@@ -129,7 +129,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 def test_a_complaint_is_worked_in_the_console_and_the_unit_sees_it(system: System) -> None:
     unit = system.agents["unit-1"]
-    body = sample_complaint("QTA01", 41)
+    body = sample_complaint("QTA01", 41, device_id="unit-1")
     unit.store.enqueue(make_envelope("complaint", "unit-1", body))
     complaints = system.hub.modules.complaints
     assert _wait(lambda: complaints.get(body.tracking_no, desk="general") is not None)
@@ -195,7 +195,7 @@ def test_a_complaint_is_worked_in_the_console_and_the_unit_sees_it(system: Syste
 
 def test_a_due_time_passing_escalates(system: System) -> None:
     unit = system.agents["unit-2"]
-    body = sample_complaint("QTA01", 42, category="nuisance")
+    body = sample_complaint("QTA01", 42, device_id="unit-2", category="nuisance")
     unit.store.enqueue(make_envelope("complaint", "unit-2", body))
     complaints = system.hub.modules.complaints
 
@@ -321,7 +321,9 @@ def test_an_urgent_complaint_from_the_desk_alerts_the_console_within_5_s(system:
 
 def test_every_status_change_reaches_the_citizens_phone_once(system: System) -> None:
     unit = system.agents["unit-2"]
-    body = dataclasses.replace(sample_complaint("QTA01", 43), mobile="0345-1112223")
+    body = dataclasses.replace(
+        sample_complaint("QTA01", 43, device_id="unit-2"), mobile="0345-1112223"
+    )
     unit.store.enqueue(make_envelope("complaint", "unit-2", body))
     complaints = system.hub.modules.complaints
     assert _wait(lambda: complaints.get(body.tracking_no, desk="general") is not None)

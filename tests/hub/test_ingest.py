@@ -23,7 +23,7 @@ def hub(tmp_path: Path):
 
 
 def _record(device: str, i: int) -> tuple[str, bytes, str]:
-    envelope = make_envelope("complaint", device, sample_complaint("QTA01", i))
+    envelope = make_envelope("complaint", device, sample_complaint("QTA01", i, device_id=device))
     return f"khidmat/v1/dev/{device}/up/complaint", encode(envelope), envelope.record_id
 
 

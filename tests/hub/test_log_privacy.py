@@ -43,7 +43,9 @@ def test_rejected_payloads_are_logged_without_their_contents(
     store = HubStore(tmp_path / "hub.db")
     ingestor = Ingestor(store, lambda topic, payload: True)
     complaint = json.loads(
-        encode(make_envelope("complaint", "unit-1", sample_complaint("QTA01", 1)))
+        encode(
+            make_envelope("complaint", "unit-1", sample_complaint("QTA01", 1, device_id="unit-1"))
+        )
     )
     bad_cnic = json.loads(json.dumps(complaint))
     bad_cnic["body"]["cnic"] = CNIC[:-2]  # malformed: rejected
@@ -77,7 +79,9 @@ def test_a_full_delivery_logs_no_cnic_or_template(
     with Testbed(tmp_path, ["unit-1"], resend_after_s=0.5) as testbed:
         hub = HubService(load_hub_config(testbed.hub_config))
         agent = Agent(load_unit_config(testbed.unit_configs["unit-1"]))
-        agent.store.enqueue(make_envelope("complaint", "unit-1", sample_complaint("QTA01", 2)))
+        agent.store.enqueue(
+            make_envelope("complaint", "unit-1", sample_complaint("QTA01", 2, device_id="unit-1"))
+        )
         agent.store.enqueue(make_envelope("scan", "unit-1", _scan(TEMPLATE)))
         threads = [
             threading.Thread(target=hub.run, daemon=True),

@@ -37,7 +37,10 @@ def test_a_complaint_never_opened_is_lost_and_an_unknown_one_unlogged() -> None:
 
 
 def test_the_log_skips_a_torn_last_line(tmp_path) -> None:
-    envelopes = [make_envelope("complaint", "u1", sample_complaint("T1", i)) for i in range(2)]
+    envelopes = [
+        make_envelope("complaint", "u1", sample_complaint("T1", i, device_id="u1"))
+        for i in range(2)
+    ]
     log_filed(tmp_path / "filed.log", envelopes)
     with open(tmp_path / "filed.log", "a") as log:
         log.write("u1 0190")  # a filer killed mid-write

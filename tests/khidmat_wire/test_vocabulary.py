@@ -56,7 +56,7 @@ def test_the_desk_shows_every_category_and_question_in_urdu() -> None:
 
 
 def test_an_unknown_category_is_refused_by_the_codec() -> None:
-    body = sample_complaint("QTA01", 7)
+    body = sample_complaint("QTA01", 7, device_id="unit-1")
     for category in CATEGORIES:
         answers = tuple(Answer(key, "yes") for key in category.question_keys)
         complaint = Complaint(**{**_fields(body), "category": category.key, "answers": answers})
@@ -70,7 +70,7 @@ def test_an_unknown_category_is_refused_by_the_codec() -> None:
 
 
 def test_answers_must_answer_the_categorys_own_questions() -> None:
-    body = sample_complaint("QTA01", 9)  # theft: when, where, items
+    body = sample_complaint("QTA01", 9, device_id="unit-1")  # theft: when, where, items
     payload = encode(make_envelope("complaint", "unit-1", body))
     foreign = payload.replace(b'"question":"items"', b'"question":"danger_now"')
     assert foreign != payload
@@ -101,7 +101,7 @@ def test_field_forms_take_the_whole_string(check, good: str) -> None:
 
 
 def test_the_codec_refuses_a_trailing_newline() -> None:
-    body = sample_complaint("QTA01", 8)
+    body = sample_complaint("QTA01", 8, device_id="unit-1")
     payload = encode(make_envelope("complaint", "unit-1", body))
     for field, value in (("cnic", body.cnic), ("mobile", body.mobile)):
         bad = payload.replace(f'"{value}"'.encode(), f'"{value}\\n"'.encode())

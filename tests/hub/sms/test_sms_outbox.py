@@ -78,7 +78,7 @@ def _send_all(hub: Hub, *, wait_reports: bool = True) -> None:
 
 
 def test_every_status_change_is_texted_once_and_delivered(hub: Hub) -> None:
-    body = sample_complaint("QTA01", 1)
+    body = sample_complaint("QTA01", 1, device_id="unit-1")
     _file(hub, body)
     _work(hub, body.tracking_no)
     _send_all(hub)
@@ -99,9 +99,9 @@ def test_every_status_change_is_texted_once_and_delivered(hub: Hub) -> None:
 
 
 def test_urdu_and_the_womens_desk(hub: Hub) -> None:
-    urdu = dataclasses.replace(sample_complaint("QTA01", 2), language="ur")
+    urdu = dataclasses.replace(sample_complaint("QTA01", 2, device_id="unit-1"), language="ur")
     women = dataclasses.replace(
-        sample_complaint("QTA01", 3),
+        sample_complaint("QTA01", 3, device_id="unit-1"),
         category="domestic-violence",
         answers=(Answer("danger_now", "yes"),),
         gender_desk=True,
@@ -130,7 +130,7 @@ def test_urdu_and_the_womens_desk(hub: Hub) -> None:
 
 def test_an_urgent_receipt_says_so_and_names_the_emergency_number(hub: Hub) -> None:
     body = dataclasses.replace(
-        sample_complaint("QTA01", 4),
+        sample_complaint("QTA01", 4, device_id="unit-1"),
         category="missing-person",
         answers=(Answer("missing_age", "5"),),
     )
@@ -140,7 +140,7 @@ def test_an_urgent_receipt_says_so_and_names_the_emergency_number(hub: Hub) -> N
 
 
 def test_modem_faults_retry_with_backoff_and_send_once(hub: Hub) -> None:
-    body = sample_complaint("QTA01", 5)
+    body = sample_complaint("QTA01", 5, device_id="unit-1")
     hub.modem.set_faults(network=False)
     _file(hub, body)
     assert hub.sms.send_due() == 0
@@ -160,7 +160,7 @@ def test_modem_faults_retry_with_backoff_and_send_once(hub: Hub) -> None:
 
 def test_a_report_that_never_comes_leaves_the_text_sent_not_resent(hub: Hub) -> None:
     hub.modem.set_faults(reports=False)
-    body = sample_complaint("QTA01", 6)
+    body = sample_complaint("QTA01", 6, device_id="unit-1")
     _file(hub, body)
     hub.sms.send_due()
     time.sleep(0.5)
@@ -179,7 +179,7 @@ def test_a_missing_sim_keeps_texts_queued_until_the_last_attempt(tmp_path: Path)
         sms = SmsOutbox(store, _settings(modem, max_attempts=2, retry_base_s=0.01))
         desk.on_status = sms.on_status
         ingestor = Ingestor(store, lambda topic, payload: True)
-        body = sample_complaint("QTA01", 7)
+        body = sample_complaint("QTA01", 7, device_id="unit-1")
         ingestor.process(
             [
                 (
@@ -198,7 +198,7 @@ def test_a_missing_sim_keeps_texts_queued_until_the_last_attempt(tmp_path: Path)
 
 
 def test_texts_survive_a_restart(hub: Hub, tmp_path: Path) -> None:
-    body = sample_complaint("QTA01", 8)
+    body = sample_complaint("QTA01", 8, device_id="unit-1")
     _file(hub, body)  # queued, the hub stops before sending
     hub.sms.close()
     again = SmsOutbox(hub.store, _settings(hub.modem))
@@ -224,11 +224,11 @@ def test_quiet_hours_are_pakistan_time() -> None:
 
 def test_quiet_hours_hold_ordinary_texts_but_not_urgent_ones(hub: Hub) -> None:
     hub.sms.settings = dataclasses.replace(hub.sms.settings, quiet_from_h=21, quiet_to_h=8)
-    _file(hub, sample_complaint("QTA01", 9))
+    _file(hub, sample_complaint("QTA01", 9, device_id="unit-1"))
     _file(
         hub,
         dataclasses.replace(
-            sample_complaint("QTA01", 10),
+            sample_complaint("QTA01", 10, device_id="unit-1"),
             category="missing-person",
             answers=(Answer("missing_age", "4"),),
         ),
@@ -270,7 +270,7 @@ def test_the_sms_section_of_hub_toml(hub_toml) -> None:
 
 
 def test_a_citizen_who_opted_out_at_the_desk_is_never_texted(hub: Hub) -> None:
-    body = dataclasses.replace(sample_complaint("QTA01", 11), sms=False)
+    body = dataclasses.replace(sample_complaint("QTA01", 11, device_id="unit-1"), sms=False)
     _file(hub, body)
     _work(hub, body.tracking_no, ("registered", "assigned"))
     _send_all(hub)
