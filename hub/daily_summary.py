@@ -69,7 +69,7 @@ def summary_rows(store: HubStore, fleet: Fleet, day: date) -> list[tuple[str, st
         def add(section: str, item: str, value: object, station: str = station) -> None:
             rows.append((station, section, item, value))
 
-        add("complaints", "received", len(mine))
+        add("complaints", "filed", len(mine))
         add("complaints", "resolved", len(resolved))
         add(
             "complaints",
@@ -103,7 +103,7 @@ def summary_rows(store: HubStore, fleet: Fleet, day: date) -> list[tuple[str, st
         add("gates", "confirmed by officers", decisions)
         add("gates", "rejected by officers", rejections)
         units = [d for d in devices if d.station == station and d.registered and d.active]
-        add("units", "registered", len(units))
+        add("units", "in service", len(units))
         add("units", "online now", sum(d.status == "online" for d in units))
     return rows
 
@@ -131,7 +131,7 @@ URDU_LABELS: dict[str, str] = {
     "item": "مد",
     "value": "تعداد",
     "complaints": "شکایات",
-    "received": "موصول",
+    "filed": "درج شدہ",
     "resolved": "حل شدہ",
     "resolved in time": "بروقت حل",
     "overdue at day end": "دن کے اختتام پر زائد المیعاد",
@@ -145,7 +145,7 @@ URDU_LABELS: dict[str, str] = {
     "confirmed by officers": "افسران کی تصدیق",
     "rejected by officers": "افسران کا انکار",
     "units": "یونٹ",
-    "registered": "رجسٹرڈ",
+    "in service": "زیر استعمال",
     "online now": "اس وقت آن لائن",
     "station": "تھانہ",
     "officers": "افسران",

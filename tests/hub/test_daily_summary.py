@@ -69,7 +69,7 @@ def test_daily_summary_counts_the_day_and_writes_csv_and_pdf(tmp_path: Path, hub
     )
     with open(out / f"summary-{day}.csv", newline="", encoding="utf-8") as handle:
         rows = {(r["station"], r["section"], r["item"]): r["value"] for r in csv.DictReader(handle)}
-    assert rows[("QTA01", "complaints", "received")] == "3"
+    assert rows[("QTA01", "complaints", "filed")] == "3"
     assert rows[("QTA01", "complaints", "resolved")] == "1"
     assert rows[("QTA01", "complaints", "resolved in time")] == "1"
     assert rows[("QTA01", "complaints", "mean rating")] == "4.0"
@@ -80,7 +80,7 @@ def test_daily_summary_counts_the_day_and_writes_csv_and_pdf(tmp_path: Path, hub
     assert rows[("QTA01", "by category", "theft")] == "3"
     assert rows[("QTA01", "gates", "scans")] == "1"
     assert rows[("QTA01", "gates", "confirmed by officers")] == "1"
-    assert rows[("QTA01", "units", "registered")] == "2"
+    assert rows[("QTA01", "units", "in service")] == "2"
     pdf = (out / f"summary-{day}.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and b"NotoNaskhArabic" in pdf
     # another day has none of it
@@ -101,7 +101,7 @@ def test_daily_summary_counts_the_day_and_writes_csv_and_pdf(tmp_path: Path, hub
     )
     with open(out / "summary-2020-01-01.csv", newline="", encoding="utf-8") as handle:
         old = {(r["section"], r["item"]): r["value"] for r in csv.DictReader(handle)}
-    assert old[("complaints", "received")] == "0" and old[("gates", "scans")] == "0"
+    assert old[("complaints", "filed")] == "0" and old[("gates", "scans")] == "0"
 
 
 URDU_OFFICER = "نادیہ بلوچ"
