@@ -158,7 +158,7 @@ def test_a_copy_published_before_the_first_connection_is_sent_again(site: Site) 
     watchlists = site.hub.modules.watchlists
     # The round runs before the gate ever connected: the broker drops the copy (no session).
     [(_, version, base)] = watchlists.publish(["gate-2"])
-    assert base == 0 and site.hub.store.publish_downlinks(site.hub.publish) == 1
+    assert base == 0 and site.hub.store.publish_downlinks(site.hub.publish) >= 1
     assert watchlists.gates()[0].sent_version == version
     gate = site.start_agent("gate-2")
     assert _wait(lambda: _installed(gate, site.person_id), 15)
