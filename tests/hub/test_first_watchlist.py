@@ -161,9 +161,7 @@ def test_a_copy_published_before_the_first_connection_is_sent_again(site: Site) 
     assert base == 0
     # The hub's own loop may hand the queued copy to the broker before this thread does.
     site.hub.store.publish_downlinks(site.hub.publish)
-    assert _wait(
-        lambda: not any(d[1] == "gate-2" for d in site.hub.store.pending_downlinks()), 15
-    )
+    assert _wait(lambda: not any(d[1] == "gate-2" for d in site.hub.store.pending_downlinks()), 15)
     assert watchlists.gates()[0].sent_version == version
     gate = site.start_agent("gate-2")
     assert _wait(lambda: _installed(gate, site.person_id), 15)
