@@ -130,6 +130,7 @@ class ComplaintEvent:
 CollisionHook = Callable[[sqlite3.Connection, str, str, str], None]
 UrgentHook = Callable[[sqlite3.Connection, "ComplaintView", UrgentAnswer], None]
 StatusHook = Callable[[sqlite3.Connection, str, str, int, str], None]
+OpenedHook = Callable[[sqlite3.Connection, "ComplaintView", Envelope, int], None]
 
 
 def fresh_tracking_no(conn: sqlite3.Connection, station: str, now_ms: int) -> str:
@@ -175,6 +176,9 @@ class ComplaintDesk:
         self.on_urgent: UrgentHook | None = None
         """Told (inside the ingest transaction) when an urgent complaint opened: (conn, the
         complaint as the general desk sees it, the urgent answer)."""
+        self.on_opened: OpenedHook | None = None
+        """Told (inside the ingest transaction) when a complaint record opened a complaint:
+        (conn, the complaint as the general desk sees it, the record, now_ms)."""
         table.migrate(self.db)
         unit_settings.migrate(self.db)  # read for the desks' unit numbers
 
@@ -276,6 +280,8 @@ class ComplaintDesk:
                 self.on_urgent(conn, _view(table.row(conn, tracking_no), "general"), rule)
         if self.on_status is not None:
             self.on_status(conn, tracking_no, FIRST_STATUS, first_event, "")
+        if self.on_opened is not None:
+            self.on_opened(conn, _view(table.row(conn, tracking_no), "general"), envelope, now_ms)
         self._push(conn, tracking_no, envelope.device_id)
 
     def _on_feedback(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:

@@ -13,7 +13,9 @@ same thing:
   identification once the gallery is ready, then its own downlinks; every
   ``CATCH_UP_S`` it also searches scans not yet searched, e.g. stored while the gallery
   loaded), so acks never wait behind a search;
-- in the ingest transaction: an urgent complaint raises a critical ``urgent-complaint``
+- in the ingest transaction: the station diary's automatic entries (complaints opened,
+  detentions confirmed at a gate, enrolments, units going offline: :mod:`hub.diary.feed`);
+  an urgent complaint raises a critical ``urgent-complaint``
   console alert (``urgent:<tracking no>``);
 - periodic duties: downlinks written by other processes (the console) every
   ``DOWNLINK_POLL_S``; on worker 0 only: complaint escalation, urgent alerts left
@@ -34,6 +36,8 @@ from typing import TYPE_CHECKING
 
 from hub.alerts import AlertBoard
 from hub.complaints import ComplaintDesk, ComplaintView
+from hub.diary import Diary
+from hub.diary.feed import DiaryFeed
 from hub.fleet import Fleet
 from hub.gate_decisions import GateDecisions
 from hub.records import RecordStore
@@ -84,6 +88,7 @@ class HubModules:
     units: UnitControl
     sms: SmsOutbox
     keys: WatchlistKeys
+    diary: Diary
 
 
 def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) -> HubModules:
@@ -112,6 +117,7 @@ def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) ->
         units=UnitControl(store),
         keys=WatchlistKeys(store, config.hub.watchlist_key_grace_s),
         sms=sms,
+        diary=Diary(store),
     )
 
 
@@ -128,6 +134,10 @@ def install(service: HubService) -> HubModules:
     modules.roster.install()
     modules.units.install()
     GateDecisions(service.store, modules.records, modules.alerts).install()
+    feed = DiaryFeed(service.store, modules.diary, modules.records)
+    feed.install()
+    modules.complaints.on_opened = feed.complaint_opened
+    modules.records.on_enrolled = feed.enrolled
     SignInVerifier(service.store).install()
     identifier = Identifier(
         service.store, modules.records, modules.alerts, threshold=config.hub.hit_threshold

@@ -23,7 +23,7 @@ import binascii
 import logging
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +37,8 @@ from provisioning.registry import role_in
 
 log = logging.getLogger(__name__)
 
+EnrolledHook = Callable[[sqlite3.Connection, Envelope, str, int], None]
+"""(conn, the enrolment record, the person id it was stored as, now_ms)."""
 FINGERS = range(0, 11)
 """ISO finger positions (0 unknown, 1 right thumb .. 10 left little)."""
 
@@ -67,6 +69,9 @@ class RecordStore:
     def __init__(self, store: HubStore) -> None:
         self.store = store
         self.db = store.db
+        self.on_enrolled: EnrolledHook | None = None
+        """Told (inside the ingest transaction) when an enrolment record was stored as a
+        person: (conn, the record, the person's id, now_ms)."""
         table.migrate(self.db)
 
     def install(self) -> None:
@@ -115,6 +120,8 @@ class RecordStore:
         table.add_audit(
             conn, now_ms, person_id, "templates", f"fingers {[t[0] for t in templates]}", actor
         )
+        if self.on_enrolled is not None:
+            self.on_enrolled(conn, envelope, person_id, now_ms)
 
     def upsert_person(
         self,

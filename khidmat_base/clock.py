@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from typing import Protocol
+
+PKT = timedelta(hours=5)
+"""Pakistan Standard Time's offset from UTC (no daylight saving): the stations' local time."""
 
 
 class Clock(Protocol):

@@ -14,6 +14,9 @@
   due hours that then apply, and :func:`urgency` that reads them from the answers;
   :data:`EMERGENCY_NUMBER`, the number a citizen in danger is shown.
 - The escalation ladder.
+- Diary (roznamcha) entry kinds: what a station's daily diary at the hub records, who
+  makes each kind (the hub from the units' records, or an officer), with English and Urdu
+  titles (:data:`DIARY_KINDS`).
 
 English text here is the gettext source string: the kiosk translates it where it is shown
 (kiosk/locale). Pure data and functions; thread-safe; imports nothing of Khidmat's.
@@ -361,6 +364,45 @@ ESCALATION_LEVELS: tuple[str, ...] = ("station", "SHO", "SDPO", "SP", "DIG")
 def escalation_name(level: int) -> str:
     """Who holds a complaint at escalation ``level`` (the top level repeats)."""
     return ESCALATION_LEVELS[min(max(level, 0), len(ESCALATION_LEVELS) - 1)]
+
+
+# ---------------------------------------------------------------- diary kinds
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryKind:
+    """A kind of station diary (roznamcha) entry. ``made_by``: ``hub`` (written by the hub
+    from what a unit recorded or a unit's state), ``officer`` (added by an officer at the
+    console or the command line) or ``duty-officer`` (the day's closing entry, written when
+    the duty officer closes the day). ``title``/``urdu``: what the diary prints."""
+
+    key: str
+    title: str
+    urdu: str
+    made_by: str
+
+
+DIARY_KINDS: tuple[DiaryKind, ...] = (
+    DiaryKind("complaint-received", "Complaint received", "شکایت موصول", "hub"),
+    DiaryKind("gate-detention", "Detention at the gate", "گیٹ پر گرفتاری", "hub"),
+    DiaryKind("enrolment", "Fingerprints enrolled", "انگشت نگاری کا اندراج", "hub"),
+    DiaryKind("unit-offline", "Unit went offline", "یونٹ آف لائن", "hub"),
+    DiaryKind("unit-online", "Unit back online", "یونٹ دوبارہ آن لائن", "hub"),
+    DiaryKind("arrival", "Arrival on duty", "آمد برائے ڈیوٹی", "officer"),
+    DiaryKind("departure", "Departure from duty", "روانگی از ڈیوٹی", "officer"),
+    DiaryKind("prisoner-in", "Prisoner brought in", "ملزم حوالات میں داخل", "officer"),
+    DiaryKind("prisoner-out", "Prisoner taken out", "ملزم حوالات سے خارج", "officer"),
+    DiaryKind("property", "Property", "مال مقدمہ", "officer"),
+    DiaryKind("visitor", "Visitor", "ملاقاتی", "officer"),
+    DiaryKind("report", "Report", "رپورٹ", "officer"),
+    DiaryKind("correction", "Correction", "تصحیح", "officer"),
+    DiaryKind("day-closed", "Day closed", "روزنامچہ بند", "duty-officer"),
+)
+DIARY_KIND_BY_KEY: dict[str, DiaryKind] = {k.key: k for k in DIARY_KINDS}
+DIARY_OFFICER_KINDS: tuple[str, ...] = tuple(k.key for k in DIARY_KINDS if k.made_by == "officer")
+"""The kinds an officer may add by hand (a correction must name the entry it corrects)."""
+DIARY_CORRECTION = "correction"
+DIARY_CLOSING = "day-closed"
 
 
 def texts() -> list[str]:

@@ -215,3 +215,15 @@ def role_in(conn: sqlite3.Connection, device_id: str) -> str | None:
         return None
     row = conn.execute("SELECT role FROM devices WHERE device_id = ?", (device_id,)).fetchone()
     return None if row is None else str(row[0])
+
+
+def station_in(conn: sqlite3.Connection, device_id: str) -> str | None:
+    """The unit's station in the registry, read inside the caller's transaction on the hub
+    database; None when it is not registered (or no registry was ever made there)."""
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'devices'"
+    ).fetchone()
+    if exists is None:
+        return None
+    row = conn.execute("SELECT station FROM devices WHERE device_id = ?", (device_id,)).fetchone()
+    return None if row is None or not row[0] else str(row[0])

@@ -9,11 +9,11 @@ Pakistan time (UTC+5, no daylight saving). Pure functions; thread-safe.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from khidmat_base.clock import PKT
 from khidmat_wire.vocabulary import EMERGENCY_NUMBER, STATUS_NAMES
 
-PKT = timedelta(hours=5)
 MESSAGE_MAX = 160
 """The officer's message for the citizen is cut to this many characters in an SMS."""
 

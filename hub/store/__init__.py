@@ -11,10 +11,11 @@ several hub worker processes) opened through :class:`khidmat_base.sqlite.Databas
 - :mod:`hub.store.fleet`: telemetry and its history
 - :mod:`hub.store.alerts`, :mod:`hub.store.watchlists`, :mod:`hub.store.searches`
 - :mod:`hub.store.roster`: officers, assignments, unit officer lists, sign-ins, operations audit
+- :mod:`hub.store.diary`: the station diaries (roznamcha): entries and days
 
 The ``devices`` table in the same file belongs to :mod:`provisioning.registry`.
 """
 
-from hub.store.base import HubStore, QuarantinedPayload, RecordHandler
+from hub.store.base import HubStore, QuarantinedPayload, RecordHandler, StateHandler
 
-__all__ = ["HubStore", "QuarantinedPayload", "RecordHandler"]
+__all__ = ["HubStore", "QuarantinedPayload", "RecordHandler", "StateHandler"]

@@ -92,6 +92,9 @@ tells the unit) and the history of online/offline changes (for uptime reports)."
 
 RecordHandler = Callable[[sqlite3.Connection, Envelope, int], None]
 """Called inside the ingest transaction for each newly stored record: (conn, envelope, now_ms)."""
+StateHandler = Callable[[sqlite3.Connection, str, str | None, str, str, int], None]
+"""Called inside the transaction that stores a unit's birth or will: (conn, device_id,
+previous status or None, new status, role, changed_ms)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +120,14 @@ class HubStore:
         self.db.migrate("hub.store", MIGRATIONS)
         self.db.migrate("hub.downlinks", DOWNLINK_MIGRATIONS)
         self.handlers: dict[str, list[RecordHandler]] = handlers or {}
+        self.state_handlers: list[StateHandler] = []
 
     def add_handler(self, kind: str, handler: RecordHandler) -> None:
         self.handlers.setdefault(kind, []).append(handler)
+
+    def add_state_handler(self, handler: StateHandler) -> None:
+        """Run ``handler`` for every birth or will stored (in its transaction)."""
+        self.state_handlers.append(handler)
 
     def close(self) -> None:
         self.db.close()
@@ -233,6 +241,9 @@ class HubStore:
         self, device_id: str, status: str, role: str, software: str, changed_ms: int
     ) -> None:
         with self.db.write() as conn:
+            before = conn.execute(
+                "SELECT status FROM device_state WHERE device_id = ?", (device_id,)
+            ).fetchone()
             conn.execute(
                 "INSERT INTO device_state VALUES (?, ?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET "
                 "status = excluded.status, role = excluded.role, software = excluded.software, changed_ms = excluded.changed_ms",
@@ -242,6 +253,9 @@ class HubStore:
                 "INSERT INTO device_state_log (device_id, status, at_ms) VALUES (?, ?, ?)",
                 (device_id, status, changed_ms),
             )
+            previous = None if before is None else str(before[0])
+            for handler in self.state_handlers:
+                handler(conn, device_id, previous, status, role, changed_ms)
 
     # -------------------------------------------------------------- downlinks
 
