@@ -10,7 +10,8 @@ online now. :func:`summary_rows` returns (station, section, item, value) rows;
 shaping and Noto Naskh Arabic (installed by scripts/setup.sh, fonts-noto-core) so Urdu
 renders joined and right to left (docs/decisions/pdf-reports.md): headings and labels are
 given in English and Urdu, and Urdu names (officers, categories, text from people) are set
-right to left. :func:`write_day`
+right to left (:func:`urdu_pdf` sets a document up so; the station diary's export uses it
+too). :func:`write_day`
 writes both files for every station; the hub runs it each night for the day before
 (:mod:`hub.duties`). Reads only. Cost: one pass over the day's complaints, scans and
 searches.
@@ -175,6 +176,27 @@ def _latin_font(regular: Path) -> Path:
     return sans if sans.exists() else regular
 
 
+def urdu_pdf():  # -> fpdf.FPDF
+    """An empty A4 fpdf2 document for the hub's reports: font ``sans`` (Noto Sans, regular
+    and bold) with Noto Naskh Arabic (``naskh``) as fallback and HarfBuzz shaping, so any
+    cell may hold English or Urdu. FileNotFoundError naming the package when the font is
+    missing. Cost: milliseconds (fonts are read when the PDF is written)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    regular = font_file()
+    pdf.add_font("naskh", fname=str(regular))
+    bold = regular.with_name(regular.name.replace("Regular", "Bold"))
+    pdf.add_font("naskh", style="B", fname=str(bold if bold.exists() else regular))
+    latin = _latin_font(regular)
+    pdf.add_font("sans", fname=str(latin))
+    latin_bold = latin.with_name(latin.name.replace("Regular", "Bold"))
+    pdf.add_font("sans", style="B", fname=str(latin_bold if latin_bold.exists() else latin))
+    pdf.set_fallback_fonts(["naskh"])
+    pdf.set_text_shaping(True)
+    return pdf
+
+
 def write_pdf(
     rows: list[tuple[str, str, str, object]],
     path: Path,
@@ -188,20 +210,8 @@ def write_pdf(
     so Urdu names and text from people render joined and right to left; a cell holding Urdu
     is aligned right. Cost: about 1.5 s (font loading and subsetting dominate).
     """
-    from fpdf import FPDF
-
     officers = officers or {}
-    pdf = FPDF(format="A4")
-    regular = font_file()
-    pdf.add_font("naskh", fname=str(regular))
-    bold = regular.with_name(regular.name.replace("Regular", "Bold"))
-    pdf.add_font("naskh", style="B", fname=str(bold if bold.exists() else regular))
-    latin = _latin_font(regular)
-    pdf.add_font("sans", fname=str(latin))
-    latin_bold = latin.with_name(latin.name.replace("Regular", "Bold"))
-    pdf.add_font("sans", style="B", fname=str(latin_bold if latin_bold.exists() else latin))
-    pdf.set_fallback_fonts(["naskh"])
-    pdf.set_text_shaping(True)
+    pdf = urdu_pdf()
     by_station: dict[str, list[tuple[str, str, object]]] = defaultdict(list)
     for station, section, item, value in rows:
         by_station[station].append((section, item, value))

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hub.cli",
     "hub.roster_cli",
     "hub.unit_cli",
+    "hub.diary_cli",
     "edge_agent.cli",
     "khidmat.kiosk_cli",
     "provisioning.cli",
@@ -58,6 +59,10 @@ GROUP_HELP: dict[str, tuple[str, str]] = {
     "unit": (
         "a unit's settings from the hub and remote commands",
         "khidmat unit settings gate-qta01-1 --config deploy-data/hub.toml",
+    ),
+    "diary": (
+        "the station daily diary (roznamcha): add, list, close, export, verify",
+        "khidmat diary verify --config deploy-data/hub.toml --station QTA1 --date 2026-12-06",
     ),
     "report": ("reports from the hub's database", "khidmat report complaints --since 2026-11-01"),
 }
