@@ -15,6 +15,7 @@ from hub.console.alerts_pane import AlertsPane
 from hub.console.backend import ConsoleBackend
 from hub.console.complaints_pane import ComplaintsPane
 from hub.console.devices_pane import DevicesPane
+from hub.console.diary_pane import DiaryPane
 from hub.console.officers_pane import OfficersPane
 from hub.console.quarantine_pane import QuarantinePane
 from hub.console.search_pane import SearchPane
@@ -28,6 +29,7 @@ TABS = (
     ("search", "Search"),
     ("officers", "Officers"),
     ("units", "Units"),
+    ("diary", "Diary"),
 )
 
 FOCUS = {
@@ -38,6 +40,7 @@ FOCUS = {
     "search": "#search-input",
     "officers": "#officer-table",
     "units": "#unit-table",
+    "diary": "#diary-table",
 }
 
 
@@ -54,6 +57,7 @@ class ConsoleApp(App[None]):
         ("5", "show('search')", "Search"),
         ("6", "show('officers')", "Officers"),
         ("7", "show('units')", "Units"),
+        ("8", "show('diary')", "Diary"),
         ("q", "quit", "Quit"),
     ]
 
@@ -80,6 +84,8 @@ class ConsoleApp(App[None]):
                 yield OfficersPane(self.backend, id="officers-pane")
             with TabPane("Units", id="units"):
                 yield UnitsPane(self.backend, id="units-pane")
+            with TabPane("Diary", id="diary"):
+                yield DiaryPane(self.backend, id="diary-pane")
         yield Footer()
 
     def action_show(self, tab: str) -> None:
