@@ -106,3 +106,34 @@ def test_a_closed_day_exports_as_csv_that_verifies_and_a_pdf_with_urdu(
     ).stdout
     assert URDU_TEXT in text and "روزنامچہ" in text and "Station daily diary" in text
     assert "Insp. Nadia" in text and rows[-1]["hash"][:40] in text.replace("\n", "")
+
+
+def test_every_diary_command_and_option_is_documented() -> None:
+    """docs/hub.md names every diary command and option; docs/station.md shows each command."""
+    import argparse
+
+    import hub.diary_cli
+    from khidmat.cli import GROUP_HELP
+    from khidmat_base.cli import CommandTree
+
+    class Recorder(CommandTree):
+        def __init__(self) -> None:
+            super().__init__(argparse.ArgumentParser(), GROUP_HELP)
+            self.parsers: dict[str, argparse.ArgumentParser] = {}
+
+        def add(self, path, **kwargs):  # type: ignore[no-untyped-def]
+            parser = super().add(path, **kwargs)
+            self.parsers[path] = parser
+            return parser
+
+    tree = Recorder()
+    hub.diary_cli.register(tree)
+    docs = Path(__file__).parents[2] / "docs"
+    hub_md, station_md = (docs / "hub.md").read_text(), (docs / "station.md").read_text()
+    assert set(tree.parsers) == {f"diary {c}" for c in ("add", "list", "close", "export", "verify")}
+    for path, parser in tree.parsers.items():
+        assert f"khidmat {path}" in hub_md and f"khidmat {path}" in station_md, path
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in hub_md, f"{path} {option}"
