@@ -2,17 +2,18 @@
 
     .venv/bin/python -m bench.hub_identify --people 2000 --scans 20 --complaints 2000 --json
 
-Builds a fresh hub database in a temporary folder: ``--people`` people with one synthetic
-distractor template each (matcher_cy.distractors, no images) plus 5 real synthetic
-fingers (images rendered and extracted), then measures
+Builds a fresh hub database in a temporary folder: ``--people`` people with two synthetic
+distractor templates each (right and left index, matcher_cy.distractors, no images) plus
+5 wanted people with two real synthetic fingers each (images rendered and extracted),
+then measures
 
 - complaint intake: ``--complaints`` complaint records through the Ingestor (validation,
   storage, complaint handler, status downlink queued) in batches of 200, records/s;
 - gallery load: ``Identifier.load()`` of every stored template, seconds (the hub does
   this on a background thread at start);
-- identification: ``Identifier.identify()`` per scan (search + audit row, + alert when
-  the gate missed a wanted person), median and max ms, and whether the 5 mated probes
-  were found (rank 1, above threshold).
+- identification: ``Identifier.identify()`` per two-finger scan (both fingers searched
+  and fused, audit row, + alert when the gate missed a wanted person), median and max
+  ms, and whether the mated scans were found (a hit on the right person).
 
 Timings depend on the machine's load (2 shared cores here): repeat and take the best.
 """
@@ -38,9 +39,13 @@ def run(people: int, scans: int, complaints: int) -> dict[str, object]:
     from hub.store import HubStore
     from khidmat.testbed import sample_complaint
     from khidmat_wire import encode, make_envelope
-    from khidmat_wire.messages import Scan
+    from khidmat_wire.messages import Scan, ScanFinger
     from matcher_cy import extract
     from matcher_cy.distractors import distractor_template
+    from matcher_cy.persons import LEFT_INDEX, RIGHT_INDEX
+
+    def b64(template) -> str:
+        return base64.b64encode(template.to_bytes()).decode()
 
     with tempfile.TemporaryDirectory() as directory:
         store = HubStore(Path(directory) / "hub.db")
@@ -68,18 +73,26 @@ def run(people: int, scans: int, complaints: int) -> dict[str, object]:
         intake_s = time.perf_counter() - started
 
         for i in range(people):
+            fingers = [
+                (RIGHT_INDEX, distractor_template(2 * i, seed=3).to_bytes(), 50),
+                (LEFT_INDEX, distractor_template(2 * i + 1, seed=3).to_bytes(), 50),
+            ]
             records.upsert_person(
                 name=f"Distractor {i}", father_name="", cnic="", offences=(), status="convicted",
-                source="bench", actor="bench", templates=[(1, distractor_template(i, seed=3).to_bytes(), 50)],
+                source="bench", actor="bench", templates=fingers,
             )  # fmt: skip
         mates = {}
         for finger in range(1, 6):
-            enrolled = extract(impression_image(finger, 0, seed=11))
+            pair = (finger, finger + 1000)  # right and left index: two synthetic fingers
+            enrolled = [
+                (position, extract(impression_image(f, 0, seed=11)).to_bytes(), 80)
+                for position, f in zip((RIGHT_INDEX, LEFT_INDEX), pair, strict=True)
+            ]
             pid = records.upsert_person(
                 name=f"Wanted {finger}", father_name="", cnic="", offences=("PPC 392",),
-                status="wanted", source="bench", actor="bench", templates=[(2, enrolled.to_bytes(), 80)],
+                status="wanted", source="bench", actor="bench", templates=enrolled,
             )  # fmt: skip
-            mates[finger] = (pid, extract(impression_image(finger, 1, seed=11)))
+            mates[finger] = (pid, [extract(impression_image(f, 1, seed=11)) for f in pair])
         identifier = Identifier(store, records, AlertBoard(store))
         started = time.perf_counter()
         identifier.load()
@@ -88,11 +101,12 @@ def run(people: int, scans: int, complaints: int) -> dict[str, object]:
         latencies = []
         found = 0
         probes = [mates[1 + i % 5] for i in range(scans)]
-        for pid, probe in probes:
-            envelope = make_envelope(
-                "scan", "gate-1",
-                Scan("B1", base64.b64encode(probe.to_bytes()).decode(), 70, "green", (), 1),
+        for pid, (right, left) in probes:
+            body = Scan(
+                "B1", b64(right), right.quality, "green", (), 1, finger=RIGHT_INDEX,
+                more_fingers=(ScanFinger(LEFT_INDEX, b64(left), left.quality),),
             )  # fmt: skip
+            envelope = make_envelope("scan", "gate-1", body)
             started = time.perf_counter()
             result = identifier.identify(envelope)
             latencies.append((time.perf_counter() - started) * 1000)
@@ -101,13 +115,14 @@ def run(people: int, scans: int, complaints: int) -> dict[str, object]:
     return {
         "complaints": complaints,
         "complaint_intake_per_s": round(complaints / intake_s),
-        "gallery_templates": len(identifier.gallery),
+        "gallery_persons": identifier.persons,
+        "gallery_templates": identifier.templates,
         "gallery_load_s": round(load_s, 2),
         "scans": scans,
         "identify_median_ms": round(statistics.median(latencies), 1),
         "identify_max_ms": round(max(latencies), 1),
         "mated_found_rank1": f"{found}/{scans}",
-        "matcher": identifier.gallery.implementation,
+        "matcher": identifier.galleries[RIGHT_INDEX].implementation,
     }
 
 

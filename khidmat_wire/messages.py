@@ -99,19 +99,36 @@ class Lookup:
 @dataclass(frozen=True, slots=True)
 class Candidate:
     person_id: str = spec("record id of the candidate person", pattern=SHORT_ID)
-    score: float = spec("matcher similarity score", lo=0, hi=1e6)
-    finger: int = spec("ISO finger position 0..10 of the matched template", lo=0, hi=10, default=0)
+    score: float = spec(
+        "the candidate's score: the fused score of the fingers compared (matcher_cy.fuse)",
+        lo=0,
+        hi=1e6,
+    )
+    finger: int = spec(
+        "ISO finger position 0..10 of the candidate's best-scoring finger", lo=0, hi=10, default=0
+    )
 
 
 @dataclass(frozen=True, slots=True)
-class Scan:
-    officer: str = spec("signed-in officer's badge id", pattern=SHORT_ID)
+class ScanFinger:
+    finger: int = spec("ISO finger position 1..10 of this probe", lo=1, hi=10)
     template: str = spec(
         "probe template, base64 of matcher_cy's compact format",
         max_len=TEMPLATE_B64_MAX,
         pattern=B64,
     )
     quality: int = spec("probe image quality 0..100", lo=0, hi=100)
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    officer: str = spec("signed-in officer's badge id", pattern=SHORT_ID)
+    template: str = spec(
+        "the first finger's probe template, base64 of matcher_cy's compact format",
+        max_len=TEMPLATE_B64_MAX,
+        pattern=B64,
+    )
+    quality: int = spec("the first finger's image quality 0..100", lo=0, hi=100)
     verdict: str = spec("verdict shown at the gate", choices=VERDICTS)
     candidates: tuple[Candidate, ...] = spec(
         "ranked candidates from the gate's watchlist", max_len=10
@@ -130,6 +147,41 @@ class Scan:
         max_len=36,
         default="",
     )
+    finger: int = spec(
+        "ISO finger position of `template`; 0: not known (a scan from a one-finger gate)",
+        lo=0,
+        hi=10,
+        default=0,
+    )
+    more_fingers: tuple[ScanFinger, ...] = spec(
+        "the other fingers captured at this scan (a two-finger gate: the left index), "
+        "each searched with `template` and fused",
+        max_len=9,
+        default=(),
+    )
+    missing: tuple[int, ...] = spec(
+        "ISO positions 1..10 the officer recorded as missing or injured at this scan",
+        max_len=10,
+        lo=1,
+        hi=10,
+        default=(),
+    )
+
+    def __post_init__(self) -> None:
+        """Each finger at most once: `finger`, `more_fingers` and `missing` never repeat one."""
+        seen = [self.finger] if self.finger else []
+        for index, extra in enumerate(self.more_fingers):
+            if isinstance(extra, ScanFinger):
+                if not self.finger:
+                    raise WireError(
+                        f"body.more_fingers[{index}]", "needs the first finger's position"
+                    )
+                if extra.finger in seen:
+                    raise WireError(f"body.more_fingers[{index}].finger", "repeats a finger")
+                seen.append(extra.finger)
+        for index, position in enumerate(self.missing):
+            if position in seen:
+                raise WireError(f"body.missing[{index}]", "is a finger that was captured")
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,19 +221,9 @@ class WatchlistGallery:
 
     def _search(self, probes: Mapping[int, Template], k: int) -> list[PersonCandidate]:
         """Fused candidates; a probe of unknown position is one finger against every gallery."""
-        from matcher_cy.persons import UNKNOWN_FINGER, search_persons
+        from matcher_cy.persons import search_probes
 
-        known = {p: t for p, t in probes.items() if p != UNKNOWN_FINGER}
-        if known:
-            return search_persons(self._galleries, known, k)
-        if UNKNOWN_FINGER not in probes:
-            return []
-        best: dict[str, PersonCandidate] = {}
-        for position, gallery in self._galleries.items():
-            for found in search_persons({position: gallery}, {position: probes[UNKNOWN_FINGER]}, k):
-                if found.person not in best or found.score > best[found.person].score:
-                    best[found.person] = found
-        return sorted(best.values(), key=lambda c: -c.score)[:k]
+        return search_probes(self._galleries, probes, k)
 
     def identify(
         self,

@@ -80,6 +80,39 @@ def search_persons(
     return candidates[:k]
 
 
+def search_probes(
+    galleries: Mapping[int, Gallery],
+    probes: Mapping[int, Template],
+    k: int = 5,
+    *,
+    per_finger_k: int = PER_FINGER_K,
+) -> list[PersonCandidate]:
+    """``search_persons`` for a scan whose probes may include one of unknown position.
+
+    Probes of known positions are searched and fused (a probe at ``UNKNOWN_FINGER`` is
+    then ignored); a lone probe at ``UNKNOWN_FINGER`` (a one-finger gate that did not say
+    which finger) is searched as one finger against every position's gallery, and each
+    person keeps their best position. Used by the gate and by the hub, so both search a
+    scan the same way. Cost: as ``search_persons``, times the positions for an unknown one.
+    """
+    known = {p: t for p, t in probes.items() if p != UNKNOWN_FINGER}
+    if known:
+        return search_persons(galleries, known, k, per_finger_k=per_finger_k)
+    if UNKNOWN_FINGER not in probes:
+        return []
+    best: dict[str, PersonCandidate] = {}
+    probe = probes[UNKNOWN_FINGER]
+    for position, gallery in sorted(galleries.items()):
+        if not len(gallery):
+            continue
+        found = search_persons({position: gallery}, {position: probe}, k, per_finger_k=per_finger_k)
+        for candidate in found:
+            held = best.get(candidate.person)
+            if held is None or rank_key(candidate) < rank_key(held):
+                best[candidate.person] = candidate
+    return sorted(best.values(), key=rank_key)[:k]
+
+
 def rank_key(candidate: PersonCandidate) -> tuple[float, float]:
     """Sort key, best first: the fused score, then (ties at the cap) the uncapped sum."""
     raw = sum(score for _, score in candidate.finger_scores if score is not None)

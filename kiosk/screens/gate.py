@@ -3,8 +3,9 @@
 A worker thread runs the sensor (place, hold, lift prompts), retakes poor images, and
 searches the installed watchlist; the verdict drives the GPIO at once (red: red LED,
 buzzer, gate held locked; yellow: amber, locked; green: green LED, gate opens for
-``open_s``) and is queued as a Scan record at once, so the hub searches its full record
-store while the officer looks. Red and yellow wait for the officer's decision (a reason
+``open_s``) and is queued as a Scan record at once (every finger's template with its ISO
+position, and the fingers recorded missing), so the hub searches its full record store
+with the same fingers, fused, while the officer looks. Red and yellow wait for the officer's decision (a reason
 is required for yellow and for rejecting red), queued as a second Scan record whose
 ``decides`` names the first. The status line always shows the watchlist version and age,
 the link (records waiting for the hub and the oldest one's age) and the sensor.
@@ -29,7 +30,7 @@ from textual.worker import get_current_worker
 
 from edge_agent.store import StoreFault
 from khidmat_wire import WireError, make_envelope
-from khidmat_wire.messages import Candidate, Scan
+from khidmat_wire.messages import Candidate, Scan, ScanFinger
 from kiosk import identify
 from kiosk.capture import Cancelled, Capture, capture_template, wait_for_lift
 from kiosk.identify import (
@@ -121,7 +122,8 @@ def age(seconds: float) -> str:
 @dataclass(frozen=True, slots=True)
 class ScanOutcome:
     identification: Identification
-    capture: Capture
+    captures: dict[int, Capture]
+    """ISO position (0: not known) -> the finger's capture, in the order captured."""
     record_id: str
 
 
@@ -139,10 +141,19 @@ class GateScreen(KioskScreen):
             self.detail = detail
 
     class Result(Message):
-        def __init__(self, identification: Identification, capture: Capture) -> None:
+        def __init__(
+            self,
+            identification: Identification,
+            capture: Capture,
+            captures: dict[int, Capture] | None = None,
+        ) -> None:
             super().__init__()
             self.identification = identification
             self.capture = capture
+            """The first finger's capture (its quality is shown)."""
+            first = identification.fingers[0] if identification.fingers else 0
+            self.captures = captures if captures is not None else {first: capture}
+            """ISO position -> capture of every finger searched, in the order captured."""
 
     def __init__(self, officer: str) -> None:
         super().__init__()
@@ -303,6 +314,7 @@ class GateScreen(KioskScreen):
         gallery = self.gallery
         assert gallery is not None
         probes: dict[int, Template] = {}
+        captures: dict[int, Capture] = {}
         missing: list[int] = []
         first: Capture | None = None
         try:
@@ -321,6 +333,7 @@ class GateScreen(KioskScreen):
                 if capture is None:
                     return
                 probes[position] = capture.template
+                captures[position] = capture
                 first = first or capture
                 if len(probes) + len(missing) < len(gate_positions(gallery.positions)):
                     wait_for_lift(context.sensor, context.sensor_lock, lambda: worker.is_cancelled)
@@ -335,8 +348,7 @@ class GateScreen(KioskScreen):
                     self.notify, f"{problem}; using the defaults", severity="error", markup=False
                 )
             identification = gallery.identify(probes, settings=settings, missing=tuple(missing))
-            capture = first
-            self.post_message(self.Result(identification, capture))
+            self.post_message(self.Result(identification, first, captures))
             wait_for_lift(context.sensor, context.sensor_lock, lambda: worker.is_cancelled)
         except Cancelled:
             return
@@ -409,8 +421,8 @@ class GateScreen(KioskScreen):
         context = self.kiosk.context
         if context.board is not None:
             context.board.outputs.show_verdict(identification.verdict)  # type: ignore[arg-type]
-        record_id = self.queue_scan(identification, event.capture)
-        self.outcome = ScanOutcome(identification, event.capture, record_id)
+        record_id = self.queue_scan(identification, event.captures)
+        self.outcome = ScanOutcome(identification, event.captures, record_id)
         verdict = identification.verdict
         self.query_one("#prompt", Static).update(literal("Lift the finger"))
         panel = self.query_one("#verdict", Static)
@@ -456,12 +468,13 @@ class GateScreen(KioskScreen):
     def queue_scan(
         self,
         identification: Identification,
-        capture: Capture,
+        captures: dict[int, Capture],
         *,
         decision: str = "none",
         reason: str = "",
         decides: str = "",
     ) -> str:
+        (first, capture), *others = captures.items()
         body = Scan(
             officer=self.officer,
             template=base64.b64encode(capture.template.to_bytes()).decode(),
@@ -475,6 +488,16 @@ class GateScreen(KioskScreen):
             decision=decision,
             decision_reason=reason,
             decides=decides,
+            finger=first,
+            more_fingers=tuple(
+                ScanFinger(
+                    position,
+                    base64.b64encode(other.template.to_bytes()).decode(),
+                    other.template.quality,
+                )
+                for position, other in others
+            ),
+            missing=identification.missing if first else (),
         )
         context = self.kiosk.context
         try:
@@ -519,7 +542,7 @@ class GateScreen(KioskScreen):
         try:
             self.queue_scan(
                 outcome.identification,
-                outcome.capture,
+                outcome.captures,
                 decision=decision,
                 reason=reason,
                 decides=outcome.record_id,

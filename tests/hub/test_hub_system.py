@@ -8,8 +8,9 @@
   citizen's phone once as a text through the simulated GSM modem;
 - an urgent complaint filed at the desk alerts the console within 5 s, escalates while no
   operator acknowledges it, and stops escalating once acknowledged;
-- a gate scan of an enrolled wanted person that the gate's watchlist missed raises an
-  alert at the hub and at the gate; the signed watchlist reaches the gate as well.
+- a two-finger gate scan of an enrolled wanted person that the gate's watchlist missed
+  is searched at the hub on both fingers, fused, and raises an alert at the hub and at
+  the gate; the signed watchlist reaches the gate as well.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ from hub.service import HubService
 from hub.sms.sim_modem import SimulatedModem
 from khidmat.testbed import Testbed, sample_complaint
 from khidmat_wire import decode, make_envelope
-from khidmat_wire.messages import EnrolledFinger, Enrolment, Lookup, Scan
+from khidmat_wire.messages import EnrolledFinger, Enrolment, Lookup, Scan, ScanFinger
+from matcher_cy import Template, fuse, match_score
+from matcher_cy.params import FUSION_FINGER_CAP
 from provisioning.registry import Registry
 
 pytestmark = pytest.mark.broker
@@ -223,7 +226,10 @@ def test_a_wanted_person_missed_by_the_gate_raises_alerts(system: System, templa
         cnic="54400-7777777-1",
         offences=("PPC 392",),
         status="wanted",
-        fingers=(EnrolledFinger(2, base64.b64encode(templates[(2, 0)]).decode(), 80),),
+        fingers=(
+            EnrolledFinger(2, base64.b64encode(templates[(2, 0)]).decode(), 80),
+            EnrolledFinger(7, base64.b64encode(templates[(3, 0)]).decode(), 80),
+        ),
     )
     records = system.hub.modules.records
     desk = make_envelope("enrolment", "unit-1", enrolment)
@@ -234,11 +240,13 @@ def test_a_wanted_person_missed_by_the_gate_raises_alerts(system: System, templa
     assert _wait(lambda: bool(records.search("54400-7777777-1")))
     person_id = records.search("54400-7777777-1")[0].person_id
     gate = system.agents["gate-1"]
+    right, left = (base64.b64encode(templates[(f, 1)]).decode() for f in (2, 3))
     scan = make_envelope(
         "scan",
         "gate-1",
-        Scan("GATE-OFF-3", base64.b64encode(templates[(2, 1)]).decode(), 70, "green", (), 0),
-    )
+        Scan("GATE-OFF-3", right, 70, "green", (), 0, finger=2,
+             more_fingers=(ScanFinger(7, left, 70),)),
+    )  # fmt: skip
     gate.store.enqueue(scan)
     alerts = system.hub.modules.alerts
     assert _wait(lambda: bool(alerts.list(kind="hit")))
@@ -249,6 +257,12 @@ def test_a_wanted_person_missed_by_the_gate_raises_alerts(system: System, templa
     assert (alert.person_id, alert.status, alert.scan_id) == (person_id, "wanted", scan.record_id)
     searches = system.hub.identifier.searches()
     assert searches[0]["scan_id"] == scan.record_id and searches[0]["officer"] == "GATE-OFF-3"
+    # the hub's score is both fingers fused, as the gate computes it
+    probes = [Template.from_bytes(templates[(f, 1)]) for f in (2, 3)]
+    enrolled = [Template.from_bytes(templates[(f, 0)]) for f in (2, 3)]
+    fused = fuse([match_score(p, e) for p, e in zip(probes, enrolled, strict=True)])
+    assert searches[0]["score"] == pytest.approx(fused, abs=1e-6)
+    assert searches[0]["score"] > FUSION_FINGER_CAP  # more than one finger can give
     # and the signed watchlist with that person reaches the gate
     assert _wait(lambda: any(e[0] == person_id for e in gate.store.watchlist_entries()), 15)
 

@@ -17,7 +17,15 @@ from hub.records import RecordError, RecordStore
 from hub.store import HubStore
 from hub.watchlists import WatchlistPublisher
 from khidmat_wire import decode, encode, make_envelope
-from khidmat_wire.messages import Candidate, EnrolledFinger, Enrolment, Event, Scan, Telemetry
+from khidmat_wire.messages import (
+    Candidate,
+    EnrolledFinger,
+    Enrolment,
+    Event,
+    Scan,
+    ScanFinger,
+    Telemetry,
+)
 from matcher_cy import Template
 
 KEY = Ed25519PrivateKey.generate()
@@ -191,7 +199,7 @@ def test_a_gate_scan_the_watchlist_missed_raises_an_alert(hub, templates) -> Non
         "scan", "gate-1", Scan("G1", _b64(templates[(3, 1)]), 70, "green", (), 4)
     )
     assert identifier.identify(stored_early) is None  # not ready: left for the catch-up
-    assert identifier.load() == 3 and len(identifier.gallery) == 3
+    assert identifier.load() == 3 and identifier.persons == 2
 
     def scan(finger: int, candidates=()) -> object:
         body = Scan("GATE-OFF-1", _b64(templates[(finger, 1)]), 70, "green", candidates, 4)
@@ -233,33 +241,90 @@ def test_a_gate_scan_the_watchlist_missed_raises_an_alert(hub, templates) -> Non
     assert [s["result"] for s in audited] == ["hit", "no-hit", "hit", "hit", "hit"] and audited[0][
         "officer"
     ] == "GATE-OFF-1"
-    assert all(s["gallery_size"] == 3 for s in audited)
+    assert all(s["gallery_size"] == 2 for s in audited)  # persons
     alerts.acknowledge(hub_alerts[0].id, officer="op")
     alerts.close(hub_alerts[0].id, officer="op", reason="detained")
     assert alerts.list() == [] and alerts.list(include_closed=True)[0].state == "closed"
 
 
-def test_hub_workers_map_one_prepared_gallery_and_apply_later_changes(hub, templates) -> None:
+def test_a_two_finger_scan_is_searched_on_both_fingers_fused_as_at_the_gate(hub, templates) -> None:
+    from matcher_cy import fuse, match_score
+    from matcher_cy.decision import red_threshold
+
+    store, records, alerts, _watchlists, ingestor = hub
+    _enrol(ingestor, templates, finger_ids=(1, 2))
+    _enrol(ingestor, templates, finger_ids=(3,), cnic="54400-2222222-2", name="Rafiq")
+    identifier = Identifier(store, records, alerts)
+    identifier.load()
+
+    def scan(first: int, second: int | None, *, template2: str | None = None):
+        more = ()
+        if second is not None:
+            encoded = template2 if template2 is not None else _b64(templates[(second, 1)])
+            more = (ScanFinger(second, encoded, 60),)
+        body = Scan("G1", _b64(templates[(first, 1)]), 70, "green", (), 4, finger=first,
+                    more_fingers=more)  # fmt: skip
+        return identifier.identify(make_envelope("scan", "gate-1", body))
+
+    both = scan(1, 2)
+    probe = {f: Template.from_bytes(templates[(f, 1)]) for f in (1, 2)}
+    enrolled = {f: Template.from_bytes(templates[(f, 0)]) for f in (1, 2)}
+    fused = fuse([match_score(probe[f], enrolled[f]) for f in (1, 2)])
+    assert both.result == "hit" and both.person_id == "CR-0000001" and both.fingers == 2
+    assert both.score == pytest.approx(fused, abs=1e-6)
+    assert fused > red_threshold(identifier.persons, 1) and both.alerted
+    assert both.candidates[0][0] == "CR-0000001"
+    # the audit row holds the fused score (both fingers), not the first finger's own
+    row = identifier.searches()[0]
+    assert row["score"] == pytest.approx(fused, abs=1e-6)
+    assert row["score"] > min(match_score(probe[1], enrolled[1]), 0.024) + 1e-9
+    # one finger of the person with the other finger of another: the fingers disagree
+    mixed = scan(1, 3)
+    assert mixed.fingers == 2
+    assert mixed.candidates[0][2] < both.score
+    # a second template that does not decode: a bad probe, never a one-finger search
+    bad = scan(1, 2, template2=_b64(b"not a template"))
+    assert bad.result == "bad-probe" and bad.candidates == ()
+    # the fixed hub threshold is read on the fused score
+    strict = Identifier(store, records, alerts, threshold=fused + 0.001)
+    strict.load()
+    body = Scan("G1", _b64(templates[(1, 1)]), 70, "green", (), 4, finger=1,
+                more_fingers=(ScanFinger(2, _b64(templates[(2, 1)]), 60),))  # fmt: skip
+    assert strict.identify(make_envelope("scan", "gate-1", body)).result == "no-hit"
+
+
+def test_hub_workers_map_the_prepared_galleries_and_apply_later_changes(hub, templates) -> None:
     store, records, alerts, _watchlists, ingestor = hub
     _enrol(ingestor, templates, finger_ids=(1, 2))
     first = Identifier(store, records, alerts, checkpoint_changes=1)
     assert first.load() == 2
     path = first.gallery_file
-    assert path is not None and path.exists()  # written once the changes were pending
+    assert path is not None
+    manifest = path.with_name(path.name + ".json")
+    files = {p: path.with_name(f"{path.name}.{p}") for p in (1, 2, 3)}
+    # written once the changes were pending: one file per finger position, then the manifest
+    assert manifest.exists() and files[1].exists() and files[2].exists()
     _enrol(ingestor, templates, finger_ids=(3,), cnic="54400-2222222-2", name="Rafiq")
-    # a second worker (or a restart) maps the file and applies only the newer change
+    # a second worker (or a restart) maps the files and applies only the newer change
     second = Identifier(store, records, alerts, checkpoint_changes=10_000)
-    assert second.load() == 3
-    base = second.gallery._base
-    assert base is not None and base.stamp == first._seq and second.gallery.log_entries == 0
-    assert second.gallery.search(Template.from_bytes(templates[(3, 1)]), k=1)[0][0] == (
-        "CR-0000002#3"
-    )
+    assert second.load() == 3 and second.persons == 2
+    for position in (1, 2):
+        mapped = second.galleries[position]
+        assert mapped._base is not None and mapped.stamp == first._seq
+        assert mapped.log_entries == 0 and mapped._ram.rows == 0  # nothing rebuilt
+    assert second.galleries[3].stamp == 0 and list(second.galleries[3]) == ["CR-0000002"]
+    found = second.search({0: Template.from_bytes(templates[(3, 1)])}, k=1)
+    assert found[0].person == "CR-0000002" and found[0].finger_scores[0][0] == 3
     # a file that does not load is rebuilt from the records, not fatal
-    path.write_bytes(b"KHGP" + bytes(100))
+    files[1].write_bytes(b"KHGP" + bytes(100))
     third = Identifier(store, records, alerts, checkpoint_changes=1)
-    assert third.load() == 3 and third.gallery.stamp == third._seq  # rewritten
+    assert third.load() == 3 and all(g.stamp == third._seq for g in third.galleries.values())
+    assert files[3].exists()  # the rebuild wrote every position again
     # a file ahead of the database (a restored database) is not trusted
-    third.gallery.save(path, stamp=third._seq + 50)
+    third.galleries[2].save(files[2], stamp=third._seq + 50)
     fourth = Identifier(store, records, alerts, checkpoint_changes=10_000)
-    assert fourth.load() == 3 and fourth.gallery.stamp == 0
+    assert fourth.load() == 3 and all(g.stamp == 0 for g in fourth.galleries.values())
+    # a manifest that is not ours is not fatal either
+    manifest.write_text('{"format": 1, "positions": ["2"]}')
+    fifth = Identifier(store, records, alerts, checkpoint_changes=10_000)
+    assert fifth.load() == 3 and fifth.persons == 2

@@ -99,6 +99,53 @@ def test_numbers_are_range_checked_and_nested_paths_named() -> None:
         decode(json.dumps(document))
 
 
+def test_a_two_finger_scan_round_trips_and_an_old_one_template_scan_still_decodes() -> None:
+    from khidmat_wire.messages import ScanFinger
+
+    two = Scan(
+        "B-17", "AAAA", 60, "green", (), 4, finger=2,
+        more_fingers=(ScanFinger(7, "BBBB", 55),), missing=(),
+    )  # fmt: skip
+    document = json.loads(encode(make_envelope("scan", "qta01-gate-1", two)))
+    assert document["body"]["finger"] == 2
+    assert document["body"]["more_fingers"] == [{"finger": 7, "template": "BBBB", "quality": 55}]
+    assert decode(json.dumps(document)).body == two
+    # a scan queued by a one-finger gate before the upgrade: no finger fields at all
+    for key in ("finger", "more_fingers", "missing"):
+        del document["body"][key]
+    old = decode(json.dumps(document)).body
+    assert (old.template, old.finger, old.more_fingers, old.missing) == ("AAAA", 0, (), ())
+    one = Scan("B-17", "AAAA", 60, "green", (), 4, finger=2, missing=(7,))
+    assert decode(encode(make_envelope("scan", "qta01-gate-1", one))).body.missing == (7,)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (
+            {"more_fingers": [{"finger": 2, "template": "BBBB", "quality": 5}]},
+            "body.more_fingers[0].finger",
+        ),
+        ({"finger": 0}, "body.more_fingers[0]"),
+        ({"missing": [7]}, "body.missing[0]"),
+        ({"missing": [11]}, "body.missing[0]"),
+        (
+            {"more_fingers": [{"finger": 0, "template": "BBBB", "quality": 5}]},
+            "body.more_fingers[0].finger",
+        ),
+    ],
+)
+def test_a_scan_names_each_finger_once(change: dict, field: str) -> None:
+    from khidmat_wire.messages import ScanFinger
+
+    two = Scan("B-17", "AAAA", 60, "green", (), 4, finger=2, more_fingers=(ScanFinger(7, "B", 5),))
+    document = json.loads(encode(make_envelope("scan", "qta01-gate-1", two)))
+    document["body"].update(change)
+    with pytest.raises(WireError) as caught:
+        decode(json.dumps(document))
+    assert caught.value.field == field
+
+
 def test_encode_refuses_what_the_hub_would_reject() -> None:
     with pytest.raises(WireError) as caught:
         encode(make_envelope("feedback", "qta01-desk-1", Feedback("QTA01-261130-0042-K", 6)))

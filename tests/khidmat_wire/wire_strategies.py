@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from khidmat_wire.codec import Envelope
 from khidmat_wire.fields import limits_of
 from khidmat_wire.ids import new_record_id
-from khidmat_wire.messages import ALL_BODIES, Answer, Complaint
+from khidmat_wire.messages import ALL_BODIES, Answer, Complaint, Scan, ScanFinger
 from khidmat_wire.vocabulary import CATEGORIES, Category
 
 MAX_ITEMS = 3  # keep generated lists small; limits themselves are tested separately
@@ -56,7 +56,26 @@ def body_strategy(cls: type) -> st.SearchStrategy[typing.Any]:
     """A strategy producing valid instances of a body dataclass."""
     if cls is Complaint:  # its answers must answer its category's own questions
         return st.sampled_from(CATEGORIES).flatmap(_complaint_of)
+    if cls is Scan:  # each finger position at most once over finger, more_fingers, missing
+        return st.tuples(
+            st.permutations(range(1, 11)), st.integers(0, MAX_ITEMS), st.integers(0, MAX_ITEMS)
+        ).flatmap(_scan_of)
     return st.builds(cls, **_field_strategies(cls))
+
+
+def _scan_of(drawn: tuple[list[int], int, int]) -> st.SearchStrategy[Scan]:
+    positions, captured, missing = drawn
+    fields = _field_strategies(Scan)
+    extra = _field_strategies(ScanFinger)
+    fields["finger"] = st.just(positions[0] if captured else 0)
+    fields["more_fingers"] = st.tuples(
+        *(
+            st.builds(ScanFinger, **{**extra, "finger": st.just(position)})
+            for position in positions[1:captured]
+        )
+    )
+    fields["missing"] = st.just(tuple(positions[captured : captured + missing]))
+    return st.builds(Scan, **fields)
 
 
 def _complaint_of(category: Category) -> st.SearchStrategy[Complaint]:

@@ -361,3 +361,17 @@ async def test_two_finger_list_asks_right_then_left_index_and_records_a_missing_
         assert found.fingers == (RIGHT_INDEX,) and found.missing == (LEFT_INDEX,)
         hints = " ".join(str(hint.render()) for hint in screen.query(".hint"))
         assert "left index: recorded missing or injured" in hints and "ONE finger" in hints
+    # the scan records carry every finger captured, so the hub searches the same fingers
+    queued = [e.body for e in scans(store)]
+    assert len(queued) == 3
+    (decided,) = [b for b in queued if b.decides]
+    (one,) = [b for b in queued if b.missing]
+    (first,) = [b for b in queued if b is not decided and b is not one]
+    assert (first.finger, [f.finger for f in first.more_fingers]) == (RIGHT_INDEX, [LEFT_INDEX])
+    from matcher_cy import Template, match_score
+
+    left = Template.from_bytes(base64.b64decode(first.more_fingers[0].template))
+    enrolled = {f: extract(sim_finger_image(f, 0)) for f in (61, 62)}
+    assert match_score(left, enrolled[62]) > 2 * match_score(left, enrolled[61])  # the left
+    assert decided.more_fingers == first.more_fingers and decided.template == first.template
+    assert (one.finger, one.more_fingers, one.missing) == (RIGHT_INDEX, (), (LEFT_INDEX,))

@@ -6,7 +6,15 @@ import pytest
 
 from matcher_cy import Gallery, fuse, match_score
 from matcher_cy.distractors import distractor_template
-from matcher_cy.persons import LEFT_INDEX, RIGHT_INDEX, PersonCandidate, rank_key, search_persons
+from matcher_cy.persons import (
+    LEFT_INDEX,
+    RIGHT_INDEX,
+    UNKNOWN_FINGER,
+    PersonCandidate,
+    rank_key,
+    search_persons,
+    search_probes,
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +65,19 @@ def test_ties_at_the_cap_rank_by_the_uncapped_scores() -> None:
     lower = PersonCandidate("lower", capped - 0.001, 2, ((RIGHT_INDEX, 0.02), (LEFT_INDEX, 0.9)))
     ranked = sorted([lower, weaker, stronger], key=rank_key)
     assert [c.person for c in ranked] == ["stronger", "weaker", "lower"]
+
+
+def test_a_probe_of_unknown_position_is_one_finger_against_every_position(
+    galleries: dict, synthetic_templates: dict
+) -> None:
+    """The form a one-finger gate's scan takes (position 0): every position searched, each
+    person kept once at their best position; known positions are searched as such."""
+    probe = distractor_template(2, seed=5)  # person-2's left index, position not given
+    found = search_probes(galleries, {UNKNOWN_FINGER: probe}, k=3)
+    assert found[0].person == "person-2" and found[0].fingers == 1
+    assert found[0].finger_scores == ((LEFT_INDEX, pytest.approx(1.0, abs=0.5)),)
+    assert len({c.person for c in found}) == len(found)
+    known = {RIGHT_INDEX: synthetic_templates[2, 1], LEFT_INDEX: probe}
+    both = search_probes(galleries, {**known, UNKNOWN_FINGER: probe}, k=3)
+    assert both == search_persons(galleries, known, k=3)
+    assert search_probes(galleries, {}) == []
