@@ -55,6 +55,17 @@ def register(tree: CommandTree) -> None:
     )
     kiosk.add_argument("--json", action="store_true", help="print one JSON object")
 
+    diary = tree.add(
+        "bench diary",
+        help="station diary: entries added per second, the chain check, the day's export",
+        example="khidmat bench diary --entries 1000 --json",
+        handler=_diary,
+    )
+    diary.add_argument(
+        "--entries", type=int, default=1000, help="entries in the day (default 1000)"
+    )
+    diary.add_argument("--json", action="store_true", help="print one JSON object")
+
     rerun = tree.add(
         "bench demo-rerun",
         help="`bash scripts/demo.sh` a second time: seconds until the operator console is drawn",
@@ -82,6 +93,12 @@ def _ingest(args: argparse.Namespace) -> int:
 
 def _kiosk(args: argparse.Namespace) -> int:
     from bench.kiosk import main
+
+    return main(args)
+
+
+def _diary(args: argparse.Namespace) -> int:
+    from bench.diary import main
 
     return main(args)
 

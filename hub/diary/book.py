@@ -14,8 +14,10 @@ Entries made by the hub from the units' records are appended in the ingest trans
 a transaction of their own (:meth:`Diary.add`). Both serialise on the database's write lock
 (``BEGIN IMMEDIATE``), so two processes never give two entries one number.
 
-Thread-safety: as :class:`hub.store.HubStore`. Cost: an append is three indexed statements
-and one SHA-256; :meth:`Diary.verify` reads the day once (about 2 us per entry of hashing).
+Thread-safety: as :class:`hub.store.HubStore`. Cost (``khidmat bench diary``, 2 loaded
+cores): an append is three indexed statements and one SHA-256, and an officer's entry in
+its own transaction takes 3-7 ms (the fsync of ``synchronous=FULL`` dominates);
+:meth:`Diary.verify` reads the day once, 15-50 us per entry (35 ms for 1,000 entries).
 """
 
 from __future__ import annotations
