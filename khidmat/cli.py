@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "edge_agent.sim.cli",
     "edge_agent.sim.fingers_cli",
     "hub.sms.cli",
+    "hub.tracking_web.cli",
     "bench.cli",
     "bench.matcher_cli",
     "bench.gallery_cli",
