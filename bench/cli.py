@@ -55,6 +55,16 @@ def register(tree: CommandTree) -> None:
     )
     kiosk.add_argument("--json", action="store_true", help="print one JSON object")
 
+    receipt = tree.add(
+        "bench receipt",
+        help="the desk's printed receipt: layout and encode time, job size, print time on the "
+        "simulated printer, wire time on a serial printer (English and Urdu)",
+        example="khidmat bench receipt --runs 20 --json",
+        handler=_receipt,
+    )
+    receipt.add_argument("--runs", type=int, default=20, help="receipts per language (default 20)")
+    receipt.add_argument("--json", action="store_true", help="print one JSON object")
+
     diary = tree.add(
         "bench diary",
         help="station diary: entries added per second, the chain check, the day's export",
@@ -65,24 +75,6 @@ def register(tree: CommandTree) -> None:
         "--entries", type=int, default=1000, help="entries in the day (default 1000)"
     )
     diary.add_argument("--json", action="store_true", help="print one JSON object")
-
-    gate = tree.add(
-        "bench gate-compute",
-        help="the gate's compute after the last image byte: two extractions, the search, the verdict (one core, CPU ms)",
-        example="khidmat bench gate-compute --gallery 10000 --scans 10 --json",
-        handler=_gate_compute,
-    )
-    gate.add_argument(
-        "--gallery",
-        type=int,
-        default=10_000,
-        help="persons on the list, two fingers each (default 10000)",
-    )
-    gate.add_argument(
-        "--scans", type=int, default=10, help="mated scans, and as many strangers (default 10)"
-    )
-    gate.add_argument("--seed", type=int, default=0, help="synthetic fingers' seed (default 0)")
-    gate.add_argument("--json", action="store_true", help="print one JSON object")
 
     rerun = tree.add(
         "bench demo-rerun",
@@ -103,14 +95,14 @@ def _chaos(args: argparse.Namespace) -> int:
     return main(args)
 
 
-def _gate_compute(args: argparse.Namespace) -> int:
-    from bench.gate_compute import main
+def _ingest(args: argparse.Namespace) -> int:
+    from bench.ingest import main
 
     return main(args)
 
 
-def _ingest(args: argparse.Namespace) -> int:
-    from bench.ingest import main
+def _receipt(args: argparse.Namespace) -> int:
+    from bench.receipt import main
 
     return main(args)
 

@@ -38,6 +38,13 @@ Example::
     backend = "native"         # native | mock
     pins = { led_green = 17, led_red = 27, led_amber = 22, buzzer = 23, relay = 24, tamper = 25, button = 5 }
 
+    [printer]                  # desk units: the receipt printer (docs/kiosk.md, Printed receipt)
+    backend = "device"         # device | serial | sim | none
+    port = "/dev/usb/lp0"      # usblp device; or /dev/ttyUSB0 with backend = "serial"
+    baud = 19200               # serial only
+    width_px = 576             # 576 for 80 mm paper, 384 for 58 mm
+    track_url = "https://khidmat.example/track"   # printed, and in the QR code
+
     [agent]
     telemetry_interval_s = 60
     resend_after_s = 10
@@ -96,6 +103,19 @@ class SensorSection:
 
 
 @dataclass(frozen=True, slots=True)
+class PrinterSection:
+    """The desk's thermal receipt printer (ESC/POS); ``none``: the unit has none."""
+
+    backend: str = "none"
+    port: str = "/dev/usb/lp0"
+    baud: int = 19200
+    width_px: int = 576
+    #: The hub's public tracking page; the QR code carries it with ``?n=<tracking number>``
+    #: ("" : the QR code carries the tracking number alone).
+    track_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class GpioSection:
     backend: str = "mock"
     pins: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PINS))
@@ -123,6 +143,7 @@ class UnitConfig:
     sensor: SensorSection
     gpio: GpioSection
     agent: AgentSection
+    printer: PrinterSection = field(default_factory=PrinterSection)
 
     @property
     def runtime_dir(self) -> Path:
@@ -145,7 +166,7 @@ def parse_unit_config(text: str, path: Path) -> UnitConfig:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     base = path.parent
     for key in raw:
-        if key not in ("device", "broker", "hub", "sensor", "gpio", "agent"):
+        if key not in ("device", "broker", "hub", "sensor", "gpio", "agent", "printer"):
             raise ConfigError(f"[{key}]: unknown section")
     if "device" not in raw:
         raise ConfigError("[device]: missing section")
@@ -179,9 +200,24 @@ def parse_unit_config(text: str, path: Path) -> UnitConfig:
                  "scrub_interval_s"):  # fmt: skip
         if getattr(agent, name) <= 0:
             raise ConfigError(f"[agent] {name}: must be positive")
-    return UnitConfig(
-        path, device, broker, section(HubSection, raw.get("hub"), "hub", base), sensor, gpio, agent
-    )
+    printer = section(PrinterSection, raw.get("printer"), "printer", base)
+    if printer.backend not in ("device", "serial", "sim", "none"):
+        raise ConfigError("[printer] backend: must be device, serial, sim or none")
+    if printer.width_px not in (384, 576):
+        raise ConfigError("[printer] width_px: must be 576 (80 mm paper) or 384 (58 mm)")
+    if not 1200 <= printer.baud <= 921_600:
+        raise ConfigError("[printer] baud: must be 1200..921600")
+    url = printer.track_url
+    if url and (
+        not url.startswith(("https://", "http://"))
+        or len(url) > 200
+        or not all("!" <= ch <= "~" for ch in url)
+    ):
+        raise ConfigError(
+            "[printer] track_url: must be an http(s) address of at most 200 characters"
+        )
+    hub = section(HubSection, raw.get("hub"), "hub", base)
+    return UnitConfig(path, device, broker, hub, sensor, gpio, agent, printer)
 
 
 def load_unit_config(path: str | Path) -> UnitConfig:

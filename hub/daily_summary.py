@@ -29,15 +29,12 @@ from pathlib import Path
 from hub.fleet import Fleet
 from hub.store import HubStore, searches
 from hub.store import complaints as complaint_table
+from khidmat_base.fonts import find_font
 from khidmat_wire.vocabulary import STOPPED_STATUSES
 
 COLUMNS = ("station", "section", "item", "value")
 URDU_TITLE = "روزانہ تھانہ خلاصہ"
 """"Daily station summary" in Urdu, printed under the English title."""
-FONT_FILES = (
-    Path("/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf"),
-    Path("/usr/share/fonts/opentype/noto/NotoNaskhArabic-Regular.ttf"),
-)
 DAY_MS = 86_400_000
 
 
@@ -118,12 +115,7 @@ def write_csv(rows: list[tuple[str, str, str, object]], path: Path) -> None:
 
 def font_file() -> Path:
     """The Urdu-capable font the setup installs; FileNotFoundError naming the package."""
-    for path in FONT_FILES:
-        if path.exists():
-            return path
-    raise FileNotFoundError(
-        "Noto Naskh Arabic is not installed: apt-get install fonts-noto-core (scripts/setup.sh)"
-    )
+    return find_font("urdu")
 
 
 #: Urdu for the summary's sections, items and column headings, printed beside the English.

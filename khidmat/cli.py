@@ -28,8 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "provisioning.cli",
     "edge_agent.sim.cli",
     "edge_agent.sim.fingers_cli",
+    "edge_agent.sim.printer_cli",
     "hub.sms.cli",
-    "hub.tracking_web.cli",
     "bench.cli",
     "bench.matcher_cli",
     "bench.gallery_cli",
@@ -38,7 +38,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 #: Help for command groups (a group is listed once one of its commands is registered).
 GROUP_HELP: dict[str, tuple[str, str]] = {
     "sim": (
-        "simulated hardware: sensors and synthetic fingerprints",
+        "simulated hardware: sensors, modem, receipt printer and synthetic fingerprints",
         "khidmat sim sensor --model r307 --link /tmp/fp0",
     ),
     "bench": (

@@ -35,6 +35,7 @@ from kiosk.i18n import DEFAULT_LANGUAGE, N_, Translator
 if TYPE_CHECKING:
     from edge_agent.config import UnitConfig
     from edge_agent.gpio import GpioBoard
+    from edge_agent.printer import ReceiptPrinter
     from edge_agent.sensor import FingerprintSensor
     from edge_agent.store import LocalStore, StoreFault
 
@@ -357,14 +358,17 @@ def build_app(
     store: LocalStore | None = None,
     sensor: FingerprintSensor | None = None,
     board: GpioBoard | None = None,
+    printer: ReceiptPrinter | None = None,
     clock: Clock = SYSTEM_CLOCK,
     **options: object,
 ) -> KioskApp:
     """The kiosk for ``mode`` on the unit ``config`` describes.
 
-    ``store``, ``sensor`` and ``board`` are used as given (the caller closes them);
+    ``store``, ``sensor``, ``board`` and ``printer`` are used as given (the caller closes them);
     whatever is not given is opened from ``config`` and closed when the app exits.
     ``options`` go to :class:`KioskApp` (``idle_timeout_s``, ``high_contrast``, ...).
     """
-    context = open_context(mode, config, store=store, sensor=sensor, board=board, clock=clock)
+    context = open_context(
+        mode, config, store=store, sensor=sensor, board=board, printer=printer, clock=clock
+    )
     return KioskApp(mode, context, on_close=context.close, **options)  # type: ignore[arg-type]

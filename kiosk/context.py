@@ -22,6 +22,7 @@ from khidmat_base.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:
     from edge_agent.gpio import GpioBoard
+    from edge_agent.printer import ReceiptPrinter
     from edge_agent.sensor import FingerprintSensor
     from edge_agent.sim.sensor import SimulatedSensor
 
@@ -44,6 +45,10 @@ class KioskContext:
     #: The unit's RAM-only directory: the hub's watchlist key, the prepared watchlist.
     runtime_dir: Path | None = None
     sensor_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The desk's receipt printer (None: the unit has none, or not a desk).
+    printer: ReceiptPrinter | None = None
+    #: The hub's public tracking page, printed on receipts ([printer] track_url).
+    track_url: str = ""
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -69,9 +74,11 @@ def open_context(
     store: LocalStore | None = None,
     sensor: FingerprintSensor | None = None,
     board: GpioBoard | None = None,
+    printer: ReceiptPrinter | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> KioskContext:
-    """Open the unit for ``mode``: the store always; sensor for gate and enrol; GPIO for gate.
+    """Open the unit for ``mode``: the store always; sensor for gate and enrol; GPIO for
+    gate; the receipt printer for a desk (``[printer]``; opening touches no device).
 
     A sensor that cannot be opened does not stop the kiosk: ``sensor_error`` says why and
     the gate screens show it (the officer calls a technician). A GPIO board that cannot be
@@ -109,6 +116,12 @@ def open_context(
 
             board = GpioBoard.from_config(config.gpio)
             closers.append(board.close)
+        if printer is None and mode == "desk":
+            from edge_agent.printer import open_printer
+
+            printer = open_printer(config.printer, sim_out_dir=config.device.data_dir / "receipts")
+            if printer is not None:
+                closers.append(printer.close)
         if mode in ("gate", "enrol"):
             health = (
                 "ok"
@@ -135,6 +148,8 @@ def open_context(
         clock=clock,
         store_fault=store_fault,
         runtime_dir=config.runtime_dir,
+        printer=printer,
+        track_url=config.printer.track_url,
     )
     context._closers = closers
     return context

@@ -179,7 +179,8 @@ def citizen_strings() -> dict[str, str]:
 def citizen_sources() -> list[Path]:
     """The modules whose strings citizens read (desk screens and their tables)."""
     root = Path(__file__).parent
-    names = ["app.py", "categories.py", "validation.py"] + [
-        f"screens/{n}.py" for n in ("welcome", "complaint", "receipt", "track", "feedback")
+    names = ["app.py", "categories.py", "validation.py", "receipt_print.py"] + [
+        f"screens/{n}.py"
+        for n in ("welcome", "complaint", "receipt", "track", "feedback", "printing")
     ]
     return [root / n for n in names]

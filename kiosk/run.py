@@ -15,13 +15,14 @@ from kiosk.app import KioskApp
 def sim_app(mode: str, directory: Path, **options: object) -> KioskApp:
     """The kiosk of a simulated ``mode`` unit whose data lives in ``directory``.
 
-    Simulated R307 and mock GPIO (see :mod:`kiosk.sim`), the demo officer, and for the
-    gate the synthetic watchlist (built here: ~0.5 s per person).
+    Simulated R307 and mock GPIO (see :mod:`kiosk.sim`), the demo officer, for the gate
+    the synthetic watchlist (built here: ~0.5 s per person), for the desk a simulated
+    receipt printer drawing to ``directory/data/receipts``.
     """
     from kiosk.app import build_app
     from kiosk.sim import seed_store, sim_config, watchlist_entries
 
-    config = sim_config(mode, directory)
+    config = sim_config(mode, directory, printer=True)
     entries = watchlist_entries() if mode == "gate" else None
     app = build_app(mode, config, sim_panel=True, **options)  # type: ignore[arg-type]
     seed_store(app.context.store, entries=entries, issued_at_ms=clock.now_ms())
@@ -51,6 +52,9 @@ def main(args: argparse.Namespace) -> int:
             if mode != "desk":
                 print(f"officer badge {SIM_OFFICER}, PIN {SIM_PIN}", file=sys.stderr)
             store_path = app.context.store.path
+            if app.context.printer is not None:
+                receipts = Path(directory) / "data" / "receipts"
+                print(f"simulated receipt printer: receipts drawn to {receipts}", file=sys.stderr)
             app.run()
             with LocalStore(store_path) as store:
                 depth = store.outbox_depth()

@@ -44,7 +44,10 @@ SIM_PEOPLE: tuple[SimPerson, ...] = (
 SIM_STRANGER_FINGER = 101
 
 
-def sim_config_text(mode: str, data_dir: Path) -> str:
+def sim_config_text(mode: str, data_dir: Path, *, printer: bool = False) -> str:
+    """``printer``: a desk gets a simulated receipt printer in this process, its receipts
+    drawn to ``data_dir/receipts`` (edge_agent.sim.printer)."""
+    extra = '\n[printer]\nbackend = "sim"\n' if printer and mode == "desk" else ""
     return f"""
 [device]
 id = "sim-{mode}-0001"
@@ -61,14 +64,15 @@ packet_size = 256
 
 [gpio]
 backend = "mock"
-"""
+{extra}"""
 
 
-def sim_config(mode: str, directory: Path) -> UnitConfig:
-    """A unit configuration for a simulated ``mode`` unit with its data in ``directory``."""
+def sim_config(mode: str, directory: Path, *, printer: bool = False) -> UnitConfig:
+    """A unit configuration for a simulated ``mode`` unit with its data in ``directory``
+    (``printer``: with a simulated receipt printer, desk only)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "unit.toml"
-    text = sim_config_text(mode, directory / "data")
+    text = sim_config_text(mode, directory / "data", printer=printer)
     path.write_text(text, encoding="utf-8")
     return parse_unit_config(text, path)
 

@@ -43,6 +43,19 @@ if ! command -v pdftotext >/dev/null 2>&1; then
         || echo "setup: poppler-utils not installed; the PDF text check will skip" >&2
 fi
 
+# The desk's printed receipt draws Urdu with Pillow's raqm layout, which loads the system's
+# FriBiDi at run time, in Noto Naskh Arabic beside DejaVu Sans (Latin, digits); the
+# simulated printer draws the printer's own font with DejaVu Sans Mono.
+if ! ldconfig -p 2>/dev/null | grep -q 'libfribidi\.so\.0' \
+        || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ]; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq libfribidi0 fonts-dejavu-core >/dev/null; } 2>/dev/null; then
+        echo "setup: libfribidi0 / fonts-dejavu-core could not be installed: run \`sudo apt-get install libfribidi0 fonts-dejavu-core\`" >&2
+        exit 1
+    fi
+fi
+
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv

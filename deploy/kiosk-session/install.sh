@@ -2,7 +2,7 @@
 # Install the desk unit's graphical screen on Raspberry Pi OS Lite (Bookworm), as root,
 # after the software step of docs/operations.md (Khidmat in /opt/khidmat, user khidmat):
 # cage (Wayland kiosk compositor), Chromium, the Noto Arabic-script fonts and a monospace
-# fallback, the PAM session, the font preference and the two units. Safe to run again.
+# fallback, libfribidi0 (Pillow shapes the printed receipt's Urdu with it), the PAM session, the font preference and the two units. Safe to run again.
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
 deploy="$(dirname "$here")"
@@ -12,7 +12,7 @@ apt-get update -qq
 browser=chromium
 if ! apt-cache show chromium >/dev/null 2>&1; then browser=chromium-browser; fi
 apt-get install -y -qq --no-install-recommends cage "$browser" fonts-noto-core \
-    fonts-dejavu-core fontconfig
+    fonts-dejavu-core fontconfig libfribidi0
 install -m 0644 "$here/pam-khidmat-kiosk" /etc/pam.d/khidmat-kiosk
 install -m 0644 "$here/60-khidmat-urdu.conf" /etc/fonts/conf.d/60-khidmat-urdu.conf
 fc-cache -f >/dev/null

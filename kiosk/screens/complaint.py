@@ -28,6 +28,7 @@ from kiosk.categories import (
 )
 from kiosk.desk import STORE_FAULT_MESSAGE, Draft, file_complaint
 from kiosk.i18n import N_
+from kiosk.receipt_print import filing_receipt
 from kiosk.rtl_widgets import KioskInput, LimitedTextArea, Paragraph
 from kiosk.screens.base import KioskScreen, Page, button, said, text
 from kiosk.text import has_arabic, shown
@@ -299,4 +300,13 @@ class ComplaintScreen(KioskScreen):
             await self.rebuild("#submit")
             return
         urgent = urgency(self.draft.category, self.draft.answers)
-        self.app.switch_screen(ReceiptScreen(tracking_no, urgent))
+        receipt = filing_receipt(
+            tracking_no,
+            self.kiosk.context.station,
+            self.kiosk.language,
+            category=self.draft.category,
+            gender_desk=self.draft.gender_desk,
+            urgent=urgent,
+            filed_at_ms=self.kiosk.context.now_ms(),
+        )
+        self.app.switch_screen(ReceiptScreen(tracking_no, urgent, receipt))

@@ -4,6 +4,11 @@ An urgent complaint (:func:`khidmat_wire.vocabulary.urgency`: danger now, violen
 progress, a missing child) is flagged here too: why it is urgent, what happens next (the
 duty officer is told at once and acts within the urgent due hours) and the emergency
 number, large.
+
+With a receipt printer on the desk the receipt is printed as the screen opens
+(:mod:`kiosk.screens.printing`): the outcome is shown here, and after a fault (paper out,
+printer off or unplugged) "Print the receipt again" prints it once the officer has fixed
+the printer. The complaint was queued before printing began: a printer fault loses nothing.
 """
 
 from __future__ import annotations
@@ -16,19 +21,33 @@ from textual.widgets import Button, Footer
 
 from khidmat_wire.vocabulary import EMERGENCY_NUMBER, UrgentAnswer
 from kiosk.i18n import N_
+from kiosk.receipt_print import NOT_PRINTED, Receipt
 from kiosk.screens.base import KioskScreen, button, text
+from kiosk.screens.printing import ReceiptPrinting
 from kiosk.widgets import BigText, QRCode
 
 
-class ReceiptScreen(KioskScreen):
+class ReceiptScreen(ReceiptPrinting, KioskScreen):
     AUTO_FOCUS = "#done"
     BINDINGS = [Binding("f12", "app.quick_exit", N_("Clear"), priority=True)]
     dirty = True
+    FAILURE_NOTE = NOT_PRINTED
 
-    def __init__(self, tracking_no: str, urgent: UrgentAnswer | None = None) -> None:
+    def __init__(
+        self,
+        tracking_no: str,
+        urgent: UrgentAnswer | None = None,
+        receipt: Receipt | None = None,
+    ) -> None:
+        """``receipt``: what to print (None: nothing is printed)."""
         super().__init__()
         self.tracking_no = tracking_no
         self.urgent = urgent
+        self.receipt = receipt
+
+    def on_mount(self) -> None:
+        if self.receipt is not None:
+            self.start_printing(self.receipt)
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -64,9 +83,16 @@ class ReceiptScreen(KioskScreen):
                 ),
                 classes="lead",
             )
+            yield from self.compose_printing()
             yield button(t("Done"), id="done", variant="primary", classes="big")
         yield Footer()
 
     @on(Button.Pressed, "#done")
     def done(self) -> None:
         self.kiosk.action_quick_exit()
+
+    @on(Button.Pressed, "#reprint")
+    async def reprint(self) -> None:
+        if self.receipt is not None:
+            self.start_printing(self.receipt)
+            await self.rebuild("#done")

@@ -2,6 +2,9 @@
 
 Checking queues a Lookup for the hub (via the agent) and shows what the store holds; the
 screen reads the store again every poll, so the hub's answer appears when it arrives.
+With a receipt printer on the desk, "Print a receipt" prints a status slip of what the
+screen shows (number, status, due time, how to track; :func:`kiosk.receipt_print.status_slip`):
+how a citizen or the desk officer gets a receipt again after a printer fault.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from khidmat_wire.messages import ComplaintStatus
 from khidmat_wire.vocabulary import FIRST_STATUS, STATUS_NAMES
 from kiosk.desk import STORE_FAULT_MESSAGE, ask_status
 from kiosk.i18n import N_
+from kiosk.receipt_print import status_slip
 from kiosk.rtl_widgets import KioskInput
 from kiosk.screens.base import KioskScreen, Page, button, said, text
+from kiosk.screens.printing import ReceiptPrinting
 from kiosk.tracking import TrackingError, parse_tracking_no
 
 
@@ -34,7 +39,7 @@ def when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
 
 
-class TrackScreen(KioskScreen):
+class TrackScreen(ReceiptPrinting, KioskScreen):
     AUTO_FOCUS = "#number"
     BINDINGS = [
         Binding("f12", "app.quick_exit", N_("Clear"), priority=True),
@@ -100,6 +105,10 @@ class TrackScreen(KioskScreen):
                 yield said(entry.message, classes="reason")
         if status.can_rate:
             yield button(t("Rate our service"), id="rate", variant="success", classes="big")
+        if self.can_print:
+            if self.print_outcome is None or self.print_outcome.state in ("printed", "printing"):
+                yield button(t("Print a receipt"), id="print", classes="big")
+            yield from self.compose_printing()
 
     @on(Input.Changed, "#number")
     def remember(self, event: Input.Changed) -> None:
@@ -116,6 +125,9 @@ class TrackScreen(KioskScreen):
             self.action_back()
         elif event.button.id == "check":
             await self.check()
+        elif event.button.id in ("print", "reprint"):
+            self.print_slip()
+            await self.rebuild()
         elif event.button.id == "rate":
             from kiosk.screens.feedback import FeedbackScreen
 
@@ -123,6 +135,21 @@ class TrackScreen(KioskScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def print_slip(self) -> None:
+        """Print what the screen shows about the checked number (the hub's answer)."""
+        status = self.status
+        if status is None or not status.found:
+            return
+        self.start_printing(
+            status_slip(
+                self.tracking_no,
+                self.kiosk.context.station,
+                self.kiosk.language,
+                status=status_name(status.status),
+                due_at_ms=status.due_at_ms,
+            )
+        )
 
     async def check(self) -> None:
         try:
@@ -145,6 +172,7 @@ class TrackScreen(KioskScreen):
             self.kiosk.report_store_fault(fault)
             self.error = STORE_FAULT_MESSAGE
         self.tracking_no = number
+        self.print_outcome = None
         self.status = self.kiosk.store.complaint_status(number)
         await self.rebuild("#number")
 

@@ -9,8 +9,16 @@ CNIC = "54400-7654321-9"
 MOBILE = "0333-7654321"
 
 
+DESCRIPTION = "My bag was taken near the bus stop."
+
+
 async def to_review(
-    pilot, *, name: str = NAME, cnic: str = CNIC, mobile: str = MOBILE
+    pilot,
+    *,
+    name: str = NAME,
+    cnic: str = CNIC,
+    mobile: str = MOBILE,
+    description: str = DESCRIPTION,
 ) -> ComplaintScreen:
     """From the welcome screen: file a theft complaint up to the review step."""
     app = pilot.app
@@ -28,7 +36,7 @@ async def to_review(
     await pilot.pause()
     await pilot.click("#next")
     await pilot.pause()
-    app.screen.query_one("#description").text = "My bag was taken near the bus stop."
+    app.screen.query_one("#description").text = description
     await pilot.pause()
     await pilot.click("#next")
     await pilot.pause()

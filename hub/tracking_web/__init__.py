@@ -1,1 +1,0 @@
-"""The public tracking page: a citizen's complaint status by tracking number (``khidmat tracking``)."""
