@@ -76,6 +76,24 @@ def register(tree: CommandTree) -> None:
     )
     diary.add_argument("--json", action="store_true", help="print one JSON object")
 
+    gate = tree.add(
+        "bench gate-compute",
+        help="the gate's compute after the last image byte: two extractions, the search, the verdict (one core, CPU ms)",
+        example="khidmat bench gate-compute --gallery 10000 --scans 10 --json",
+        handler=_gate_compute,
+    )
+    gate.add_argument(
+        "--gallery",
+        type=int,
+        default=10_000,
+        help="persons on the list, two fingers each (default 10000)",
+    )
+    gate.add_argument(
+        "--scans", type=int, default=10, help="mated scans, and as many strangers (default 10)"
+    )
+    gate.add_argument("--seed", type=int, default=0, help="synthetic fingers' seed (default 0)")
+    gate.add_argument("--json", action="store_true", help="print one JSON object")
+
     rerun = tree.add(
         "bench demo-rerun",
         help="`bash scripts/demo.sh` a second time: seconds until the operator console is drawn",
@@ -91,6 +109,12 @@ def register(tree: CommandTree) -> None:
 
 def _chaos(args: argparse.Namespace) -> int:
     from bench.chaos import main
+
+    return main(args)
+
+
+def _gate_compute(args: argparse.Namespace) -> int:
+    from bench.gate_compute import main
 
     return main(args)
 

@@ -34,6 +34,15 @@ Relative paths resolve against the file's directory (the deployment directory)::
     quiet_to_h = 8
     duty_officer = "0300-1234567"   # texted at once about each urgent complaint
 
+    [tracking]                  # optional: the public tracking page (khidmat tracking)
+    host = "127.0.0.1"          # loopback by default; a TLS reverse proxy faces the public
+    port = 8090
+    mobile_digits = 4           # second factor: the last digits of the citizen's mobile
+    client_limit = 30           # lookups per client address per client_window_s
+    client_window_s = 60
+    number_limit = 5            # failed lookups of one number per number_window_s
+    number_window_s = 3600
+
     [fleet]                     # optional: alert thresholds
     backlog_records = 500
     backlog_age_s = 3600
@@ -48,6 +57,7 @@ from pathlib import Path
 
 from hub.complaint_rules import DuePolicy, default_due_hours
 from hub.sms.outbox import SmsSettings
+from hub.tracking_web.settings import MOBILE_DIGITS_RANGE, TrackingSettings
 from khidmat_base.config import BrokerSection, ConfigError, section
 from khidmat_wire.topics import HUB_WORKERS_MAX
 from khidmat_wire.vocabulary import is_mobile
@@ -98,6 +108,7 @@ class HubConfig:
     fleet: FleetSection = FleetSection()
     watchlist: WatchlistCriteria = WatchlistCriteria()
     sms: SmsSettings = SmsSettings()
+    tracking: TrackingSettings = TrackingSettings()
 
 
 def load_hub_config(path: str | Path) -> HubConfig:
@@ -110,7 +121,7 @@ def load_hub_config(path: str | Path) -> HubConfig:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     for key in raw:
-        if key not in ("hub", "broker", "complaints", "fleet", "watchlist", "sms"):
+        if key not in ("hub", "broker", "complaints", "fleet", "watchlist", "sms", "tracking"):
             raise ConfigError(f"[{key}]: unknown section")
     hub_raw = dict(raw.get("hub") or {})
     if "database" not in hub_raw:
@@ -161,7 +172,35 @@ def load_hub_config(path: str | Path) -> HubConfig:
         _fleet(raw.get("fleet") or {}),
         _watchlist(raw.get("watchlist") or {}),
         _sms(raw.get("sms") or {}, base),
+        _tracking(raw.get("tracking") or {}),
     )
+
+
+def _tracking(raw: dict[str, object]) -> TrackingSettings:
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        if key == "host":
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError("[tracking] host: must be an address to listen on")
+            values[key] = value.strip()
+        elif key == "port":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+                raise ConfigError("[tracking] port: must be a port number 1..65535")
+            values[key] = value
+        elif key == "mobile_digits":
+            low, high = MOBILE_DIGITS_RANGE
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ConfigError(f"[tracking] mobile_digits: must be an integer {low}..{high}")
+            values[key] = value
+        elif key in ("client_limit", "number_limit"):
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ConfigError(f"[tracking] {key}: must be a positive integer")
+            values[key] = value
+        elif key in ("client_window_s", "number_window_s"):
+            values[key] = _positive("tracking", key, value)
+        else:
+            raise ConfigError(f"[tracking] {key}: unknown key")
+    return TrackingSettings(**values)  # type: ignore[arg-type]
 
 
 def _sms(raw: dict[str, object], base: Path) -> SmsSettings:

@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "edge_agent.sim.fingers_cli",
     "edge_agent.sim.printer_cli",
     "hub.sms.cli",
+    "hub.tracking_web.cli",
     "bench.cli",
     "bench.matcher_cli",
     "bench.gallery_cli",

@@ -8,8 +8,12 @@
 - ``sensors/<role>``: the pty links of the gate's and the enrolment unit's simulated
   fingerprint sensors (place a finger from another terminal with
   ``khidmat sim sensor place --link <workdir>/sensors/gate --finger 3``);
+- ``modem/gsm``: the pty link of the hub's simulated GSM modem (:mod:`hub.sms.sim_modem`,
+  run in this process); every text the hub sends lands in ``modem/gsm.inbox``
+  (``khidmat sim modem inbox --link <workdir>/modem/gsm``), and the demo prints each one;
 - the processes: Mosquitto (from the deployment's files: TLS, passwords, per-unit ACLs,
-  persistence), ``khidmat hub`` and one ``khidmat agent`` per unit.
+  persistence), ``khidmat hub``, one ``khidmat agent`` per unit and the public tracking
+  page (``khidmat tracking``, on 127.0.0.1).
 
 Not thread-safe; one instance per process. :meth:`DemoSystem.stop` ends every process it
 started (also on Ctrl-C).
@@ -45,6 +49,10 @@ SENSOR_BAUD = 115200
 DEMO_OFFICER = "demo"
 DEMO_PIN = "123456"
 DEMO_HUB_TIMERS = {"watchlist_check_s": 3.0, "escalation_check_s": 5.0, "fleet_check_s": 5.0}
+DUTY_OFFICER_MOBILE = "0300-0001515"
+"""The demo duty officer's (synthetic) mobile: texted about each urgent complaint."""
+MODEM_REGISTRATION_S = 1.0
+MODEM_REPORT_DELAY_S = 0.3
 
 
 class DemoError(RuntimeError):
@@ -60,7 +68,9 @@ class DemoSystem:
     units: dict[str, str] = field(default_factory=dict)  # role -> device id
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     sensors: dict[str, object] = field(default_factory=dict)
+    modem: object | None = None  # the simulated GSM modem (hub.sms.sim_modem) once started
     broker: str = ""  # "Mosquitto 2.0.18" once started
+    _texts_seen: int = 0
 
     @property
     def deployment_dir(self) -> Path:
@@ -82,6 +92,18 @@ class DemoSystem:
 
     def store_path(self, role: str) -> Path:
         return self.deployment_dir / "units" / self.units[role] / "data" / "unit.db"
+
+    @property
+    def modem_link(self) -> Path:
+        return (self.workdir / "modem" / "gsm").absolute()
+
+    @property
+    def tracking_url(self) -> str:
+        """The public tracking page's address (``[tracking]`` in the demo's hub.toml)."""
+        from hub.config import load_hub_config
+
+        tracking = load_hub_config(self.hub_config).tracking
+        return f"http://{tracking.host}:{tracking.port}/"
 
     # ----------------------------------------------------------- provisioning
 
@@ -126,7 +148,9 @@ class DemoSystem:
         (self.workdir / "units.json").write_text(json.dumps(self.units, indent=2) + "\n")
 
     def _tune_hub(self) -> None:
-        """A demo wants quick reactions: watchlists and fleet checks every few seconds."""
+        """A demo wants quick reactions: watchlists and fleet checks every few seconds;
+        texts through the demo's simulated modem at once (no quiet hours, a duty officer);
+        the tracking page on a free loopback port."""
         text = self.hub_config.read_text(encoding="utf-8")
         if "watchlist_check_s" not in text:
             text = text.replace(
@@ -134,7 +158,15 @@ class DemoSystem:
                 "[hub]\n" + "".join(f"{key} = {value}\n" for key, value in DEMO_HUB_TIMERS.items()),
                 1,
             )
-            self.hub_config.write_text(text, encoding="utf-8")
+        if "\n[sms]" not in text:
+            text += (
+                f'\n[sms]\nport = "{self.modem_link}"\nquiet_from_h = 0\nquiet_to_h = 0\n'
+                f"check_s = 0.5\nretry_base_s = 2\nregister_s = 15\n"
+                f'duty_officer = "{DUTY_OFFICER_MOBILE}"\n'
+            )
+        if "\n[tracking]" not in text:
+            text += f'\n[tracking]\nhost = "127.0.0.1"\nport = {free_port()}\n'
+        self.hub_config.write_text(text, encoding="utf-8")
 
     def _use_sensor_link(self, role: str) -> None:
         """Point the unit at the demo's simulated sensor (a pty link) instead of an in-process one."""
@@ -169,6 +201,7 @@ class DemoSystem:
             f"broker   {self.broker} on localhost:{settings.port} (TLS, per-unit passwords and ACLs)"
         )
         self._start_sensors()
+        self._start_modem()
         self.processes["hub"] = _spawn_khidmat(
             ["hub", "--config", str(self.hub_config), "--log-level", "WARNING"],
             self.workdir / "logs" / "hub.log",
@@ -180,6 +213,45 @@ class DemoSystem:
                 self.workdir / "logs" / f"agent-{role}.log",
             )
             log(f"unit     {role:<5} {self.units[role]}  (kiosk: khidmat kiosk --demo {role})")
+        self._start_tracking(log)
+
+    def _start_modem(self) -> None:
+        from hub.sms.sim_modem import SimulatedModem, read_inbox
+
+        self.modem_link.parent.mkdir(parents=True, exist_ok=True)
+        self._texts_seen = len(read_inbox(self.modem_link))  # earlier runs' texts
+        self.modem = SimulatedModem(
+            link=self.modem_link,
+            registration_delay_s=MODEM_REGISTRATION_S,
+            report_delay_s=MODEM_REPORT_DELAY_S,
+        ).start()
+
+    def _start_tracking(self, log) -> None:  # type: ignore[no-untyped-def]
+        from hub.config import load_hub_config
+
+        tracking = load_hub_config(self.hub_config).tracking
+        if not _port_free(tracking.port, reuse=True):  # connections of a last run may linger
+            raise DemoError(
+                f"port {tracking.port} ([tracking] in {self.hub_config}) is busy: is another "
+                f"demo running from {self.workdir}?"
+            )
+        self.processes["tracking"] = _spawn_khidmat(
+            ["tracking", "--config", str(self.hub_config)], self.workdir / "logs" / "tracking.log"
+        )
+        _wait_port(tracking.port, self.processes["tracking"], "the tracking page")
+        log(f"tracking {self.tracking_url}  (citizens: tracking number + last 4 mobile digits)")
+        log(
+            f"modem    {self.modem_link}  (texts: khidmat sim modem inbox --link {self.modem_link})"
+        )
+
+    def new_texts(self) -> list[str]:
+        """One line per text the simulated modem received since the last call (the
+        citizen's number shown by its last 4 digits)."""
+        from hub.sms.sim_modem import read_inbox
+
+        inbox = read_inbox(self.modem_link)
+        fresh, self._texts_seen = inbox[self._texts_seen :], len(inbox)
+        return [f"sms      to ...{m.number[-4:]}: {m.text}" for m in fresh]
 
     def _start_sensors(self) -> None:
         from edge_agent.sim.sensor import SimulatedSensor
@@ -223,7 +295,8 @@ class DemoSystem:
 
     def stop(self) -> None:
         """Stop everything this object started, agents first (idempotent)."""
-        order = [n for n in self.processes if n.startswith("agent")] + ["hub", "broker"]
+        order = [n for n in self.processes if n.startswith("agent")]
+        order += ["tracking", "hub", "broker"]
         for name in order:
             process = self.processes.pop(name, None)
             if process is not None:
@@ -231,6 +304,9 @@ class DemoSystem:
         for sensor in self.sensors.values():
             sensor.close()  # type: ignore[attr-defined]
         self.sensors.clear()
+        if self.modem is not None:
+            self.modem.close()  # type: ignore[attr-defined]
+            self.modem = None
 
 
 def _spawn(command: list[str], log_path: Path) -> subprocess.Popen[bytes]:
@@ -256,10 +332,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _port_free(port: int) -> bool:
+def _port_free(port: int, *, reuse: bool = False) -> bool:
+    """True when nothing listens on 127.0.0.1:``port`` (``reuse``: as a server that sets
+    SO_REUSEADDR sees it, so closed connections in TIME_WAIT do not count)."""
     import socket
 
     with socket.socket() as probe:
+        if reuse:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -420,6 +500,8 @@ def _run_demo(
             if dead:
                 out(f"stopped unexpectedly: {', '.join(dead)} (logs in {workdir / 'logs'})")
                 return 1
+            for line in system.new_texts():
+                out(line)
             out(status_line(system))
     except KeyboardInterrupt:
         out("stopping")

@@ -16,7 +16,8 @@ def register(tree: CommandTree) -> None:
             "khidmat demo\n"
             "khidmat demo --no-console --duration 30     # report every 2 s instead of the console\n"
             "khidmat demo --web                          # every screen in a browser: http://127.0.0.1:8000/\n"
-            "khidmat demo --headless --scenario smoke --json"
+            "khidmat demo --headless --scenario smoke --json\n"
+            "khidmat demo --headless --scenario citizen --json    # SMS, urgent alert, tracking page"
         ),
         handler=_demo,
     )
@@ -59,10 +60,11 @@ def register(tree: CommandTree) -> None:
     )
     add(
         "--scenario",
-        choices=("smoke", "operations"),
+        choices=("smoke", "operations", "citizen"),
         default="smoke",
         help="with --headless: the scenario (default smoke; operations: officers, settings, "
-        "a gate installed while the hub runs)",
+        "a gate installed while the hub runs; citizen: texts on every status change, an "
+        "urgent complaint's alert, the tracking page)",
     )
     add("--json", action="store_true", help="with --headless: print the figures as one JSON object")
 
@@ -71,16 +73,19 @@ def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     if args.headless:
+        from khidmat.citizen_scenario import main as citizen
         from khidmat.demo import DemoError
         from khidmat.operations_scenario import OperationsError
         from khidmat.operations_scenario import main as operations
-        from khidmat.scenario import main
+        from khidmat.scenario import ScenarioError, main
 
         try:
             if args.scenario == "operations":
                 return operations(Path(args.dir), as_json=args.json)
+            if args.scenario == "citizen":
+                return citizen(Path(args.dir), as_json=args.json)
             return main(Path(args.dir), as_json=args.json)
-        except (DemoError, OperationsError) as error:
+        except (DemoError, OperationsError, ScenarioError) as error:
             print(f"khidmat demo: {error}", file=sys.stderr)
             return 1
     from khidmat.demo import run_demo

@@ -74,6 +74,55 @@ def check_char(payload: str) -> str:
     return TRACKING_ALPHABET[(n - total % n) % n]
 
 
+#: Urdu (Extended Arabic-Indic) and Arabic-Indic digits -> ASCII digits.
+_DIGITS = str.maketrans(
+    {**{0x06F0 + n: str(n) for n in range(10)}, **{0x0660 + n: str(n) for n in range(10)}}
+)
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with Urdu (۰-۹) and Arabic-Indic (٠-٩) digits written as 0-9.
+
+    A citizen typing on an Urdu keyboard types ۴۲۱۰۱; every check of a CNIC, mobile or
+    tracking number runs on this first. Pure.
+    """
+    return text.translate(_DIGITS)
+
+
+class TrackingNoError(ValueError):
+    """A typed tracking number that is malformed (``"format"``) or fails its check
+    character (``"check"``); the message is one of those two words."""
+
+
+#: What a citizen may type between the parts: spaces, dashes of any kind, dots, slashes.
+_SEPARATORS_RE = re.compile(r"[\s\-\u2010-\u2015\u2212_./]+")
+#: A number typed without separators: station, date (6), sequence (6), check (1).
+_RUN_TOGETHER_RE = re.compile(f"({STATION}?)([0-9]{{6}})([0-9]{{6}})([0-9A-Z])")
+
+
+def normalise_tracking_no(text: str) -> str:
+    """What a citizen typed, as a tracking number is written: upper case, Urdu digits as
+    0-9, parts joined by single dashes ("demo 261206 560001 i" -> "DEMO-261206-560001-I";
+    typed with no separators at all, the parts are found by their lengths). Pure."""
+    parts = [p for p in _SEPARATORS_RE.split(ascii_digits(text).upper()) if p]
+    if len(parts) == 1 and (run := _RUN_TOGETHER_RE.fullmatch(parts[0])) is not None:
+        parts = list(run.groups())
+    return "-".join(parts)
+
+
+def parse_tracking_no(text: str) -> str:
+    """A typed tracking number, normalised (:func:`normalise_tracking_no`) and checked:
+    its form and its check character; raises :class:`TrackingNoError` when either fails.
+    The kiosk's tracking screen and the hub's tracking page both read numbers with it."""
+    number = normalise_tracking_no(text)
+    if not is_tracking_no(number):
+        raise TrackingNoError("format")
+    payload, _, check = number.rpartition("-")
+    if check_char(payload) != check:
+        raise TrackingNoError("check")
+    return number
+
+
 def unit_number_of(device_id: str) -> int:
     """A desk's number 0..99 at its station, the first two digits of its tracking numbers'
     sequence, derived from its device id. Provisioning picks device ids so that no two

@@ -16,6 +16,7 @@ import unicodedata
 
 from textual.content import Content
 
+from khidmat_wire.vocabulary import ascii_digits
 from kiosk.rtl import has_arabic, shape
 
 __all__ = ["ascii_digits", "clean_input", "display", "has_arabic", "literal", "shape", "shown"]
@@ -24,21 +25,6 @@ __all__ = ["ascii_digits", "clean_input", "display", "has_arabic", "literal", "s
 _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 #: Control characters a citizen's record never needs (kept: tab and newline).
 _STRIP_RE = _CONTROL_RE
-
-
-#: Urdu (Extended Arabic-Indic) and Arabic-Indic digits -> ASCII digits.
-_DIGITS = str.maketrans(
-    {**{0x06F0 + n: str(n) for n in range(10)}, **{0x0660 + n: str(n) for n in range(10)}}
-)
-
-
-def ascii_digits(text: str) -> str:
-    """``text`` with Urdu (۰-۹) and Arabic-Indic (٠-٩) digits written as 0-9.
-
-    A citizen typing on an Urdu keyboard types ۴۲۱۰۱; every check of a CNIC, mobile or
-    tracking number runs on this first. Pure.
-    """
-    return text.translate(_DIGITS)
 
 
 def _picture(match: re.Match[str]) -> str:

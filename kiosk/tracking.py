@@ -6,23 +6,36 @@ docs/decisions/kiosk-tracking-numbers.md) followed by a four-digit daily counter
 store (:meth:`LocalStore.next_sequence`, atomic across processes). ``C`` is a Luhn mod 36
 check character over everything before it (alphabet 0-9A-Z): it catches every single
 mistyped character and every swap of two adjacent characters. The form is the wire
-vocabulary's (``khidmat_wire.vocabulary.TRACKING_NO``). Pure; thread-safe.
+vocabulary's (``khidmat_wire.vocabulary.TRACKING_NO``); a typed number is read with the
+vocabulary's :func:`~khidmat_wire.vocabulary.parse_tracking_no`. Pure; thread-safe.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-from khidmat_wire.vocabulary import STATION, check_char, is_tracking_no, unit_number_of
-from kiosk.text import ascii_digits
+from khidmat_wire.vocabulary import (
+    TrackingNoError,
+    check_char,
+    is_tracking_no,
+    parse_tracking_no,
+    unit_number_of,
+)
+
+__all__ = [
+    "DAILY_LIMIT",
+    "TrackingError",
+    "make_tracking_no",
+    "parse_tracking_no",
+    "unit_number",
+]
 
 #: Complaints one unit may number per day.
 DAILY_LIMIT = 9999
 
 
-class TrackingError(ValueError):
-    """A tracking number that is malformed or fails its check character."""
+TrackingError = TrackingNoError
+"""A tracking number that is malformed or fails its check character (the vocabulary's)."""
 
 
 def unit_number(device_id: str, setting: str | None) -> int:
@@ -42,31 +55,4 @@ def make_tracking_no(station: str, when: datetime, unit_no: int, counter: int) -
     number = f"{payload}-{check_char(payload)}"
     if not is_tracking_no(number):
         raise TrackingError(f"station code {station!r} cannot make a tracking number")
-    return number
-
-
-#: What a citizen may type between the parts: spaces, dashes of any kind, dots, slashes.
-_SEPARATORS_RE = re.compile(r"[\s\-\u2010-\u2015\u2212_./]+")
-#: A number typed without separators: station, date (6), sequence (6), check (1).
-_RUN_TOGETHER_RE = re.compile(f"({STATION}?)([0-9]{{6}})([0-9]{{6}})([0-9A-Z])")
-
-
-def normalise(text: str) -> str:
-    """What a citizen typed, as a tracking number is written: upper case, Urdu digits as
-    0-9, parts joined by single dashes ("demo 261206 560001 i" -> "DEMO-261206-560001-I";
-    typed with no separators at all, the parts are found by their lengths)."""
-    parts = [p for p in _SEPARATORS_RE.split(ascii_digits(text).upper()) if p]
-    if len(parts) == 1 and (run := _RUN_TOGETHER_RE.fullmatch(parts[0])) is not None:
-        parts = list(run.groups())
-    return "-".join(parts)
-
-
-def parse_tracking_no(text: str) -> str:
-    """Validate a typed tracking number; returns it normalised or raises TrackingError."""
-    number = normalise(text)
-    if not is_tracking_no(number):
-        raise TrackingError("format")
-    payload, _, check = number.rpartition("-")
-    if check_char(payload) != check:
-        raise TrackingError("check")
     return number

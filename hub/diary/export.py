@@ -86,7 +86,7 @@ def write_pdf(entries: list[Entry], report: ChainReport, closed_by: str, path: P
         0, 5,
         f"Closed by {closed_by} at {local_time(closing.at_ms)} (Pakistan time); "
         f"{report.entries} entries; hash chain verified. Last hash: {report.head_hash}",
-        new_x="LMARGIN", new_y="NEXT",
+        align="L", new_x="LMARGIN", new_y="NEXT",
     )  # fmt: skip
     pdf.ln(2)
     with pdf.table(

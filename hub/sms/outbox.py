@@ -153,6 +153,7 @@ class SmsOutbox:
         now = _now_ms() if now_ms is None else now_ms
         rows = table.due(self.db, now, limit)
         if not rows:
+            self.take_reports(now)  # the last texts' reports come after their send
             return 0
         sent = 0
         for row in rows:

@@ -30,6 +30,19 @@ def test_sections_override_the_defaults(hub_toml) -> None:
     assert config.fleet.backlog_records == 50
 
 
+def test_the_tracking_page_listens_on_loopback_unless_told(hub_toml) -> None:
+    assert load_hub_config(hub_toml()).tracking.host == "127.0.0.1"
+    path = hub_toml()
+    path.write_text(
+        path.read_text() + '\n[tracking]\nhost = "0.0.0.0"\nport = 8443\nmobile_digits = 5\n'
+        "client_limit = 10\nclient_window_s = 30\nnumber_limit = 3\nnumber_window_s = 7200\n"
+    )
+    tracking = load_hub_config(path).tracking
+    assert (tracking.host, tracking.port, tracking.mobile_digits) == ("0.0.0.0", 8443, 5)
+    assert (tracking.client_limit, tracking.client_window_s) == (10, 30.0)
+    assert (tracking.number_limit, tracking.number_window_s) == (3, 7200.0)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -40,6 +53,14 @@ def test_sections_override_the_defaults(hub_toml) -> None:
         ('[watchlist]\nstatuses = ["innocent"]\n', r"\[watchlist\] statuses"),
         ("[fleet]\nbacklog_records = -1\n", r"backlog_records"),
         ("hit_threshold = true\n", r"hit_threshold"),
+        ("[tracking]\nport = 70000\n", r"\[tracking\] port: must be a port number"),
+        (
+            "[tracking]\nmobile_digits = 11\n",
+            r"\[tracking\] mobile_digits: must be an integer 3..7",
+        ),
+        ('[tracking]\nhost = ""\n', r"\[tracking\] host"),
+        ("[tracking]\nnumber_limit = 0\n", r"\[tracking\] number_limit: must be a positive"),
+        ("[tracking]\nbind = 1\n", r"\[tracking\] bind: unknown key"),
     ],
 )
 def test_bad_values_are_named(hub_toml, extra: str, message: str) -> None:

@@ -35,6 +35,7 @@ def test_demo_runs_and_leaves_no_process_behind(tmp_path: Path) -> None:
     text = _run_briefly(tmp_path / "demo", duration_s=3)
     assert "broker   Mosquitto" in text and "provisioned the gate unit" in text
     assert "desk online" in text and "gate online" in text and "enrol online" in text
+    assert "tracking http://127.0.0.1:" in text and f"modem    {tmp_path / 'demo'}" in text
     assert _our_processes(tmp_path) == []
     # a re-run reuses the deployment: nothing is provisioned again
     again = _run_briefly(tmp_path / "demo", duration_s=2)
@@ -120,3 +121,28 @@ def test_a_demo_seeded_with_one_finger_is_upgraded_and_its_gate_finds_the_wanted
     assert result.scans == 3 and result.missed_hits == 0 and result.true_hits == 2
     assert result.false_hits == 0 and result.wrong_identity_hits == 0 and result.lost == 0
     assert _our_processes(tmp_path) == []
+
+
+def test_the_demo_prints_each_text_that_arrives_at_the_simulated_modem(tmp_path: Path) -> None:
+    """What ``khidmat demo`` prints every 2 s: the texts the hub's modem driver sent since
+    the last report (sent here through the real driver to the demo's simulated modem)."""
+    from hub.sms.modem import GsmModem
+    from hub.sms.sim_modem import SimulatedModem
+    from khidmat.demo import DemoSystem
+
+    system = DemoSystem(tmp_path / "demo")
+    system.modem_link.parent.mkdir(parents=True)
+    with SimulatedModem(link=system.modem_link, report_delay_s=0.05):
+        modem = GsmModem(str(system.modem_link), register_s=5)
+        try:
+            modem.prepare()
+            assert system.new_texts() == []
+            modem.send("0300-1234567", "Khidmat: complaint DEMO-261206-720001-O received.")
+            modem.send("0333-7654321", "خدمت: شکایت DEMO-261206-720002-M: درج۔")
+        finally:
+            modem.close()
+    assert system.new_texts() == [
+        "sms      to ...4567: Khidmat: complaint DEMO-261206-720001-O received.",
+        "sms      to ...4321: خدمت: شکایت DEMO-261206-720002-M: درج۔",
+    ]
+    assert system.new_texts() == []  # each text is shown once

@@ -275,3 +275,16 @@ def test_a_citizen_who_opted_out_at_the_desk_is_never_texted(hub: Hub) -> None:
     _work(hub, body.tracking_no, ("registered", "assigned"))
     _send_all(hub)
     assert hub.sms.texts(body.tracking_no) == [] and hub.modem.received() == []
+
+
+def test_the_duty_marks_the_last_texts_delivered_with_nothing_left_to_send(hub: Hub) -> None:
+    """The hub's sms duty only calls send_due: reports that come after the last send are
+    still taken on a later round, when nothing is due."""
+    body = sample_complaint("QTA01", 7, device_id="unit-1")
+    _file(hub, body)
+    assert hub.sms.send_due() == 1
+    deadline = time.monotonic() + 5
+    while hub.sms.counts().get("delivered", 0) == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        assert hub.sms.send_due() == 0  # nothing due: the reports are taken all the same
+    assert hub.sms.counts() == {"delivered": 1}
