@@ -94,6 +94,16 @@ def register(tree: CommandTree) -> None:
     gate.add_argument("--seed", type=int, default=0, help="synthetic fingers' seed (default 0)")
     gate.add_argument("--json", action="store_true", help="print one JSON object")
 
+    urgent = tree.add(
+        "bench urgent",
+        help="urgent complaint filed at a desk -> console alert at the hub (real broker, hub, agent)",
+        example="khidmat bench urgent --complaints 20 --json",
+        handler=_urgent,
+    )
+    urgent.add_argument("--complaints", type=int, default=20, help="urgent complaints (default 20)")
+    urgent.add_argument("--gap", type=float, default=0.5, help="seconds between them (default 0.5)")
+    urgent.add_argument("--json", action="store_true", help="print one JSON object")
+
     rerun = tree.add(
         "bench demo-rerun",
         help="`bash scripts/demo.sh` a second time: seconds until the operator console is drawn",
@@ -139,6 +149,12 @@ def _kiosk(args: argparse.Namespace) -> int:
 
 def _diary(args: argparse.Namespace) -> int:
     from bench.diary import main
+
+    return main(args)
+
+
+def _urgent(args: argparse.Namespace) -> int:
+    from bench.urgent import main
 
     return main(args)
 

@@ -235,3 +235,21 @@ def test_wrong_digits_lock_the_number_not_the_others(filed) -> None:
         assert status == 429 and "بہت زیادہ غلط کوششیں" in page
 
     run(filed, check, client_limit=100, number_limit=2, number_window_s=600)
+
+
+def test_a_failing_lookup_is_a_page_and_its_log_holds_nothing_typed(filed, caplog) -> None:
+    """The database gone (closed here): a 500 page; the log names the path, not the fields."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+
+    async def check(client: TestClient) -> None:
+        filed.store.close()
+        status, page = await track(client, filed.general, "4567")
+        assert status == 500 and "went wrong on our side" in page and "Traceback" not in page
+        assert (await client.get("/")).status == 200  # the page is still served
+
+    run(filed, check)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/track failed" in logged
+    assert filed.general not in caplog.text and "4567" not in caplog.text
