@@ -20,9 +20,10 @@ simulated GSM modem on a pty, the public tracking page; :mod:`khidmat.demo`) and
    spaces, the mobile number's last 4 digits): it must show the hub's current status (a
    women's desk complaint only that the women's desk has it), and wrong digits nothing.
 
-``lost``: receipts the hub never opened, plus status changes whose text never arrived.
-``receipts_printed``: receipts printed at the desk; 0 while the desk has no receipt
-printer (docs/tracking-web.md). Not thread-safe; one run per process.
+``receipts_printed``: this run's receipts the desk's simulated thermal printer printed
+whole (its ``receipts.jsonl``: cut, ``complete``, the tracking number in the text), one per
+complaint. ``lost``: receipts the hub never opened, plus status changes whose text never
+arrived. Not thread-safe; one run per process.
 """
 
 from __future__ import annotations
@@ -41,7 +42,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from khidmat.demo import DUTY_OFFICER_MOBILE, DemoSystem
-from khidmat.scenario import COMPLAINANTS, ScenarioError, _fill, _until, _wait
+from khidmat.scenario import (
+    COMPLAINANTS,
+    ScenarioError,
+    _fill,
+    _until,
+    _wait,
+    receipt_settled,
+)
 
 URGENT_ALERT_LIMIT_S = 5.0
 RESOLVED_MESSAGE = "Your phone was recovered. Please collect it from the station with your CNIC."
@@ -143,6 +151,7 @@ class CitizenResult:
             and 0 <= self.urgent_alert_s < URGENT_ALERT_LIMIT_S
             and self.urgent_alerts == sum(1 for c in CITIZENS if _urgent(c))
             and self.web_tracking_ok == self.complaints
+            and self.receipts_printed == self.complaints
         )
 
 
@@ -195,9 +204,10 @@ async def file_at_desk(
             await _until(pilot, lambda: isinstance(app.screen, ReceiptScreen), 10, "the receipt")
             number = app.screen.tracking_no
             filed.append((number, submitted_ms))
-            if _urgent(citizen):
+            if _urgent(citizen):  # the console operator does not wait for the printer
                 alerted = functools.partial(on_urgent, number, submitted_ms)
                 await _until(pilot, alerted, 30, f"the alert for {number}")
+            await _until(pilot, lambda: receipt_settled(app), 30, f"the receipt of {number}")
             await pilot.press("f12")  # quick exit: back to welcome for the next citizen
             await pilot.pause()
     return filed
@@ -345,6 +355,15 @@ def _texts_settled(console: Console, modem, filed: dict[str, Citizen]) -> bool: 
     return arrived >= owed + urgent and all(r["state"] == "delivered" for r in rows)
 
 
+def receipts_printed(system: DemoSystem, filed: dict[str, Citizen]) -> int:
+    """This run's complaints whose receipt the desk's simulated printer printed whole."""
+    from edge_agent.sim.printer import read_receipts
+
+    printed = [r for r in read_receipts(system.receipts_dir) if r.get("complete")]
+    lines = [" ".join(r.get("text", [])) for r in printed]  # the printer-font lines
+    return sum(1 for number in filed if any(number in line for line in lines))
+
+
 # ----------------------------------------------------------------- the run
 
 
@@ -382,6 +401,7 @@ def run_citizen(workdir: Path, *, log: Callable[[str], None] = lambda _: None) -
         count_texts(result, console, modem, filed)
         hub_opened = {n for n in filed if console.status(n)}
         result.lost += len(set(filed) - hub_opened)
+        result.receipts_printed = receipts_printed(system, filed)
         result.web_tracking_ok = sum(
             1 for number, citizen in filed.items()
             if web_shows(system.tracking_url, number, citizen, console.status(number))

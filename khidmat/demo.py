@@ -8,6 +8,9 @@
 - ``sensors/<role>``: the pty links of the gate's and the enrolment unit's simulated
   fingerprint sensors (place a finger from another terminal with
   ``khidmat sim sensor place --link <workdir>/sensors/gate --finger 3``);
+- the desk's receipt printer: simulated in the kiosk's process (``[printer] backend =
+  "sim"``), each receipt drawn into the desk's ``data/receipts/`` (PNG and
+  ``receipts.jsonl``), its QR code pointing at the tracking page;
 - ``modem/gsm``: the pty link of the hub's simulated GSM modem (:mod:`hub.sms.sim_modem`,
   run in this process); every text the hub sends lands in ``modem/gsm.inbox``
   (``khidmat sim modem inbox --link <workdir>/modem/gsm``), and the demo prints each one;
@@ -145,6 +148,7 @@ class DemoSystem:
         self._tune_hub()
         for role in ("gate", "enrol"):
             self._use_sensor_link(role)
+        self._use_receipt_printer()
         (self.workdir / "units.json").write_text(json.dumps(self.units, indent=2) + "\n")
 
     def _tune_hub(self) -> None:
@@ -167,6 +171,20 @@ class DemoSystem:
         if "\n[tracking]" not in text:
             text += f'\n[tracking]\nhost = "127.0.0.1"\nport = {free_port()}\n'
         self.hub_config.write_text(text, encoding="utf-8")
+
+    @property
+    def receipts_dir(self) -> Path:
+        """Where the desk's simulated receipt printer draws receipts (PNG and receipts.jsonl)."""
+        return self.store_path("desk").parent / "receipts"
+
+    def _use_receipt_printer(self) -> None:
+        """The desk prints receipts on a simulated printer in the kiosk's process, the QR
+        code pointing at the demo's tracking page."""
+        path = self.unit_config("desk")
+        text = path.read_text(encoding="utf-8")
+        if "\n[printer]" not in text and not text.startswith("[printer]"):
+            text += f'\n[printer]\nbackend = "sim"\ntrack_url = "{self.tracking_url}"\n'
+            path.write_text(text, encoding="utf-8")
 
     def _use_sensor_link(self, role: str) -> None:
         """Point the unit at the demo's simulated sensor (a pty link) instead of an in-process one."""
@@ -243,6 +261,7 @@ class DemoSystem:
         log(
             f"modem    {self.modem_link}  (texts: khidmat sim modem inbox --link {self.modem_link})"
         )
+        log(f"printer  desk receipts drawn to {self.receipts_dir} (simulated, in the kiosk)")
 
     def new_texts(self) -> list[str]:
         """One line per text the simulated modem received since the last call (the

@@ -90,6 +90,12 @@ async def _until(pilot, condition: Callable[[], bool], timeout_s: float, what: s
         await pilot.pause(0.05)
 
 
+def receipt_settled(app) -> bool:  # type: ignore[no-untyped-def]
+    """True once the receipt screen is no longer printing (or the desk has no printer)."""
+    outcome = getattr(app.screen, "print_outcome", None)
+    return outcome is None or outcome.state != "printing"
+
+
 async def _fill(pilot, selector: str, value: str) -> None:  # type: ignore[no-untyped-def]
     widget = pilot.app.screen.query_one(selector)
     widget.focus()
@@ -159,6 +165,7 @@ async def file_complaints(system: DemoSystem, count: int) -> list[str]:
             await pilot.click("#submit")
             await _until(pilot, lambda: isinstance(app.screen, ReceiptScreen), 10, "the receipt")
             numbers.append(app.screen.tracking_no)
+            await _until(pilot, lambda: receipt_settled(app), 30, "the printed receipt")
             await pilot.press("f12")  # quick exit: back to welcome for the next citizen
             await pilot.pause()
     return numbers

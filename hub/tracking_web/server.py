@@ -118,7 +118,8 @@ async def _style(request: web.Request) -> web.Response:
 
 async def _form(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
-    number = request.query.get("number", "")[:40]
+    # ``n``: the receipt's QR code (kiosk.receipt_print.track_target) carries the number
+    number = (request.query.get("number") or request.query.get("n") or "")[:40]
     return _html(page.form_page(_language(request), mobile_digits=settings.mobile_digits, number=number))  # fmt: skip
 
 

@@ -41,4 +41,5 @@ def test_every_change_is_texted_once_and_the_urgent_case_alerts_in_time(tmp_path
     assert 0 <= figures["urgent_alert_s"] < URGENT_ALERT_LIMIT_S
     assert figures["urgent_alert_s"] <= figures["urgent_ack_s"] < URGENT_ALERT_LIMIT_S
     assert figures["web_tracking_ok"] == len(CITIZENS)
+    assert figures["receipts_printed"] == len(CITIZENS)  # the desk's simulated printer
     assert done.returncode == 0

@@ -74,6 +74,19 @@ def test_urdu_is_right_to_left_with_urdu_status_names(filed) -> None:
     run(filed, check)
 
 
+def test_the_receipts_qr_code_opens_the_form_with_the_number(filed) -> None:
+    """The printed receipt's QR code is ``track_url?n=NUMBER`` (kiosk.receipt_print)."""
+    from kiosk.receipt_print import track_target
+
+    async def check(client: TestClient) -> None:
+        target = track_target(filed.general, "http://127.0.0.1/")
+        response = await client.get(target.removeprefix("http://127.0.0.1"))
+        page = await response.text()
+        assert response.status == 200 and f'value="{filed.general}"' in page
+
+    run(filed, check)
+
+
 def test_a_womens_desk_complaint_says_only_that(filed) -> None:
     async def check(client: TestClient) -> None:
         status, page = await track(client, filed.women, "4321")
