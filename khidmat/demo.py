@@ -13,7 +13,8 @@
   ``receipts.jsonl``), its QR code pointing at the tracking page;
 - ``modem/gsm``: the pty link of the hub's simulated GSM modem (:mod:`hub.sms.sim_modem`,
   run in this process); every text the hub sends lands in ``modem/gsm.inbox``
-  (``khidmat sim modem inbox --link <workdir>/modem/gsm``), and the demo prints each one;
+  (``khidmat sim modem inbox --link <workdir>/modem/gsm``), and the demo shows each one
+  (a notification on the operator console; a printed line without the console);
 - the processes: Mosquitto (from the deployment's files: TLS, passwords, per-unit ACLs,
   persistence), ``khidmat hub``, one ``khidmat agent`` per unit and the public tracking
   page (``khidmat tracking``, on 127.0.0.1).
@@ -328,6 +329,43 @@ class DemoSystem:
             self.modem = None
 
 
+class TextsToConsole:
+    """Each text the demo's simulated modem receives, shown as a notification on the
+    operator console (the console's own screen has no place for them; the demo without a
+    console prints them instead). A daemon thread polls :meth:`DemoSystem.new_texts`
+    every ``interval_s`` while the app runs and hands each line to the app's thread
+    (``call_from_thread``); the text is shown literally (``markup=False``)."""
+
+    def __init__(self, system: DemoSystem, app, *, interval_s: float = 1.0) -> None:  # type: ignore[no-untyped-def]
+        self.system = system
+        self.app = app
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-texts", daemon=True)
+
+    def start(self) -> TextsToConsole:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            if not self.app.is_running:
+                continue  # read them once the console can show them
+            for line in self.system.new_texts():
+                try:
+                    self.app.call_from_thread(
+                        self.app.notify, line.removeprefix("sms").strip(),
+                        title="SMS at the simulated modem", timeout=10, markup=False,
+                    )  # fmt: skip
+                except RuntimeError:  # the console closed meanwhile
+                    return
+
+
 def _spawn(command: list[str], log_path: Path) -> subprocess.Popen[bytes]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
@@ -510,7 +548,11 @@ def _run_demo(
                 )
             )
             app.sub_title = f"{app.sub_title} | broker: {system.broker}"
-            app.run()
+            texts = TextsToConsole(system, app).start()
+            try:
+                app.run()
+            finally:
+                texts.stop()
             return 0
         started = time.monotonic()
         while duration_s is None or time.monotonic() - started < duration_s:

@@ -146,3 +146,48 @@ def test_the_demo_prints_each_text_that_arrives_at_the_simulated_modem(tmp_path:
         "sms      to ...4321: خدمت: شکایت DEMO-261206-720002-M: درج۔",
     ]
     assert system.new_texts() == []  # each text is shown once
+
+
+def test_the_console_of_the_demo_shows_each_text_as_a_notification(tmp_path: Path) -> None:
+    """``khidmat demo`` with its console: the texts arrive as notifications, literally."""
+    import asyncio
+
+    from hub.config import load_hub_config
+    from hub.console.app import build_app
+    from hub.console.backend import ConsoleBackend, Operator
+    from hub.sms.modem import GsmModem
+    from hub.sms.sim_modem import SimulatedModem
+    from khidmat.demo import DemoSystem, TextsToConsole
+
+    (tmp_path / "hub.password").write_text("pw\n")
+    config = tmp_path / "hub.toml"
+    config.write_text(
+        '[hub]\ndatabase = "hub.db"\n[broker]\nhost = "127.0.0.1"\nport = 1883\n'
+        'username = "hub"\npassword_file = "hub.password"\n'
+    )
+    system = DemoSystem(tmp_path / "demo")
+    system.modem_link.parent.mkdir(parents=True)
+    text = "Khidmat: complaint DEMO-261206-720001-O is now: [b]Registered[/b]."
+
+    async def walk() -> list[tuple[str, bool]]:
+        app = build_app(ConsoleBackend(load_hub_config(config), Operator("Insp. Nadia")))
+        async with app.run_test(size=(160, 50)) as pilot:
+            texts = TextsToConsole(system, app, interval_s=0.1).start()
+            try:
+                with SimulatedModem(link=system.modem_link, report_delay_s=0.05):
+                    modem = GsmModem(str(system.modem_link), register_s=5)
+                    try:
+                        modem.prepare()
+                        modem.send("0300-1234567", text)
+                    finally:
+                        modem.close()
+                for _ in range(100):
+                    await pilot.pause(0.1)
+                    shown = [(n.message, n.markup) for n in app._notifications]
+                    if shown:
+                        return shown
+            finally:
+                texts.stop()
+        return []
+
+    assert asyncio.run(walk()) == [(f"to ...4567: {text}", False)]  # never read as markup
