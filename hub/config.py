@@ -42,6 +42,7 @@ Relative paths resolve against the file's directory (the deployment directory)::
     client_window_s = 60
     number_limit = 5            # failed lookups of one number per number_window_s
     number_window_s = 3600
+    trusted_proxies = []        # reverse proxies whose X-Forwarded-For names the client
 
     [fleet]                     # optional: alert thresholds
     backlog_records = 500
@@ -51,6 +52,7 @@ Relative paths resolve against the file's directory (the deployment directory)::
 
 from __future__ import annotations
 
+import ipaddress
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,6 +200,10 @@ def _tracking(raw: dict[str, object]) -> TrackingSettings:
             values[key] = value
         elif key in ("client_window_s", "number_window_s"):
             values[key] = _positive("tracking", key, value)
+        elif key == "trusted_proxies":
+            if not isinstance(value, list) or not all(_is_address(v) for v in value):
+                raise ConfigError("[tracking] trusted_proxies: must be a list of IP addresses")
+            values[key] = tuple(str(ipaddress.ip_address(v)) for v in value)
         else:
             raise ConfigError(f"[tracking] {key}: unknown key")
     return TrackingSettings(**values)  # type: ignore[arg-type]
@@ -227,6 +233,14 @@ def _sms(raw: dict[str, object], base: Path) -> SmsSettings:
         else:
             raise ConfigError(f"[sms] {key}: unknown key")
     return SmsSettings(**values)  # type: ignore[arg-type]
+
+
+def _is_address(value: object) -> bool:
+    try:
+        ipaddress.ip_address(value)  # type: ignore[arg-type]
+    except ValueError:
+        return False
+    return isinstance(value, str)
 
 
 def _watchlist(raw: dict[str, object]) -> WatchlistCriteria:

@@ -7,7 +7,8 @@
   :data:`FORM_MAX_BYTES`, UTF-8, at most :data:`FORM_MAX_FIELDS` fields; anything else
   (larger, multipart, another encoding, broken percent-escapes) gets a page saying so
   (413, 415 or 400), never a traceback;
-- each client address may make ``client_limit`` lookups per ``client_window_s``; each
+- each client address (the peer, or the ``X-Forwarded-For`` of a trusted proxy:
+  :func:`client_address`) may make ``client_limit`` lookups per ``client_window_s``; each
   tracking number may fail its second factor ``number_limit`` times per
   ``number_window_s``; past either, 429 with ``Retry-After`` and a page saying how long
   to wait (the two messages differ);
@@ -17,8 +18,8 @@
 - every answer carries a Content-Security-Policy that allows no script, ``no-store``
   caching, ``nosniff``, ``no-referrer`` and ``frame-ancestors 'none'``.
 
-Nothing a citizen typed is logged (only outcomes). The client address is the peer's:
-behind a reverse proxy every citizen has the proxy's address (docs/tracking-web.md).
+Nothing a citizen typed is logged (only outcomes). Behind a reverse proxy, name it in
+``[tracking] trusted_proxies`` or every citizen counts as the proxy (docs/tracking-web.md).
 
 Thread-safety: one event loop; the lookups are short SQLite reads run inline (well under
 a millisecond each).
@@ -26,6 +27,7 @@ a millisecond each).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
@@ -146,6 +148,25 @@ async def _read_form(request: web.Request) -> dict[str, str] | str:
     return {key: values[0] for key, values in fields.items()}
 
 
+def client_address(request: web.Request, trusted_proxies: tuple[str, ...]) -> str:
+    """Who the per-client limit counts: the peer, or, when the peer is a trusted proxy,
+    the right-most address of ``X-Forwarded-For`` that is not one (a client can put any
+    addresses at the left of the header; the proxies append theirs at the right)."""
+    peer = request.remote or "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = request.headers.getall("X-Forwarded-For", [])
+    hops = [h.strip() for line in forwarded for h in line.split(",") if h.strip()]
+    for hop in reversed(hops):
+        try:
+            address = str(ipaddress.ip_address(hop))
+        except ValueError:
+            return peer  # a malformed header: count the proxy, not a guess
+        if address not in trusted_proxies:
+            return address
+    return peer
+
+
 async def _track(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     lookup = request.app[LOOKUP_KEY]
@@ -170,7 +191,7 @@ async def _track(request: web.Request) -> web.Response:
         text = page.form_page(language, mobile_digits=n, number=number, error=key, **values)
         return _html(text, status, headers)
 
-    client = request.remote or "unknown"
+    client = client_address(request, settings.trusted_proxies)
     clients, numbers = request.app[CLIENTS_KEY], request.app[NUMBERS_KEY]
     wait_s = clients.retry_after_s(client)
     if wait_s > 0:

@@ -10,6 +10,7 @@
     client_window_s = 60        # ... in this many seconds
     number_limit = 5            # failed lookups of one tracking number ...
     number_window_s = 3600      # ... in this many seconds (then it is locked that long)
+    trusted_proxies = ["127.0.0.1"]   # a reverse proxy here: the client is its X-Forwarded-For
 
 Imports nothing heavy (the hub's config reads it). Frozen; thread-safe.
 """
@@ -31,3 +32,7 @@ class TrackingSettings:
     client_window_s: float = 60.0
     number_limit: int = 5
     number_window_s: float = 3600.0
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses of reverse proxies in front of the page: a request from one of them is
+    counted against the address its ``X-Forwarded-For`` names (empty: the header is
+    ignored, since anyone can send it)."""

@@ -36,11 +36,13 @@ def test_the_tracking_page_listens_on_loopback_unless_told(hub_toml) -> None:
     path.write_text(
         path.read_text() + '\n[tracking]\nhost = "0.0.0.0"\nport = 8443\nmobile_digits = 5\n'
         "client_limit = 10\nclient_window_s = 30\nnumber_limit = 3\nnumber_window_s = 7200\n"
+        'trusted_proxies = ["127.0.0.1", "::1"]\n'
     )
     tracking = load_hub_config(path).tracking
     assert (tracking.host, tracking.port, tracking.mobile_digits) == ("0.0.0.0", 8443, 5)
     assert (tracking.client_limit, tracking.client_window_s) == (10, 30.0)
     assert (tracking.number_limit, tracking.number_window_s) == (3, 7200.0)
+    assert tracking.trusted_proxies == ("127.0.0.1", "::1")
 
 
 @pytest.mark.parametrize(
@@ -61,6 +63,7 @@ def test_the_tracking_page_listens_on_loopback_unless_told(hub_toml) -> None:
         ('[tracking]\nhost = ""\n', r"\[tracking\] host"),
         ("[tracking]\nnumber_limit = 0\n", r"\[tracking\] number_limit: must be a positive"),
         ("[tracking]\nbind = 1\n", r"\[tracking\] bind: unknown key"),
+        ('[tracking]\ntrusted_proxies = ["nginx"]\n', r"trusted_proxies: must be a list of IP"),
     ],
 )
 def test_bad_values_are_named(hub_toml, extra: str, message: str) -> None:

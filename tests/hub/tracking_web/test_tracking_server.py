@@ -266,3 +266,40 @@ def test_a_failing_lookup_is_a_page_and_its_log_holds_nothing_typed(filed, caplo
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "/track failed" in logged
     assert filed.general not in caplog.text and "4567" not in caplog.text
+
+
+def test_behind_a_trusted_proxy_each_citizen_has_their_own_limit(filed) -> None:
+    """The test client connects from 127.0.0.1: as a trusted proxy, its X-Forwarded-For
+    names the client; a header added by the client itself (left of the proxy's) is not."""
+
+    async def lookup(client: TestClient, forwarded: str) -> int:
+        response = await client.post(
+            "/track",
+            data={"number": filed.general, "digits": "4567"},
+            headers={"X-Forwarded-For": forwarded},
+        )
+        return response.status
+
+    async def check(client: TestClient) -> None:
+        assert [await lookup(client, "203.0.113.7") for _ in range(3)] == [200, 200, 429]
+        assert await lookup(client, "198.51.100.9") == 200  # another citizen
+        # the client forges a left-hand address; the proxy appended the real one
+        assert await lookup(client, "192.0.2.1, 203.0.113.7") == 429
+        assert await lookup(client, "not-an-address") == 200  # counted as the proxy
+
+    run(filed, check, client_limit=2, trusted_proxies=("127.0.0.1",))
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(filed) -> None:
+    async def check(client: TestClient) -> None:
+        codes = []
+        for n in range(3):  # a new forged address each time does not escape the limit
+            response = await client.post(
+                "/track",
+                data={"number": filed.general, "digits": "4567"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            )
+            codes.append(response.status)
+        assert codes == [200, 200, 429]
+
+    run(filed, check, client_limit=2)
