@@ -22,7 +22,7 @@ from edge_agent.sim.printer import SimulatedPrinter
 from khidmat_wire.vocabulary import BY_KEY
 from kiosk.receipt_print import blocks, filing_receipt
 
-TRACK_URL = "https://khidmat.example/track"
+TRACK_URL = "https://track.khidmat.example/"
 
 
 def measure(runs: int) -> dict[str, dict[str, float]]:

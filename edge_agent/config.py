@@ -43,7 +43,7 @@ Example::
     port = "/dev/usb/lp0"      # usblp device; or /dev/ttyUSB0 with backend = "serial"
     baud = 19200               # serial only
     width_px = 576             # 576 for 80 mm paper, 384 for 58 mm
-    track_url = "https://khidmat.example/track"   # printed, and in the QR code
+    track_url = "https://track.khidmat.example/"   # printed, and in the QR code
 
     [agent]
     telemetry_interval_s = 60
@@ -110,7 +110,8 @@ class PrinterSection:
     port: str = "/dev/usb/lp0"
     baud: int = 19200
     width_px: int = 576
-    #: The hub's public tracking page; the QR code carries it with ``?n=<tracking number>``
+    #: The hub's public tracking page (docs/tracking-web.md); the receipt's QR code carries
+    #: it with ``?n=<tracking number>``, which the page fills into its form.
     #: ("" : the QR code carries the tracking number alone).
     track_url: str = ""
 

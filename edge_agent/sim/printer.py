@@ -215,7 +215,7 @@ class SimulatedPrinter:
                 with self._lock:
                     self.vanish_after_bytes = None
                     self._reader.tear_off(reset=True)
-                threading.Thread(target=self.unplug, name="sim-printer-unplug").start()
+                self.unplug()  # from this thread: done before anyone can plug it in again
                 return
 
     def _feed(self, data: bytes) -> None:

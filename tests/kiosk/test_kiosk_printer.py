@@ -28,7 +28,7 @@ from kiosk.sim import seed_store
 from tests.kiosk.conftest import FIXED_NOW_S
 from tests.kiosk.desk_flow import NAME, to_review
 
-TRACK_URL = "https://khidmat.example/track"
+TRACK_URL = "https://track.khidmat.example/"
 
 
 def decode_qr(path: Path) -> list[str]:
@@ -75,7 +75,7 @@ def printing_desk(
         printer.close()
 
 
-async def settle(pilot, screen, until: Callable[[], bool], timeout_s: float = 8.0) -> None:
+async def settle(pilot, screen, until: Callable[[], bool], timeout_s: float = 15.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         await pilot.pause(0.05)

@@ -17,7 +17,7 @@ from edge_agent.printer import Gap, Line, PrinterFault, Qr, ReceiptPrinter, Rule
 from edge_agent.sim.printer import SimulatedPrinter, read_receipts
 
 NUMBER = "QTA01-261130-120001-D"
-URL = f"https://khidmat.example/track?n={NUMBER}"
+URL = f"https://track.khidmat.example/?n={NUMBER}"
 
 
 def decode_qr(path: Path) -> list[str]:
