@@ -1,4 +1,5 @@
-"""Hardware self-test of a unit: fingerprint sensor, LEDs, buzzer, gate relay and inputs.
+"""Hardware self-test of a unit: fingerprint sensor, LEDs, buzzer, gate relay, inputs and
+the desk's receipt printer.
 
 Used by ``khidmat provision selftest`` (``provisioning.selftest``), which calls
 :func:`run_selftest` with the unit's configuration and shows ``to_text()``; the last line
@@ -14,6 +15,9 @@ of ``to_text()`` is the one-line summary. Checks, in order:
 ``buzzer``            one ``OK`` beep (the technician listens)
 ``relay``             the gate relay opens for ``relay_open_s`` and locks again by itself
 ``inputs``            tamper switch and push button can be read (their state is reported)
+``receipt printer``   only where ``[printer]`` names one: its status (``DLE EOT``) and a
+                      test slip (English, an Urdu line drawn as an image, a QR code); the
+                      technician checks that it came out whole and the code scans
 
 A failed check does not stop the others; sensor checks are skipped (reported, not failed)
 when ``[sensor] backend = "none"``. GPIO checks confirm each line is driven and reads back,
@@ -35,6 +39,7 @@ from edge_agent.config import UnitConfig
 
 if TYPE_CHECKING:
     from edge_agent.gpio import GpioBoard
+    from edge_agent.printer import ReceiptPrinter
     from edge_agent.sensor import FingerprintSensor, SensorInfo
 
 #: How long the technician has to put a finger on the window, seconds.
@@ -319,11 +324,52 @@ def _gpio_checks(
             board.close()
 
 
+#: The Urdu line on the printer's test slip: "The receipt printer is working."
+TEST_SLIP_URDU = "رسید کا پرنٹر کام کر رہا ہے۔"
+
+
+def _printer_checks(run: _Runner, config: UnitConfig, printer: ReceiptPrinter | None) -> None:
+    section = config.printer
+    if printer is None and section.backend == "none":
+        return  # a unit without a receipt printer (gates, enrolment) has no such check
+    with run.check("receipt printer") as detail:
+        from edge_agent.printer import PRINTABLE, Line, Qr, Rule, encode, open_printer
+
+        owned = printer is None
+        if printer is None:
+            printer = open_printer(section, sim_out_dir=config.device.data_dir / "receipts")
+        assert printer is not None
+        try:
+            state = printer.status()
+            detail.append(f"{section.backend} {printer.name or section.port}: {state}")
+            if state not in PRINTABLE:
+                raise RuntimeError(f"the printer is {state}")
+            slip = [
+                Line("Khidmat receipt printer test", bold=True, align="centre"),
+                Line(f"{config.device.station} {config.device.id}", align="centre"),
+                Rule(),
+                Line(TEST_SLIP_URDU),
+                Qr(section.track_url or config.device.id),
+                Line(time.strftime("%Y-%m-%d %H:%M"), align="centre"),
+            ]
+            printed = printer.print_job(encode(slip, width_px=printer.width_px))
+            detail.append(
+                f"test slip printed ({printed.bytes_sent} bytes in {printed.seconds:.1f} s): "
+                "check the Urdu line and scan the code"
+            )
+            if printed.state == "paper-low":
+                detail.append("the paper is running low")
+        finally:
+            if owned:
+                printer.close()
+
+
 def run_selftest(
     config: UnitConfig,
     *,
     sensor: FingerprintSensor | None = None,
     board: GpioBoard | None = None,
+    printer: ReceiptPrinter | None = None,
     open_sensor: Callable[[Any], FingerprintSensor] | None = None,
     finger_timeout_s: float = FINGER_TIMEOUT_S,
     led_step_s: float = LED_STEP_S,
@@ -332,7 +378,7 @@ def run_selftest(
 ) -> HardwareReport:
     """Run every hardware check for ``config`` and return the report.
 
-    ``sensor`` and ``board`` are used as given and left open (the caller owns them);
+    ``sensor``, ``board`` and ``printer`` are used as given and left open (the caller owns them);
     otherwise they are opened from ``config`` (``open_sensor`` overrides how the sensor
     is opened from ``config.sensor``) and closed at the end. ``prompt`` receives the
     instructions for the technician.
@@ -341,4 +387,5 @@ def run_selftest(
     run = _Runner(report)
     _sensor_checks(run, config, sensor, open_sensor, finger_timeout_s, led_step_s, prompt)
     _gpio_checks(run, config, board, led_step_s, relay_open_s)
+    _printer_checks(run, config, printer)
     return report

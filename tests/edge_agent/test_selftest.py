@@ -199,3 +199,53 @@ def test_a_simulated_module_gets_a_synthetic_finger(tmp_path: Path) -> None:
     assert report.ok, report.to_text()
     assert "synthetic finger 1 placed" in report.check("image capture").detail
     assert [p.split()[0] for p in prompts] == ["Place", "Lift"]
+
+
+def test_a_desk_with_a_printer_prints_a_test_slip(tmp_path: Path) -> None:
+    from edge_agent.sim.printer import read_receipts
+
+    config = parse_unit_config(_desk_with_printer(), tmp_path / "unit.toml")
+    report = run_selftest(config, prompt=lambda _: None, **FAST)
+    check = report.check("receipt printer")
+    assert check.ok and not check.skipped, report.to_text()
+    assert "sim" in check.detail and ": ok" in check.detail and "test slip printed" in check.detail
+    [slip] = read_receipts(tmp_path / "data" / "receipts")
+    assert slip["complete"] and slip["images"] >= 1  # the Urdu line, drawn
+    assert slip["qr"] == ["qta01-desk-0001"]
+
+
+def test_a_printer_out_of_paper_fails_the_check(tmp_path: Path) -> None:
+    from edge_agent.printer import ReceiptPrinter
+    from edge_agent.sim.printer import SimulatedPrinter
+
+    config = parse_unit_config(_desk_with_printer(), tmp_path / "unit.toml")
+    with SimulatedPrinter(link=tmp_path / "printer0", state="paper-out") as sim:
+        with ReceiptPrinter.device(sim.port_path) as printer:
+            report = run_selftest(config, printer=printer, prompt=lambda _: None, **FAST)
+    check = report.check("receipt printer")
+    assert not check.ok and "paper-out" in check.detail
+    assert sim.receipts() == []
+
+
+def test_a_unit_without_a_printer_has_no_printer_check(tmp_path: Path) -> None:
+    report = run_selftest(unit_config(tmp_path), prompt=lambda _: None, **FAST)
+    assert "receipt printer" not in [c.name for c in report.checks]
+
+
+def _desk_with_printer() -> str:
+    return """
+[device]
+id = "qta01-desk-0001"
+role = "desk"
+station = "QTA01"
+data_dir = "data"
+
+[sensor]
+backend = "none"
+
+[gpio]
+backend = "mock"
+
+[printer]
+backend = "sim"
+"""
