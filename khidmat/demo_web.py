@@ -117,14 +117,15 @@ class DemoWeb:
 
     async def _serve(self) -> None:
         from aiohttp import web
-        from textual_serve.server import Server
+
+        from kiosk.served import server as kiosk_server
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         runners: list[web.AppRunner] = []
         try:
             for offset, (name, command) in enumerate(self.commands.items(), start=1):
-                server = Server(command, host=self.host, port=self.port + offset, title=f"Khidmat {name}")  # fmt: skip
+                server = kiosk_server(command, host=self.host, port=self.port + offset, title=f"Khidmat {name}")  # fmt: skip
                 app = await server._make_app()
                 app.on_startup.remove(server.on_startup)  # it prints a banner to our terminal
                 runners.append(await _listen(app, self.host, self.port + offset))

@@ -92,9 +92,9 @@ def _serve(address: str, command: str) -> int:
             file=sys.stderr,
         )
         return 2
-    from textual_serve.server import Server
+    from kiosk.served import server
 
-    Server(command, host=host, port=int(port), title="Khidmat").serve()
+    server(command, host=host, port=int(port)).serve()
     return 0
 
 

@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal
-from textual.widgets import Button, Checkbox, Footer, Input, TextArea
+from textual.widgets import Button, Checkbox, Input, TextArea
 
 from edge_agent.store import StoreFault
 from khidmat_wire import WireError
@@ -29,9 +29,9 @@ from kiosk.categories import (
 from kiosk.desk import STORE_FAULT_MESSAGE, Draft, file_complaint
 from kiosk.i18n import N_
 from kiosk.receipt_print import filing_receipt
-from kiosk.rtl_widgets import KioskInput, LimitedTextArea, Paragraph
+from kiosk.rtl_widgets import KioskFooter, KioskInput, LimitedTextArea, Paragraph
 from kiosk.screens.base import KioskScreen, Page, button, said, text
-from kiosk.text import has_arabic, shown
+from kiosk.text import shown
 
 SMS_TEXT = N_("Send me text messages about this complaint")
 
@@ -79,17 +79,12 @@ class ComplaintScreen(KioskScreen):
                 elif self.step_name != "category":
                     nav.append(button(t("Next"), id="next", variant="primary", classes="big"))
                 yield from self.mirrored(nav)
-        yield Footer()
+        yield KioskFooter()
 
     def _error(self, key: str) -> ComposeResult:
         message = self.errors.get(key)
         if message:
             yield text(self.t(message), classes="error", id=f"error-{key}")
-
-    def _preview(self, key: str, value: str) -> Paragraph:
-        """Urdu typed into the description, shown joined and right to left under it,
-        wrapped as it reads (the multi-line box itself shows typing order)."""
-        return Paragraph(value if has_arabic(value) else "", id=f"preview-{key}", classes="preview")
 
     def _counter(self, key: str, value: str, limit: int) -> Paragraph:
         """``n / limit`` letters under a long field, updated as the citizen types."""
@@ -99,8 +94,6 @@ class ComplaintScreen(KioskScreen):
         return self.t("{n} of {limit} letters", n=len(value), limit=limit)
 
     def _update_live(self, key: str, value: str, limit: int) -> None:
-        for preview in self.query(f"#preview-{key}").results(Paragraph):
-            preview.update(value if has_arabic(value) else "")
         for counter in self.query(f"#count-{key}").results(Paragraph):
             counter.update(self._count(value, limit))
 
@@ -159,7 +152,6 @@ class ComplaintScreen(KioskScreen):
         )
         yield from self._error("description")
         yield self._counter("description", self.draft.description, validation.DESCRIPTION_MAX)
-        yield self._preview("description", self.draft.description)
 
     def _compose_review(self) -> ComposeResult:
         t = self.t

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Button, Footer, Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 from textual.worker import get_current_worker
 
 from khidmat_wire import WireError, make_envelope
@@ -33,6 +33,7 @@ from kiosk.enrol import (
     Consolidated,
     consolidate,
 )
+from kiosk.rtl_widgets import KioskFooter
 from kiosk.screens.base import KioskScreen, Page, button, text
 from kiosk.text import clean_input, literal, shown
 
@@ -117,7 +118,7 @@ class EnrolScreen(KioskScreen):
             from kiosk.screens.sim_panel import SimPanel
 
             yield SimPanel(id="sim-panel")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         if self.kiosk.context.sensor is None:

@@ -6,14 +6,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Input
+from textual.widgets import Button, Checkbox, Input
 
 from edge_agent.store import StoreFault
 from khidmat_wire import WireError
 from kiosk import validation
 from kiosk.desk import STORE_FAULT_MESSAGE, give_feedback
 from kiosk.i18n import N_
-from kiosk.rtl_widgets import KioskInput, Paragraph
+from kiosk.rtl_widgets import KioskFooter, KioskInput, Paragraph
 from kiosk.screens.base import KioskScreen, button, text
 from kiosk.text import shown
 
@@ -85,7 +85,7 @@ class FeedbackScreen(KioskScreen):
                             button(t("Send rating"), id="send", variant="primary", classes="big"),
                         ]
                     )
-        yield Footer()
+        yield KioskFooter()
 
     @on(Input.Changed, "#comment")
     def remember(self, event: Input.Changed) -> None:

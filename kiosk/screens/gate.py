@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 from textual.worker import get_current_worker
 
 from edge_agent.store import StoreFault
@@ -39,6 +39,7 @@ from kiosk.identify import (
     WatchlistGallery,
     thresholds_from,
 )
+from kiosk.rtl_widgets import KioskFooter
 from kiosk.screens.base import KioskScreen, Page, button, said, text
 from kiosk.text import literal
 
@@ -190,7 +191,7 @@ class GateScreen(KioskScreen):
             from kiosk.screens.sim_panel import SimPanel
 
             yield SimPanel(id="sim-panel")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#result").display = False

@@ -17,11 +17,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer
+from textual.widgets import Button
 
 from khidmat_wire.vocabulary import EMERGENCY_NUMBER, UrgentAnswer
 from kiosk.i18n import N_
 from kiosk.receipt_print import NOT_PRINTED, Receipt
+from kiosk.rtl_widgets import KioskFooter
 from kiosk.screens.base import KioskScreen, button, text
 from kiosk.screens.printing import ReceiptPrinting
 from kiosk.widgets import BigText, QRCode
@@ -85,7 +86,7 @@ class ReceiptScreen(ReceiptPrinting, KioskScreen):
             )
             yield from self.compose_printing()
             yield button(t("Done"), id="done", variant="primary", classes="big")
-        yield Footer()
+        yield KioskFooter()
 
     @on(Button.Pressed, "#done")
     def done(self) -> None:

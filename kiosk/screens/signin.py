@@ -7,9 +7,10 @@ import time
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from kiosk.officers import sign_in
+from kiosk.rtl_widgets import KioskFooter
 from kiosk.screens.base import KioskScreen, button, text
 from kiosk.text import literal
 
@@ -45,7 +46,7 @@ class SignInScreen(KioskScreen):
             yield text(self.error, classes="error", id="error")
             with Horizontal(classes="nav"):
                 yield button("Sign in", id="sign-in", variant="primary", classes="big")
-        yield Footer()
+        yield KioskFooter()
 
     @on(Input.Submitted, "#badge")
     def next_field(self) -> None:

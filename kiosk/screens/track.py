@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Footer, Input
+from textual.widgets import Button, Input
 
 from edge_agent.store import StoreFault
 from khidmat_wire import WireError
@@ -24,7 +24,7 @@ from khidmat_wire.vocabulary import FIRST_STATUS, STATUS_NAMES
 from kiosk.desk import STORE_FAULT_MESSAGE, ask_status
 from kiosk.i18n import N_
 from kiosk.receipt_print import status_slip
-from kiosk.rtl_widgets import KioskInput
+from kiosk.rtl_widgets import KioskFooter, KioskInput
 from kiosk.screens.base import KioskScreen, Page, button, said, text
 from kiosk.screens.printing import ReceiptPrinting
 from kiosk.tracking import TrackingError, parse_tracking_no
@@ -72,7 +72,7 @@ class TrackScreen(ReceiptPrinting, KioskScreen):
                 )
             if self.tracking_no:
                 yield from self._compose_status()
-        yield Footer()
+        yield KioskFooter()
 
     def _compose_status(self) -> ComposeResult:
         t = self.t

@@ -6,9 +6,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer
+from textual.widgets import Button
 
 from kiosk.i18n import N_
+from kiosk.rtl_widgets import KioskFooter
 from kiosk.screens.base import KioskScreen, button, text
 
 
@@ -43,7 +44,7 @@ class WelcomeScreen(KioskScreen):
             yield text(
                 t("Press F12 at any time to clear everything and start again."), classes="hint"
             )
-        yield Footer()
+        yield KioskFooter()
 
     @on(Button.Pressed, "#lang-en")
     def english(self) -> None:

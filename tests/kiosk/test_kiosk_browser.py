@@ -3,11 +3,14 @@
 This is the shipped route (deploy/khidmat-kiosk-serve.service and
 khidmat-kiosk-session.service): the real ``khidmat kiosk --sim desk --language ur
 --serve 127.0.0.1:PORT`` process (textual-serve, xterm.js), a real Chromium driven over
-the DevTools protocol with keys and typed Urdu, the fonts the unit installs. Screenshots
-of the Urdu welcome, the category grid, the questions (the wrapped cognizable-offence
-notice and an Urdu answer typed into its box) and the English questions are checked by
-where their text is drawn; ``KHIDMAT_SCREENSHOT_DIR`` keeps the PNGs (docs/images/ holds
-the committed ones). Skipped without Chromium unless ``KHIDMAT_REQUIRE_BROWSER=1``
+the DevTools protocol with keys and typed Urdu, the fonts the unit installs, the kiosk's
+own page (kiosk/served.py). Screenshots of the Urdu welcome, the category grid, the
+questions (the wrapped cognizable-offence notice and an Urdu answer typed into its box),
+the English questions, an alef with madda typed into a box (measured against the
+browser's own drawing of it: not clipped) and a two-paragraph Urdu description typed
+into the multi-line box are checked by where their text is drawn;
+``KHIDMAT_SCREENSHOT_DIR`` keeps the PNGs (docs/images/ holds the committed
+browser-desk-*.png). Skipped without Chromium unless ``KHIDMAT_REQUIRE_BROWSER=1``
 (scripts/test.sh), where a missing browser fails.
 """
 
@@ -39,6 +42,17 @@ needs_browser = pytest.mark.skipif(
 #: Screenshots this far apart that are equal mean the screen has settled, seconds.
 STEP_S = 1.0
 TYPED = "کل رات نو بجے"
+#: An alef with a madda above: the tallest mark the desk's Urdu has (0.94 em in DejaVu).
+MADDA = "آ"
+#: A description typed in three parts: a paragraph that wraps, more of it, a second one.
+DESCRIPTION = (
+    "کل رات نو بجے میرا موبائل فون بازار میں چوری ہو گیا۔ میں دکان سے باہر نکلا تو دو"
+    " لڑکے موٹر سائیکل پر آئے اور فون چھین کر بھاگ گئے",
+    " ان میں سے ایک نے سیاہ قمیض پہنی تھی",
+    "آپ سے گزارش ہے کہ مدد کریں",
+)
+#: The reference glyphs' box at the top left of the page, pixels.
+REFERENCE_BOX = 120
 #: The browser window, pixels: narrow enough that the notice wraps (as in the issue).
 WIDTH, HEIGHT = 900, 800
 
@@ -134,7 +148,84 @@ async def drive(url: str, debug_port: int) -> dict[str, bytes]:
         shots["desk-notice-typed-ur"] = await page.settled(shots["desk-notice-ur"])
         await page.key("F2", "F2", 113)  # the same screen in English
         shots["desk-notice-en"] = await page.settled(shots["desk-notice-typed-ur"])
+        await page.key("F2", "F2", 113)  # and back to Urdu, focus still in the first box
+        back = await page.settled(shots["desk-notice-en"])
+        await enter(page)  # the second box ("Where did it happen?")
+        shots["madda-before"] = await page.settled(back)
+        await page.call("Input.insertText", text=MADDA)
+        typed = await page.settled(shots["madda-before"])
+        await enter(page)  # focus moves on: no cursor next to the letter
+        shots["madda-typed"] = await page.settled(typed)
+        shots["madda-reference"] = await reference_glyphs(page, shots["madda-typed"])
+        # on to the description: the women's desk choice, Next, the person step
+        await enter(page)
+        screen = await page.settled(shots["madda-typed"])
+        await page.key("Tab", "Tab", 9, "\t")
+        screen = await page.settled(screen)
+        await enter(page)
+        screen = await page.settled(screen)
+        # each field drawn before Enter: a key that comes with the text may be taken as
+        # part of a paste
+        for value in ("علی خان", "۴۲۱۰۱۱۲۳۴۵۶۷۱", "03001234567"):
+            await page.call("Input.insertText", text=value)
+            screen = await page.settled(screen)
+            await enter(page)
+            screen = await page.settled(screen)
+        await page.key("Tab", "Tab", 9, "\t")  # from the text-message choice to Next
+        screen = await page.settled(screen)
+        await enter(page)
+        shots["description-empty"] = await page.settled(screen)
+        await page.call("Input.insertText", text=DESCRIPTION[0])
+        shots["description-1"] = await page.settled(shots["description-empty"])
+        await page.call("Input.insertText", text=DESCRIPTION[1])
+        shots["description-2"] = await page.settled(shots["description-1"])
+        await enter(page)  # a new paragraph
+        screen = await page.settled(shots["description-2"])
+        await page.call("Input.insertText", text=DESCRIPTION[2])
+        shots["desk-description-typed-ur"] = await page.settled(shots["description-2"])
     return shots
+
+
+async def enter(page: Page) -> None:
+    await page.key("Enter", "Enter", 13, "\r")
+
+
+def terminal_font_family() -> str:
+    """The font family textual-serve's xterm.js asks for (read from its bundle)."""
+    import re
+
+    import textual_serve
+
+    bundle = Path(textual_serve.__file__).with_name("static") / "js" / "textual.js"
+    found = re.search(r'scrollback:0,fontFamily:"([^"]+)"', bundle.read_text(encoding="utf-8"))
+    assert found, f"no terminal font family in {bundle}"
+    return found.group(1)
+
+
+async def reference_glyphs(page: Page, before: bytes) -> bytes:
+    """A screenshot with MADDA and a plain alef drawn by the browser's own text layout
+    (not xterm.js) in the terminal's font family and size, with room above and below,
+    at the top left of the page; the element is removed afterwards."""
+    glyphs = json.dumps(f"{shape(MADDA)} \u0627")
+    family = json.dumps(terminal_font_family())
+    show = f"""(() => {{
+        const box = document.createElement('div');
+        box.id = 'khidmat-reference';
+        box.textContent = {glyphs};
+        box.style.cssText = 'position:fixed;left:0;top:0;width:{REFERENCE_BOX}px;' +
+            'height:{REFERENCE_BOX}px;padding:20px;line-height:4;background:#000;' +
+            'color:#fff;z-index:100;white-space:pre;font-kerning:none';
+        box.style.fontFamily = {family};
+        box.style.fontSize = document.getElementById('terminal').dataset.fontSize + 'px';
+        document.body.appendChild(box);
+    }})()"""
+    result = await page.call("Runtime.evaluate", expression=show)
+    assert "exceptionDetails" not in result, result
+    shot = await page.settled(before)
+    await page.call(
+        "Runtime.evaluate", expression="document.getElementById('khidmat-reference').remove()"
+    )
+    return shot
 
 
 def ink(png: bytes, top: float = 0.0, bottom: float = 1.0) -> list[int]:
@@ -261,3 +352,95 @@ def test_installed_fonts_draw_every_urdu_glyph_the_desk_sends() -> None:
         ).stdout.strip()
     ]
     assert not missing, f"no installed font draws {missing} (apt-get install fonts-noto-core)"
+
+
+def new_ink(before: bytes, after: bytes, left: float = 0.0) -> list[tuple[int, int]]:
+    """(x, y) of every pixel drawn brighter in ``after`` than in ``before``, right of
+    ``left`` (a fraction of the width)."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    with Image.open(io.BytesIO(before)) as one, Image.open(io.BytesIO(after)) as two:
+        diff = ImageChops.subtract(two.convert("L"), one.convert("L"))
+        pixels = diff.load()
+        width, height = diff.size
+        return [
+            (x, y)
+            for y in range(height)
+            for x in range(int(width * left), width)
+            if pixels[x, y] > 60  # type: ignore[index, operator]
+        ]
+
+
+def bands(values: list[int], gap: int = 4) -> list[tuple[int, int]]:
+    """Runs of ``values`` (pixel rows or columns) with less than ``gap`` empty between."""
+    runs: list[tuple[int, int]] = []
+    for value in sorted(set(values)):
+        if runs and value - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], value)
+        else:
+            runs.append((value, value))
+    return runs
+
+
+@needs_browser
+def test_the_madda_over_a_tall_alef_is_not_clipped(desk_shots: dict[str, bytes]) -> None:
+    """xterm.js clips each glyph to its cell: the alef with madda typed into a box is as
+    tall as the browser draws it with room around it (same font family and size)."""
+    import io
+
+    from PIL import Image
+
+    # the letter as the terminal drew it: the new ink at the box's right end
+    typed = new_ink(desk_shots["madda-before"], desk_shots["madda-typed"], left=0.8)
+    assert typed, "the typed letter is not drawn"
+    top, bottom = bands([y for _, y in typed])[0]
+    drawn = bottom - top + 1
+    # the same glyph and a plain alef drawn by the browser's text layout
+    with Image.open(io.BytesIO(desk_shots["madda-reference"])) as image:
+        grey = image.convert("L")
+        pixels = grey.load()
+        side = REFERENCE_BOX + 40
+        ink = [(x, y) for x in range(side) for y in range(side) if pixels[x, y] > 100]  # type: ignore[index, operator]
+    glyphs = []
+    for first, last in bands([x for x, _ in ink]):
+        rows = [y for x, y in ink if first <= x <= last]
+        glyphs.append(max(rows) - min(rows) + 1)
+    assert len(glyphs) == 2, glyphs  # the alef with madda and the plain alef
+    alef, madda = sorted(glyphs)
+    assert madda >= alef + 2, glyphs  # the reference shows the madda above the alef
+    assert abs(drawn - madda) <= 1, (drawn, madda, alef)
+
+
+@needs_browser
+def test_a_typed_urdu_description_reads_top_to_bottom_right_to_left(
+    desk_shots: dict[str, bytes],
+) -> None:
+    """The multi-line box: a paragraph that wraps keeps its beginning on the first line,
+    each line right-aligned; what is typed next goes to the left end of the last line;
+    a new paragraph starts below at the right edge."""
+    # the first part: two lines, the first full width, the second right-aligned and
+    # ending right of the middle (each row of pixels belongs to one or the other)
+    first = new_ink(desk_shots["description-empty"], desk_shots["description-1"], left=0.3)
+    leftmost: dict[int, int] = {}
+    for x, y in first:
+        leftmost[y] = min(x, leftmost.get(y, x))
+    rows_one = [y for y, x in leftmost.items() if x < WIDTH * 0.5]
+    rows_two = [y for y, x in leftmost.items() if x >= WIDTH * 0.5]
+    assert rows_one and rows_two and max(rows_one) < min(rows_two), "not two lines"
+    lines = [(min(rows_one), max(rows_one)), (min(rows_two), max(rows_two))]
+    one = [x for x, y in first if y in set(rows_one)]
+    two = [x for x, y in first if y in set(rows_two)]
+    assert max(one) > WIDTH * 0.9 and max(two) > WIDTH * 0.9
+    # more of the same paragraph: only on the second line, left of what was there
+    more = new_ink(desk_shots["description-1"], desk_shots["description-2"], left=0.3)
+    assert more, "the continuation is not drawn"
+    assert all(lines[1][0] - 2 <= y <= lines[1][1] + 2 for _, y in more), "not on line 2"
+    left_of = [x for x, _ in more if x < min(two) + 12]
+    assert len(left_of) > 0.9 * len(more), (len(left_of), len(more))
+    # a new paragraph: below, from the right edge; the first line untouched
+    last = new_ink(desk_shots["description-2"], desk_shots["desk-description-typed-ur"])
+    assert last and all(y > lines[1][1] for _, y in last), "the new paragraph is not below"
+    below = [x for x, y in last if x > WIDTH * 0.3]
+    assert max(below) > WIDTH * 0.9

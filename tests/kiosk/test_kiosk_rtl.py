@@ -6,11 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.cells import cell_len
+from textual.app import App, ComposeResult
 
 from kiosk import rtl
 from kiosk.app import KioskApp
 from kiosk.categories import COGNIZABLE_GUIDANCE
 from kiosk.i18n import Translator
+from kiosk.rtl_widgets import LimitedTextArea
 from kiosk.text import ascii_digits, shape
 from kiosk.tracking import make_tracking_no, parse_tracking_no
 from kiosk.validation import DESCRIPTION_MAX, check_cnic, check_mobile
@@ -128,3 +130,97 @@ async def test_description_limit_bites_while_typing(desk_app: Callable[..., Kios
         assert len(area.text) == DESCRIPTION_MAX
         counter = str(screen.query_one("#count-description").render())
         assert f"{DESCRIPTION_MAX} of {DESCRIPTION_MAX}" in counter
+
+
+class DescriptionBox(App[None]):
+    """The description box alone, 34 cells wide inside its border."""
+
+    CSS = "LimitedTextArea { width: 36; height: 12; }"
+
+    def compose(self) -> ComposeResult:
+        yield LimitedTextArea(id="box", soft_wrap=True, max_length=DESCRIPTION_MAX)
+
+
+def drawn_rows(box: LimitedTextArea) -> list[str]:
+    return [box.render_line(y).text for y in range(box.wrapped_document.height)]
+
+
+async def test_the_description_box_shows_urdu_joined_right_to_left() -> None:
+    app = DescriptionBox()
+    async with app.run_test(size=(60, 20)) as pilot:
+        box = app.query_one(LimitedTextArea)
+        width = box.scrollable_content_region.width
+        await pilot.press(*"کل رات")
+        assert box.text == "کل رات"  # filed in typing order
+        row = box.render_line(0).text
+        assert len(row) == width
+        assert row.rstrip().endswith(rtl.visual("کل رات").text)  # joined, from the right
+        assert row.rstrip() == row.rstrip().rjust(width)[-len(row.rstrip()) :]
+        cells, order = box.visual_row(0)  # type: ignore[misc]
+        # the cursor (end of typing) is the blank cell left of the text
+        assert order.index(box.cursor_location[1]) == width - len("کل رات") - 1
+        # Right goes back one letter (one cell to the right), Left forward again
+        await pilot.press("right")
+        assert box.cursor_location == (0, len("کل رات") - 1)
+        assert box.visual_row(0)[1].index(5) == width - len("کل رات")  # type: ignore[index]
+        await pilot.press("left")
+        assert box.cursor_location == (0, len("کل رات"))
+        # deletion: Backspace removes the letter before the cursor in typing order
+        await pilot.press("right", "backspace")  # the alef, right of the cursor's cell
+        assert box.text == "کل رت"
+        assert box.render_line(0).text.rstrip().endswith(rtl.visual("کل رت").text)
+        # Home is the start of the line: the right end
+        await pilot.press("home")
+        assert box.cursor_location == (0, 0)
+        assert box.visual_row(0)[1].index(0) == width - 1  # type: ignore[index]
+        # a click lands on the letter under it: the fourth cell from the right edge
+        region = box.content_region
+        await pilot.click(box, offset=(region.x - box.region.x + width - 4, 1 + 0))
+        assert box.cursor_location == (0, 3)
+
+
+async def test_a_long_urdu_description_wraps_top_to_bottom() -> None:
+    app = DescriptionBox()
+    text = "کل رات نو بجے میرا موبائل فون بازار میں چوری ہو گیا اور چور بھاگ گئے"
+    async with app.run_test(size=(60, 20)) as pilot:
+        box = app.query_one(LimitedTextArea)
+        width = box.scrollable_content_region.width
+        await pilot.press(*text, "enter", *"آپ مدد کریں")
+        assert box.text == text + "\nآپ مدد کریں"
+        rows = drawn_rows(box)
+        assert len(rows) >= 4
+        offsets = box.wrapped_document.get_offsets(0)
+        sections = [text[a:b] for a, b in zip([0, *offsets], [*offsets, len(text)], strict=True)]
+        assert len(sections) >= 3
+        # each row is one wrapped logical line, shaped and reordered, right-aligned: the
+        # paragraph's first words at the right of the first row, its last on its last
+        for row, section in zip(rows, sections, strict=False):
+            assert row.rstrip().endswith(rtl.visual(section, rtl=True).text), (row, section)
+        assert rows[0].rstrip().endswith(shape("کل رات"))
+        assert shape("گئے") in rows[len(sections) - 1]
+        # the second paragraph starts on a row of its own, from the right edge
+        assert rows[len(sections)].rstrip().endswith(rtl.visual("آپ مدد کریں").text)
+        assert len(rows[len(sections)].rstrip()) == width
+        # Down from the first row keeps the distance from the right edge
+        box.move_cursor((0, 0))
+        await pilot.press("left", "left", "down")
+        assert box.cursor_location == (0, offsets[0] + 2)
+        # deleting at a wrap moves the next row's words up, still in order
+        box.move_cursor((0, 0))
+        for _ in range(len("کل رات ")):
+            await pilot.press("delete")
+        assert box.text.startswith("نو بجے")
+        assert drawn_rows(box)[0].rstrip().endswith(shape("نو بجے"))
+
+
+async def test_english_in_the_description_box_is_drawn_by_textual() -> None:
+    app = DescriptionBox()
+    async with app.run_test(size=(60, 20)) as pilot:
+        box = app.query_one(LimitedTextArea)
+        await pilot.press(*"Quetta", "enter", *"کل")
+        assert box.render_line(0).text.startswith("Quetta")
+        assert box.visual_row(0) is None and box.visual_row(1) is not None
+        assert box.render_line(1).text.rstrip().endswith(rtl.visual("کل").text)
+        # Left on an English line moves left in the text
+        await pilot.press("up", "end", "left")
+        assert box.cursor_location == (0, 5)
