@@ -15,8 +15,10 @@ from matcher_cy.index import reciprocals as index_reciprocals
 from matcher_cy.mcc import BITS, CELL_OFFSETS, CELLS, WORDS, Cylinders, hull_edges
 
 from libc.math cimport cos, erf, exp, fabs, floor, fmod, sin, sqrt
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort
+
+from matcher_cy._prefilter cimport NEAR_TABLE, near_masks, popcount, row_score
 
 cdef double PI = math.pi
 cdef double TWO_PI = 2.0 * math.pi
@@ -81,11 +83,6 @@ cdef inline double angle_diff(double a, double b) noexcept nogil:
     if d < 0:
         d += TWO_PI
     return d - PI
-
-
-cdef extern from "popcount.h" nogil:
-    int popcount "kh_popcount"(uint64_t x)
-    int ctz "__builtin_ctzll"(uint64_t x)
 
 
 cdef inline bint better(double sim, Py_ssize_t flat, double other, Py_ssize_t other_flat) noexcept nogil:
@@ -655,9 +652,8 @@ def score(a, b):
 def prefilter_scores(probe, codes, popcounts, sectors, counts, slots, int top_codes):
     """Same as ``matcher_cy.index.prefilter_scores``; releases the GIL while it runs.
 
-    The best gallery code of each probe code is chosen by comparing the rationals
-    |q & g|^2 / |g| by cross-multiplication (exact; the first wins ties). Codes of 3
-    and 9 words (coarse and fine, 12x12x5 cylinders) run unrolled.
+    The row score is matcher_cy._prefilter.row_score, the one the packed gallery's fine
+    scan uses (exact cross-multiplied comparisons; the first code wins ties).
     """
     cdef uint64_t[:, ::1] pbits = np.ascontiguousarray(probe.bits, dtype=np.uint64)
     cdef int32_t[::1] ppop = np.ascontiguousarray(probe.popcounts, dtype=np.int32)
@@ -680,81 +676,26 @@ def prefilter_scores(probe, codes, popcounts, sectors, counts, slots, int top_co
         raise ValueError(f"probe and gallery codes must have the same words, at most {NWORDS}")
     if np.any(np.asarray(chosen) < 0) or np.any(np.asarray(chosen) >= rows.shape[0]):
         raise IndexError("prefilter slots outside the gallery arrays")
+    if np.any((np.asarray(used)[np.asarray(chosen)] < 0)
+              | (np.asarray(used)[np.asarray(chosen)] > rows.shape[1])):
+        raise IndexError("prefilter code counts outside the gallery arrays")
+    if np.any((np.asarray(gsec) < 0) | (np.asarray(gsec) >= SECTORS)):
+        raise ValueError(f"direction sectors outside 0..{SECTORS - 1}")
     cdef int top = top_codes if top_codes < n_probe else <int>n_probe
-    # near[s]: the probe codes whose direction is within MAX_SECTOR_DIFF of sector s
-    cdef uint64_t near[64]
-    cdef int64_t best_square[64]
-    cdef int64_t best_norm[64]
-    cdef int64_t inter_square
+    cdef uint64_t near[NEAR_TABLE]
+    cdef const uint64_t* row_codes[64]
+    cdef uint8_t row_sectors[64]
     cdef const int64_t* reciprocal = &RECIPROCALS[0]
-    cdef int64_t value[64]
-    cdef Py_ssize_t k, r, g, q, q2, w, s
-    cdef int64_t inter, gn, tmp
-    cdef int64_t total
-    cdef int diff
-    cdef uint64_t todo
-    cdef bint better
-    cdef const uint64_t* code
-    cdef const uint64_t* pq
-    cdef uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0, c8 = 0
-    for s in range(SECTORS):
-        near[s] = 0
-        for q in range(n_probe):
-            diff = psec[q] - <int>s
-            if diff < 0:
-                diff = -diff
-            if SECTORS - diff < diff:
-                diff = SECTORS - diff
-            if diff <= MAX_SECTOR_DIFF:
-                near[s] |= (<uint64_t>1) << q
+    cdef Py_ssize_t k, r, g
+    near_masks(&psec[0], <int>n_probe, SECTORS, MAX_SECTOR_DIFF, near)
     with nogil:
         for k in range(n_slots):
             r = chosen[k]
-            for q in range(n_probe):
-                best_square[q] = 0
-                best_norm[q] = 1
             for g in range(used[r]):
-                code = &rows[r, g, 0]
-                gn = gpop[r, g]
-                todo = near[gsec[r, g]]
-                if words == 9:  # fine codes of 12x12x5 cylinders: unrolled, in registers
-                    c0 = code[0]; c1 = code[1]; c2 = code[2]; c3 = code[3]; c4 = code[4]
-                    c5 = code[5]; c6 = code[6]; c7 = code[7]; c8 = code[8]
-                elif words == 3:  # their coarse codes
-                    c0 = code[0]; c1 = code[1]; c2 = code[2]
-                while todo:
-                    q = ctz(todo)
-                    todo &= todo - 1
-                    pq = &pbits[q, 0]
-                    if words == 9:
-                        inter = (
-                            popcount(pq[0] & c0) + popcount(pq[1] & c1) + popcount(pq[2] & c2)
-                            + popcount(pq[3] & c3) + popcount(pq[4] & c4) + popcount(pq[5] & c5)
-                            + popcount(pq[6] & c6) + popcount(pq[7] & c7) + popcount(pq[8] & c8)
-                        )
-                    elif words == 3:
-                        inter = popcount(pq[0] & c0) + popcount(pq[1] & c1) + popcount(pq[2] & c2)
-                    else:
-                        inter = 0
-                        for w in range(words):
-                            inter += popcount(pq[w] & code[w])
-                    # inter^2 / gn > best^2 / best_norm, exactly (the first wins ties)
-                    inter_square = inter * inter
-                    better = inter_square * best_norm[q] > best_square[q] * gn
-                    best_square[q] = inter_square if better else best_square[q]
-                    best_norm[q] = gn if better else best_norm[q]
-            for q in range(n_probe):
-                value[q] = (
-                    best_square[q] * reciprocal[best_norm[q]] * reciprocal[ppop[q]]
-                ) >> SCALE_BITS
-            # sum of the `top` largest values (partial selection sort)
-            total = 0
-            for q in range(top):
-                for q2 in range(q + 1, n_probe):
-                    if value[q2] > value[q]:
-                        tmp = value[q]
-                        value[q] = value[q2]
-                        value[q2] = tmp
-                total += value[q]
-            out[k] = <int32_t>total
+                row_codes[g] = &rows[r, g, 0]
+                row_sectors[g] = <uint8_t>gsec[r, g]
+            out[k] = row_score(
+                &pbits[0, 0], &ppop[0], <int>n_probe, top, near, row_codes, &gpop[r, 0],
+                row_sectors, used[r], words, reciprocal, SCALE_BITS,
+            )
     return result

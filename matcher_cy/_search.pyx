@@ -27,13 +27,12 @@ from matcher_cy.mcc import CELLS, WORDS
 from matcher_cy.template import quantize_angle
 
 from matcher_cy._mcc cimport CompiledForm, Form, compiled_form, score_forms
+from matcher_cy._prefilter cimport (
+    COARSE_WIDTH, NEAR_TABLE, SMALL_PROBE, coarse_row_score, near_masks, row_score,
+)
 from libc.math cimport floor, sqrt
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
 from libc.stdlib cimport free, malloc
-
-cdef extern from "popcount.h" nogil:
-    int popcount "kh_popcount"(uint64_t x)
-    int ctz "__builtin_ctzll"(uint64_t x)
 
 cdef int NWORDS = WORDS
 cdef int NCELLS = CELLS
@@ -66,83 +65,6 @@ for _byte in range(256):
 cdef uint64_t[::1] CELL_BYTE_MASKS = _CELL_BYTE_MASKS
 # the largest x bucket a packed minutia can reach (x < 65536 px at MIN_DPI)
 cdef Py_ssize_t MAX_BUCKETS = int(65536.0 * params.WORK_DPI / params.MIN_DPI / BUCKET_WIDTH) + 2
-
-
-cdef inline int32_t row_score(
-    const uint64_t* pbits, const int32_t* ppop, int n_probe, int top, const uint64_t* near,
-    const uint64_t** codes, const int32_t* gpop, const uint8_t* gsec, int used, int words,
-) noexcept nogil:
-    """The prefilter score of one gallery row (index.prefilter_scores for one row)."""
-    cdef int64_t best_square[64]
-    cdef int64_t best_norm[64]
-    cdef int64_t value[64]
-    cdef int64_t inter, inter_square, gn, tmp, total
-    cdef int q, q2, g, w
-    cdef uint64_t todo
-    cdef bint better
-    cdef const uint64_t* code
-    cdef const uint64_t* pq
-    cdef const int64_t* reciprocal = &RECIPROCALS[0]
-    cdef uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0, c8 = 0
-    for q in range(n_probe):
-        best_square[q] = 0
-        best_norm[q] = 1
-    for g in range(used):
-        code = codes[g]
-        gn = gpop[g]
-        todo = near[gsec[g]]
-        if words == 9:
-            c0 = code[0]; c1 = code[1]; c2 = code[2]; c3 = code[3]; c4 = code[4]
-            c5 = code[5]; c6 = code[6]; c7 = code[7]; c8 = code[8]
-        elif words == 3:
-            c0 = code[0]; c1 = code[1]; c2 = code[2]
-        while todo:
-            q = ctz(todo)
-            todo &= todo - 1
-            pq = &pbits[q * words]
-            if words == 9:
-                inter = (
-                    popcount(pq[0] & c0) + popcount(pq[1] & c1) + popcount(pq[2] & c2)
-                    + popcount(pq[3] & c3) + popcount(pq[4] & c4) + popcount(pq[5] & c5)
-                    + popcount(pq[6] & c6) + popcount(pq[7] & c7) + popcount(pq[8] & c8)
-                )
-            elif words == 3:
-                inter = popcount(pq[0] & c0) + popcount(pq[1] & c1) + popcount(pq[2] & c2)
-            else:
-                inter = 0
-                for w in range(words):
-                    inter += popcount(pq[w] & code[w])
-            # inter^2 / gn > best^2 / best_norm, exactly (the first wins ties)
-            inter_square = inter * inter
-            better = inter_square * best_norm[q] > best_square[q] * gn
-            best_square[q] = inter_square if better else best_square[q]
-            best_norm[q] = gn if better else best_norm[q]
-    for q in range(n_probe):
-        value[q] = (best_square[q] * reciprocal[best_norm[q]] * reciprocal[ppop[q]]) >> SCALE_BITS
-    total = 0
-    for q in range(top):
-        for q2 in range(q + 1, n_probe):
-            if value[q2] > value[q]:
-                tmp = value[q]
-                value[q] = value[q2]
-                value[q2] = tmp
-        total += value[q]
-    return <int32_t>total
-
-
-cdef void near_masks(const int32_t[::1] psec, Py_ssize_t n_probe, uint64_t* near) noexcept nogil:
-    """near[s]: the probe codes whose sector is within MAX_SECTOR_DIFF of sector s."""
-    cdef int s, q, diff
-    for s in range(SECTORS):
-        near[s] = 0
-        for q in range(n_probe):
-            diff = psec[q] - s
-            if diff < 0:
-                diff = -diff
-            if SECTORS - diff < diff:
-                diff = SECTORS - diff
-            if diff <= MAX_SECTOR_DIFF:
-                near[s] |= (<uint64_t>1) << q
 
 
 def _probe_arrays(probe, int words):
@@ -179,21 +101,36 @@ def coarse_scores(
             out[r] = 0
         return
     cdef int top = top_codes if top_codes < n_probe else n_probe
-    cdef uint64_t near[64]
+    cdef uint64_t near[NEAR_TABLE]
     cdef const uint64_t* codes[64]
     cdef int32_t gpop[64]
-    cdef int g, used
-    near_masks(psec, n_probe, near)
+    cdef uint64_t padded[SMALL_PROBE * COARSE_WIDTH]
+    cdef int64_t probe_reciprocal[SMALL_PROBE]
+    cdef int g, q, used
+    cdef bint small = words == COARSE_WIDTH and n_probe <= SMALL_PROBE
+    near_masks(&psec[0], n_probe, SECTORS, MAX_SECTOR_DIFF, near)
+    if small:
+        for q in range(SMALL_PROBE):
+            for g in range(COARSE_WIDTH):
+                padded[q * COARSE_WIDTH + g] = pbits[q * COARSE_WIDTH + g] if q < n_probe else 0
+            probe_reciprocal[q] = RECIPROCALS[ppop[q]] if q < n_probe else 0
     with nogil:
         for r in range(start, stop):
             used = info[r, INFO_CODES]
             if used > limit:
                 used = limit
+            if small:
+                out[r - start] = coarse_row_score(
+                    padded, probe_reciprocal, top, near, &coarse[r, 0, 0], &coarse_pop[r, 0],
+                    &sectors[r, 0], used, &RECIPROCALS[0], SCALE_BITS,
+                )
+                continue
             for g in range(used):
                 codes[g] = &coarse[r, g, 0]
                 gpop[g] = coarse_pop[r, g]
             out[r - start] = row_score(
-                &pbits[0], &ppop[0], n_probe, top, near, codes, gpop, &sectors[r, 0], used, words
+                &pbits[0], &ppop[0], n_probe, top, near, codes, gpop, &sectors[r, 0], used,
+                words, &RECIPROCALS[0], SCALE_BITS,
             )
 
 
@@ -222,21 +159,25 @@ def fine_scores(
             out[k] = 0
         return
     cdef int top = top_codes if top_codes < n_probe else n_probe
-    cdef uint64_t near[64]
+    cdef uint64_t near[NEAR_TABLE]
     cdef const uint64_t* codes[64]
     cdef int32_t gpop[64]
     cdef int g, used
+    cdef int most = <int>fine_ref.shape[1]
     cdef const uint64_t* base = &bits[0, 0]
-    near_masks(psec, n_probe, near)
+    near_masks(&psec[0], n_probe, SECTORS, MAX_SECTOR_DIFF, near)
     with nogil:
         for k in range(n_rows):
             r = rows[k]
             used = info[r, INFO_CODES]
+            if used > most:
+                used = most
             for g in range(used):
                 codes[g] = base + (starts[r] + fine_ref[r, g]) * NWORDS
                 gpop[g] = fine_pop[r, g]
             out[k] = row_score(
-                &pbits[0], &ppop[0], n_probe, top, near, codes, gpop, &sectors[r, 0], used, words
+                &pbits[0], &ppop[0], n_probe, top, near, codes, gpop, &sectors[r, 0], used,
+                words, &RECIPROCALS[0], SCALE_BITS,
             )
 
 

@@ -114,6 +114,81 @@ def test_prefilter_scores_agree(
     assert np.array_equal(_mcc.prefilter_scores(probe, *arrays), expected)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.integers(1, 20), st.integers(0, 16))
+def test_packed_coarse_scan_agrees(seed: int, rows: int, top: int, probe_count: int) -> None:
+    """matcher_cy._search.coarse_scores (the branch-free kernel up to 12 probe codes, the
+    bit loop above) gives index.prefilter_scores' integers on the packed layout."""
+    from matcher_cy import index, packed, params
+
+    _search = pytest.importorskip("matcher_cy._search")
+    rng = np.random.default_rng(seed)
+    shape = (rows, packed.COARSE_CODES, index.COARSE_WORDS)
+    codes = random_codes(rng, shape)
+    codes[0, 1] = codes[0, 0]  # equal codes, and one with no bits: tie and zero paths
+    codes[0, 2] = 0
+    if rows > 1:  # the same rational |q & g|^2 / |g| from different counts: the first wins
+        codes[1, :4] = 0
+        codes[1, 0, 0] = 0b111  # against probe code 1 (6 bits): 3^2 / 3
+        codes[1, 1, 0] = 0b111111 | 0b111111 << 20  # 6^2 / 12, the same rational
+        codes[1, 2, 0] = 0b11
+    popcounts = np.bitwise_count(codes).sum(axis=2).astype(np.uint8)
+    sectors = rng.integers(
+        0, params.INDEX_DIRECTION_SECTORS, size=(rows, packed.GALLERY_CODES), dtype=np.uint8
+    )
+    if rows > 1:
+        sectors[1, :3] = 5
+    info = np.zeros((rows, len(packed.INFO_FIELDS)), dtype=np.uint16)
+    info[:, 5] = rng.integers(0, packed.GALLERY_CODES + 1, size=rows)  # above 20: 20 used
+    probe_bits = random_codes(rng, (probe_count, index.COARSE_WORDS))
+    if probe_count:
+        probe_bits[0] = codes[0, 0]
+    if probe_count > 1:
+        probe_bits[1] = 0b111111
+    probe_sectors = rng.integers(0, params.INDEX_DIRECTION_SECTORS, size=probe_count)
+    probe_sectors[: min(2, probe_count)] = 5
+    probe = index.Codes(
+        probe_bits,
+        np.bitwise_count(probe_bits).sum(axis=1, dtype=np.int32).reshape(probe_count),
+        probe_sectors.astype(np.int32),
+    )
+    used = np.minimum(info[:, 5], packed.COARSE_CODES).astype(np.int32)
+    expected = index.prefilter_scores(
+        probe, codes, popcounts.astype(np.int32),
+        sectors[:, : packed.COARSE_CODES].astype(np.int32), used, np.arange(rows), top,
+    )  # fmt: skip
+    out = np.full(rows, -1, dtype=np.int32)
+    _search.coarse_scores(probe, codes, popcounts, sectors, info, 0, rows, out, top)
+    assert np.array_equal(out, expected)
+    part = np.full(rows, -1, dtype=np.int32)
+    _search.coarse_scores(probe, codes, popcounts, sectors, info, rows // 2, rows, part, top)
+    assert np.array_equal(part[: rows - rows // 2], expected[rows // 2 :])
+
+
+def test_a_malformed_sector_meets_no_probe_code() -> None:
+    """A sector byte outside 0..63 (a damaged file) reads nothing outside the near table."""
+    from matcher_cy import index, packed
+
+    _search = pytest.importorskip("matcher_cy._search")
+    codes = np.full((1, packed.COARSE_CODES, index.COARSE_WORDS), 0xFF, dtype=np.uint64)
+    popcounts = np.full((1, packed.COARSE_CODES), 24, dtype=np.uint8)
+    info = np.zeros((1, len(packed.INFO_FIELDS)), dtype=np.uint16)
+    info[0, 5] = packed.COARSE_CODES
+    probe = index.Codes(
+        np.full((3, index.COARSE_WORDS), 0xFF, dtype=np.uint64),
+        np.full(3, 24, dtype=np.int32),
+        np.array([0, 1, 63], dtype=np.int32),
+    )
+    for bad in (64, 200, 255):
+        sectors = np.full((1, packed.GALLERY_CODES), bad, dtype=np.uint8)
+        out = np.full(1, -1, dtype=np.int32)
+        _search.coarse_scores(probe, codes, popcounts, sectors, info, 0, 1, out, 6)
+        assert out[0] == 0
+    sectors[0, 0] = 0
+    _search.coarse_scores(probe, codes, popcounts, sectors, info, 0, 1, out, 6)
+    assert out[0] > 0
+
+
 @pytest.mark.parametrize("resolution", ["fine", "coarse"])
 def test_prefilter_prefers_the_mate_cylinders(synthetic_templates, resolution: str) -> None:
     from matcher_cy import index, params
