@@ -49,6 +49,9 @@ def register(tree: CommandTree) -> None:
     kiosk.add_argument("--watchlist", type=int, default=10_000, help="templates (default 10000)")
     kiosk.add_argument("--scans", type=int, default=3, help="scans to time (default 3)")
     kiosk.add_argument("--startups", type=int, default=3, help="start-ups to time (default 3)")
+    kiosk.add_argument(
+        "--restarts", type=int, default=3, help="watchlist restarts to time (default 3)"
+    )
     kiosk.add_argument("--baud", type=int, default=115200, help="sensor baud (default 115200)")
     kiosk.add_argument(
         "--model", choices=("r307", "r503"), default="r307", help="simulated sensor (default r307)"

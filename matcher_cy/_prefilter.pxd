@@ -38,6 +38,7 @@ cdef extern from "prefilter.h" nogil:
         SMALL_PROBE "KH_SMALL_PROBE"  # probe codes the branch-free kernels hold
         COARSE_WIDTH "KH_COARSE_WIDTH"  # words of a coarse code (index.COARSE_WORDS)
     int64_t kh_top_sum_small(int64_t* value, int top)
+    void prefetch "kh_prefetch"(const void* p)
     int32_t coarse_row_score "kh_coarse_row_score"(
         const uint64_t* pbits, const int64_t* probe_reciprocal, int top, const uint64_t* near,
         const uint64_t* codes, const uint8_t* gpop, const uint8_t* gsec, int used,

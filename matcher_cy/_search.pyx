@@ -28,7 +28,7 @@ from matcher_cy.template import quantize_angle
 
 from matcher_cy._mcc cimport CompiledForm, Form, compiled_form, score_forms
 from matcher_cy._prefilter cimport (
-    COARSE_WIDTH, NEAR_TABLE, SMALL_PROBE, coarse_row_score, near_masks, row_score,
+    COARSE_WIDTH, NEAR_TABLE, SMALL_PROBE, coarse_row_score, near_masks, prefetch, row_score,
 )
 from libc.math cimport floor, sqrt
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
@@ -166,8 +166,29 @@ def fine_scores(
     cdef int most = <int>fine_ref.shape[1]
     cdef const uint64_t* base = &bits[0, 0]
     near_masks(&psec[0], n_probe, SECTORS, MAX_SECTOR_DIFF, near)
+    cdef Py_ssize_t ahead
+    cdef int ahead_used
+    cdef const uint64_t* line
     with nogil:
         for k in range(n_rows):
+            # candidates are scattered over the file: ask for the rows ahead while this
+            # one is scored (the row's metadata 4 ahead, the next row's code words)
+            if k + 4 < n_rows:
+                ahead = rows[k + 4]
+                prefetch(&starts[ahead])
+                prefetch(&info[ahead, 0])
+                prefetch(&fine_ref[ahead, 0])
+                prefetch(&fine_pop[ahead, 0])
+                prefetch(&sectors[ahead, 0])
+            if k + 1 < n_rows:
+                ahead = rows[k + 1]
+                ahead_used = info[ahead, INFO_CODES]
+                if ahead_used > most:
+                    ahead_used = most
+                for g in range(ahead_used):
+                    line = base + (starts[ahead] + fine_ref[ahead, g]) * NWORDS
+                    prefetch(line)
+                    prefetch(line + NWORDS - 1)
             r = rows[k]
             used = info[r, INFO_CODES]
             if used > most:

@@ -24,7 +24,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import erf
 
 from matcher_cy import params
 from matcher_cy.template import Template
@@ -157,6 +156,8 @@ def build_cylinders(x: np.ndarray, y: np.ndarray, theta: np.ndarray) -> Cylinder
     relative = angle_diff(theta[:, None], theta[None, :])  # (n, n): theta_m - theta_t
     phi = -math.pi + (np.arange(nd) + 0.5) * ANGULAR_STEP_RAD
     alpha = angle_diff(phi[None, None, :], relative[:, :, None])  # (n, n, nd)
+    from scipy.special import erf  # here: a gallery is searched without importing scipy
+
     scale = 1.0 / (params.MCC_SIGMA_D_RAD * math.sqrt(2.0))
     directional = 0.5 * (
         erf((alpha + ANGULAR_STEP_RAD / 2) * scale) - erf((alpha - ANGULAR_STEP_RAD / 2) * scale)

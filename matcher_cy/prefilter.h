@@ -16,6 +16,13 @@
 /* words of a coarse code (index.COARSE_WORDS) */
 #define KH_COARSE_WIDTH 3
 
+/* a hint to fetch the cache line holding p for reading (no effect on results) */
+#if defined(__GNUC__)
+#define kh_prefetch(p) __builtin_prefetch((p), 0, 1)
+#else
+#define kh_prefetch(p) ((void)(p))
+#endif
+
 /* v[a] >= v[b] afterwards, without a branch */
 #define KH_ORDER(v, a, b)                                 \
     do {                                                  \

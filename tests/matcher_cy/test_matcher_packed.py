@@ -178,3 +178,38 @@ def test_a_writer_killed_at_any_moment_leaves_a_gallery_that_loads(tmp_path: Pat
         assert all(int(key[1:]) <= last + 1 for key in keys)
         path.unlink()
         (path.parent / (path.name + ".log")).unlink(missing_ok=True)
+
+
+def test_mapping_and_searching_a_gallery_imports_no_scipy(tmp_path: Path) -> None:
+    """A restart (the gate's, a hub worker's) maps and searches without importing scipy,
+    which only extraction needs (seconds of imports on a loaded Pi). The compiled matcher:
+    the numpy reference thins with scipy."""
+    pytest.importorskip("matcher_cy._search", reason="compiled matcher not built")
+    path = tmp_path / "g.khg"
+    gallery = Gallery(threads=1)
+    for i in range(30):
+        gallery.add(f"d{i}", distractor_template(i, seed=9))
+    gallery.save(path)
+    (tmp_path / "probe.tpl").write_bytes(distractor_template(4, seed=9).to_bytes())
+    script = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from matcher_cy import Gallery, Template, implementation
+        gallery = Gallery.load(sys.argv[1])
+        probe = Template.from_bytes(Path(sys.argv[2]).read_bytes())
+        print(gallery.search(probe, k=1)[0][0], implementation)
+        print(sorted(m for m in sys.modules if m.split(".")[0] == "scipy"))
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(tmp_path / "probe.tpl")],
+        env=dict(os.environ, PYTHONPATH=str(root), KHIDMAT_MATCHER="cython"),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found, imported = result.stdout.splitlines()
+    assert found == "d4 cython"
+    assert imported == "[]"
