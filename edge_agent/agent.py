@@ -54,6 +54,7 @@ from khidmat_wire.messages import (
     ComplaintStatus,
     Config,
     Event,
+    LicenceStatus,
     Officers,
     State,
     Watchlist,
@@ -491,6 +492,8 @@ class Agent:
                     severity, detail = "error", f"{body.command} failed: {error}"
             self._report("command-result", severity, detail, ref=record_id)
             self.store.mark_handled(record_id)
+        elif isinstance(body, LicenceStatus):
+            self.store.put_licence_answer(body, inbox_id=record_id)
         # alerts stay unhandled in the inbox until the kiosk shows them
 
     def _hold_watchlist_key(self, values: dict[str, str]) -> None:

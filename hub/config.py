@@ -43,6 +43,10 @@ Relative paths resolve against the file's directory (the deployment directory)::
     number_limit = 5            # failed lookups of one number per number_window_s
     number_window_s = 3600
     trusted_proxies = []        # reverse proxies whose X-Forwarded-For names the client
+    [hotels]                    # optional: Hotel Eye (docs/station.md)
+    retention_days = 90         # guest stays are dropped this long after check-in
+    purge_check_s = 3600        # how often the hub drops expired stays
+    name_match_min = 90         # fuzzy name score 0..100 that raises a possible-match alert
 
     [fleet]                     # optional: alert thresholds
     backlog_records = 500
@@ -58,6 +62,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.complaint_rules import DuePolicy, default_due_hours
+from hub.hotels import HotelSettings
 from hub.sms.outbox import SmsSettings
 from hub.tracking_web.settings import MOBILE_DIGITS_RANGE, TrackingSettings
 from khidmat_base.config import BrokerSection, ConfigError, section
@@ -111,6 +116,7 @@ class HubConfig:
     watchlist: WatchlistCriteria = WatchlistCriteria()
     sms: SmsSettings = SmsSettings()
     tracking: TrackingSettings = TrackingSettings()
+    hotels: HotelSettings = HotelSettings()
 
 
 def load_hub_config(path: str | Path) -> HubConfig:
@@ -123,7 +129,9 @@ def load_hub_config(path: str | Path) -> HubConfig:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     for key in raw:
-        if key not in ("hub", "broker", "complaints", "fleet", "watchlist", "sms", "tracking"):
+        if key not in (
+            "hub", "broker", "complaints", "fleet", "watchlist", "sms", "tracking", "hotels",
+        ):  # fmt: skip
             raise ConfigError(f"[{key}]: unknown section")
     hub_raw = dict(raw.get("hub") or {})
     if "database" not in hub_raw:
@@ -175,6 +183,7 @@ def load_hub_config(path: str | Path) -> HubConfig:
         _watchlist(raw.get("watchlist") or {}),
         _sms(raw.get("sms") or {}, base),
         _tracking(raw.get("tracking") or {}),
+        _hotels(raw.get("hotels") or {}),
     )
 
 
@@ -207,6 +216,24 @@ def _tracking(raw: dict[str, object]) -> TrackingSettings:
         else:
             raise ConfigError(f"[tracking] {key}: unknown key")
     return TrackingSettings(**values)  # type: ignore[arg-type]
+
+
+def _hotels(raw: dict[str, object]) -> HotelSettings:
+    values: dict[str, float] = {}
+    for key, value in raw.items():
+        if key in ("retention_days", "purge_check_s"):
+            values[key] = _positive("hotels", key, value)
+        elif key == "name_match_min":
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 50 <= value <= 100
+            ):
+                raise ConfigError("[hotels] name_match_min: must be a score 50..100")
+            values[key] = float(value)
+        else:
+            raise ConfigError(f"[hotels] {key}: unknown key")
+    return HotelSettings(**values)  # type: ignore[arg-type]
 
 
 def _sms(raw: dict[str, object], base: Path) -> SmsSettings:

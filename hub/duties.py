@@ -4,7 +4,9 @@ One place decides what the hub process runs, so ``khidmat hub`` and the tests bu
 same thing:
 
 - ingest handlers (in the ingest transaction): complaints, feedback, lookups, enrolments,
-  telemetry and events (fleet, gates' watchlist versions, officer lists and sign-ins);
+  telemetry and events (fleet, gates' watchlist versions, officer lists and sign-ins),
+  hotel guests (checked against the records, :mod:`hub.hotels`; a guest of a hotel the hub
+  does not know is refused by an ingest check) and licence lookups (:mod:`hub.licences`);
 - at start: the identification gallery is loaded on a background thread (minutes for a
   large record store), so ingest and acks start at once;
 - after each ingest batch: on worker 0, sending a unit whose birth arrived what it lacks
@@ -22,7 +24,7 @@ same thing:
   unacknowledged for ``[hub] urgent_ack_s`` escalating their complaint (every
   ``urgent_check_s``), texts to citizens (every ``[sms] check_s``; queued by
   :class:`hub.sms.outbox.SmsOutbox` with each status change), watchlist publishing, fleet
-  alerts.
+  alerts, hotel stays past ``[hotels] retention_days`` dropped (every ``purge_check_s``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from hub.diary import Diary
 from hub.diary.feed import DiaryFeed
 from hub.fleet import Fleet
 from hub.gate_decisions import GateDecisions
+from hub.hotels import HotelEye
+from hub.licences import LicenceOffice
 from hub.records import RecordStore
 from hub.roster import Roster, Unit
 from hub.search_worker import SearchWorker
@@ -89,6 +93,8 @@ class HubModules:
     sms: SmsOutbox
     keys: WatchlistKeys
     diary: Diary
+    hotels: HotelEye
+    licences: LicenceOffice
 
 
 def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) -> HubModules:
@@ -118,6 +124,8 @@ def open_modules(config: HubConfig, store: HubStore, *, signing: bool = True) ->
         keys=WatchlistKeys(store, config.hub.watchlist_key_grace_s),
         sms=sms,
         diary=Diary(store),
+        hotels=HotelEye(store, alerts, config.hotels, statuses=config.watchlist.statuses),
+        licences=LicenceOffice(store, sms),
     )
 
 
@@ -133,6 +141,9 @@ def install(service: HubService) -> HubModules:
     modules.fleet.install()
     modules.roster.install()
     modules.units.install()
+    modules.hotels.install()
+    modules.licences.install()
+    service.ingestor.checks.append(modules.hotels.refusal)
     GateDecisions(service.store, modules.records, modules.alerts).install()
     feed = DiaryFeed(service.store, modules.diary, modules.records)
     feed.install()
@@ -353,4 +364,5 @@ def install(service: HubService) -> HubModules:
         service.every("fleet", config.hub.fleet_check_s, check_fleet)
         service.every("unit-state", OFFICERS_CHECK_S, publish_unit_state)
         service.every("daily-summary", SUMMARY_CHECK_S, nightly_summary)
+        service.every("hotel-purge", config.hotels.purge_check_s, modules.hotels.purge)
     return modules

@@ -10,8 +10,9 @@ Nothing a unit sends can stop the hub: every message is read in isolation, and w
 batch transaction fails (a record its handlers cannot store), the batch is stored again
 record by record, so the one record that fails is quarantined (with the exception's type
 as the reason, not acknowledged: the unit keeps it) and the rest are stored and acked.
-Records the :class:`hub.units.UnitRoster` refuses (a retired unit; a complaint for another
-station) are quarantined and not acknowledged, and ``on_refused`` tells the operator.
+Records the :class:`hub.units.UnitRoster` or one of :attr:`Ingestor.checks` refuses (a
+retired unit; a complaint for another station; a hotel guest of an unknown hotel) are
+quarantined and not acknowledged, and ``on_refused`` tells the operator.
 Retained messages on ``up/`` topics are refused (:meth:`Ingestor.refuse_retained`).
 Not thread-safe: one ingest thread per worker.
 """
@@ -75,6 +76,9 @@ class Ingestor:
         self.sender_id = sender_id
         self.roster = roster
         self.on_refused = on_refused
+        self.checks: list[Callable[[Envelope], str | None]] = []
+        """Further refusals by workflow (e.g. a hotel guest for a hotel the hub does not
+        know): each returns why a valid record must be refused, or None."""
 
     def process(self, batch: Sequence[tuple[str, bytes]]) -> IngestResult:
         """Ingest one batch; never raises on anything in it (a storage failure of the
@@ -160,6 +164,9 @@ class Ingestor:
                 rejected[parsed.device_id].append(record_id)
             return None
         refusal = self.roster.refusal(envelope) if self.roster is not None else None
+        for check in self.checks:
+            if refusal is None:
+                refusal = check(envelope)
         if refusal is not None:
             bad.append((topic, payload, refusal, parsed.device_id, envelope.record_id))
             refused.append((parsed.device_id, refusal))

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hub.roster_cli",
     "hub.unit_cli",
     "hub.diary_cli",
+    "hub.station_cli",
     "edge_agent.cli",
     "khidmat.kiosk_cli",
     "provisioning.cli",
@@ -65,6 +66,14 @@ GROUP_HELP: dict[str, tuple[str, str]] = {
     "diary": (
         "the station daily diary (roznamcha): add, list, close, export, verify",
         "khidmat diary verify --config deploy-data/hub.toml --station QTA1 --date 2026-12-06",
+    ),
+    "hotel": (
+        "Hotel Eye: hotels, their guest registers, checks against the records",
+        "khidmat hotel import guests.csv --hotel QTA-SERENA --config hub.toml",
+    ),
+    "licence": (
+        "driving-licence applications from the licensing branch, tracked by citizens",
+        "khidmat licence import applications.csv --config hub.toml",
     ),
     "report": ("reports from the hub's database", "khidmat report complaints --since 2026-11-01"),
 }

@@ -128,7 +128,11 @@ class DemoSystem:
             settings = BrokerSettings(host="localhost", bind="127.0.0.1", port=free_port())
             init_deployment(self.deployment_dir, settings)
             done.append(f"provisioned a deployment in {self.deployment_dir}")
-        active = {d.role: d.device_id for d in list_devices(deployment, include_retired=False)}
+        active = {
+            d.role: d.device_id
+            for d in list_devices(deployment, include_retired=False)
+            if d.name == f"demo {d.role}"  # not another unit a scenario added (a hotel's)
+        }
         for role in ROLES:
             if role not in active:
                 made = provision_device(

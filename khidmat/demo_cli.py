@@ -60,11 +60,12 @@ def register(tree: CommandTree) -> None:
     )
     add(
         "--scenario",
-        choices=("smoke", "operations", "citizen"),
+        choices=("smoke", "operations", "citizen", "station"),
         default="smoke",
         help="with --headless: the scenario (default smoke; operations: officers, settings, "
         "a gate installed while the hub runs; citizen: texts on every status change, an "
-        "urgent complaint's alert, the tracking page)",
+        "urgent complaint's alert, the tracking page; station: Hotel Eye and "
+        "driving-licence tracking)",
     )
     add("--json", action="store_true", help="with --headless: print the figures as one JSON object")
 
@@ -78,14 +79,18 @@ def _demo(args: argparse.Namespace) -> int:
         from khidmat.operations_scenario import OperationsError
         from khidmat.operations_scenario import main as operations
         from khidmat.scenario import ScenarioError, main
+        from khidmat.station_scenario import StationError
+        from khidmat.station_scenario import main as station
 
         try:
             if args.scenario == "operations":
                 return operations(Path(args.dir), as_json=args.json)
             if args.scenario == "citizen":
                 return citizen(Path(args.dir), as_json=args.json)
+            if args.scenario == "station":
+                return station(Path(args.dir), as_json=args.json)
             return main(Path(args.dir), as_json=args.json)
-        except (DemoError, OperationsError, ScenarioError) as error:
+        except (DemoError, OperationsError, ScenarioError, StationError) as error:
             print(f"khidmat demo: {error}", file=sys.stderr)
             return 1
     from khidmat.demo import run_demo

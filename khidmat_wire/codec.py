@@ -183,6 +183,26 @@ def _plan(cls: type) -> tuple[tuple[_FieldPlan, ...], frozenset[str]]:
     return tuple(plans), frozenset(p.name for p in plans)
 
 
+def build(cls: type, raw: Any, path: str = "body") -> Any:
+    """A body (or nested body) of class ``cls`` from JSON-like ``raw``, checked exactly as
+    :func:`decode` checks it: WireError names the first offending field under ``path``.
+    For input that does not arrive as a payload (a hub's import file)."""
+    if cls not in ALL_BODIES.values() and not any(
+        cls in _nested(body) for body in ALL_BODIES.values()
+    ):
+        raise WireError(path, f"{getattr(cls, '__name__', cls)!r} is not a message body")
+    return _build(cls, raw, path)
+
+
+def _nested(cls: type) -> set[type]:
+    plans, _ = _plan(cls)
+    found: set[type] = set()
+    for plan in plans:
+        if plan.nested is not None:
+            found |= {plan.nested} | _nested(plan.nested)
+    return found
+
+
 def _build(cls: type, raw: Any, path: str) -> Any:
     if not isinstance(raw, dict):
         raise WireError(path, f"must be an object, got {_json_type(raw)}")

@@ -17,9 +17,16 @@ from khidmat_wire.vocabulary import (
     CATEGORY_KEYS,
     CNIC,
     COMPLAINT_STATUSES,
+    HOTEL_ID,
+    LICENCE_STATUSES,
+    LICENCE_TOKEN,
     MOBILE,
+    NATIONALITY,
+    PASSPORT,
+    ROOM,
     STATION,
     TRACKING_NO,
+    guest_identity_problem,
 )
 
 # Patterns are applied with re.fullmatch (no anchors here; see khidmat_wire.vocabulary).
@@ -256,6 +263,43 @@ class SignIn:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class HotelGuest:
+    hotel: str = spec("the hotel's registration code at the hub (Hotel Eye)", pattern=HOTEL_ID)
+    name: str = spec("guest's name as on their papers, English or Urdu", max_len=100)
+    cnic: str = spec(
+        "guest's CNIC; required for a Pakistani guest, may be empty for a foreign one",
+        max_len=15,
+        pattern=f"(?:{CNIC})?",
+    )
+    nationality: str = spec("nationality, ISO 3166-1 alpha-2 (PK, AF, ...)", pattern=NATIONALITY)
+    passport: str = spec(
+        "passport number; required for a foreign guest", max_len=20, pattern=f"(?:{PASSPORT})?"
+    )
+    check_in_ms: int = spec("when the guest checked in, Unix ms", lo=0, hi=2**53)
+    room: str = spec("room as the hotel writes it", pattern=ROOM)
+
+    def __post_init__(self) -> None:
+        """A Pakistani guest carries a CNIC, a foreign guest a passport (the vocabulary's rule)."""
+        if not isinstance(self.nationality, str):
+            return
+        problem = guest_identity_problem(self.nationality, str(self.cnic), str(self.passport))
+        if problem is not None:
+            raise WireError(f"body.{problem[0]}", problem[1])
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceLookup:
+    token: str = spec(
+        "driving-licence application token from the licensing branch's receipt; the hub "
+        "answers on down/licence-status",
+        pattern=LICENCE_TOKEN,
+    )
+    cnic: str = spec(
+        "applicant's CNIC: the hub answers only when it is the application's", pattern=CNIC
+    )
+
+
 SECRET_KINDS = ("signin",)
 """Up kinds whose payload carries a secret: the hub stores the record without its payload,
 and the unit withdraws it from its outbox once answered or given up on."""
@@ -291,6 +335,26 @@ class ComplaintStatus:
     due_at_ms: int = spec("turnaround due time, Unix ms, 0 when none", lo=0, hi=2**53)
     history: tuple[StatusEntry, ...] = spec("the public status timeline, oldest first", max_len=100)
     can_rate: bool = spec("feedback may be given now", default=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceStep:
+    status: str = spec("status entered", choices=LICENCE_STATUSES)
+    at_ms: int = spec("when the licensing branch recorded it, Unix ms", lo=0, hi=2**53)
+    note: str = spec("what the citizen is told about this step; may be empty", max_len=300)
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceStatus:
+    token: str = spec("application token asked about", pattern=LICENCE_TOKEN)
+    request_id: str = spec("record id of the unit's licence-lookup", pattern=RECORD_ID)
+    found: bool = spec(
+        "false when the hub knows no application with this token and CNIC (the two are "
+        "never told apart, so a token alone reveals nothing)"
+    )
+    status: str = spec("current status (applied when not found)", choices=LICENCE_STATUSES)
+    licence_class: str = spec("licence class applied for, e.g. LTV, M/CYCLE", max_len=40)
+    history: tuple[LicenceStep, ...] = spec("the status timeline, oldest first", max_len=50)
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,6 +493,8 @@ UP_BODIES: dict[str, type] = {
     "telemetry": Telemetry,
     "event": Event,
     "signin": SignIn,
+    "hotel-guest": HotelGuest,
+    "licence-lookup": LicenceLookup,
 }
 DOWN_BODIES: dict[str, type] = {
     "ack": Ack,
@@ -439,6 +505,7 @@ DOWN_BODIES: dict[str, type] = {
     "command": Command,
     "alert": Alert,
     "signin-result": SignInResult,
+    "licence-status": LicenceStatus,
 }
 STATE_BODIES: dict[str, type] = {"state": State}
 ALL_BODIES: dict[str, type] = {**UP_BODIES, **DOWN_BODIES, **STATE_BODIES}

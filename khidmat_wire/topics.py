@@ -29,10 +29,12 @@ UP_KINDS: tuple[str, ...] = (
     "telemetry",
     "event",
     "signin",
+    "hotel-guest",
+    "licence-lookup",
 )
 DOWN_KINDS: tuple[str, ...] = (
     "ack", "complaint-status", "watchlist", "officers", "config", "command", "alert",
-    "signin-result",
+    "signin-result", "licence-status",
 )  # fmt: skip
 
 

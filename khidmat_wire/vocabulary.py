@@ -456,10 +456,66 @@ DIARY_CLOSING = "day-closed"
 
 def texts() -> list[str]:
     """Every English string here that a citizen reads (for the kiosk's translation check)."""
-    found = list(STATUS_NAMES.values())
+    found = list(STATUS_NAMES.values()) + list(LICENCE_STATUS_NAMES.values())
     for category in CATEGORIES:
         found.append(category.title)
         for question in category.questions:
             found.extend(t for t in (question.text, question.hint) if t)
         found.extend(u.title for u in category.urgent)
     return found
+
+
+# ----------------------------------------------------------------- hotel guests
+
+HOTEL_ID = r"[A-Z0-9][A-Z0-9-]{1,31}"
+"""A hotel's registration code at the hub (Hotel Eye), e.g. ``QTA-SERENA``."""
+PASSPORT = r"[A-Z0-9]{5,20}"
+"""A passport number as printed (letters and digits, no spaces)."""
+NATIONALITY = r"[A-Z]{2}"
+"""Nationality as an ISO 3166-1 alpha-2 code, e.g. ``PK``, ``AF``, ``CN``."""
+HOME_NATIONALITY = "PK"
+"""Guests of this nationality are identified by CNIC; everyone else by passport."""
+ROOM = r"[A-Za-z0-9][A-Za-z0-9 ./-]{0,15}"
+"""A hotel room as the hotel writes it (``12``, ``B-204``)."""
+
+
+def guest_identity_problem(nationality: str, cnic: str, passport: str) -> tuple[str, str] | None:
+    """(field, what is wrong) when a guest's papers do not fit their nationality, or None.
+
+    A Pakistani guest needs a CNIC; a foreign guest needs a passport number (a CNIC is
+    optional for them: a Pakistan Origin Card holder has one). The forms themselves
+    (:data:`CNIC`, :data:`PASSPORT`) are checked by the codec or the importer."""
+    if nationality == HOME_NATIONALITY:
+        if not cnic:
+            return "cnic", "is required for a Pakistani guest"
+    elif not passport:
+        return "passport", "is required for a foreign guest"
+    return None
+
+
+# ------------------------------------------------------------- driving licences
+
+LICENCE_TOKEN = r"[A-Z]{2,5}-[0-9]{4,12}"
+"""A driving-licence application's token, as the licensing branch prints it on the
+receipt: office code, dash, number (``QTA-2026004512``)."""
+
+#: Licence application statuses in processing order, with the name a citizen reads.
+LICENCE_STATUS_NAMES: dict[str, str] = {
+    "applied": "Application received",
+    "documents-verified": "Documents verified",
+    "test-scheduled": "Driving test scheduled",
+    "test-passed": "Driving test passed",
+    "test-failed": "Driving test not passed",
+    "approved": "Licence approved",
+    "printing": "Licence being printed",
+    "ready": "Ready for collection",
+    "collected": "Collected",
+    "refused": "Application refused",
+}
+LICENCE_STATUSES: tuple[str, ...] = tuple(LICENCE_STATUS_NAMES)
+#: Statuses after which nothing more happens to an application.
+LICENCE_FINAL_STATUSES: frozenset[str] = frozenset({"collected", "refused"})
+
+
+def is_licence_token(text: str) -> bool:
+    return re.fullmatch(LICENCE_TOKEN, text) is not None

@@ -18,8 +18,8 @@ from edge_agent.store.schema import (
 )
 from khidmat_base.clock import SYSTEM_CLOCK, Clock
 from khidmat_base.sqlite import Database
-from khidmat_wire.codec import Envelope, encode
-from khidmat_wire.messages import ComplaintStatus, StatusEntry
+from khidmat_wire.codec import Envelope, body_to_json, build, encode
+from khidmat_wire.messages import ComplaintStatus, LicenceStatus, StatusEntry
 
 
 def _ref(envelope: Envelope) -> str:
@@ -28,6 +28,8 @@ def _ref(envelope: Envelope) -> str:
     return ref if isinstance(ref, str) else ""
 
 
+LICENCE_ANSWER_KEEP_MS = 3_600_000
+"""How long the hub's answer to a licence lookup is kept on the unit (1 hour)."""
 LINK_HEALTH = "hub_link"
 """Health key the agent keeps: ``up`` while it is connected to the broker, else ``down``
 (the kiosk asks the hub to verify a sign-in only while it is up; :mod:`kiosk.officers`)."""
@@ -328,6 +330,34 @@ class LocalStore:
                     conn.execute(
                         "UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (at, row.inbox_id)
                     )
+
+    # ----------------------------------------------------------- licence answers
+
+    def put_licence_answer(self, body: LicenceStatus, *, inbox_id: str | None = None) -> None:
+        """Keep the hub's answer to a licence lookup (by the lookup's record id) and mark
+        its inbox row handled, in one transaction. Answers older than
+        ``LICENCE_ANSWER_KEEP_MS`` are dropped here: the desk shows one while the citizen
+        waits, and nothing else reads them."""
+        at = self.clock.now_ms()
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO licence_answers (request_id, token, body, received_ms) "
+                "VALUES (?, ?, ?, ?)",
+                (body.request_id, body.token, json.dumps(body_to_json(body)), at),
+            )
+            conn.execute(
+                "DELETE FROM licence_answers WHERE received_ms < ?",
+                (at - LICENCE_ANSWER_KEEP_MS,),
+            )
+            if inbox_id is not None:
+                conn.execute("UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (at, inbox_id))
+
+    def licence_answer(self, request_id: str) -> LicenceStatus | None:
+        """The hub's answer to the licence lookup ``request_id``; None: none yet."""
+        rows = self.db.query("SELECT body FROM licence_answers WHERE request_id = ?", (request_id,))
+        if not rows:
+            return None
+        return build(LicenceStatus, json.loads(rows[0][0]))
 
     def complaint_status(self, tracking_no: str) -> ComplaintStatus | None:
         """The latest status the hub sent for ``tracking_no``, as the wire object; None: none yet."""

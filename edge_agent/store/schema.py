@@ -71,6 +71,9 @@ MIGRATIONS: tuple[str, ...] = (
     "locked_until_ms INTEGER NOT NULL)",
     # 4: what a record is about (a complaint's tracking number), kept after its payload is erased
     "ALTER TABLE outbox ADD COLUMN ref TEXT NOT NULL DEFAULT ''",
+    # 5: the hub's answers to driving-licence lookups, by the lookup's record id
+    "CREATE TABLE licence_answers (request_id TEXT PRIMARY KEY, token TEXT NOT NULL, "
+    "body TEXT NOT NULL, received_ms INTEGER NOT NULL)",
 )
 
 

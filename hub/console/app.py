@@ -16,6 +16,7 @@ from hub.console.backend import ConsoleBackend
 from hub.console.complaints_pane import ComplaintsPane
 from hub.console.devices_pane import DevicesPane
 from hub.console.diary_pane import DiaryPane
+from hub.console.hotels_pane import HotelsPane
 from hub.console.officers_pane import OfficersPane
 from hub.console.quarantine_pane import QuarantinePane
 from hub.console.search_pane import SearchPane
@@ -30,6 +31,7 @@ TABS = (
     ("officers", "Officers"),
     ("units", "Units"),
     ("diary", "Diary"),
+    ("hotels", "Hotel Eye"),
 )
 
 FOCUS = {
@@ -41,6 +43,7 @@ FOCUS = {
     "officers": "#officer-table",
     "units": "#unit-table",
     "diary": "#diary-table",
+    "hotels": "#hotel-hit-table",
 }
 
 
@@ -58,6 +61,7 @@ class ConsoleApp(App[None]):
         ("6", "show('officers')", "Officers"),
         ("7", "show('units')", "Units"),
         ("8", "show('diary')", "Diary"),
+        ("9", "show('hotels')", "Hotels"),
         ("q", "quit", "Quit"),
     ]
 
@@ -86,6 +90,8 @@ class ConsoleApp(App[None]):
                 yield UnitsPane(self.backend, id="units-pane")
             with TabPane("Diary", id="diary"):
                 yield DiaryPane(self.backend, id="diary-pane")
+            with TabPane("Hotel Eye", id="hotels"):
+                yield HotelsPane(self.backend, id="hotels-pane")
         yield Footer()
 
     def action_show(self, tab: str) -> None:

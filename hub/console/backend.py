@@ -18,6 +18,7 @@ from hub.duties import HubModules, open_modules
 from hub.fleet import DeviceView
 from hub.records import Person
 from hub.store import HubStore, QuarantinedPayload
+from hub.store.hotels import HitView, Hotel
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,11 @@ class ConsoleBackend:
 
     def close_alert(self, alert_id: int, reason: str) -> None:
         self.modules.alerts.close(alert_id, officer=self.operator.name, reason=reason)
+
+    def hotels(self) -> tuple[list[Hotel], dict[str, int], list[HitView]]:
+        """Registered hotels, stays kept per hotel, and the hits (newest first)."""
+        eye = self.modules.hotels
+        return eye.hotels(), eye.stays_per_hotel(), eye.hit_views()
 
     def quarantine(self) -> list[QuarantinedPayload]:
         return self.store.quarantined()

@@ -145,6 +145,24 @@ class SmsOutbox:
             not_before_ms=now,
         )
 
+    def queue_text(
+        self, conn: sqlite3.Connection, *, event_key: str, ref: str, mobile: str, text: str
+    ) -> bool:
+        """Queue a non-urgent text for another workflow (a licence status change) in the
+        caller's transaction, once per ``event_key``; held in quiet hours. ``ref`` is what
+        the text is about (a licence token), kept in the ``tracking_no`` column."""
+        now = _now_ms()
+        return table.queue(
+            conn,
+            event_key=event_key,
+            tracking_no=ref,
+            mobile=mobile,
+            text=text,
+            urgent=False,
+            now_ms=now,
+            not_before_ms=quiet_until_ms(now, self.settings),
+        )
+
     # --------------------------------------------------------------- sending
     def send_due(self, now_ms: int | None = None, limit: int = 20) -> int:
         """Send the texts due now; the number sent. A fault leaves the rest for later."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from khidmat_base.clock import PKT
-from khidmat_wire.vocabulary import EMERGENCY_NUMBER, STATUS_NAMES
+from khidmat_wire.vocabulary import EMERGENCY_NUMBER, LICENCE_STATUS_NAMES, STATUS_NAMES
 
 MESSAGE_MAX = 160
 """The officer's message for the citizen is cut to this many characters in an SMS."""
@@ -30,6 +30,21 @@ URDU_STATUS_NAMES: dict[str, str] = {
     "Not accepted": "منظور نہیں ہوئی",
     "Sent to another office": "دوسرے دفتر کو بھیج دی گئی",
     "Reopened": "دوبارہ کھولی گئی",
+}
+
+#: The Urdu of each licence status name (khidmat_wire.vocabulary.LICENCE_STATUS_NAMES), by
+#: its English source string, as in the desk's catalogue (a test keeps the two equal).
+URDU_LICENCE_STATUS_NAMES: dict[str, str] = {
+    "Application received": "درخواست موصول",
+    "Documents verified": "کاغذات کی تصدیق ہو گئی",
+    "Driving test scheduled": "ڈرائیونگ ٹیسٹ کی تاریخ مقرر",
+    "Driving test passed": "ڈرائیونگ ٹیسٹ پاس",
+    "Driving test not passed": "ڈرائیونگ ٹیسٹ پاس نہیں ہوا",
+    "Licence approved": "لائسنس منظور",
+    "Licence being printed": "لائسنس چھپ رہا ہے",
+    "Ready for collection": "وصولی کے لیے تیار",
+    "Collected": "وصول کر لیا گیا",
+    "Application refused": "درخواست نامنظور",
 }
 
 
@@ -87,3 +102,15 @@ def compose(
     if status == "resolved":
         text += " Please rate our service at a Khidmat desk with this number."
     return text
+
+
+def compose_licence(status: str, *, language: str, token: str, note: str = "") -> str:
+    """The text for a driving-licence application's new ``status`` (KeyError: not one).
+    The token and the status, and the branch's note for the citizen; no name, no CNIC."""
+    name = LICENCE_STATUS_NAMES[status]
+    note = " ".join(note.split())[:MESSAGE_MAX]
+    if language == "ur":
+        text = f"خدمت: ڈرائیونگ لائسنس درخواست {token}: {URDU_LICENCE_STATUS_NAMES[name]}۔"
+    else:
+        text = f"Khidmat: driving licence application {token} is now: {name}."
+    return f"{text} {note}" if note else text

@@ -237,6 +237,21 @@ class HubStore:
                 )
         return overflowing
 
+    @staticmethod
+    def drop_payloads(conn: sqlite3.Connection, kind: str, before_ms: int) -> int:
+        """Blank the payloads of ``kind`` records received before ``before_ms`` and delete
+        that kind's quarantined payloads last seen before it (a retention period's end);
+        the record rows stay, so a re-sent record is still known. Returns records blanked."""
+        blanked = conn.execute(
+            "UPDATE records SET payload = '' WHERE kind = ? AND received_ms < ? AND payload != ''",
+            (kind, before_ms),
+        ).rowcount
+        conn.execute(
+            "DELETE FROM quarantine WHERE topic LIKE ? AND last_ms < ?",
+            (f"%/up/{kind}", before_ms),
+        )
+        return blanked
+
     def set_device_state(
         self, device_id: str, status: str, role: str, software: str, changed_ms: int
     ) -> None:

@@ -1,4 +1,5 @@
-"""Desk: the welcome screen with the language choice, filing and tracking."""
+"""Desk: the welcome screen with the language choice, filing, tracking a complaint or a
+driving licence."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class WelcomeScreen(KioskScreen):
         Binding("f12", "app.quick_exit", N_("Clear"), priority=True),
         Binding("c", "file", "Complaint", show=False),
         Binding("t", "track", "Track", show=False),
+        Binding("l", "licence", "Licence", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -41,6 +43,8 @@ class WelcomeScreen(KioskScreen):
                         button(t("Track a complaint"), id="track", classes="big"),
                     ]
                 )
+            with Horizontal(classes="choices"):
+                yield button(t("Track a driving licence"), id="licence", classes="big")
             yield text(
                 t("Press F12 at any time to clear everything and start again."), classes="hint"
             )
@@ -65,3 +69,9 @@ class WelcomeScreen(KioskScreen):
         from kiosk.screens.track import TrackScreen
 
         self.app.push_screen(TrackScreen())
+
+    @on(Button.Pressed, "#licence")
+    def action_licence(self) -> None:
+        from kiosk.screens.licence import LicenceScreen
+
+        self.app.push_screen(LicenceScreen())

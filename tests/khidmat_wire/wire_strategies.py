@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from khidmat_wire.codec import Envelope
 from khidmat_wire.fields import limits_of
 from khidmat_wire.ids import new_record_id
-from khidmat_wire.messages import ALL_BODIES, Answer, Complaint, Scan, ScanFinger
-from khidmat_wire.vocabulary import CATEGORIES, Category
+from khidmat_wire.messages import ALL_BODIES, Answer, Complaint, HotelGuest, Scan, ScanFinger
+from khidmat_wire.vocabulary import CATEGORIES, HOME_NATIONALITY, Category
 
 MAX_ITEMS = 3  # keep generated lists small; limits themselves are tested separately
 TEXT = st.text(
@@ -76,6 +76,20 @@ def _scan_of(drawn: tuple[list[int], int, int]) -> st.SearchStrategy[Scan]:
     )
     fields["missing"] = st.just(tuple(positions[captured : captured + missing]))
     return st.builds(Scan, **fields)
+    if cls is HotelGuest:  # a Pakistani guest carries a CNIC, a foreign one a passport
+        return st.booleans().flatmap(_guest_of)
+    return st.builds(cls, **_field_strategies(cls))
+
+
+def _guest_of(home: bool) -> st.SearchStrategy[HotelGuest]:
+    fields = _field_strategies(HotelGuest)
+    if home:
+        fields["nationality"] = st.just(HOME_NATIONALITY)
+        fields["cnic"] = fields["cnic"].filter(bool)
+    else:
+        fields["nationality"] = fields["nationality"].filter(lambda n: n != HOME_NATIONALITY)
+        fields["passport"] = fields["passport"].filter(bool)
+    return st.builds(HotelGuest, **fields)
 
 
 def _complaint_of(category: Category) -> st.SearchStrategy[Complaint]:
