@@ -77,8 +77,6 @@ APPLICANTS = (
 
 @dataclass
 class StationResult:
-    diary_entries: int = 0
-    diary_chain_ok: bool = False
     hotel_guests: int = 0
     hotel_hits: int = 0
     hotel_missed: int = 0
