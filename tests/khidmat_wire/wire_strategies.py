@@ -60,6 +60,8 @@ def body_strategy(cls: type) -> st.SearchStrategy[typing.Any]:
         return st.tuples(
             st.permutations(range(1, 11)), st.integers(0, MAX_ITEMS), st.integers(0, MAX_ITEMS)
         ).flatmap(_scan_of)
+    if cls is HotelGuest:  # a Pakistani guest carries a CNIC, a foreign one a passport
+        return st.booleans().flatmap(_guest_of)
     return st.builds(cls, **_field_strategies(cls))
 
 
@@ -76,9 +78,6 @@ def _scan_of(drawn: tuple[list[int], int, int]) -> st.SearchStrategy[Scan]:
     )
     fields["missing"] = st.just(tuple(positions[captured : captured + missing]))
     return st.builds(Scan, **fields)
-    if cls is HotelGuest:  # a Pakistani guest carries a CNIC, a foreign one a passport
-        return st.booleans().flatmap(_guest_of)
-    return st.builds(cls, **_field_strategies(cls))
 
 
 def _guest_of(home: bool) -> st.SearchStrategy[HotelGuest]:
