@@ -19,7 +19,7 @@ from kiosk.text import literal
 #: The synthetic finger of the person being enrolled in --sim enrol.
 ENROLEE_FINGER = 201
 #: Rows blanked at the top of a partial print (enough to fail the quality check).
-PARTIAL_BLANK_ROWS = 210
+PARTIAL_BLANK_ROWS = 225
 
 
 def sim_image(kind: str):  # -> np.ndarray
