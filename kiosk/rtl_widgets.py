@@ -105,6 +105,8 @@ class KioskInput(Input):
         return cells[start : start + width], order[start : start + width]
 
     def render_line(self, y: int) -> Strip:
+        if y == 0 and not self.value and rtl.is_rtl(self.placeholder):
+            return self._render_rtl_placeholder()
         if y != 0 or not rtl.has_arabic(self.value) or self.password:
             return super().render_line(y)
         width = self.scrollable_content_region.width
@@ -120,6 +122,19 @@ class KioskInput(Input):
             if self._cursor_visible and self.cursor_position in order:
                 x = order.index(self.cursor_position)
                 text.stylize(self.get_component_rich_style("input--cursor"), x, x + 1)
+        console = self.app.console
+        strip = Strip(console.render(text, self.app.console_options.update_width(width + 1)))
+        return strip.extend_cell_length(width + 1).apply_style(self.rich_style)
+
+    def _render_rtl_placeholder(self) -> Strip:
+        """An empty box with an Urdu hint: the hint right-aligned, the cursor in the
+        right-most cell, where the first typed letter will be."""
+        width = self.scrollable_content_region.width
+        hint = self.placeholder[: max(0, width - 1)]
+        text = Text(hint.rjust(width - 1) + " ", no_wrap=True, overflow="ignore", end="")
+        text.stylize(self.get_component_rich_style("input--placeholder"))
+        if self.has_focus and self._cursor_visible:
+            text.stylize(self.get_component_rich_style("input--cursor"), width - 1, width)
         console = self.app.console
         strip = Strip(console.render(text, self.app.console_options.update_width(width + 1)))
         return strip.extend_cell_length(width + 1).apply_style(self.rich_style)

@@ -7,9 +7,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from textual.binding import ActiveBinding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button
+from textual.widgets import Button, Checkbox
 
 from kiosk.i18n import Translator
 from kiosk.rtl_widgets import Paragraph
@@ -89,6 +89,11 @@ class KioskScreenMixin:
             for key, active in bindings.items()
         }
 
+    def checkbox(self, label: str, value: bool, *, id: str) -> Checkbox:
+        """A tick box whose label (translated) is never parsed as markup; in a
+        right-to-left language the box is right of its label."""
+        return Checkbox(shown(label), value, id=id, button_first=not self.t.rtl)
+
     def mirrored(self, items: Iterable[T]) -> list[T]:
         """``items`` in reading order: reversed for Urdu, so a row reads from the right."""
         ordered = list(items)
@@ -119,6 +124,12 @@ def text(value: str, *, classes: str = "", id: str | None = None) -> Paragraph:
 def button(label: str, *, id: str, variant: str = "default", classes: str = "") -> Button:
     """A large button whose label is never parsed as markup (shaped for Urdu)."""
     return Button(shown(label), id=id, variant=variant, classes=classes)  # type: ignore[arg-type]
+
+
+def row(*buttons: Button) -> Horizontal:
+    """Buttons on a row of their own (class ``nav``): right-aligned in a right-to-left
+    language (kiosk.tcss), as a lone button on the page cannot be."""
+    return Horizontal(*buttons, classes="nav")
 
 
 def said(value: str, *, classes: str = "", id: str | None = None) -> Paragraph:

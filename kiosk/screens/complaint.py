@@ -31,7 +31,6 @@ from kiosk.i18n import N_
 from kiosk.receipt_print import filing_receipt
 from kiosk.rtl_widgets import KioskFooter, KioskInput, LimitedTextArea, Paragraph
 from kiosk.screens.base import KioskScreen, Page, button, said, text
-from kiosk.text import shown
 
 SMS_TEXT = N_("Send me text messages about this complaint")
 
@@ -124,7 +123,7 @@ class ComplaintScreen(KioskScreen):
             )
             yield from self._error(f"q-{question.key}")
             yield self._counter(f"q-{question.key}", answer, validation.ANSWER_MAX)
-        yield Checkbox(shown(t(GENDER_DESK_TEXT)), self.draft.gender_desk, id="gender-desk")
+        yield self.checkbox(t(GENDER_DESK_TEXT), self.draft.gender_desk, id="gender-desk")
         yield text(t(GENDER_DESK_HINT), classes="hint")
 
     def _compose_person(self) -> ComposeResult:
@@ -140,7 +139,7 @@ class ComplaintScreen(KioskScreen):
         yield text(t("Your mobile number (we send updates to it)"), classes="label")
         yield KioskInput(self.draft.mobile, placeholder="0300-1234567", id="mobile", max_length=20)
         yield from self._error("mobile")
-        yield Checkbox(shown(t(SMS_TEXT)), self.draft.sms, id="sms")
+        yield self.checkbox(t(SMS_TEXT), self.draft.sms, id="sms")
 
     def _compose_description(self) -> ComposeResult:
         yield text(self.t("What happened? Write it in your own words."), classes="title")

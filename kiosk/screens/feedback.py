@@ -14,8 +14,7 @@ from kiosk import validation
 from kiosk.desk import STORE_FAULT_MESSAGE, give_feedback
 from kiosk.i18n import N_
 from kiosk.rtl_widgets import KioskFooter, KioskInput, Paragraph
-from kiosk.screens.base import KioskScreen, button, text
-from kiosk.text import shown
+from kiosk.screens.base import KioskScreen, button, row, text
 
 RATINGS = {
     1: N_("1 Very poor"),
@@ -53,7 +52,7 @@ class FeedbackScreen(KioskScreen):
                     classes="title",
                     id="thanks",
                 )
-                yield button(t("Done"), id="done", variant="primary", classes="big")
+                yield row(button(t("Done"), id="done", variant="primary", classes="big"))
             else:
                 yield text(t("How well did we serve you?"), classes="title")
                 with Horizontal(classes="ratings"):
@@ -71,10 +70,8 @@ class FeedbackScreen(KioskScreen):
                 )
                 yield KioskInput(self.comment, id="comment", max_length=validation.COMMENT_MAX)
                 yield Paragraph(self._count(), id="count-comment", classes="counter")
-                yield Checkbox(
-                    shown(t("I am not satisfied: please reopen my complaint")),
-                    self.reopen,
-                    id="reopen",
+                yield self.checkbox(
+                    t("I am not satisfied: please reopen my complaint"), self.reopen, id="reopen"
                 )
                 if self.error:
                     yield text(t(self.error), classes="error", id="error")

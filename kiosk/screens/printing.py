@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from edge_agent.printer import PrinterFault
 from kiosk.i18n import N_
 from kiosk.receipt_print import INCOMPLETE, PRINTER_MESSAGES, Receipt, print_receipt
-from kiosk.screens.base import button, text
+from kiosk.screens.base import button, row, text
 
 log = logging.getLogger(__name__)
 
@@ -94,4 +94,4 @@ class ReceiptPrinting:
         yield text(message, classes="error", id="print-status")
         if self.FAILURE_NOTE:
             yield text(t(self.FAILURE_NOTE), classes="guidance", id="print-note")
-        yield button(t(self.REPRINT_LABEL), id="reprint", classes="big")
+        yield row(button(t(self.REPRINT_LABEL), id="reprint", classes="big"))

@@ -23,7 +23,7 @@ from khidmat_wire.vocabulary import EMERGENCY_NUMBER, UrgentAnswer
 from kiosk.i18n import N_
 from kiosk.receipt_print import NOT_PRINTED, Receipt
 from kiosk.rtl_widgets import KioskFooter
-from kiosk.screens.base import KioskScreen, button, text
+from kiosk.screens.base import KioskScreen, button, row, text
 from kiosk.screens.printing import ReceiptPrinting
 from kiosk.widgets import BigText, QRCode
 
@@ -85,7 +85,7 @@ class ReceiptScreen(ReceiptPrinting, KioskScreen):
                 classes="lead",
             )
             yield from self.compose_printing()
-            yield button(t("Done"), id="done", variant="primary", classes="big")
+            yield row(button(t("Done"), id="done", variant="primary", classes="big"))
         yield KioskFooter()
 
     @on(Button.Pressed, "#done")

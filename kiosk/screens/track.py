@@ -25,7 +25,7 @@ from kiosk.desk import STORE_FAULT_MESSAGE, ask_status
 from kiosk.i18n import N_
 from kiosk.receipt_print import status_slip
 from kiosk.rtl_widgets import KioskFooter, KioskInput
-from kiosk.screens.base import KioskScreen, Page, button, said, text
+from kiosk.screens.base import KioskScreen, Page, button, row, said, text
 from kiosk.screens.printing import ReceiptPrinting
 from kiosk.tracking import TrackingError, parse_tracking_no
 
@@ -104,10 +104,10 @@ class TrackScreen(ReceiptPrinting, KioskScreen):
             if entry.message:  # what the officer wrote for the citizen
                 yield said(entry.message, classes="reason")
         if status.can_rate:
-            yield button(t("Rate our service"), id="rate", variant="success", classes="big")
+            yield row(button(t("Rate our service"), id="rate", variant="success", classes="big"))
         if self.can_print:
             if self.print_outcome is None or self.print_outcome.state in ("printed", "printing"):
-                yield button(t("Print a receipt"), id="print", classes="big")
+                yield row(button(t("Print a receipt"), id="print", classes="big"))
             yield from self.compose_printing()
 
     @on(Input.Changed, "#number")

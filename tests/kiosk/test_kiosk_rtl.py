@@ -8,6 +8,8 @@ from datetime import datetime
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
+from edge_agent.store import LocalStore
+from khidmat_wire.messages import ComplaintStatus, StatusEntry
 from kiosk import rtl
 from kiosk.app import KioskApp
 from kiosk.categories import COGNIZABLE_GUIDANCE
@@ -224,3 +226,87 @@ async def test_english_in_the_description_box_is_drawn_by_textual() -> None:
         # Left on an English line moves left in the text
         await pilot.press("up", "end", "left")
         assert box.cursor_location == (0, 5)
+
+
+def check_mirroring(app: KioskApp, where: str) -> None:
+    """In Urdu every row of buttons, the footer's keys and the tick boxes read from the
+    right; in English from the left."""
+    from textual.containers import Horizontal
+    from textual.widgets import Button, Checkbox
+    from textual.widgets._footer import FooterKey
+
+    from kiosk.rtl_widgets import MirroredFooterKey
+
+    urdu = app.language == "ur"
+    width = app.screen.size.width
+    keys = sorted(app.screen.query(FooterKey), key=lambda k: k.region.x)
+    assert keys, where
+    shown_keys = [k.key for k in keys]
+    if urdu:
+        assert all(isinstance(k, MirroredFooterKey) for k in keys), where
+        assert keys[-1].region.right >= width - 1, where  # right-aligned
+        assert shown_keys[-1] == "f12", (where, shown_keys)  # the first binding at the right
+        label = keys[-1].render().plain.strip()
+        assert label.endswith("F12") and not label.startswith("F12"), (where, label)
+    else:
+        assert keys[0].region.x == 0 and shown_keys[0] == "f12", (where, shown_keys)
+    rows = [r for r in app.screen.query(Horizontal) if r.has_class("nav", "choices", "ratings")]
+    for row in rows:
+        buttons = list(row.query(Button))
+        if not buttons or not row.display:
+            continue
+        if urdu:
+            assert max(b.region.right for b in buttons) >= width - 6, (where, row)
+        else:
+            assert min(b.region.x for b in buttons) <= 4, (where, row)
+    for box in app.screen.query(Checkbox):
+        drawn = box.render_line(box.size.height // 2).text.strip()
+        # the box (its X between half blocks) right of the label in Urdu, left in English
+        assert drawn.endswith("▌") == urdu and drawn.startswith("▐") != urdu, (where, drawn)
+
+
+async def test_citizen_screens_mirror_in_urdu(
+    desk_app: Callable[..., KioskApp], store: LocalStore, fixed_now_s: float
+) -> None:
+    from kiosk.screens.feedback import FeedbackScreen
+    from kiosk.screens.receipt import ReceiptScreen
+    from kiosk.tracking import make_tracking_no
+
+    number = make_tracking_no("QTA01", datetime.fromtimestamp(fixed_now_s), 12, 1)
+    store.put_complaint_status(
+        ComplaintStatus(
+            number, True, "resolved", 0, (StatusEntry("resolved", "", 1_796_031_000_000),), True
+        )
+    )
+    for language in ("en", "ur"):
+        app = desk_app(start_language=language)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+            check_mirroring(app, f"welcome {language}")
+            await pilot.press("c")
+            await pilot.pause()
+            check_mirroring(app, f"categories {language}")
+            first = app.screen.query_one("#cat-theft")
+            assert (first.region.x >= 50) == (language == "ur")  # the grid reads from the right
+            await pilot.click("#cat-theft")
+            await pilot.pause()
+            check_mirroring(app, f"questions {language}")
+            await pilot.click("#next")
+            await pilot.pause()
+            check_mirroring(app, f"person {language}")
+            app.switch_screen(ReceiptScreen(number))
+            await pilot.pause()
+            check_mirroring(app, f"receipt {language}")
+            await pilot.press("f12")
+            await pilot.pause()
+            app.language = language
+            await pilot.press("t")
+            await pilot.pause()
+            app.screen.query_one("#number").value = number
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.screen.query("#rate"), "no rating offered"
+            check_mirroring(app, f"tracking {language}")
+            app.push_screen(FeedbackScreen(number))
+            await pilot.pause()
+            check_mirroring(app, f"feedback {language}")
