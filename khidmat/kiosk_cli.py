@@ -51,7 +51,10 @@ def register(tree: CommandTree) -> None:
         "--language",
         choices=("en", "ur"),
         default=None,
-        help="starting language of this run (desk; default: the hub's kiosk.default_language, else English)",
+        help=(
+            "starting language of this run (desk; default: the hub's kiosk.default_language, "
+            "else English); gate and enrol screens are always English"
+        ),
     )
     kiosk.add_argument(
         "--serve",

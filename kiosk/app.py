@@ -161,8 +161,10 @@ class KioskApp(App[None]):
         self.register_theme(STANDARD)
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name if self._start_high_contrast else STANDARD.name
-        # `--language` for this run, else the hub's default (home_language)
-        self.language = self._start_language or self.home_language()
+        # `--language` for this run, else the hub's default (home_language); officer
+        # screens are English whatever was asked (docs/decisions/kiosk-urdu-display.md)
+        asked = self._start_language if self.mode == "desk" else None
+        self.language = asked or self.home_language()
         self.push_screen(self.first_screen())
         self.set_interval(self.poll_interval_s, self.poll)
         self.call_after_refresh(self._mark_first_screen)
@@ -259,8 +261,11 @@ class KioskApp(App[None]):
         return value
 
     def home_language(self) -> str:
-        """The language the screen starts in and returns to: the hub's
-        ``kiosk.default_language``, else English."""
+        """The language the screen starts in and returns to: on the desk the hub's
+        ``kiosk.default_language``, else English; officer screens (gate, enrol) are
+        English, so that nothing on them (the footer included) is half translated."""
+        if self.mode != "desk":
+            return DEFAULT_LANGUAGE
         return self.hub_setting("kiosk.default_language") or DEFAULT_LANGUAGE
 
     def report_store_fault(self, fault: StoreFault) -> None:

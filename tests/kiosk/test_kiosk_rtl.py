@@ -8,6 +8,7 @@ from datetime import datetime
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
+from edge_agent.config import UnitConfig
 from edge_agent.store import LocalStore
 from khidmat_wire.messages import ComplaintStatus, StatusEntry
 from kiosk import rtl
@@ -310,3 +311,61 @@ async def test_citizen_screens_mirror_in_urdu(
             app.push_screen(FeedbackScreen(number))
             await pilot.pause()
             check_mirroring(app, f"feedback {language}")
+
+
+def shown_in_english(app: KioskApp, where: str) -> str:
+    """The name of the screen on top, once checked to show no Arabic letter anywhere and
+    the footer's labels in English."""
+    from textual.widgets._footer import FooterKey
+
+    keys = [k.description for k in app.screen.query(FooterKey)]
+    assert "Contrast" in keys, (where, keys)
+    assert not rtl.has_arabic(app.export_screenshot()), where
+    return type(app.screen).__name__
+
+
+async def test_officer_screens_stay_english_whatever_language_is_asked(
+    unit: Callable[[str], UnitConfig], store: LocalStore, fixed_now_s: float
+) -> None:
+    """Gate and enrol screens are English (docs/decisions/kiosk-urdu-display.md): a run
+    started with --language ur or a hub default of Urdu shows them all in English, the
+    footer included, and F2 does not switch them; the same screens drawn either way."""
+    from dataclasses import replace
+
+    from edge_agent.config import SensorSection
+    from khidmat_base.clock import SettableClock
+    from kiosk.app import build_app
+    from kiosk.sim import SIM_OFFICER, SIM_PIN, seed_store
+
+    seed_store(store, entries=None, issued_at_ms=int(fixed_now_s * 1000))
+    drawn: dict[tuple[str, str | None], list[str]] = {}
+    for mode in ("gate", "enrol"):
+        config = replace(unit(mode), sensor=SensorSection(backend="none"))
+        for asked in (None, "ur"):
+            store.put_setting("kiosk.default_language", asked or "en")
+            app = build_app(
+                mode,
+                config,
+                store=store,
+                clock=SettableClock(int(fixed_now_s * 1000)),
+                start_language=asked,
+            )
+            screens: list[str] = []
+            async with app.run_test(size=(110, 36)) as pilot:
+                await pilot.pause()
+                await pilot.press("f2")
+                assert app.language == "en"
+                screens.append(shown_in_english(app, f"{mode} sign-in, asked {asked}"))
+                app.screen.query_one("#badge").value = SIM_OFFICER
+                app.screen.query_one("#pin").value = SIM_PIN
+                await pilot.click("#sign-in")
+                for _ in range(200):
+                    await pilot.pause(0.05)
+                    if screens[-1] != type(app.screen).__name__:
+                        break
+                await pilot.press("f2")
+                assert app.language == "en"
+                screens.append(shown_in_english(app, f"{mode} officer screen, asked {asked}"))
+            drawn[(mode, asked)] = screens
+        assert drawn[(mode, None)] == drawn[(mode, "ur")]
+        assert drawn[(mode, "ur")][1] != "SignInScreen", drawn  # the officer's screen
