@@ -13,7 +13,12 @@ point), two fingers independent (convolution). Prints
   other sets, and on the held-out set the two-finger FNIR at that threshold (persons of
   consecutive fingers, first impressions enrolled, the others searched) and the
   held-out fused impostor rate at it (the held-out set's own impostor scores paired
-  independently: model-free, resolution about 1e-7) against the rate the model promised.
+  independently: model-free, resolution about 1e-7) against the rate the model promised;
+* ``safety``: the same leave-one-set-out check for each tail safety factor of
+  ``SAFETIES`` (``params.FUSION_FMR_SAFETY`` is one of them), with the in-sample FNIR
+  beside it, and ``nested``: the safety *chosen* without the held-out set (the smallest
+  whose model, checked leave-one-out on the other sets alone, never promised less than a
+  training set gave) and the held-out set's FNIR and fused impostor rate at it.
 
 Cost: extraction of every image (~30 ms each) and ~50,000 1:1 scores; one core.
 """
@@ -36,6 +41,8 @@ DECADES = tuple(np.round(np.arange(2.0, 12.01, 0.5), 1))
 RULE_GALLERY = 10_000
 #: Candidate caps of the rule.
 CAPS = tuple(np.round(np.arange(0.015, 0.0401, 0.001), 3))
+#: Tail safety factors compared (the model's FMR is divided by it), smallest first.
+SAFETIES = (1.0, 3.0, 10.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,9 +154,11 @@ def tables(impostor: np.ndarray, cap: float) -> dict[str, list]:
     return result
 
 
-def lodo(scored: Scored, safety: float, red_fpir: float) -> list[dict]:
-    """Leave one set out (module docstring)."""
-    names = sorted(set(scored.sets.tolist()))
+def lodo(
+    scored: Scored, safety: float, red_fpir: float, names: list[str] | None = None
+) -> list[dict]:
+    """Leave one set out (module docstring), over ``names`` (default: every set)."""
+    names = sorted(set(scored.sets.tolist())) if names is None else sorted(names)
     rows = []
     for held in names:
         train = scored.impostor(set(names) - {held})
@@ -176,6 +185,61 @@ def lodo(scored: Scored, safety: float, red_fpir: float) -> list[dict]:
     return rows
 
 
+def in_sample_fnir(scored: Scored, safety: float, red_fpir: float) -> float:
+    """FNIR (percent) at the 10,000-person red of a model built on every set, on them."""
+    names = sorted(set(scored.sets.tolist()))
+    impostor = scored.impostor(set(names))
+    cap = rule_cap(impostor, safety, red_fpir)
+    pmf, _ = tail_pmf(impostor, cap)
+    red = threshold(pmf, red_fpir / (RULE_GALLERY * safety), 2)
+    genuine = np.concatenate([scored.person_genuine(name, cap) for name in names])
+    return 100.0 * float(np.mean(genuine < red))
+
+
+def choose_safety(scored: Scored, names: list[str], red_fpir: float) -> float:
+    """The smallest of ``SAFETIES`` whose model, built leave-one-out within ``names``, gives
+    no held-out set a fused impostor rate above the promised one (else the largest; the
+    largest as well when ``names`` holds fewer than two sets: nothing to check it on)."""
+    if len(names) < 2:
+        return SAFETIES[-1]
+    for safety in SAFETIES:
+        rows = lodo(scored, safety, red_fpir, names)
+        if all(r["held_out_fused_fmr_at_red"] <= r["model_fmr_at_red"] for r in rows):
+            return safety
+    return SAFETIES[-1]
+
+
+def nested(scored: Scored, red_fpir: float) -> list[dict]:
+    """For each held-out set: the safety chosen on the others, then lodo's row at it."""
+    names = sorted(set(scored.sets.tolist()))
+    rows = []
+    for held in names:
+        others = [name for name in names if name != held]
+        safety = choose_safety(scored, others, red_fpir)
+        row = next(r for r in lodo(scored, safety, red_fpir) if r["held_out"] == held)
+        rows.append({"safety": safety, **row})
+    return rows
+
+
+def by_safety(scored: Scored, red_fpir: float) -> list[dict]:
+    """Per safety of ``SAFETIES``: in-sample FNIR, leave-one-out FNIR and rates."""
+    result = []
+    for safety in SAFETIES:
+        rows = lodo(scored, safety, red_fpir)
+        result.append(
+            {
+                "safety": safety,
+                "fnir_in_sample": in_sample_fnir(scored, safety, red_fpir),
+                "fnir_lodo_mean": float(np.mean([r["fnir_at_red_10000"] for r in rows])),
+                "held_out_over_promised": [
+                    r["held_out_fused_fmr_at_red"] > r["model_fmr_at_red"] for r in rows
+                ],
+                "lodo": rows,
+            }
+        )
+    return result
+
+
 def run(data: list[tuple[Path, int]]) -> dict:
     """The figures of the module docstring."""
     from matcher_cy import params
@@ -192,6 +256,8 @@ def run(data: list[tuple[Path, int]]) -> dict:
         "cap": cap,
         **tables(impostor, cap),
         "lodo": lodo(scored, safety, RED_FPIR),
+        "safety": by_safety(scored, RED_FPIR),
+        "nested": nested(scored, RED_FPIR),
     }
 
 
@@ -211,5 +277,19 @@ def main(data: list[tuple[Path, int]], *, as_json: bool) -> int:
             f"{row['red_threshold_10000']:.4f}; on it FNIR {row['fnir_at_red_10000']:.2f}% "
             f"of {row['mated_searches']}, fused FMR {row['held_out_fused_fmr_at_red']:.2e} "
             f"(model {row['model_fmr_at_red']:.2e})"
+        )
+    for entry in result["safety"]:
+        per_set = ", ".join(f"{r['fnir_at_red_10000']:.1f}" for r in entry["lodo"])
+        print(
+            f"  safety {entry['safety']:g}: FNIR at red@10,000 in sample "
+            f"{entry['fnir_in_sample']:.2f}%, leave-one-out mean {entry['fnir_lodo_mean']:.2f}% "
+            f"({per_set}); "
+            f"held-out fused FMR over the promise: {entry['held_out_over_promised']}"
+        )
+    for row in result["nested"]:
+        print(
+            f"  nested, without {row['held_out']}: safety {row['safety']:g} chosen on the "
+            f"others; on it FNIR {row['fnir_at_red_10000']:.2f}%, fused FMR "
+            f"{row['held_out_fused_fmr_at_red']:.2e} (model {row['model_fmr_at_red']:.2e})"
         )
     return 0

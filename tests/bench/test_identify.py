@@ -91,6 +91,21 @@ def test_bench_fusion_prints_tables_and_leave_one_out(
     assert scores == sorted(scores) and len(scores) >= 2
     assert [row["held_out"] for row in result["lodo"]] == ["SET_A", "SET_B"]
     assert all(row["mated_searches"] == 4 for row in result["lodo"])
+    # every safety factor checked leave-one-out, with its in-sample FNIR beside it
+    assert [entry["safety"] for entry in result["safety"]] == [1.0, 3.0, 10.0]
+    for entry in result["safety"]:
+        assert 0.0 <= entry["fnir_in_sample"] <= 100.0
+        assert len(entry["lodo"]) == 2 and len(entry["held_out_over_promised"]) == 2
+        rows = entry["lodo"]
+        mean = sum(r["fnir_at_red_10000"] for r in rows) / len(rows)
+        assert entry["fnir_lodo_mean"] == pytest.approx(mean)
+    # a stricter safety never lowers the red threshold
+    reds = [entry["lodo"][0]["red_threshold_10000"] for entry in result["safety"]]
+    assert reds == sorted(reds)
+    # nested: the safety is chosen without the held-out set (one set left: nothing to
+    # check a choice on, so the strictest)
+    assert [row["held_out"] for row in result["nested"]] == ["SET_A", "SET_B"]
+    assert all(row["safety"] == 10.0 for row in result["nested"])
 
 
 def test_bench_identify_refuses_an_empty_directory(tmp_path: Path, capsys) -> None:
