@@ -17,9 +17,15 @@ the Serena hotel, with its own agent). Through the public command line and the r
    import``; each applicant tracks their application at the desk kiosk (the real app,
    driven by Textual's Pilot: token and CNIC); a second file moves them on, which queues
    a text to each applicant;
-4. then it waits for every unit's outbox to drain and counts at the hub.
+4. **the station diary**: a citizen files a complaint at the desk kiosk, which the hub
+   writes in the station's diary itself (as it does units going offline, gate detentions,
+   enrolments); officers add theirs with ``khidmat diary add`` (arrival, a visitor, a report, a
+   prisoner brought in, property, departure) and correct one (``--corrects``);
+5. then it waits for every unit's outbox to drain, counts at the hub, and checks the
+   day's chain with ``khidmat diary verify``.
 
-Figures: hotel_guests (guests accepted, unit and file), hotel_hits (wanted guests whose
+Figures: diary_entries (entries in the station's diary today), diary_day, diary_chain_ok
+(``khidmat diary verify`` passed), hotel_guests (guests accepted, unit and file), hotel_hits (wanted guests whose
 alert names the right person), hotel_missed (wanted guests with no such alert),
 hotel_false_hits (alerts on guests who are not wanted, or naming someone else),
 hotel_rows_refused, licence_tracked (applications whose status the kiosk showed as the
@@ -77,6 +83,9 @@ APPLICANTS = (
 
 @dataclass
 class StationResult:
+    diary_entries: int = 0
+    diary_day: str = ""
+    diary_chain_ok: bool = False
     hotel_guests: int = 0
     hotel_hits: int = 0
     hotel_missed: int = 0
@@ -273,6 +282,37 @@ def run_station(workdir: Path, *, log: Callable[[str], None] = lambda _: None) -
         _khidmat("licence", "import", str(_licence_file(workdir / "branch-2.csv", True, now_ms)),
                  "--config", config)  # fmt: skip
 
+        # --------------------------------------------------------------- diary
+        from hub.diary.book import station_day
+        from khidmat.scenario import file_complaints
+
+        numbers = asyncio.run(file_complaints(system, 1))  # the hub writes it in the diary
+        log(f"a citizen filed complaint {numbers[0]} at the desk")
+
+        day = station_day(int(time.time() * 1000))
+        result.diary_day = day
+        officer_entries = (
+            ("arrival", "ASI Nadia Baloch", "took over the duty officer's desk", ""),
+            ("visitor", "ASI Nadia Baloch", "Haji Karim, to ask about his son's complaint", ""),
+            ("report", "SI Rashid", "Hotel Eye: party sent to the Grand Hotel, room 7", ""),
+            ("prisoner-in", "SI Rashid", "one man from the Grand Hotel, room 7", "FIR 112/26"),
+            ("property", "SI Rashid", "one mobile phone, sealed", "FIR 112/26"),
+        )
+        for kind, officer, text, ref in officer_entries:
+            _khidmat("diary", "add", "--config", config, "--station", STATION, "--kind", kind,
+                     "--officer", officer, "--text", text, "--ref", ref)  # fmt: skip
+        listed = _khidmat("diary", "list", "--config", config, "--station", STATION,
+                          "--date", day, "--kind", "property")  # fmt: skip
+        wrong = re.search(rf"{STATION}/{day}/[0-9]+", listed)
+        if wrong is None:
+            raise StationError("the property entry is not in the diary's list")
+        _khidmat("diary", "add", "--config", config, "--station", STATION, "--kind",
+                 "correction", "--officer", "SI Rashid", "--corrects", wrong.group(0),
+                 "--text", "two mobile phones, sealed")  # fmt: skip
+        _khidmat("diary", "add", "--config", config, "--station", STATION, "--kind",
+                 "departure", "--officer", "ASI Nadia Baloch")  # fmt: skip
+        log(f"diary {STATION} {day}: officers' entries added, one corrected")
+
         # ------------------------------------------------------------- counting
         def pending() -> int:
             total = 0
@@ -317,6 +357,16 @@ def run_station(workdir: Path, *, log: Callable[[str], None] = lambda _: None) -
             with LocalStore(path) as unit_store:
                 filed |= set(unit_store.record_ids())
         result.lost = len(filed - stored)
+        verified = subprocess.run(
+            [sys.executable, "-m", "khidmat", "diary", "verify", "--config", config,
+             "--station", STATION, "--date", day],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        result.diary_chain_ok = verified.returncode == 0
+        with HubStore(system.hub_db) as hub:
+            from hub.diary.book import Diary
+
+            result.diary_entries = Diary(hub).count(STATION, day)
     finally:
         if hotel_agent is not None:
             _stop(hotel_agent)
@@ -342,5 +392,5 @@ def main(workdir: Path, *, as_json: bool) -> int:
     else:
         for key, value in data.items():
             print(f"{key:>20}: {value}")
-    ok = result.hotel_missed == 0 and result.lost == 0
+    ok = result.diary_chain_ok and result.hotel_missed == 0 and result.lost == 0
     return 0 if ok else 1
