@@ -47,6 +47,8 @@ IDLE_TIMEOUT_S = 90.0
 OFFICER_IDLE_S = 900.0
 #: How often the inbox (alerts, commands) and the status line are read, seconds.
 POLL_INTERVAL_S = 1.0
+#: How often a desk asks its receipt printer's state between receipts, seconds.
+PRINTER_CHECK_S = 30.0
 #: How long a technician sign-in (Ctrl-T) unlocks quit and the command palette, seconds.
 TECHNICIAN_S = 300.0
 #: Textual actions only a signed-in technician or officer may run (see the module docstring).
@@ -108,6 +110,7 @@ class KioskApp(App[None]):
         officer_idle_s: float = OFFICER_IDLE_S,
         poll_interval_s: float = POLL_INTERVAL_S,
         technician_s: float = TECHNICIAN_S,
+        printer_check_s: float = PRINTER_CHECK_S,
         high_contrast: bool = False,
         start_language: str | None = None,
         sim_panel: bool = False,
@@ -123,6 +126,11 @@ class KioskApp(App[None]):
         self.officer_idle_s = officer_idle_s
         self.poll_interval_s = poll_interval_s
         self.technician_s = technician_s
+        self.printer_check_s = printer_check_s
+        #: The receipt printer's state as last seen (None: not asked yet, or no printer);
+        #: the welcome screen shows a fault to the officer between citizens.
+        self.printer_state: str | None = None
+        self._printer_due = 0.0
         #: monotonic time until which the technician mode lasts (0: citizen mode).
         self.technician_until = 0.0
         #: The kind of the last storage fault a write met ("" while none was seen).
@@ -320,6 +328,9 @@ class KioskApp(App[None]):
         refresh = getattr(self.screen, "refresh_status", None)
         if refresh is not None:
             refresh()
+        if self.context.printer is not None and time.monotonic() >= self._printer_due:
+            self._printer_due = time.monotonic() + self.printer_check_s
+            self.check_printer()
         for record_id, kind, payload in self.store.unhandled_inbox(["alert", "command"]):
             if kind == "alert" and self.mode == "gate" and record_id not in self._alerts_shown:
                 self._alerts_shown.add(record_id)
@@ -327,6 +338,23 @@ class KioskApp(App[None]):
             elif kind == "command" and record_id not in self._commands_running:
                 self._commands_running.add(record_id)
                 self.run_command(record_id, payload)
+
+    @work(thread=True, exclusive=True, group="printer-status")
+    def check_printer(self) -> None:
+        """Ask the receipt printer's state (worker: up to 1.5 s when it does not answer;
+        waits while a receipt prints)."""
+        printer = self.context.printer
+        if printer is not None:
+            self.call_from_thread(self.printer_seen, printer.status())
+
+    def printer_seen(self, state: str) -> None:
+        """The printer was found in ``state`` (a status check or a print's outcome)."""
+        if state == self.printer_state:
+            return
+        self.printer_state = state
+        changed = getattr(self.screen, "printer_changed", None)
+        if changed is not None:
+            changed()
 
     def show_alert(self, record_id: str, payload: bytes) -> None:
         from khidmat_wire import WireError, decode

@@ -63,15 +63,19 @@ class ReceiptPrinting:
                 context.printer, receipt, track_url=context.track_url, clock_ms=context.now_ms
             )
             outcome = PrintOutcome("printed", low=printed.state == "paper-low")
+            seen = printed.state
         except PrinterFault as fault:
             outcome = PrintOutcome(fault.kind, partial=fault.partial)
+            seen = fault.kind
         except Exception:  # a driver bug must not close the kiosk under a citizen
             log.exception("printing a receipt failed")  # the receipt holds no personal data
             outcome = PrintOutcome("error")
-        self.app.call_from_thread(self._printed, outcome)  # type: ignore[attr-defined]
+            seen = "error"
+        self.app.call_from_thread(self._printed, outcome, seen)  # type: ignore[attr-defined]
 
-    def _printed(self, outcome: PrintOutcome) -> None:
+    def _printed(self, outcome: PrintOutcome, seen: str) -> None:
         self.print_outcome = outcome
+        self.kiosk.printer_seen(seen)  # type: ignore[attr-defined]
         self.call_later(self.rebuild)  # type: ignore[attr-defined]
 
     def compose_printing(self) -> ComposeResult:

@@ -1,5 +1,10 @@
 """Desk: the welcome screen with the language choice, filing, tracking a complaint or a
-driving licence."""
+driving licence.
+
+When the desk's receipt printer was last found out of paper, open, off or faulty (or its
+paper running low), a line under the buttons says so, for the desk officer to fix between
+citizens and for the next citizen to know that filing still works.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button
 
+from edge_agent.printer import PRINTABLE
 from kiosk.i18n import N_
+from kiosk.receipt_print import PRINTER_MESSAGES
 from kiosk.rtl_widgets import KioskFooter
 from kiosk.screens.base import KioskScreen, button, text
+
+NO_RECEIPTS = N_("Complaints are still filed; the receipt can be printed later.")
 
 
 class WelcomeScreen(KioskScreen):
@@ -45,10 +54,20 @@ class WelcomeScreen(KioskScreen):
                 )
             with Horizontal(classes="choices"):
                 yield button(t("Track a driving licence"), id="licence", classes="big")
+            state = self.kiosk.printer_state
+            if state is not None and state != "ok":
+                message = t(PRINTER_MESSAGES.get(state, PRINTER_MESSAGES["error"]))
+                if state not in PRINTABLE:
+                    message = f"{message} {t(NO_RECEIPTS)}"
+                yield text(message, classes="guidance", id="printer-warning")
             yield text(
                 t("Press F12 at any time to clear everything and start again."), classes="hint"
             )
         yield KioskFooter()
+
+    def printer_changed(self) -> None:
+        """The app saw the printer's state change: show or clear the warning."""
+        self.call_later(self.rebuild)
 
     @on(Button.Pressed, "#lang-en")
     def english(self) -> None:

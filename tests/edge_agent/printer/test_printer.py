@@ -58,10 +58,10 @@ def sim(tmp_path: Path) -> Iterator[SimulatedPrinter]:
 @pytest.fixture(params=["device", "serial"])
 def printer(request: pytest.FixtureRequest, sim: SimulatedPrinter) -> Iterator[ReceiptPrinter]:
     if request.param == "device":
-        made = ReceiptPrinter.device(sim.port_path, reply_timeout_s=0.3, chunk_timeout_s=1.0)
+        made = ReceiptPrinter.device(sim.port_path, reply_timeout_s=1.0, chunk_timeout_s=2.0)
     else:
         made = ReceiptPrinter.serial(
-            sim.port_path, 115200, reply_timeout_s=0.3, chunk_timeout_s=1.0
+            sim.port_path, 115200, reply_timeout_s=1.0, chunk_timeout_s=2.0
         )
     with made:
         yield made
@@ -124,7 +124,7 @@ def test_a_printer_switched_off_is_offline_within_the_reply_time(
     with pytest.raises(PrinterFault) as fault:
         printer.print_job(receipt_job())
     assert fault.value.kind == "offline" and not fault.value.partial
-    assert time.monotonic() - started < 2.0  # three unanswered queries of 0.3 s
+    assert time.monotonic() - started < 4.5  # three unanswered queries of 1 s
     sim.power_on()
     printer.print_job(receipt_job())
     assert wait_for(lambda: sim.printed() == 1)
