@@ -90,8 +90,14 @@ def shown(screen, selector: str) -> str:
 
 
 def outcome_of(screen) -> str:
+    """The print's outcome once the screen shows it ("" before; "printing" while it runs)."""
     outcome = screen.print_outcome
-    return "" if outcome is None else outcome.state
+    if outcome is None:
+        return ""
+    drawn = shown(screen, "#print-status")
+    if not drawn or "..." in drawn:  # the rebuild after the outcome is still to come
+        return "printing"
+    return outcome.state
 
 
 async def file_one(pilot, **people: str) -> ReceiptScreen:
