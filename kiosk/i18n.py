@@ -181,6 +181,6 @@ def citizen_sources() -> list[Path]:
     root = Path(__file__).parent
     names = ["app.py", "categories.py", "validation.py", "receipt_print.py"] + [
         f"screens/{n}.py"
-        for n in ("welcome", "complaint", "receipt", "track", "feedback", "printing")
+        for n in ("welcome", "complaint", "receipt", "track", "feedback", "printing", "licence")
     ]
     return [root / n for n in names]

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Footer, Input
+from textual.widgets import Button, Input
 
 from edge_agent.store import StoreFault
 from khidmat_wire import WireError
@@ -23,7 +23,7 @@ from khidmat_wire.vocabulary import LICENCE_STATUS_NAMES
 from kiosk.desk import STORE_FAULT_MESSAGE
 from kiosk.i18n import N_
 from kiosk.licence import ask_licence, parse_token
-from kiosk.rtl_widgets import KioskInput
+from kiosk.rtl_widgets import KioskFooter, KioskInput
 from kiosk.screens.base import KioskScreen, Page, button, said, text
 from kiosk.validation import check_cnic
 
@@ -74,7 +74,7 @@ class LicenceScreen(KioskScreen):
                 )
             if self.token:
                 yield from self._compose_answer()
-        yield Footer()
+        yield KioskFooter()
 
     def _compose_answer(self) -> ComposeResult:
         t = self.t

@@ -311,6 +311,12 @@ async def test_citizen_screens_mirror_in_urdu(
             app.push_screen(FeedbackScreen(number))
             await pilot.pause()
             check_mirroring(app, f"feedback {language}")
+            await pilot.press("f12")
+            await pilot.pause()
+            app.language = language
+            await pilot.press("l")
+            await pilot.pause()
+            check_mirroring(app, f"licence {language}")
 
 
 def shown_in_english(app: KioskApp, where: str) -> str:
