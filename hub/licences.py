@@ -52,6 +52,16 @@ class LicenceRow:
     note: str
 
 
+@dataclass(frozen=True, slots=True)
+class PublicLicence:
+    """What a citizen may see of an application: no name, CNIC or mobile."""
+
+    token: str
+    status: str
+    licence_class: str
+    history: tuple[LicenceStep, ...]
+
+
 @dataclass
 class ApplyReport:
     applications: int = 0
@@ -121,15 +131,18 @@ class LicenceOffice:
         self, conn: sqlite3.Connection, token: str, cnic: str, request_id: str
     ) -> LicenceStatus:
         """The answer to a lookup (found only when the CNIC is the application's)."""
-        application = table.application_in(conn, token)
-        if application is None or cnic_digits(application.cnic) != cnic_digits(cnic):
+        public = _public(conn, token, cnic)
+        if public is None:
             return LicenceStatus(token, request_id, False, FIRST_LICENCE_STATUS, "", ())
-        history = tuple(
-            LicenceStep(s.status, s.at_ms, s.note) for s in table.steps_in(conn, token)[-50:]
-        )
         return LicenceStatus(
-            token, request_id, True, application.status, application.licence_class, history
+            token, request_id, True, public.status, public.licence_class, public.history
         )
+
+    def public_status(self, token: str, cnic: str) -> PublicLicence | None:
+        """What the tracking page shows for ``token`` and ``cnic`` (None: no such
+        application, or the CNIC is not its applicant's: the two are not told apart)."""
+        with self.db.lock:
+            return _public(self.db.conn, token, cnic)
 
     # --------------------------------------------------------------- reads
     def application(self, token: str) -> Application | None:
@@ -140,3 +153,13 @@ class LicenceOffice:
 
     def count(self) -> int:
         return table.count(self.db)
+
+
+def _public(conn: sqlite3.Connection, token: str, cnic: str) -> PublicLicence | None:
+    application = table.application_in(conn, token)
+    if application is None or cnic_digits(application.cnic) != cnic_digits(cnic):
+        return None
+    history = tuple(
+        LicenceStep(s.status, s.at_ms, s.note) for s in table.steps_in(conn, token)[-50:]
+    )
+    return PublicLicence(token, application.status, application.licence_class, history)

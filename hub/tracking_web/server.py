@@ -12,8 +12,9 @@
   tracking number may fail its second factor ``number_limit`` times per
   ``number_window_s``; past either, 429 with ``Retry-After`` and a page saying how long
   to wait (the two messages differ);
-- there are three routes (``/``, ``/track``, ``/style.css``) and no files are served
-  from disk, so no path reaches the filesystem; any other path is a 404 page, any other
+- there are three routes (``/``, ``/track``, ``/style.css``), and ``/licence`` (GET the
+  form, POST a lookup) for driving-licence applications (:mod:`hub.tracking_web.licence`,
+  the same rules), and no files are served from disk, so no path reaches the filesystem; any other path is a 404 page, any other
   method a 405 page;
 - every answer carries a Content-Security-Policy that allows no script, ``no-store``
   caching, ``nosniff``, ``no-referrer`` and ``frame-ancestors 'none'``.
@@ -34,7 +35,8 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from hub.tracking_web import page
+from hub.licences import LicenceOffice
+from hub.tracking_web import licence, page
 from hub.tracking_web.limits import RateLimit, minutes
 from hub.tracking_web.lookup import LookupRefused, TrackingLookup
 from hub.tracking_web.settings import TrackingSettings
@@ -59,8 +61,11 @@ ANSWERS_KEY = web.AppKey("answers", dict)
 """Outcome -> count since start (shown, refused, limited): what ``khidmat tracking`` logs."""
 
 
-def build_app(lookup: TrackingLookup, settings: TrackingSettings) -> web.Application:
-    """The page's application over ``lookup`` (which owns the database reads)."""
+def build_app(
+    lookup: TrackingLookup, settings: TrackingSettings, licences: LicenceOffice | None = None
+) -> web.Application:
+    """The page's application over ``lookup`` (which owns the database reads); with
+    ``licences``, also the driving-licence lookup (``/licence``, :mod:`hub.tracking_web.licence`)."""
     app = web.Application(client_max_size=FORM_MAX_BYTES, middlewares=[_headers_and_errors])
     app[LOOKUP_KEY] = lookup
     app[SETTINGS_KEY] = settings
@@ -70,6 +75,8 @@ def build_app(lookup: TrackingLookup, settings: TrackingSettings) -> web.Applica
     app.router.add_get("/", _form)
     app.router.add_get("/style.css", _style)
     app.router.add_post("/track", _track)
+    if licences is not None:
+        licence.register(app, licences)
     return app
 
 
@@ -227,7 +234,8 @@ async def serve(config_path: str, *, host: str | None = None, port: int | None =
     settings = config.tracking
     store = HubStore(config.hub.database)
     lookup = TrackingLookup(store, mobile_digits=settings.mobile_digits)
-    runner = web.AppRunner(build_app(lookup, settings), access_log=None)
+    app = build_app(lookup, settings, LicenceOffice(store))
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
         bind_host = host or settings.host
