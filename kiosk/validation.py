@@ -22,6 +22,11 @@ COMMENT_MAX = 1000
 Result = tuple[str | None, str | None]
 
 
+#: What a digits-only box (a PIN) lets through while typing: ASCII, Urdu (۰-۹) and
+#: Arabic-Indic (٠-٩) digits; :func:`digits` turns them into ASCII.
+DIGITS_RESTRICT = r"[0-9\u06f0-\u06f9\u0660-\u0669]*"
+
+
 def digits(text: str) -> str:
     """The digits of ``text`` as 0-9 (Urdu ۰-۹ and Arabic-Indic ٠-٩ count as digits)."""
     return "".join(c for c in ascii_digits(text) if c.isdigit() and c.isascii())

@@ -26,12 +26,16 @@ RATINGS = {
 
 
 class FeedbackScreen(KioskScreen):
-    #: The ratings first (keys 1-5 rate while focus is not in the comment box).
+    #: The ratings first (keys 1-5 rate while focus is not in the comment box, typed as
+    #: ASCII, Urdu ۱-۵ or Arabic-Indic ١-٥ digits).
     AUTO_FOCUS = "#rate-5, #done"
     BINDINGS = [
         Binding("f12", "app.quick_exit", N_("Clear"), priority=True),
         Binding("escape", "back", N_("Back")),
-    ] + [Binding(str(n), f"rate({n})", show=False) for n in RATINGS]
+    ] + [
+        Binding(f"{n},{chr(0x06F0 + n)},{chr(0x0660 + n)}", f"rate({n})", show=False)
+        for n in RATINGS
+    ]
     dirty = True
 
     def __init__(self, tracking_no: str) -> None:

@@ -13,6 +13,7 @@ from kiosk.officers import sign_in
 from kiosk.rtl_widgets import KioskFooter
 from kiosk.screens.base import KioskScreen, button, text
 from kiosk.text import literal
+from kiosk.validation import DIGITS_RESTRICT, digits
 
 #: Failed sign-ins in a row before the unit refuses attempts for LOCKOUT_S.
 MAX_FAILURES = 5
@@ -42,7 +43,7 @@ class SignInScreen(KioskScreen):
             yield text("Badge id", classes="label")
             yield Input(id="badge", placeholder="e.g. QTA-1021", max_length=64)
             yield text("PIN", classes="label")
-            yield Input(id="pin", password=True, max_length=8, restrict=r"[0-9]*")
+            yield Input(id="pin", password=True, max_length=8, restrict=DIGITS_RESTRICT)
             yield text(self.error, classes="error", id="error")
             with Horizontal(classes="nav"):
                 yield button("Sign in", id="sign-in", variant="primary", classes="big")
@@ -56,7 +57,7 @@ class SignInScreen(KioskScreen):
     @on(Button.Pressed, "#sign-in")
     def submit(self) -> None:
         badge = self.query_one("#badge", Input).value
-        pin = self.query_one("#pin", Input).value
+        pin = digits(self.query_one("#pin", Input).value)
         self.verify(badge, pin)
 
     @work(thread=True, exclusive=True, group="sign-in")

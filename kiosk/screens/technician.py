@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Static
 from kiosk.officers import sign_in
 from kiosk.screens.base import KioskModal, button, text
 from kiosk.text import literal
+from kiosk.validation import DIGITS_RESTRICT, digits
 
 
 class TechnicianScreen(KioskModal):
@@ -29,7 +30,7 @@ class TechnicianScreen(KioskModal):
             yield text("Badge id", classes="label")
             yield Input(id="badge", max_length=64)
             yield text("PIN", classes="label")
-            yield Input(id="pin", password=True, max_length=8, restrict=r"[0-9]*")
+            yield Input(id="pin", password=True, max_length=8, restrict=DIGITS_RESTRICT)
             yield Static(id="error", classes="error")
             with Horizontal(classes="nav"):
                 yield button("Sign in", id="sign-in", variant="primary")
@@ -45,7 +46,8 @@ class TechnicianScreen(KioskModal):
     @on(Input.Submitted, "#pin")
     @on(Button.Pressed, "#sign-in")
     def submit(self) -> None:
-        self.verify(self.query_one("#badge", Input).value, self.query_one("#pin", Input).value)
+        pin = digits(self.query_one("#pin", Input).value)
+        self.verify(self.query_one("#badge", Input).value, pin)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -375,3 +375,48 @@ async def test_officer_screens_stay_english_whatever_language_is_asked(
             drawn[(mode, asked)] = screens
         assert drawn[(mode, None)] == drawn[(mode, "ur")]
         assert drawn[(mode, "ur")][1] != "SignInScreen", drawn  # the officer's screen
+
+
+async def test_ratings_take_urdu_and_arabic_indic_digits(
+    desk_app: Callable[..., KioskApp],
+) -> None:
+    from kiosk.screens.feedback import FeedbackScreen
+
+    app = desk_app(start_language="ur")
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = FeedbackScreen("QTA01-261130-120001-D")
+        app.push_screen(screen)
+        await pilot.pause()
+        for key, rating in (("۴", 4), ("٢", 2), ("5", 5)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert screen.rating == rating, key
+            assert app.focused is not None and app.focused.id == f"rate-{rating}"
+
+
+async def test_an_officer_pin_typed_in_urdu_digits_signs_in(
+    unit: Callable[[str], UnitConfig], store: LocalStore, fixed_now_s: float
+) -> None:
+    from dataclasses import replace
+
+    from edge_agent.config import SensorSection
+    from khidmat_base.clock import SettableClock
+    from kiosk.app import build_app
+    from kiosk.sim import SIM_OFFICER, SIM_PIN, seed_store
+
+    seed_store(store, entries=None, issued_at_ms=int(fixed_now_s * 1000))
+    config = replace(unit("enrol"), sensor=SensorSection(backend="none"))
+    app = build_app("enrol", config, store=store, clock=SettableClock(int(fixed_now_s * 1000)))
+    urdu_pin = SIM_PIN.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    async with app.run_test(size=(110, 36)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#badge").value = SIM_OFFICER
+        app.screen.query_one("#pin").focus()
+        await pilot.press(*urdu_pin)
+        assert app.screen.query_one("#pin").value == urdu_pin  # not refused while typing
+        await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ != "SignInScreen":
+                break
+        assert type(app.screen).__name__ == "EnrolScreen"
