@@ -16,7 +16,12 @@ measurements run in a fresh child process: load_s (Gallery.load: mapping, bounds
 and keys; verify_s the checksums of every section on top, which read the whole file), the
 resident growth over the size (after the searches, so every page a search touches
 counts), search_ms_median on one thread and on every core, and rank-1 with the
-prefilter; search_ms_median_all_cores is over the first 100 probes; rank1_rate_exhaustive
+prefilter; search_ms_median_all_cores is over the first 100 probes; on a machine other
+work shares, CPU times say more than wall times: search_cpu_ms_median is the one-thread
+search's CPU time (time.thread_time), search_critical_ms_median_all_cores the critical
+path of the all-core search (see ``critical_path``: its wall time on idle cores) and
+search_cpu_ms_median_all_cores the CPU time of all its threads together; load_average
+is the 1-minute load before and after the searches and at the end; rank1_rate_exhaustive
 scores the whole gallery for the first ``--exhaustive-probes`` probes only (an exhaustive
 search of 300,000 takes seconds), and rank1_rate_same_probes is the prefilter's rank-1 on
 those same probes.
@@ -29,6 +34,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -148,6 +154,40 @@ def stage_costs(gallery, probes: list) -> dict[str, float]:
     }
 
 
+def critical_path(gallery, probe, threads: int) -> tuple[float, float, list]:
+    """One search split over ``threads`` threads: (its critical path, the CPU time of all
+    its threads, the result), times in seconds. The critical path is the calling thread's
+    own CPU time (selection, set-up) plus, for each pass, the longest CPU time any thread
+    spent on its share: the wall time the search would take on ``threads`` otherwise idle
+    cores, less thread wake-ups, and a figure that other processes on the machine barely
+    disturb (they delay the threads but do not add to their CPU time)."""
+    passes: list[list[tuple[bool, float]]] = []
+    split = gallery._split
+    caller = threading.get_ident()
+
+    def timed_split(work, total: int, parts: int) -> None:
+        times: list[tuple[bool, float]] = []
+
+        def timed(start: int, stop: int) -> None:
+            begun = time.thread_time()
+            work(start, stop)
+            times.append((threading.get_ident() == caller, time.thread_time() - begun))
+
+        split(timed, total, parts)
+        passes.append(times)
+
+    gallery._split = timed_split
+    try:
+        begun_process, begun = time.process_time(), time.thread_time()
+        result = gallery.search(probe, k=1, threads=threads)
+        own, process = time.thread_time() - begun, time.process_time() - begun_process
+    finally:
+        del gallery._split
+    serial = own - sum(spent for times in passes for on_caller, spent in times if on_caller)
+    longest = sum(max(spent for _, spent in times) for times in passes if times)
+    return serial + longest, process, result
+
+
 def measure(
     path: Path, probes_file: Path, exhaustive_probes: int, all_core_probes: int = 100
 ) -> dict:
@@ -167,10 +207,12 @@ def measure(
     gallery_file.open_prepared(path, verify=True, threads=default_threads())
     verify_s = time.perf_counter() - start
     cores = default_threads()
-    one, every, hits = [], [], 0
+    load_before = os.getloadavg()[0]
+    one, one_cpu, every, every_critical, every_cpu, hits = [], [], [], [], [], 0
     for n, (key, probe) in enumerate(probes):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         best = gallery.search(probe, k=1, threads=1)
+        one_cpu.append((time.thread_time() - start_cpu) * 1e3)
         one.append((time.perf_counter() - start) * 1e3)
         hits += best[0][0] == key
         if n < all_core_probes:
@@ -178,6 +220,11 @@ def measure(
             again = gallery.search(probe, k=1, threads=cores)
             every.append((time.perf_counter() - start) * 1e3)
             assert again == best
+            critical, cpu, again = critical_path(gallery, probe, cores)
+            every_critical.append(critical * 1e3)
+            every_cpu.append(cpu * 1e3)
+            assert again == best
+    load_after = os.getloadavg()[0]
     after_search = _rss_bytes()
     subset = probes[:exhaustive_probes]
     exhaustive_hits = same_hits = 0
@@ -193,8 +240,12 @@ def measure(
         "rss_bytes_per_template": (after_search - before) / size,
         "rss_bytes_per_template_after_load": (after_load - before) / size,
         "search_ms_median": float(np.median(one)),
+        "search_cpu_ms_median": float(np.median(one_cpu)),
         "search_ms_median_all_cores": float(np.median(every)),
+        "search_critical_ms_median_all_cores": float(np.median(every_critical)),
+        "search_cpu_ms_median_all_cores": float(np.median(every_cpu)),
         "cores": cores,
+        "load_average": [load_before, load_after, os.getloadavg()[0]],
         "rank1_rate": 100.0 * hits / len(probes),
         "rank1_rate_exhaustive": 100.0 * exhaustive_hits / max(1, len(subset)),
         "rank1_rate_same_probes": 100.0 * same_hits / max(1, len(subset)),
@@ -304,8 +355,11 @@ def main(*, size: int, data: Path | None, dpi: int, probes: int, exhaustive_prob
         f"{result['save_s']:.1f} s, load {result['load_s']:.2f} s; "
         f"{result['file_bytes_per_template']:.0f} file / "
         f"{result['rss_bytes_per_template']:.0f} resident bytes per template\n"
-        f"  search median {result['search_ms_median']:.1f} ms on one core, "
-        f"{result['search_ms_median_all_cores']:.1f} ms on {result['cores']}; rank-1 "
+        f"  search median {result['search_ms_median']:.1f} ms on one core "
+        f"({result['search_cpu_ms_median']:.1f} ms of CPU), "
+        f"{result['search_ms_median_all_cores']:.1f} ms on {result['cores']} (critical path "
+        f"{result['search_critical_ms_median_all_cores']:.1f} ms); load average "
+        f"{result['load_average'][0]:.1f}-{result['load_average'][1]:.1f}; rank-1 "
         f"{result['rank1_rate']:.1f}% (exhaustive {result['rank1_rate_exhaustive']:.1f}% on "
         f"{result['exhaustive_probes']} probes, prefilter {result['rank1_rate_same_probes']:.1f}% "
         "on those)"

@@ -23,6 +23,14 @@ def test_bench_gallery_reports_every_figure_and_reuses_its_build(tmp_path: Path)
     assert 1000 < result["file_bytes_per_template"] < 20_000
     assert result["load_s"] > 0 and result["search_ms_median"] > 0 and result["cores"] >= 1
     assert 0 <= result["rank1_rate"] <= 100 and result["rank1_rate_exhaustive"] == 100.0
+    assert result["search_cpu_ms_median"] > 0
+    # the critical path of a split search is part of the CPU time of all its threads
+    critical, every = (
+        result["search_critical_ms_median_all_cores"],
+        result["search_cpu_ms_median_all_cores"],
+    )
+    assert 0 < critical <= every * 1.05 + 1.0
+    assert len(result["load_average"]) == 3
     json.dumps(result)
     built = json.loads((tmp_path / "distractors-60-seed1.json").read_text())
     again = run(
