@@ -66,8 +66,10 @@ class WelcomeScreen(KioskScreen):
         yield KioskFooter()
 
     def printer_changed(self) -> None:
-        """The app saw the printer's state change: show or clear the warning."""
-        self.call_later(self.rebuild)
+        """The app saw the printer's state change: show, change or clear the warning
+        (nothing is redrawn while there is none to show: ready is the usual news)."""
+        if self.kiosk.printer_state not in (None, "ok") or self.query("#printer-warning"):
+            self.call_later(self.rebuild)
 
     @on(Button.Pressed, "#lang-en")
     def english(self) -> None:
