@@ -18,7 +18,10 @@ stopped printer takes print data and prints none of it), ``paper_out_after_bytes
 roll ends mid-receipt: what was printed is saved with ``"complete": false``), powered off
 (``online = False``: reads and answers nothing), and ``vanish_after_bytes`` (the USB cable
 is pulled mid-receipt: the pty closes and the link disappears until :meth:`plug_in`).
-Thread-safety: the fault setters and :meth:`receipts` may be used from any thread.
+With a link, a control socket ``LINK.ctl`` beside it takes the same faults from another
+process (``khidmat sim printer set|off|on|unplug|plug|status --link PATH``; the socket
+stays while the printer is unplugged). Thread-safety: the fault setters and
+:meth:`receipts` may be used from any thread.
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ import select
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
+from edge_agent.printer.status import STATES
 from edge_agent.sim.printer_escpos import EscPosReader, Page
+from edge_agent.sim.sensor_control import ControlServer, control_path_for
 from khidmat_base.pty_link import close_pty, open_pty
 
 RECEIPTS_FILE = "receipts.jsonl"
@@ -82,12 +88,20 @@ class SimulatedPrinter:
         self._port_path = ""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._control: ControlServer | None = None
 
     # ------------------------------------------------------------- life cycle
     def start(self) -> SimulatedPrinter:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._pages = read_receipts(self.out_dir)
         self.plug_in()
+        if self.link_path is not None:
+            self._control = ControlServer(control_path_for(self.link_path), self._on_control)
+            try:
+                self._control.start()
+            except BaseException:
+                self.unplug()
+                raise
         return self
 
     def plug_in(self) -> None:
@@ -115,7 +129,11 @@ class SimulatedPrinter:
             close_pty(self.link_path, master, slave, port)
 
     def close(self) -> None:
+        """Unplug and stop the control socket (idempotent)."""
         self.unplug()
+        if self._control is not None:
+            self._control.close()
+            self._control = None
 
     def __enter__(self) -> SimulatedPrinter:
         return self.start()
@@ -135,6 +153,8 @@ class SimulatedPrinter:
 
     def set_state(self, state: str) -> None:
         """ok, paper-low, paper-out, cover-open or error (the paper is refilled with ok)."""
+        if state not in STATES or state == "offline":
+            raise ValueError(f"no printer state {state!r} (power_off() switches it off)")
         with self._lock:
             self._reader.state = state
 
@@ -158,6 +178,35 @@ class SimulatedPrinter:
     @property
     def discarded_bytes(self) -> int:
         return self._reader.discarded
+
+    def status(self) -> dict[str, Any]:
+        """What ``khidmat sim printer status`` prints."""
+        with self._lock:
+            plugged = self._master >= 0
+        return {
+            "state": self.state,
+            "online": self.online,
+            "plugged": plugged,
+            "printed": self.printed(),
+            "incomplete": len(self.receipts()) - self.printed(),
+            "out_dir": str(self.out_dir),
+        }
+
+    def _on_control(self, request: dict[str, Any], payload: bytes) -> dict[str, Any]:
+        action = request.get("action")
+        if action == "set":
+            self.set_state(str(request.get("state")))
+        elif action == "off":
+            self.power_off()
+        elif action == "on":
+            self.power_on()
+        elif action == "unplug":
+            self.unplug()
+        elif action == "plug":
+            self.plug_in()
+        elif action != "status":
+            raise ValueError(f"unknown action {action!r}")
+        return self.status()
 
     # ------------------------------------------------------------------ wire
     def _reply(self, data: bytes) -> None:

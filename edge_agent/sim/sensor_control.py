@@ -138,9 +138,14 @@ def _answers(path: Path) -> bool:
 
 
 def control_request(
-    path: str | Path, request: dict[str, Any], payload: bytes = b""
+    path: str | Path,
+    request: dict[str, Any],
+    payload: bytes = b"",
+    *,
+    command: str = "khidmat sim sensor",
 ) -> dict[str, Any]:
-    """Send one request to the simulator at ``path``; its answer, or ControlError."""
+    """Send one request to the simulator at ``path``; its answer, or ControlError
+    (``command``: the one that runs that simulator, named when none answers)."""
     path = Path(path)
     body = dict(request)
     if payload:
@@ -152,7 +157,7 @@ def control_request(
         except OSError as error:
             raise ControlError(
                 f"no simulator answers at {path} ({error.strerror or error}); "
-                "is `khidmat sim sensor --link ...` running?"
+                f"is `{command} --link ...` running?"
             ) from None
         sock.sendall(json.dumps(body).encode() + b"\n" + payload)
         line, _ = _read_line(sock, MAX_REQUEST_BYTES)

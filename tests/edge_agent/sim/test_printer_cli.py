@@ -66,3 +66,42 @@ def test_a_sim_printer_started_out_of_paper_prints_nothing(tmp_path: Path) -> No
         process.terminate()
         process.wait(10)
     assert read_receipts(tmp_path / "out") == []
+
+
+def _control(link: Path, action: str, *extra: str) -> dict:
+    done = subprocess.run(
+        [*KHIDMAT, "sim", "printer", action, "--link", str(link), *extra],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_a_running_sim_printer_takes_faults_from_another_process(tmp_path: Path) -> None:
+    link = tmp_path / "printer2"
+    process = _start(link)
+    try:
+        with ReceiptPrinter.device(str(link), reply_timeout_s=1.0) as printer:
+            assert _control(link, "set", "--state", "paper-out")["state"] == "paper-out"
+            assert printer.status() == "paper-out"
+            _control(link, "set", "--state", "ok")
+            assert _control(link, "off")["online"] is False
+            assert printer.status() == "offline"
+            _control(link, "on")
+            assert _control(link, "unplug")["plugged"] is False
+            assert not link.exists() and printer.status() == "offline"
+            _control(link, "plug")
+            assert printer.status() == "ok"
+            printer.print_job(encode([Line("QTA01-261130-120001-D")]))
+        deadline = time.monotonic() + 10
+        while _control(link, "status")["printed"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _control(link, "status")["printed"] == 1
+    finally:
+        process.terminate()
+        process.wait(10)
+    refused = subprocess.run(
+        [*KHIDMAT, "sim", "printer", "status", "--link", str(link)], capture_output=True, text=True
+    )
+    assert refused.returncode == 1 and "khidmat sim printer --link" in refused.stderr
