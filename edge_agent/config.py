@@ -62,7 +62,7 @@ from khidmat_base.config import BrokerSection, ConfigError, section
 from khidmat_wire.errors import WireError
 from khidmat_wire.topics import check_device_id
 
-ROLES = ("desk", "gate", "enrol")
+ROLES = ("desk", "gate", "enrol", "hotel")
 DEFAULT_PINS: dict[str, int] = {
     "led_green": 17,
     "led_red": 27,

@@ -27,7 +27,11 @@ def register(tree: CommandTree) -> None:
     add.add_argument("hotel", help="the hotel's code: 2-32 of A-Z, 0-9 and '-'")
     add.add_argument("--name", required=True, help="the hotel's name")
     add.add_argument("--station", required=True, help="station code of the hotel's area")
-    add.add_argument("--unit", default="", help="device id of the hotel's unit (empty: files only)")
+    add.add_argument(
+        "--unit",
+        default="",
+        help="device id of the hotel's unit, told its hotel (empty: files only)",
+    )
     add.add_argument("--config", required=True, help=CONFIG_HELP)
 
     hotels = tree.add(
@@ -106,16 +110,44 @@ def _hotel_add(args: argparse.Namespace) -> int:
         return 2
     config, store = opened
     try:
+        if args.unit and _hotel_unit(config, args.unit) is None:
+            print(f"khidmat hotel add: {args.unit!r} is not an active hotel unit "
+                  "(khidmat provision device --role hotel)", file=sys.stderr)  # fmt: skip
+            return 2
         new = _eye(config, store).register(
             args.hotel, name=args.name, station=args.station, device_id=args.unit
         )
+        if args.unit:
+            _tell_unit(store, _hotel_unit(config, args.unit), args.hotel)
     except HotelError as error:
         print(f"khidmat hotel add: {error}", file=sys.stderr)
         return 2
     finally:
         store.close()
     print(f"hotel {args.hotel} {'registered' if new else 'updated'} (station {args.station})")
+    if args.unit:
+        print(f"unit {args.unit} is told its hotel (setting hotel.code)")
     return 0
+
+
+def _hotel_unit(config, device_id: str):  # -> UnitTarget | None
+    """The active hotel unit ``device_id`` of the registry, or None."""
+    from hub.unit_control import UnitTarget
+    from provisioning.registry import Registry
+
+    with Registry(config.hub.database) as registry:
+        for device in registry.list(include_retired=False):
+            if device.device_id == device_id and device.role == "hotel":
+                return UnitTarget(device.device_id, device.role, device.station)
+    return None
+
+
+def _tell_unit(store, unit, hotel_id: str) -> None:
+    """Push the hotel's code to its unit (the hub sends the settings; the unit answers)."""
+    from hub.unit_control import UnitControl
+    from khidmat_wire.unit_settings import HOTEL_CODE_SETTING
+
+    UnitControl(store).set(unit, {HOTEL_CODE_SETTING: hotel_id}, actor="khidmat hotel add")
 
 
 def _hotel_list(args: argparse.Namespace) -> int:

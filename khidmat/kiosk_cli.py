@@ -43,7 +43,7 @@ def register(tree: CommandTree) -> None:
     )
     kiosk.add_argument(
         "--mode",
-        choices=("desk", "gate", "enrol"),
+        choices=("desk", "gate", "enrol", "hotel"),
         help="with --config: the screen to run (default: the unit's [device] role)",
     )
     kiosk.add_argument("--high-contrast", action="store_true", help="start in high contrast")

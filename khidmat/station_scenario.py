@@ -1,13 +1,14 @@
 """``khidmat demo --headless --scenario station``: the station's other systems in one run.
 
 The demo deployment runs as in the smoke day (Mosquitto with TLS and ACLs, the hub, the
-desk, gate and enrolment units' agents) plus a hotel's unit (a desk unit provisioned for
-the Serena hotel, with its own agent). Through the public command line and the real apps:
+desk, gate and enrolment units' agents) plus a hotel's unit (``khidmat provision device
+--role hotel`` for the Serena hotel, with its own agent). Through the public command line and the real apps:
 
 1. the records office's file (50 people, 5 wanted) goes in with ``khidmat records import``;
 2. **Hotel Eye**: two hotels are registered with ``khidmat hotel add`` (the Serena reports
-   through its unit, the Grand through its own software); the Serena's desk software
-   queues each guest in its unit's outbox (``hotel-guest`` records, delivered by the
+   through its unit, which the hub tells its hotel, the Grand through its own software);
+   the Serena's clerk records each guest at the hotel unit's kiosk (the real app in its
+   hotel mode, driven by Pilot: ``hotel-guest`` records in its outbox, delivered by the
    agent); the Grand's register is imported with ``khidmat hotel import`` (two of its rows
    are wrong on purpose and must be refused by line). Among the guests are the wanted
    people under other spellings (``Mohammad`` for ``Muhammad``, Urdu script), CNICs
@@ -137,8 +138,42 @@ def _pkt(ms: int) -> str:
     return (datetime.fromtimestamp(ms / 1000, tz=UTC) + PKT).strftime("%Y-%m-%d %H:%M")
 
 
+def _hotel_code(store_path: Path) -> str:
+    from khidmat_wire.unit_settings import HOTEL_CODE_SETTING
+
+    if not store_path.exists():
+        return ""
+    with LocalStore(store_path) as store:
+        return store.settings().get(HOTEL_CODE_SETTING, "")
+
+
+async def _check_in(unit_toml: Path, guests: list[tuple[str, ...]]) -> dict[str, str]:
+    """The Serena's clerk records each guest at the hotel unit's kiosk (the real app);
+    returns room -> the hotel-guest record id in the unit's outbox."""
+    from edge_agent.config import load_unit_config
+    from khidmat.scenario import _until
+    from kiosk.app import build_app
+    from kiosk.screens.hotel import HotelScreen
+
+    app = build_app("hotel", load_unit_config(unit_toml))
+    async with app.run_test(size=(110, 50)) as pilot:
+        await _until(pilot, lambda: isinstance(app.screen, HotelScreen), 30, "the hotel screen")
+        screen = app.screen
+        for count, (name, cnic, nationality, passport, room, _) in enumerate(guests, start=1):
+            for field, value in (("name", name), ("cnic", cnic), ("nationality", nationality),
+                                 ("passport", passport), ("room", room)):  # fmt: skip
+                screen.query_one(f"#{field}").value = value
+            await pilot.pause()
+            await pilot.click("#record")
+            await _until(pilot, lambda c=count: screen.count == c or bool(screen.error), 10,
+                         f"room {room} recorded")  # fmt: skip
+            if screen.error:
+                raise StationError(f"the hotel desk refused room {room}: {screen.error}")
+        return dict(screen.records)
+
+
 def _hotel_unit(system: DemoSystem) -> str:
-    """The Serena's unit: a desk unit provisioned for the hotel (once per directory)."""
+    """The Serena's unit: a hotel unit provisioned for the hotel (once per directory)."""
     from provisioning.deployment import Deployment
     from provisioning.operations import list_devices, provision_device
 
@@ -147,7 +182,7 @@ def _hotel_unit(system: DemoSystem) -> str:
         if device.name == HOTEL_UNIT_NAME:
             return device.device_id
     made = provision_device(
-        deployment, role="desk", station=STATION, name=HOTEL_UNIT_NAME, hardware="sim"
+        deployment, role="hotel", station=STATION, name=HOTEL_UNIT_NAME, hardware="sim"
     )
     return made.device.device_id
 
@@ -203,8 +238,6 @@ def run_station(workdir: Path, *, log: Callable[[str], None] = lambda _: None) -
     from hub.hotels import HotelEye
     from hub.sms.outbox import SmsOutbox
     from khidmat.demo_seed import write_records_file
-    from khidmat_wire import make_envelope
-    from khidmat_wire.messages import HotelGuest
 
     started = time.monotonic()
     result = StationResult()
@@ -221,7 +254,7 @@ def run_station(workdir: Path, *, log: Callable[[str], None] = lambda _: None) -
              "--log-level", "WARNING"],
             workdir / "logs" / "agent-hotel.log",
         )  # fmt: skip
-        log(f"unit     hotel {hotel_unit}  (the Serena's desk)")
+        log(f"unit     hotel {hotel_unit}  (the Serena hotel's unit)")
         people = write_records_file(workdir / "records-office", people=PEOPLE, wanted=WANTED)
         _khidmat("records", "import", str(people), "--config", config, "--officer", "CRO-QTA")
         with open(people, newline="", encoding="utf-8") as handle:
@@ -236,21 +269,19 @@ def run_station(workdir: Path, *, log: Callable[[str], None] = lambda _: None) -
         now_ms = int(time.time() * 1000)
         expected: dict[str, str] = {}  # stay id -> the wanted person's id ("" for the innocent)
         store_path = system.deployment_dir / "units" / hotel_unit / "data" / "unit.db"
-        with LocalStore(store_path) as store:
-            unit_guests = [(p, _spelled(p["name"], i), p["cnic"]) for i, p in enumerate(wanted[:3])]
-            unit_guests += [(None, n, c) for n, nat, c, _ in INNOCENT if nat == "PK"]
-            for number, (person, name, cnic) in enumerate(unit_guests):
-                body = HotelGuest("QTA-SERENA", name, cnic, "PK", "", now_ms - number * 60_000,
-                                  str(101 + number))  # fmt: skip
-                record = store.enqueue(
-                    make_envelope("hotel-guest", hotel_unit, body, now_ms=now_ms)
-                )
-                expected[record] = person["person_id"] if person else ""
-            for nat_name, nat, cnic, passport in INNOCENT:
-                if nat != "PK":
-                    body = HotelGuest("QTA-SERENA", nat_name, cnic, nat, passport, now_ms, "120")
-                    record = store.enqueue(make_envelope("hotel-guest", hotel_unit, body, now_ms=now_ms))  # fmt: skip
-                    expected[record] = ""
+        _wait(lambda: _hotel_code(store_path) == "QTA-SERENA", 60, "the Serena unit's hotel")
+        desk_guests: list[tuple[str, str, str, str, str, str]] = []  # + the wanted person id
+        for number, person in enumerate(wanted[:3]):
+            desk_guests.append((_spelled(person["name"], number), person["cnic"], "PK", "",
+                                str(101 + number), person["person_id"]))  # fmt: skip
+        for number, (name, nat, cnic, passport) in enumerate(INNOCENT):
+            desk_guests.append((name, cnic.replace("-", ""), nat, passport, str(111 + number), ""))
+        unit_toml = system.deployment_dir / "units" / hotel_unit / "unit.toml"
+        rooms = asyncio.run(_check_in(unit_toml, desk_guests))
+        for *_, room, person_id in desk_guests:
+            if room not in rooms:
+                raise StationError(f"the Serena's desk did not record room {room}")
+            expected[rooms[room]] = person_id
         log(f"the Serena reported {len(expected)} guests through its unit")
         register = workdir / "grand-register.csv"
         rows = ["name,cnic,nationality,passport,room,check_in"]

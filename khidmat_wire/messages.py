@@ -479,7 +479,7 @@ class SignInResult:
 @dataclass(frozen=True, slots=True)
 class State:
     status: str = spec("birth (online) or last will (offline)", choices=("online", "offline"))
-    role: str = spec("unit role", choices=("desk", "gate", "enrol", "hub"))
+    role: str = spec("unit role", choices=("desk", "gate", "enrol", "hotel", "hub"))
     software: str = spec("software version", max_len=40)
 
 

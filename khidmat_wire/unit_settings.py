@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from khidmat_wire.vocabulary import HOTEL_ID
+
 
 @dataclass(frozen=True, slots=True)
 class UnitSetting:
@@ -48,6 +50,13 @@ def _unit_fraction(value: str) -> str:
     )
 
 
+def _pattern(pattern: str, what: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        return "" if re.fullmatch(pattern, value) else f"must be {what}"
+
+    return check
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     return lambda value: "" if value in choices else "one of " + ", ".join(choices)
 
@@ -55,6 +64,9 @@ def _choice(*choices: str) -> Callable[[str], str]:
 BAUD_RATES: tuple[int, ...] = (9600, 19200, 38400, 57600, 115200)
 """Rates R307/AS608/R503 sensors accept (N x 9600, N = 1..12; these are the common ones)."""
 
+HOTEL_CODE_SETTING = "hotel.code"
+"""A hotel unit's hotel: its registration code at the hub (``khidmat hotel add --unit``
+sets it), put in every ``hotel-guest`` record the unit sends."""
 UNIT_NO_SETTING = "kiosk.unit_no"
 """The desk's unit number at its station (the first two digits of its tracking numbers'
 sequence): the desk numbers with it, the hub checks a complaint's number against it."""
@@ -77,12 +89,16 @@ SETTINGS: tuple[UnitSetting, ...] = (
         "fingerprint sensor serial rate to use from the next start (bits/s)",
     ),
     UnitSetting(
-        "kiosk.idle_timeout_s", ("desk", "gate", "enrol"), _int_range(30, 3600),
+        "kiosk.idle_timeout_s", ("desk", "gate", "enrol", "hotel"), _int_range(30, 3600),
         "seconds without a key or touch before the screen resets",
     ),
     UnitSetting(
-        "kiosk.default_language", ("desk", "gate", "enrol"), _choice("en", "ur"),
+        "kiosk.default_language", ("desk", "gate", "enrol", "hotel"), _choice("en", "ur"),
         "language the screen starts in and returns to",
+    ),
+    UnitSetting(
+        HOTEL_CODE_SETTING, ("hotel",), _pattern(HOTEL_ID, "a hotel code: 2-32 of A-Z, 0-9, -"),
+        "the hotel this hotel unit reports guests for (its code at the hub)",
     ),
 )  # fmt: skip
 BY_KEY: dict[str, UnitSetting] = {s.key: s for s in SETTINGS}

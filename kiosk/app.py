@@ -187,6 +187,10 @@ class KioskApp(App[None]):
             from kiosk.screens.welcome import WelcomeScreen
 
             return WelcomeScreen()
+        if self.mode == "hotel":
+            from kiosk.screens.hotel import HotelScreen
+
+            return HotelScreen()
         from kiosk.screens.signin import SignInScreen
 
         return SignInScreen()

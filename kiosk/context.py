@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from edge_agent.sensor import FingerprintSensor
     from edge_agent.sim.sensor import SimulatedSensor
 
-MODES = ("desk", "gate", "enrol")
+MODES = ("desk", "gate", "enrol", "hotel")
 
 
 @dataclass

@@ -257,7 +257,7 @@ def register(tree: CommandTree) -> None:
     )
     device.add_argument("--dir", required=True, help="deployment directory (from provision init)")
     device.add_argument(
-        "--role", choices=("desk", "gate", "enrol"), help="required unless --replaces"
+        "--role", choices=("desk", "gate", "enrol", "hotel"), help="required unless --replaces"
     )
     device.add_argument("--station", help="station code, e.g. QTA01 (required unless --replaces)")
     device.add_argument("--name", help="display name of the unit (default: the replaced unit's)")

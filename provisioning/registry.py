@@ -40,9 +40,7 @@ from khidmat_base.sqlite import Database
 __all__ = ["Device", "Registry", "RegistryError", "now_ms", "role_in"]
 
 COMPONENT = "provisioning.registry"
-MIGRATIONS: tuple[str, ...] = (
-    f"""
-CREATE TABLE IF NOT EXISTS devices (
+_DEVICES_COLUMNS = f"""
     device_id TEXT PRIMARY KEY,
     role TEXT NOT NULL CHECK (role IN ({", ".join(repr(r) for r in ROLES)})),
     station TEXT NOT NULL,
@@ -53,8 +51,15 @@ CREATE TABLE IF NOT EXISTS devices (
     has_client_cert INTEGER NOT NULL DEFAULT 0,
     replaces TEXT,
     mqtt_password_hash TEXT NOT NULL
-)
-""",
+"""
+MIGRATIONS: tuple[str, ...] = (
+    f"CREATE TABLE IF NOT EXISTS devices ({_DEVICES_COLUMNS})",
+    # 2: the role check admits every role of edge_agent.config.ROLES (hotel units came
+    # after the table): SQLite cannot alter a CHECK, so the table is copied
+    f"CREATE TABLE devices_roles ({_DEVICES_COLUMNS}); "
+    "INSERT INTO devices_roles SELECT device_id, role, station, name, provisioned_at_ms, "
+    "retired_at_ms, last_seen_ms, has_client_cert, replaces, mqtt_password_hash FROM devices; "
+    "DROP TABLE devices; ALTER TABLE devices_roles RENAME TO devices",
 )
 
 _COLUMNS = (
