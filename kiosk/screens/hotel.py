@@ -55,10 +55,10 @@ class HotelScreen(KioskScreen):
                 yield text(t(self.error), classes="error", id="error")
             if self.recorded:
                 yield text(
-                    t("Recorded: room {room}. Guests today: {count}", room=self.recorded,
-                      count=self.count),
-                    classes="guidance", id="recorded",
-                )  # fmt: skip
+                    t("Recorded: room {room}.", room=self.recorded),
+                    classes="guidance",
+                    id="recorded",
+                )
             with Horizontal(classes="nav"):
                 yield from self.mirrored(
                     [button(t("Record the guest"), id="record", variant="primary", classes="big")]

@@ -17,6 +17,31 @@ from kiosk.screens.hotel import HotelScreen
 from tests.kiosk.conftest import FIXED_NOW_S
 
 
+def screenshot(svg: str, name: str) -> None:
+    """``svg`` as ``<name>.png`` in KHIDMAT_SCREENSHOT_DIR (docs/images for docs/station.md),
+    when it is set and Chromium is installed; Urdu is already in visual order in the SVG."""
+    import os
+    import shutil
+    import subprocess
+
+    directory, chromium = os.environ.get("KHIDMAT_SCREENSHOT_DIR"), shutil.which("chromium")
+    if not directory or chromium is None:
+        return
+    folder = Path(directory).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / f"{name}.svg"
+    override = "text { unicode-bidi: bidi-override; direction: ltr; }</style>"
+    source.write_text(svg.replace("</style>", override, 1), encoding="utf-8")
+    try:
+        subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             f"--screenshot={folder / f'{name}.png'}", "--window-size=1300,1000", source.as_uri()],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        source.unlink()
+
+
 @pytest.fixture
 def hotel_app(unit: Callable[[str], UnitConfig], store: LocalStore) -> Callable[[], KioskApp]:
     return lambda: build_app(
@@ -49,6 +74,7 @@ async def test_the_clerk_records_guests_one_after_another(
         await pilot.pause()
         assert app.screen.query("#recorded") and app.screen.form.name == ""
         await _fill(pilot, name="Wang Lei", nationality="cn", passport="E 1234 5678", room="B-2")
+        screenshot(app.export_screenshot(), "kiosk-hotel-checkin")
         await pilot.click("#record")
         await pilot.pause()
     first, second = _guests(store)
