@@ -157,3 +157,33 @@ def test_a_cnic_hit_is_not_doubled_by_a_namesake(hub, tmp_path: Path) -> None:
     # under a CNIC nobody on record has, both Akrams are leads by name
     leads = eye.matches("محمد اکرم", "35202-0000000-1")
     assert len(leads) == 2 and {m.how for m in leads} == {"name"}
+
+
+def test_a_units_guest_record_is_blanked_with_its_stay(hub, tmp_path: Path) -> None:
+    """The unit path: the ingest stores the record and the stay; past the retention period
+    the purge drops the stay and blanks the record's payload (its id stays known)."""
+    import time
+
+    from hub.ingest import Ingestor
+    from khidmat_wire import encode, make_envelope
+    from khidmat_wire.messages import HotelGuest
+
+    eye, _, _ = hub
+    eye.install()
+    now = int(time.time() * 1000)
+    envelope = make_envelope(
+        "hotel-guest",
+        "hotel-1",
+        HotelGuest("QTA-SERENA", "Ali Raza", "42101-7654321-1", "PK", "", now, "5"),  # fmt: skip
+    )
+    ingestor = Ingestor(eye.store, lambda topic, payload: True)
+    result = ingestor.process([("khidmat/v1/dev/hotel-1/up/hotel-guest", encode(envelope))])
+    assert result.stored == 1 and eye.stay_count() == 1
+    assert eye.purge(now_ms=now + 29 * DAY_MS) == 0
+    assert eye.purge(now_ms=now + 31 * DAY_MS) == 1
+    rows = eye.store.db.query(
+        "SELECT payload FROM records WHERE record_id = ?", (envelope.record_id,)
+    )
+    assert [r[0] for r in rows] == [""]
+    again = ingestor.process([("khidmat/v1/dev/hotel-1/up/hotel-guest", encode(envelope))])
+    assert again.duplicates == 1 and eye.stay_count() == 0  # a re-send is known, not re-kept
