@@ -98,6 +98,36 @@ class TestDeskScreens:
         assert snap_compare(app, terminal_size=(100, 60), run_before=run_before)
 
     @pytest.mark.parametrize("language", LANGUAGES)
+    def test_review(self, snap_compare, desk_app: Callable[..., KioskApp], language: str) -> None:
+        """The last step before filing: every answer shown back literally, the notice."""
+        app = desk_app(start_language=language)
+
+        async def run_before(pilot) -> None:
+            await pilot.press("c")
+            await pilot.click("#cat-theft")
+            await pilot.pause()
+            app.screen.query_one("#q-when").value = "کل رات نو بجے"
+            await pilot.click("#next")
+            await pilot.pause()
+            app.screen.query_one("#name").value = "علی خان"
+            app.screen.query_one("#cnic").value = "۴۲۱۰۱-۱۲۳۴۵۶۷-۱"
+            app.screen.query_one("#mobile").value = "0300 1234567"
+            await pilot.click("#next")
+            await pilot.pause()
+            await pilot.press(*DESCRIPTION[1])
+            await pilot.click("#next")
+            await pilot.pause()
+
+        assert snap_compare(app, terminal_size=(100, 60), run_before=run_before)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
+    def test_licence_form(
+        self, snap_compare, desk_app: Callable[..., KioskApp], language: str
+    ) -> None:
+        app = desk_app(start_language=language)
+        assert snap_compare(app, press=["l"], terminal_size=SIZE)
+
+    @pytest.mark.parametrize("language", LANGUAGES)
     def test_tracking_mistake_and_feedback(
         self, snap_compare, desk_app: Callable[..., KioskApp], language: str
     ) -> None:
