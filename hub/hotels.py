@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -120,8 +122,6 @@ class HotelEye:
     # ------------------------------------------------------------- hotels
     def register(self, hotel_id: str, *, name: str, station: str, device_id: str = "") -> bool:
         """Register a hotel (or change it); True when new. HotelError names a bad field."""
-        import re
-
         if re.fullmatch(HOTEL_ID, hotel_id) is None:
             raise HotelError(f"hotel {hotel_id[:40]!r}: use 2-32 of A-Z, 0-9 and '-'")
         if re.fullmatch(STATION, station) is None:
@@ -310,6 +310,4 @@ class HotelEye:
 
 
 def _utc(ms: int) -> str:
-    import time
-
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ms / 1000))

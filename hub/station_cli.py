@@ -246,6 +246,8 @@ def _licence_import(args: argparse.Namespace) -> int:
 
 
 def _licence_show(args: argparse.Namespace) -> int:
+    import time
+
     from hub.licences import LicenceOffice
 
     opened = _open(args.config)
@@ -263,8 +265,6 @@ def _licence_show(args: argparse.Namespace) -> int:
         return 1
     print(f"{application.token}  {application.licence_class}  {application.status}")
     for step in steps:
-        import time
-
         when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(step.at_ms / 1000))
         print(f"  {when} UTC  {step.status}  {step.note}")
     return 0
