@@ -51,6 +51,8 @@ POLL_INTERVAL_S = 1.0
 PRINTER_CHECK_S = 30.0
 #: How long a technician sign-in (Ctrl-T) unlocks quit and the command palette, seconds.
 TECHNICIAN_S = 300.0
+#: Modes whose screens are for officers: English only (docs/decisions/kiosk-urdu-display.md).
+OFFICER_MODES = frozenset({"gate", "enrol"})
 #: Textual actions only a signed-in technician or officer may run (see the module docstring).
 LOCKED_ACTIONS = frozenset(
     {"quit", "help_quit", "command_palette", "screenshot", "toggle_dark", "change_theme",
@@ -171,7 +173,7 @@ class KioskApp(App[None]):
         self.theme = HIGH_CONTRAST.name if self._start_high_contrast else STANDARD.name
         # `--language` for this run, else the hub's default (home_language); officer
         # screens are English whatever was asked (docs/decisions/kiosk-urdu-display.md)
-        asked = self._start_language if self.mode == "desk" else None
+        asked = None if self.mode in OFFICER_MODES else self._start_language
         self.language = asked or self.home_language()
         self.push_screen(self.first_screen())
         self.set_interval(self.poll_interval_s, self.poll)
@@ -273,10 +275,10 @@ class KioskApp(App[None]):
         return value
 
     def home_language(self) -> str:
-        """The language the screen starts in and returns to: on the desk the hub's
+        """The language the screen starts in and returns to: the hub's
         ``kiosk.default_language``, else English; officer screens (gate, enrol) are
         English, so that nothing on them (the footer included) is half translated."""
-        if self.mode != "desk":
+        if self.mode in OFFICER_MODES:
             return DEFAULT_LANGUAGE
         return self.hub_setting("kiosk.default_language") or DEFAULT_LANGUAGE
 

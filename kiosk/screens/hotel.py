@@ -11,13 +11,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Footer, Input
+from textual.widgets import Button, Input
 
 from edge_agent.store import StoreFault
 from kiosk.desk import STORE_FAULT_MESSAGE
 from kiosk.hotel import NO_HOTEL, GuestForm, hotel_code, record_guest
 from kiosk.i18n import N_
-from kiosk.rtl_widgets import KioskInput
+from kiosk.rtl_widgets import KioskFooter, KioskInput
 from kiosk.screens.base import KioskScreen, Page, button, text
 
 FIELDS = (
@@ -63,7 +63,7 @@ class HotelScreen(KioskScreen):
                 yield from self.mirrored(
                     [button(t("Record the guest"), id="record", variant="primary", classes="big")]
                 )
-        yield Footer()
+        yield KioskFooter()
 
     @on(Input.Changed)
     def remember(self, event: Input.Changed) -> None:
