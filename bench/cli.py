@@ -22,6 +22,11 @@ def register(tree: CommandTree) -> None:
         default=1,
         help="hub worker processes sharing the load (MQTT v5 shared subscription; default 1)",
     )
+    ingest.add_argument(
+        "--pin",
+        action="store_true",
+        help="hub on the first allowed CPU, agents on the others (raw run likewise; Linux)",
+    )
     ingest.add_argument("--json", action="store_true", help="print one JSON object")
 
     chaos = tree.add(

@@ -70,6 +70,13 @@ HARDWARE_COMMANDS = ("sensor-selftest", "gate-test", "open-relay", "restart-scre
 #: A wall-clock step (against the monotonic clock) larger than this is a clock jump, ms.
 CLOCK_JUMP_MS = 5_000
 
+#: A record is re-sent no sooner than this many times the hub's recent ack round trip: a
+#: hub working through a backlog is not sent the same records again meanwhile.
+ACK_WAIT_FACTOR = 2.0
+
+#: Records whose publish time the agent keeps to measure the ack round trip (bounded memory).
+ROUND_TRIPS_TRACKED = 20_000
+
 #: The key's grace period when the hub's config does not say (``watchlist.key_grace_s``), s.
 DEFAULT_KEY_GRACE_S = 3 * 86400.0
 
@@ -163,6 +170,10 @@ class Agent:
         )
         self.published = 0
         self.acked = 0
+        #: record id -> when it was last published (monotonic s), this session only
+        self._published_at: dict[str, float] = {}
+        #: The hub's recent ack round trip (s): rises at once with a slower ack, decays slowly.
+        self.ack_round_trip_s = 0.0
 
     @staticmethod
     def _load_hub_key(path: Path | None) -> Ed25519PublicKey | None:
@@ -199,6 +210,7 @@ class Agent:
                 if self.session.connected.is_set():
                     if self._reconnected.is_set():
                         self._reconnected.clear()
+                        self._published_at.clear()  # what was in flight may be lost: resend
                         self._guarded(lambda: self.store.reschedule_pending(self._now_ms()))
                     if time.monotonic() >= self._hold_flush_until:
                         self._guarded(self.flush, hold_flush=True)
@@ -326,18 +338,36 @@ class Agent:
     # ---------------------------------------------------------------- outbox
 
     def flush(self) -> int:
-        """Publish due records within the rate limit; returns how many were handed to paho."""
+        """Publish due records within the rate limit; returns how many were handed to paho.
+
+        A record published in this session and not yet acknowledged is not published
+        again before ``ACK_WAIT_FACTOR`` x the hub's recent ack round trip has passed
+        since (at most ``max_backoff_s``): while the hub works through a backlog its acks
+        come late, and sending the same records again would only lengthen it. It is put
+        off to then instead (at-least-once is kept: it is re-sent if no ack comes)."""
         wanted = self._bucket.take_up_to(self.config.agent.batch_size)
         if wanted <= 0:
             return 0
         now = self._now_ms()
         due = self.store.due_records(now, wanted)
         sent: list[tuple[str, int]] = []
+        later: list[tuple[str, int]] = []
+        published_at = time.monotonic()
+        if len(self._published_at) > ROUND_TRIPS_TRACKED:
+            self._published_at.clear()  # records never acked (lost, or a hub gone): forget
+        wait_s = min(self.config.agent.max_backoff_s, ACK_WAIT_FACTOR * self.ack_round_trip_s)
         for record in due:
+            last = self._published_at.get(record.record_id)
+            if last is not None and published_at - last < wait_s:
+                later.append((record.record_id, now + int((wait_s - (published_at - last)) * 1000)))
+                continue
             topic = build_topic(self.device_id, Direction.UP, record.kind)
             if not self.session.publish(topic, record.payload):
                 break
             sent.append((record.record_id, now + self._resend_delay_ms(record.attempts)))
+            self._published_at[record.record_id] = published_at
+        if later:
+            self.store.postpone(later)
         if sent:
             self.store.mark_sent(sent, now)
             self.published += len(sent)
@@ -346,9 +376,25 @@ class Agent:
         return len(sent)
 
     def _resend_delay_ms(self, attempts: int) -> int:
+        """How long to wait for the ack before publishing a record again: the backoff of
+        its attempt, and no less than ``ACK_WAIT_FACTOR`` x the hub's recent ack round trip
+        (both capped at ``max_backoff_s``), with +-20% jitter."""
         agent = self.config.agent
         base = min(agent.max_backoff_s, agent.resend_after_s * (2 ** min(attempts, 16)))
+        base = max(base, min(agent.max_backoff_s, ACK_WAIT_FACTOR * self.ack_round_trip_s))
         return int(base * random.uniform(0.8, 1.2) * 1000)
+
+    def _note_acks(self, record_ids: list[str]) -> None:
+        """Update :attr:`ack_round_trip_s` from the records just acknowledged."""
+        now = time.monotonic()
+        slowest = 0.0
+        for record_id in record_ids:
+            published_at = self._published_at.pop(record_id, None)
+            if published_at is not None:
+                slowest = max(slowest, now - published_at)
+        if slowest:
+            # up at once (a backlog), down slowly (one fast ack does not end it)
+            self.ack_round_trip_s = max(slowest, 0.875 * self.ack_round_trip_s + 0.125 * slowest)
 
     # --------------------------------------------------------------- downlink
 
@@ -382,32 +428,37 @@ class Agent:
                 continue
             downlinks.append((envelope.record_id, envelope.kind, payload, envelope))
         if acked:
-            self.acked += self.store.mark_acked(acked, self._now_ms())
-        if rejected:
-            self.store.mark_acked(rejected, self._now_ms(), rejected=True)
-        if downlinks:
-            self._handle_downlinks(downlinks)
+            self._note_acks(acked)
+        if acked or rejected or downlinks:
+            self._take(acked, rejected, downlinks)
 
-    def _handle_downlinks(self, downlinks: list[tuple[str, str, bytes, object]]) -> None:
-        """Keep every new downlink in the inbox, then apply it; statuses in one transaction."""
-        new = self.store.add_inbox_many(
-            [
+    def _take(
+        self,
+        acked: list[str],
+        rejected: list[str],
+        downlinks: list[tuple[str, str, bytes, object]],
+    ) -> None:
+        """Acks, inbox rows and complaint statuses of one drain in one transaction (one
+        commit on the unit's card); then every other new downlink is applied in turn."""
+        statuses = [
+            ComplaintStatusRow(envelope.body, envelope.device_time_ms, record_id)  # type: ignore[attr-defined]
+            for record_id, _, _, envelope in downlinks
+            if isinstance(getattr(envelope, "body", None), ComplaintStatus)
+        ]
+        count, new = self.store.take_downlinks(
+            acked=acked,
+            rejected=rejected,
+            messages=[
                 (record_id, kind, b"" if _carries_secret(envelope) else payload)
                 for record_id, kind, payload, envelope in downlinks
-            ]
+            ],
+            statuses=statuses,
         )
-        statuses: list[ComplaintStatusRow] = []
+        self.acked += count
         for record_id, kind, payload, envelope in downlinks:
-            if record_id not in new:
-                continue  # a redelivery of something already handled
             body = envelope.body  # type: ignore[attr-defined]
-            if isinstance(body, ComplaintStatus):
-                hub_time_ms = envelope.device_time_ms  # type: ignore[attr-defined]
-                statuses.append(ComplaintStatusRow(body, hub_time_ms, record_id))
-            else:
+            if record_id in new and not isinstance(body, ComplaintStatus):
                 self._handle_downlink(record_id, kind, payload, body)
-        if statuses:
-            self.store.apply_complaint_statuses(statuses)
 
     def _handle_downlink(self, record_id: str, kind: str, payload: bytes, body: object) -> None:
         if isinstance(body, Watchlist):

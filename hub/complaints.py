@@ -282,7 +282,9 @@ class ComplaintDesk:
             self.on_status(conn, tracking_no, FIRST_STATUS, first_event, "")
         if self.on_opened is not None:
             self.on_opened(conn, _view(table.row(conn, tracking_no), "general"), envelope, now_ms)
-        self._push(conn, tracking_no, envelope.device_id)
+        # Built here from the checked record and the hub's own values (the first entry has
+        # no officer's message): not checked again; the unit checks it on receipt.
+        self._push(conn, tracking_no, envelope.device_id, check=False)
 
     def _on_feedback(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         body: Feedback = envelope.body
@@ -558,9 +560,11 @@ class ComplaintDesk:
         with self.db.lock:
             return _public_status(self.db.conn, tracking_no)
 
-    def _push(self, conn: sqlite3.Connection, tracking_no: str, device_id: str) -> None:
+    def _push(
+        self, conn: sqlite3.Connection, tracking_no: str, device_id: str, *, check: bool = True
+    ) -> None:
         HubStore.queue_downlink(
-            conn, device_id, "complaint-status", _public_status(conn, tracking_no)
+            conn, device_id, "complaint-status", _public_status(conn, tracking_no), check=check
         )
 
 

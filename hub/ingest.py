@@ -242,7 +242,9 @@ class Ingestor:
                 tuple(rejected[start : start + ACK_MAX_IDS]),
             )
             envelope = make_envelope("ack", self.sender_id, body)
-            if self.publish(build_topic(device_id, Direction.DOWN, "ack"), encode(envelope)):
+            # the ids were read from checked records or checked by is_record_id: not again
+            payload = encode(envelope, check=False)
+            if self.publish(build_topic(device_id, Direction.DOWN, "ack"), payload):
                 published += 1
         return published
 

@@ -86,7 +86,12 @@ class Testbed:
         telemetry_interval_s: float = 3600.0,
         hub_workers: int = 1,
         relayed: tuple[str, ...] = (),
+        hub_cpus: frozenset[int] | None = None,
+        agent_cpus: frozenset[int] | None = None,
     ) -> None:
+        """``hub_cpus`` / ``agent_cpus``: the CPUs the hub and agent processes may run on
+        (Linux ``sched_setaffinity``, set before they start, so every thread inherits it);
+        None leaves them to the scheduler."""
         self.root = Path(root)
         self.devices = list(devices)
         self.protocol = protocol
@@ -112,6 +117,8 @@ class Testbed:
         }
         self.hubs: list[subprocess.Popen[bytes]] = []
         self.agents: dict[str, subprocess.Popen[bytes]] = {}
+        self.hub_cpus = hub_cpus
+        self.agent_cpus = agent_cpus
 
     # ------------------------------------------------------------------ files
 
@@ -170,6 +177,7 @@ class Testbed:
                 "WARNING",
             ],
             self.root / "hub" / f"hub-{worker}.log",
+            cpus=self.hub_cpus,
         )
         self.hubs.append(process)
         return process
@@ -183,6 +191,7 @@ class Testbed:
         process = _spawn(
             ["agent", "--config", str(self.unit_configs[device_id]), "--log-level", "WARNING"],
             self.root / "units" / device_id / "agent.log",
+            cpus=self.agent_cpus,
         )
         self.agents[device_id] = process
         return process
@@ -254,13 +263,27 @@ class Testbed:
         return sum(self.pending(d) for d in self.devices)
 
     def wait_delivered(self, timeout_s: float, poll_s: float = 0.2) -> bool:
-        """Wait until no unit has an unacknowledged record; False on timeout."""
+        """Wait until no unit has an unacknowledged record; False on timeout.
+
+        Each unit's store is opened once for the wait and polled with one read query (a
+        reader does not block the agent's writes), so the wait costs the units little."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.total_pending() == 0:
-                return True
-            time.sleep(poll_s)
-        return self.total_pending() == 0
+        stores = [LocalStore(self.store_path(d)) for d in self.devices]
+        try:
+            while stores:
+                # a unit last seen waiting is asked first: while it waits a poll is one query
+                if stores[0].outbox_depth() == 0:
+                    waiting = [s for s in stores if s.outbox_depth() > 0]
+                    if not waiting:
+                        return True
+                    stores = waiting + [s for s in stores if s not in waiting]
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(poll_s)
+            return True
+        finally:
+            for store in stores:
+                store.close()
 
     def hub_record_ids(self, kind: str | None = None) -> list[str]:
         store = HubStore(self.hub_db)
@@ -340,7 +363,9 @@ class DeliveryCheck:
         )
 
 
-def _spawn(arguments: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+def _spawn(
+    arguments: list[str], log_path: Path, *, cpus: frozenset[int] | None = None
+) -> subprocess.Popen[bytes]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         return subprocess.Popen(
@@ -350,6 +375,7 @@ def _spawn(arguments: list[str], log_path: Path) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=None if cpus is None else lambda: os.sched_setaffinity(0, cpus),
         )
 
 

@@ -140,6 +140,15 @@ class LocalStore:
                 [(at_ms, next_ms, at_ms, record_id) for record_id, next_ms in attempts],
             )
 
+    def postpone(self, attempts: Sequence[tuple[str, int]]) -> None:
+        """Move each unacknowledged ``(record_id, next_attempt_ms)`` later without counting
+        an attempt (the agent waits longer for a slow hub's ack)."""
+        with self._write() as conn:
+            conn.executemany(
+                "UPDATE outbox SET next_attempt_ms = ? WHERE record_id = ? AND acked_ms IS NULL",
+                [(at_ms, record_id) for record_id, at_ms in attempts],
+            )
+
     def mark_acked(self, record_ids: Sequence[str], at_ms: int, *, rejected: bool = False) -> int:
         """Mark records acknowledged by the hub and erase their payloads; returns how many.
 
@@ -149,16 +158,46 @@ class LocalStore:
         them in the file; :meth:`checkpoint` clears them from the WAL).
         """
         with self._write() as conn:
-            before = conn.total_changes
-            conn.executemany(
-                "UPDATE outbox SET acked_ms = ?, rejected = ?, payload = X'' "
-                "WHERE record_id = ? AND acked_ms IS NULL",
-                [(at_ms, int(rejected), record_id) for record_id in record_ids],
-            )
-            changed = conn.total_changes - before
-            if rejected and changed:
-                self._audit(conn, "hub", "records rejected", ",".join(record_ids)[:2000])
+            return self._mark_acked(conn, record_ids, at_ms, rejected=rejected)
+
+    def _mark_acked(
+        self, conn: sqlite3.Connection, record_ids: Sequence[str], at_ms: int, *, rejected: bool
+    ) -> int:
+        before = conn.total_changes
+        conn.executemany(
+            "UPDATE outbox SET acked_ms = ?, rejected = ?, payload = X'' "
+            "WHERE record_id = ? AND acked_ms IS NULL",
+            [(at_ms, int(rejected), record_id) for record_id in record_ids],
+        )
+        changed = conn.total_changes - before
+        if rejected and changed:
+            self._audit(conn, "hub", "records rejected", ",".join(record_ids)[:2000])
         return changed
+
+    def take_downlinks(
+        self,
+        *,
+        acked: Sequence[str] = (),
+        rejected: Sequence[str] = (),
+        messages: Sequence[tuple[str, str, bytes]] = (),
+        statuses: Sequence[ComplaintStatusRow] = (),
+    ) -> tuple[int, set[str]]:
+        """What one drain of the downlink queue brought, in one transaction (one commit):
+        :meth:`mark_acked` for ``acked`` and ``rejected``, :meth:`add_inbox_many` for
+        ``messages``, and :meth:`apply_complaint_statuses` for those ``statuses`` whose
+        inbox row is new (a redelivered status is not applied twice).
+
+        Returns (records newly acknowledged, record ids of the new inbox messages).
+        """
+        at = self.clock.now_ms()
+        with self._write() as conn:
+            count = self._mark_acked(conn, acked, at, rejected=False) if acked else 0
+            if rejected:
+                self._mark_acked(conn, rejected, at, rejected=True)
+            new = self._add_inbox(conn, messages, at)
+            fresh = [r for r in statuses if r.inbox_id is None or r.inbox_id in new]
+            self._apply_complaint_statuses(conn, fresh, at)
+        return count, new
 
     def withdraw(self, record_id: str) -> bool:
         """Delete a record from the outbox, sent or not (a ``signin`` request once answered
@@ -191,6 +230,16 @@ class LocalStore:
             "WHERE acked_ms IS NOT NULL AND first_sent_ms IS NOT NULL"
         )
         return [(int(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+    def publish_count(self) -> int:
+        """How many times the acknowledged records were published in all (benchmarks: the
+        excess over their number is re-sends)."""
+        return int(
+            self.db.scalar(
+                "SELECT coalesce(sum(attempts), 0) FROM outbox WHERE acked_ms IS NOT NULL"
+            )
+            or 0
+        )
 
     def record_ids(self) -> list[str]:
         """Every record id this unit has filed (acknowledged or not)."""
@@ -264,16 +313,22 @@ class LocalStore:
 
         Returns the record ids that were new (the others are redeliveries).
         """
-        new: set[str] = set()
         at = self.clock.now_ms()
         with self._write() as conn:
-            for record_id, kind, payload in messages:
-                cursor = conn.execute(
-                    "INSERT OR IGNORE INTO inbox (record_id, kind, payload, received_ms) VALUES (?, ?, ?, ?)",
-                    (record_id, kind, payload, at),
-                )
-                if cursor.rowcount == 1:
-                    new.add(record_id)
+            return self._add_inbox(conn, messages, at)
+
+    @staticmethod
+    def _add_inbox(
+        conn: sqlite3.Connection, messages: Sequence[tuple[str, str, bytes]], at: int
+    ) -> set[str]:
+        new: set[str] = set()
+        for record_id, kind, payload in messages:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO inbox (record_id, kind, payload, received_ms) VALUES (?, ?, ?, ?)",
+                (record_id, kind, payload, at),
+            )
+            if cursor.rowcount == 1:
+                new.add(record_id)
         return new
 
     def mark_handled(self, record_id: str) -> None:
@@ -311,25 +366,30 @@ class LocalStore:
         """
         at = self.clock.now_ms()
         with self._write() as conn:
-            for row in rows:
-                body = row.status
-                history = [
-                    {"status": h.status, "message": h.message, "at_ms": h.at_ms}
-                    for h in body.history
-                ]
+            self._apply_complaint_statuses(conn, rows, at)
+
+    @staticmethod
+    def _apply_complaint_statuses(
+        conn: sqlite3.Connection, rows: Sequence[ComplaintStatusRow], at: int
+    ) -> None:
+        for row in rows:
+            body = row.status
+            history = [
+                {"status": h.status, "message": h.message, "at_ms": h.at_ms} for h in body.history
+            ]
+            conn.execute(
+                "INSERT INTO complaint_status (tracking_no, status, found, due_at_ms, history, can_rate, updated_ms, hub_time_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tracking_no) DO UPDATE SET status = excluded.status, "
+                "found = excluded.found, due_at_ms = excluded.due_at_ms, history = excluded.history, "
+                "can_rate = excluded.can_rate, updated_ms = excluded.updated_ms, hub_time_ms = excluded.hub_time_ms "
+                "WHERE excluded.hub_time_ms >= complaint_status.hub_time_ms",
+                (body.tracking_no, body.status, int(body.found), body.due_at_ms, json.dumps(history),
+                 int(body.can_rate), at, row.hub_time_ms),
+            )  # fmt: skip
+            if row.inbox_id is not None:
                 conn.execute(
-                    "INSERT INTO complaint_status (tracking_no, status, found, due_at_ms, history, can_rate, updated_ms, hub_time_ms) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(tracking_no) DO UPDATE SET status = excluded.status, "
-                    "found = excluded.found, due_at_ms = excluded.due_at_ms, history = excluded.history, "
-                    "can_rate = excluded.can_rate, updated_ms = excluded.updated_ms, hub_time_ms = excluded.hub_time_ms "
-                    "WHERE excluded.hub_time_ms >= complaint_status.hub_time_ms",
-                    (body.tracking_no, body.status, int(body.found), body.due_at_ms, json.dumps(history),
-                     int(body.can_rate), at, row.hub_time_ms),
-                )  # fmt: skip
-                if row.inbox_id is not None:
-                    conn.execute(
-                        "UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (at, row.inbox_id)
-                    )
+                    "UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (at, row.inbox_id)
+                )
 
     # ----------------------------------------------------------- licence answers
 

@@ -275,14 +275,18 @@ class HubStore:
     # -------------------------------------------------------------- downlinks
 
     @staticmethod
-    def queue_downlink(conn: sqlite3.Connection, device_id: str, kind: str, body: object) -> str:
+    def queue_downlink(
+        conn: sqlite3.Connection, device_id: str, kind: str, body: object, *, check: bool = True
+    ) -> str:
         """Queue a downlink inside the caller's write transaction (published after commit).
 
+        ``check=False``: the body holds only values checked before (see
+        :func:`khidmat_wire.encode`); the encoded message is not checked again.
         Returns the message's record id (a unit's ``command-result`` names it in ``ref``)."""
         envelope = make_envelope(kind, "hub", body)
         conn.execute(
             "INSERT INTO downlinks (device_id, kind, payload, created_ms) VALUES (?, ?, ?, ?)",
-            (device_id, kind, encode(envelope), _now_ms()),
+            (device_id, kind, encode(envelope, check=check), _now_ms()),
         )
         return envelope.record_id
 

@@ -128,6 +128,43 @@ def test_an_older_status_never_replaces_a_newer_one(tmp_path: Path) -> None:
         assert store.unhandled_inbox(["complaint-status"]) == []
 
 
+def test_one_drain_is_one_commit_and_a_redelivered_status_is_not_applied_again(
+    tmp_path: Path,
+) -> None:
+    from edge_agent.store import ComplaintStatusRow
+    from khidmat_wire.messages import ComplaintStatus, StatusEntry
+
+    number = "QTA01-261130-000001-K"
+    received = ComplaintStatus(number, True, "received", 9, (StatusEntry("received", "", 5),))
+    with LocalStore(tmp_path / "unit.db") as store:
+        first, second = store.enqueue(_complaint(1)), store.enqueue(_complaint(2))
+        bad = store.enqueue(_complaint(3))
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        count, new = store.take_downlinks(
+            acked=[first, second, "0190c3b0-0000-7000-8000-000000000000"],
+            rejected=[bad],
+            messages=[("s1", "complaint-status", b"{}"), ("c1", "command", b"{}")],
+            statuses=[ComplaintStatusRow(received, 1000, "s1")],
+        )
+        store.db.conn.set_trace_callback(None)
+        assert statements.count("COMMIT") == 1
+        assert (count, new) == (2, {"s1", "c1"})
+        assert store.outbox_depth() == 0  # two acknowledged, one rejected
+        assert store.complaint_status(number) == received
+        assert [r[0] for r in store.unhandled_inbox(["complaint-status", "command"])] == ["c1"]
+        # the hub sends the status again (a redelivery) with an older stamp: not applied
+        older = ComplaintStatus(number, True, "registered", 9, ())
+        store.db.conn.execute("UPDATE complaint_status SET hub_time_ms = 0")
+        count, new = store.take_downlinks(
+            acked=[first],
+            messages=[("s1", "complaint-status", b"{}")],
+            statuses=[ComplaintStatusRow(older, 2000, "s1")],
+        )
+        assert (count, new) == (0, set())
+        assert store.complaint_status(number) == received
+
+
 def test_the_store_stamps_records_with_its_clock(tmp_path: Path) -> None:
     """The clock is a port: a settable clock decides every time the store records."""
     from khidmat_base.clock import SettableClock

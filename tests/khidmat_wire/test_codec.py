@@ -152,6 +152,22 @@ def test_encode_refuses_what_the_hub_would_reject() -> None:
     assert caught.value.field == "body.rating"
 
 
+@pytest.mark.parametrize("kind", ["ack", "complaint-status", "complaint"])
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_unchecked_encoding_is_the_same_bytes(kind: str, data: st.DataObject) -> None:
+    envelope = data.draw(envelopes(kind))
+    assert encode(envelope, check=False) == encode(envelope)
+
+
+def test_an_unchecked_message_that_is_wrong_is_still_refused_by_its_receiver() -> None:
+    envelope = make_envelope("feedback", "qta01-desk-1", Feedback("QTA01-261130-0042-K", 6))
+    payload = encode(envelope, check=False)  # the maker skipped the check ...
+    with pytest.raises(WireError) as caught:  # ... the receiver's decode does not
+        decode(payload, expected_kind="feedback")
+    assert caught.value.field == "body.rating"
+
+
 def test_make_envelope_checks_body_type() -> None:
     with pytest.raises(WireError):
         make_envelope("feedback", "qta01-desk-1", _complaint())
