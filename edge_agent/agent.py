@@ -170,8 +170,10 @@ class Agent:
         )
         self.published = 0
         self.acked = 0
-        #: record id -> when it was last published (monotonic s), this session only
-        self._published_at: dict[str, float] = {}
+        #: record id -> (first, last) publish on this connection (monotonic s): the round
+        #: trip is measured from the first (an ack may answer the first copy), a re-send
+        #: waits from the last
+        self._published_at: dict[str, tuple[float, float]] = {}
         #: The hub's recent ack round trip (s): rises at once with a slower ack, decays slowly.
         self.ack_round_trip_s = 0.0
 
@@ -357,7 +359,7 @@ class Agent:
             self._published_at.clear()  # records never acked (lost, or a hub gone): forget
         wait_s = min(self.config.agent.max_backoff_s, ACK_WAIT_FACTOR * self.ack_round_trip_s)
         for record in due:
-            last = self._published_at.get(record.record_id)
+            first, last = self._published_at.get(record.record_id, (published_at, None))
             if last is not None and published_at - last < wait_s:
                 later.append((record.record_id, now + int((wait_s - (published_at - last)) * 1000)))
                 continue
@@ -365,7 +367,7 @@ class Agent:
             if not self.session.publish(topic, record.payload):
                 break
             sent.append((record.record_id, now + self._resend_delay_ms(record.attempts)))
-            self._published_at[record.record_id] = published_at
+            self._published_at[record.record_id] = (first, published_at)
         if later:
             self.store.postpone(later)
         if sent:
@@ -389,9 +391,9 @@ class Agent:
         now = time.monotonic()
         slowest = 0.0
         for record_id in record_ids:
-            published_at = self._published_at.pop(record_id, None)
-            if published_at is not None:
-                slowest = max(slowest, now - published_at)
+            published = self._published_at.pop(record_id, None)
+            if published is not None:
+                slowest = max(slowest, now - published[0])
         if slowest:
             # up at once (a backlog), down slowly (one fast ack does not end it)
             self.ack_round_trip_s = max(slowest, 0.875 * self.ack_round_trip_s + 0.125 * slowest)
