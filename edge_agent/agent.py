@@ -74,6 +74,11 @@ CLOCK_JUMP_MS = 5_000
 #: hub working through a backlog is not sent the same records again meanwhile.
 ACK_WAIT_FACTOR = 2.0
 
+#: After this long without publishing or receiving anything the agent polls its queue and
+#: outbox every ``IDLE_POLL_S`` instead of every ``poll_s`` (a quiet unit wakes less often).
+QUIET_AFTER_S = 2.0
+IDLE_POLL_S = 0.05
+
 #: Records whose publish time the agent keeps to measure the ack round trip (bounded memory).
 ROUND_TRIPS_TRACKED = 20_000
 
@@ -176,6 +181,8 @@ class Agent:
         self._published_at: dict[str, tuple[float, float]] = {}
         #: The hub's recent ack round trip (s): rises at once with a slower ack, decays slowly.
         self.ack_round_trip_s = 0.0
+        #: When the agent last published or received something (monotonic s).
+        self._last_traffic = float("-inf")
 
     @staticmethod
     def _load_hub_key(path: Path | None) -> Ed25519PublicKey | None:
@@ -190,7 +197,11 @@ class Agent:
         self._stop.set()
 
     def run(self, *, poll_s: float = 0.02) -> int:
-        """Run until :meth:`stop` or a fatal MQTT error; returns an exit code (0 or 3)."""
+        """Run until :meth:`stop` or a fatal MQTT error; returns an exit code (0 or 3).
+
+        The loop waits up to ``poll_s`` for downlinks, then publishes what is due; after
+        ``QUIET_AFTER_S`` without traffic it waits up to ``IDLE_POLL_S`` (a downlink still
+        wakes it at once; a record the kiosk files then waits at most that long)."""
         self.session.start()
         systemd.notify("READY=1")
         watchdog_s = systemd.watchdog_interval_s()
@@ -203,7 +214,9 @@ class Agent:
                 if self.session.fatal_error is not None:
                     log.error("%s", self.session.fatal_error)
                     return 3
-                self._guarded(lambda: self._drain_incoming(poll_s))
+                quiet = time.monotonic() - self._last_traffic >= QUIET_AFTER_S
+                wait_s = max(poll_s, IDLE_POLL_S) if quiet else poll_s
+                self._guarded(lambda wait_s=wait_s: self._drain_incoming(wait_s))
                 self._guarded(self._check_clock)
                 link = "up" if self.session.connected.is_set() else "down"
                 if link != self._link:
@@ -371,6 +384,7 @@ class Agent:
         if later:
             self.store.postpone(later)
         if sent:
+            self._last_traffic = published_at
             self.store.mark_sent(sent, now)
             self.published += len(sent)
         unused = wanted - len(sent)
@@ -405,6 +419,7 @@ class Agent:
             first = self._incoming.get(timeout=wait_s)
         except queue.Empty:
             return
+        self._last_traffic = time.monotonic()
         acked: list[str] = []
         rejected: list[str] = []
         batch = [first]
