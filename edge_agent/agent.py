@@ -73,6 +73,8 @@ CLOCK_JUMP_MS = 5_000
 #: A record is re-sent no sooner than this many times the hub's recent ack round trip: a
 #: hub working through a backlog is not sent the same records again meanwhile.
 ACK_WAIT_FACTOR = 2.0
+#: The longest such wait, s (it may exceed ``max_backoff_s``: the round trip is measured).
+ACK_WAIT_MAX_S = 600.0
 
 #: After this long without publishing or receiving anything the agent polls its queue and
 #: outbox every ``IDLE_POLL_S`` instead of every ``poll_s`` (a quiet unit wakes less often).
@@ -357,7 +359,7 @@ class Agent:
 
         A record published in this session and not yet acknowledged is not published
         again before ``ACK_WAIT_FACTOR`` x the hub's recent ack round trip has passed
-        since (at most ``max_backoff_s``): while the hub works through a backlog its acks
+        since (at most ``ACK_WAIT_MAX_S``): while the hub works through a backlog its acks
         come late, and sending the same records again would only lengthen it. It is put
         off to then instead (at-least-once is kept: it is re-sent if no ack comes)."""
         wanted = self._bucket.take_up_to(self.config.agent.batch_size)
@@ -370,7 +372,7 @@ class Agent:
         published_at = time.monotonic()
         if len(self._published_at) > ROUND_TRIPS_TRACKED:
             self._published_at.clear()  # records never acked (lost, or a hub gone): forget
-        wait_s = min(self.config.agent.max_backoff_s, ACK_WAIT_FACTOR * self.ack_round_trip_s)
+        wait_s = self._ack_wait_s()
         for record in due:
             first, last = self._published_at.get(record.record_id, (published_at, None))
             if last is not None and published_at - last < wait_s:
@@ -393,12 +395,16 @@ class Agent:
 
     def _resend_delay_ms(self, attempts: int) -> int:
         """How long to wait for the ack before publishing a record again: the backoff of
-        its attempt, and no less than ``ACK_WAIT_FACTOR`` x the hub's recent ack round trip
-        (both capped at ``max_backoff_s``), with +-20% jitter."""
+        its attempt (at most ``max_backoff_s``), and no less than :meth:`_ack_wait_s`,
+        with +-20% jitter."""
         agent = self.config.agent
         base = min(agent.max_backoff_s, agent.resend_after_s * (2 ** min(attempts, 16)))
-        base = max(base, min(agent.max_backoff_s, ACK_WAIT_FACTOR * self.ack_round_trip_s))
+        base = max(base, self._ack_wait_s())
         return int(base * random.uniform(0.8, 1.2) * 1000)
+
+    def _ack_wait_s(self) -> float:
+        """``ACK_WAIT_FACTOR`` x the hub's recent ack round trip, at most ``ACK_WAIT_MAX_S``."""
+        return min(ACK_WAIT_MAX_S, ACK_WAIT_FACTOR * self.ack_round_trip_s)
 
     def _note_acks(self, record_ids: list[str]) -> None:
         """Update :attr:`ack_round_trip_s` from the records just acknowledged."""
