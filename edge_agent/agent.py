@@ -177,12 +177,14 @@ class Agent:
         )
         self.published = 0
         self.acked = 0
-        #: record id -> (first, last) publish on this connection (monotonic s): the round
-        #: trip is measured from the first (an ack may answer the first copy), a re-send
-        #: waits from the last
-        self._published_at: dict[str, tuple[float, float]] = {}
+        #: record id -> (last publish on this connection, monotonic s; published more than
+        #: once). Only a record published once gives a round-trip sample (Karn's rule: the
+        #: ack of a re-sent record may answer either copy).
+        self._published_at: dict[str, tuple[float, bool]] = {}
         #: The hub's recent ack round trip (s): rises at once with a slower ack, decays slowly.
         self.ack_round_trip_s = 0.0
+        #: When the last ack arrived (monotonic s).
+        self._last_ack_at = float("-inf")
         #: When the agent last published or received something (monotonic s).
         self._last_traffic = float("-inf")
 
@@ -357,11 +359,14 @@ class Agent:
     def flush(self) -> int:
         """Publish due records within the rate limit; returns how many were handed to paho.
 
-        A record published in this session and not yet acknowledged is not published
-        again before ``ACK_WAIT_FACTOR`` x the hub's recent ack round trip has passed
-        since (at most ``ACK_WAIT_MAX_S``): while the hub works through a backlog its acks
-        come late, and sending the same records again would only lengthen it. It is put
-        off to then instead (at-least-once is kept: it is re-sent if no ack comes)."""
+        A record published on this connection and not yet acknowledged is not published
+        again before ``ACK_WAIT_FACTOR`` x the hub's recent ack round trip has passed since
+        (at most ``ACK_WAIT_MAX_S``), nor, while no ack at all has come since it was sent,
+        before ``max_backoff_s``: a hub working through a backlog acks late, and sending
+        the same records again would only lengthen its queue. Such a record is put off
+        (looked at again within ``resend_after_s``), not dropped: at-least-once is kept,
+        it is re-sent when the wait is over and no ack named it; after a reconnect every
+        pending record goes again at once."""
         wanted = self._bucket.take_up_to(self.config.agent.batch_size)
         if wanted <= 0:
             return 0
@@ -373,16 +378,26 @@ class Agent:
         if len(self._published_at) > ROUND_TRIPS_TRACKED:
             self._published_at.clear()  # records never acked (lost, or a hub gone): forget
         wait_s = self._ack_wait_s()
+        agent = self.config.agent
         for record in due:
-            first, last = self._published_at.get(record.record_id, (published_at, None))
-            if last is not None and published_at - last < wait_s:
-                later.append((record.record_id, now + int((wait_s - (published_at - last)) * 1000)))
-                continue
+            previous = self._published_at.get(record.record_id)
+            if previous is not None:
+                last = previous[0]
+                since = published_at - last
+                # the hub's acks take this long; and while it has acked nothing since this
+                # was sent it is behind (or away): wait, up to max_backoff_s
+                left = max(wait_s - since, 0.0)
+                if self._last_ack_at < last:
+                    left = max(left, agent.max_backoff_s - since)
+                if left > 0:
+                    step_s = min(left, agent.resend_after_s)  # look again by then
+                    later.append((record.record_id, now + int(step_s * 1000)))
+                    continue
             topic = build_topic(self.device_id, Direction.UP, record.kind)
             if not self.session.publish(topic, record.payload):
                 break
             sent.append((record.record_id, now + self._resend_delay_ms(record.attempts)))
-            self._published_at[record.record_id] = (first, published_at)
+            self._published_at[record.record_id] = (published_at, previous is not None)
         if later:
             self.store.postpone(later)
         if sent:
@@ -409,10 +424,11 @@ class Agent:
     def _note_acks(self, record_ids: list[str]) -> None:
         """Update :attr:`ack_round_trip_s` from the records just acknowledged."""
         now = time.monotonic()
+        self._last_ack_at = now
         slowest = 0.0
         for record_id in record_ids:
             published = self._published_at.pop(record_id, None)
-            if published is not None:
+            if published is not None and not published[1]:  # published once: a sample
                 slowest = max(slowest, now - published[0])
         if slowest:
             # up at once (a backlog), down slowly (one fast ack does not end it)
