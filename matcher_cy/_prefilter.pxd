@@ -18,6 +18,8 @@ Two kernels give the same integers:
   ones (an empty or far pair is never better than none): no data-dependent branch, and
   about 1.4 times faster than the bit loop on the coarse scan (0.56 against 0.76 us per
   row, 300,000 rows, measured side by side).
+* ``coarse_scan_avx2`` (C, prefilter.h; x86-64 CPUs with AVX2, ``avx2_usable``): the same
+  for a range of rows, four probe codes at a time (0.25 us per row).
 
 The top sum uses a sorting network (no data-dependent branch) for up to SMALL_PROBE
 codes: padding with zeros changes nothing, every value being >= 0.
@@ -25,7 +27,7 @@ codes: padding with zeros changes nothing, every value being >= 0.
 Pure functions of their arguments, no GIL, thread-safe.
 """
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
 
 
 cdef extern from "popcount.h" nogil:
@@ -39,6 +41,14 @@ cdef extern from "prefilter.h" nogil:
         COARSE_WIDTH "KH_COARSE_WIDTH"  # words of a coarse code (index.COARSE_WORDS)
     int64_t kh_top_sum_small(int64_t* value, int top)
     void prefetch "kh_prefetch"(const void* p)
+    bint avx2_usable "kh_avx2_usable"()
+    void coarse_scan_avx2 "kh_coarse_scan_avx2"(
+        const uint64_t* pbits, const int64_t* probe_reciprocal, int top, const uint64_t* near,
+        const uint64_t* coarse, long code_stride, int limit, const uint8_t* gpop,
+        long pop_stride, const uint8_t* gsec, long sec_stride, const uint16_t* info,
+        long info_stride, int info_codes, long start, long stop, int32_t* out,
+        const int64_t* reciprocal, int scale_bits,
+    )
     int32_t coarse_row_score "kh_coarse_row_score"(
         const uint64_t* pbits, const int64_t* probe_reciprocal, int top, const uint64_t* near,
         const uint64_t* codes, const uint8_t* gpop, const uint8_t* gsec, int used,

@@ -4,6 +4,9 @@
  * In C rather than Cython so that the probe-code loop is unrolled (GCC's unroll pragma):
  * generated from Cython, the same loop stayed rolled when inlined into a scan and ran
  * 1.45 times slower (0.82 against 0.56 us per row at 300,000 rows, measured side by side).
+ * On x86-64 the coarse scan also has an AVX2 form (kh_coarse_scan_avx2, compiled for AVX2
+ * whatever the build's target and used only where the CPU has it: 0.25 against 0.54 us
+ * per row, measured side by side); AArch64 (the Pi) and older CPUs use the scalar kernel.
  * Pure functions, no allocation, thread-safe.
  */
 #ifndef KHIDMAT_PREFILTER_H
@@ -93,5 +96,105 @@ static inline int32_t kh_coarse_row_score(
         value[q] = (best_square[q] * reciprocal[best_norm[q]] * probe_reciprocal[q]) >> scale_bits;
     return (int32_t)kh_top_sum_small(value, top);
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define KH_HAVE_AVX2_SCAN 1
+/* 1 when this CPU runs the AVX2 scan (checked at run time: built for any x86-64) */
+static inline int kh_avx2_usable(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+
+__attribute__((target("avx2"))) static inline __m256i kh_byte_counts(__m256i x) {
+    const __m256i table = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                           0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    return _mm256_add_epi8(_mm256_shuffle_epi8(table, _mm256_and_si256(x, low)),
+                           _mm256_shuffle_epi8(table, _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
+}
+
+/* kh_coarse_row_score for rows start..stop-1 with AVX2: the 12 probe codes in three
+ * registers of four 64-bit lanes, popcounts by nibble tables, the exact comparison by
+ * 32 x 32-bit products (squares < 2^16, popcounts < 2^8) and a 64-bit compare. Same
+ * integers. Row r's codes at coarse + r * code_stride (uint64 words), its popcounts,
+ * sectors and info rows likewise; out[r - start]. */
+__attribute__((target("avx2"))) static inline void kh_coarse_scan_avx2(
+    const uint64_t *pbits, const int64_t *probe_reciprocal, int top, const uint64_t *near,
+    const uint64_t *coarse, long code_stride, int limit, const uint8_t *gpop, long pop_stride,
+    const uint8_t *gsec, long sec_stride, const uint16_t *info, long info_stride,
+    int info_codes, long start, long stop, int32_t *out, const int64_t *reciprocal,
+    int scale_bits) {
+    __m256i probe[3][3]; /* [group of 4 codes][word] */
+    for (int group = 0; group < 3; group++)
+        for (int w = 0; w < KH_COARSE_WIDTH; w++)
+            probe[group][w] = _mm256_setr_epi64x(
+                (long long)pbits[(4 * group) * KH_COARSE_WIDTH + w],
+                (long long)pbits[(4 * group + 1) * KH_COARSE_WIDTH + w],
+                (long long)pbits[(4 * group + 2) * KH_COARSE_WIDTH + w],
+                (long long)pbits[(4 * group + 3) * KH_COARSE_WIDTH + w]);
+    __m256i lane_bit[3];
+    for (int group = 0; group < 3; group++)
+        lane_bit[group] = _mm256_setr_epi64x(1LL << (4 * group), 1LL << (4 * group + 1),
+                                             1LL << (4 * group + 2), 1LL << (4 * group + 3));
+    const __m256i zero = _mm256_setzero_si256();
+    for (long r = start; r < stop; r++) {
+        int used = info[r * info_stride + info_codes];
+        if (used > limit)
+            used = limit;
+        const uint64_t *codes = coarse + r * code_stride;
+        const uint8_t *pops = gpop + r * pop_stride;
+        const uint8_t *secs = gsec + r * sec_stride;
+        __m256i best_square[3], best_norm[3];
+        for (int group = 0; group < 3; group++) {
+            best_square[group] = zero;
+            best_norm[group] = _mm256_set1_epi64x(1);
+        }
+        for (int g = 0; g < used; g++) {
+            const __m256i c0 = _mm256_set1_epi64x((long long)codes[KH_COARSE_WIDTH * g]);
+            const __m256i c1 = _mm256_set1_epi64x((long long)codes[KH_COARSE_WIDTH * g + 1]);
+            const __m256i c2 = _mm256_set1_epi64x((long long)codes[KH_COARSE_WIDTH * g + 2]);
+            const __m256i gn = _mm256_set1_epi64x(pops[g]);
+            const __m256i mask = _mm256_set1_epi64x((long long)near[secs[g]]);
+            for (int group = 0; group < 3; group++) {
+                __m256i counts = _mm256_add_epi8(
+                    _mm256_add_epi8(kh_byte_counts(_mm256_and_si256(probe[group][0], c0)),
+                                    kh_byte_counts(_mm256_and_si256(probe[group][1], c1))),
+                    kh_byte_counts(_mm256_and_si256(probe[group][2], c2)));
+                __m256i inter = _mm256_sad_epu8(counts, zero);
+                const __m256i bit = _mm256_and_si256(mask, lane_bit[group]);
+                inter = _mm256_and_si256(inter, _mm256_cmpeq_epi64(bit, lane_bit[group]));
+                const __m256i square = _mm256_mul_epu32(inter, inter);
+                const __m256i better = _mm256_cmpgt_epi64(_mm256_mul_epu32(square, best_norm[group]),
+                                                          _mm256_mul_epu32(best_square[group], gn));
+                best_square[group] = _mm256_blendv_epi8(best_square[group], square, better);
+                best_norm[group] = _mm256_blendv_epi8(best_norm[group], gn, better);
+            }
+        }
+        int64_t squares[KH_SMALL_PROBE], norms[KH_SMALL_PROBE], value[KH_SMALL_PROBE];
+        for (int group = 0; group < 3; group++) {
+            _mm256_storeu_si256((__m256i *)(squares + 4 * group), best_square[group]);
+            _mm256_storeu_si256((__m256i *)(norms + 4 * group), best_norm[group]);
+        }
+        for (int q = 0; q < KH_SMALL_PROBE; q++)
+            value[q] = (squares[q] * reciprocal[norms[q]] * probe_reciprocal[q]) >> scale_bits;
+        out[r - start] = (int32_t)kh_top_sum_small(value, top);
+    }
+}
+#else
+#define KH_HAVE_AVX2_SCAN 0
+static inline int kh_avx2_usable(void) { return 0; }
+static inline void kh_coarse_scan_avx2(
+    const uint64_t *pbits, const int64_t *probe_reciprocal, int top, const uint64_t *near,
+    const uint64_t *coarse, long code_stride, int limit, const uint8_t *gpop, long pop_stride,
+    const uint8_t *gsec, long sec_stride, const uint16_t *info, long info_stride,
+    int info_codes, long start, long stop, int32_t *out, const int64_t *reciprocal,
+    int scale_bits) {
+    (void)pbits; (void)probe_reciprocal; (void)top; (void)near; (void)coarse;
+    (void)code_stride; (void)limit; (void)gpop; (void)pop_stride; (void)gsec;
+    (void)sec_stride; (void)info; (void)info_stride; (void)info_codes; (void)start;
+    (void)stop; (void)out; (void)reciprocal; (void)scale_bits;
+}
+#endif
 
 #endif

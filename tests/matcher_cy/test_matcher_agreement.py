@@ -117,8 +117,9 @@ def test_prefilter_scores_agree(
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.integers(1, 20), st.integers(0, 16))
 def test_packed_coarse_scan_agrees(seed: int, rows: int, top: int, probe_count: int) -> None:
-    """matcher_cy._search.coarse_scores (the branch-free kernel up to 12 probe codes, the
-    bit loop above) gives index.prefilter_scores' integers on the packed layout."""
+    """matcher_cy._search.coarse_scores (the AVX2 and the branch-free kernels up to 12
+    probe codes, the bit loop above) gives index.prefilter_scores' integers on the packed
+    layout."""
     from matcher_cy import index, packed, params
 
     _search = pytest.importorskip("matcher_cy._search")
@@ -157,12 +158,14 @@ def test_packed_coarse_scan_agrees(seed: int, rows: int, top: int, probe_count: 
         probe, codes, popcounts.astype(np.int32),
         sectors[:, : packed.COARSE_CODES].astype(np.int32), used, np.arange(rows), top,
     )  # fmt: skip
-    out = np.full(rows, -1, dtype=np.int32)
-    _search.coarse_scores(probe, codes, popcounts, sectors, info, 0, rows, out, top)
-    assert np.array_equal(out, expected)
-    part = np.full(rows, -1, dtype=np.int32)
-    _search.coarse_scores(probe, codes, popcounts, sectors, info, rows // 2, rows, part, top)
-    assert np.array_equal(part[: rows - rows // 2], expected[rows // 2 :])
+    for simd in (True, False):  # AVX2 four codes at a time where the CPU has it, and not
+        out = np.full(rows, -1, dtype=np.int32)
+        _search.coarse_scores(probe, codes, popcounts, sectors, info, 0, rows, out, top, simd)
+        assert np.array_equal(out, expected)
+        part = np.full(rows, -1, dtype=np.int32)
+        half = rows // 2
+        _search.coarse_scores(probe, codes, popcounts, sectors, info, half, rows, part, top, simd)
+        assert np.array_equal(part[: rows - half], expected[half:])
 
 
 def test_a_malformed_sector_meets_no_probe_code() -> None:
@@ -181,9 +184,10 @@ def test_a_malformed_sector_meets_no_probe_code() -> None:
     )
     for bad in (64, 200, 255):
         sectors = np.full((1, packed.GALLERY_CODES), bad, dtype=np.uint8)
-        out = np.full(1, -1, dtype=np.int32)
-        _search.coarse_scores(probe, codes, popcounts, sectors, info, 0, 1, out, 6)
-        assert out[0] == 0
+        for simd in (True, False):
+            out = np.full(1, -1, dtype=np.int32)
+            _search.coarse_scores(probe, codes, popcounts, sectors, info, 0, 1, out, 6, simd)
+            assert out[0] == 0
     sectors[0, 0] = 0
     _search.coarse_scores(probe, codes, popcounts, sectors, info, 0, 1, out, 6)
     assert out[0] > 0
