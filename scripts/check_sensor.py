@@ -69,13 +69,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--password", type=int, default=0)
     parser.add_argument("--page", type=int, help="library page for the test template")
     parser.add_argument("--finger-timeout", type=float, default=15.0, help="seconds")
+    parser.add_argument(
+        "--reply-timeout", type=float, default=2.0, help="seconds to wait for each reply"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the test template")
     args = parser.parse_args(argv)
     width, height, capacity = MODELS[args.model]
     check = Checker()
 
     try:
-        uart = serial.Serial(args.port, args.baud, timeout=2)
+        uart = serial.Serial(args.port, args.baud, timeout=args.reply_timeout)
     except serial.SerialException as error:
         print(f"FAIL  cannot open {args.port}: {error}")
         return 2

@@ -180,7 +180,8 @@ def test_recovers_from_a_messy_image_by_retaking() -> None:
     from edge_agent.sim.fingers import impression_image
 
     finger = impression_image(3, 0)
-    with port_on("r307", quality_gate=True) as (sim, sensor):
+    # the quality gate extracts minutiae in the simulator (Img2Tz): allow for a loaded machine
+    with port_on("r307", quality_gate=True, timeout_s=10) as (sim, sensor):
         sim.place(finger)
         sim.inject("messy_image")
         assert sensor.wait_for_finger(timeout_s=5) is True

@@ -57,7 +57,9 @@ def test_check_script_passes_against_the_simulator_process(model: str, tmp_path:
         assert '"finger": true' in placed.stdout
 
         check = subprocess.run(
-            [sys.executable, str(CHECK_SCRIPT), "--port", str(link), "--model", model],
+            # the simulator extracts minutiae on Img2Tz: a loaded machine needs more than 2 s
+            [sys.executable, str(CHECK_SCRIPT), "--port", str(link), "--model", model]
+            + ["--reply-timeout", "20"],
             capture_output=True,
             text=True,
             timeout=60,
