@@ -103,11 +103,21 @@ class TrackScreen(ReceiptPrinting, KioskScreen):
             yield text(f"{when(entry.at_ms)}  {step}", classes="timeline")
             if entry.message:  # what the officer wrote for the citizen
                 yield said(entry.message, classes="reason")
+        # rating and printing on one row (reading order, right-aligned in Urdu)
+        actions = []
         if status.can_rate:
-            yield row(button(t("Rate our service"), id="rate", variant="success", classes="big"))
+            actions.append(
+                button(t("Rate our service"), id="rate", variant="success", classes="big")
+            )
+        printable = self.print_outcome is None or self.print_outcome.state in (
+            "printed",
+            "printing",
+        )
+        if self.can_print and printable:
+            actions.append(button(t("Print a receipt"), id="print", classes="big"))
+        if actions:
+            yield row(*self.mirrored(actions))
         if self.can_print:
-            if self.print_outcome is None or self.print_outcome.state in ("printed", "printing"):
-                yield row(button(t("Print a receipt"), id="print", classes="big"))
             yield from self.compose_printing()
 
     @on(Input.Changed, "#number")
