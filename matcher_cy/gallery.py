@@ -13,7 +13,8 @@ INDEX_COARSE_KEEP_FRACTION with the fine ones (matcher_cy.index), then scores pr
 max(PREFILTER_SHORTLIST_MIN, PREFILTER_SHORTLIST_FRACTION x size); galleries no larger
 than the shortlist, or ``exhaustive=True``, are scored in full. With the compiled matcher
 each pass is split over ``threads`` threads (GIL released) when the gallery holds at
-least PARALLEL_MIN_ROWS rows.
+least PARALLEL_MIN_ROWS rows: the calling thread and ``threads - 1`` search workers that
+the process starts once and keeps (a pass starts no thread).
 
 Write-through (``Gallery.open``): every ``add`` and ``remove`` is appended to the file's
 log (fsync'd) before it changes memory, and replayed by the next ``load``; ``compact``
@@ -29,6 +30,7 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -54,6 +56,26 @@ def _best(slots: np.ndarray, scores: np.ndarray, wanted: int) -> np.ndarray:
     above = np.flatnonzero(scores > threshold)
     tied = np.flatnonzero(scores == threshold)[: wanted - len(above)]
     return slots[np.sort(np.concatenate([above, tied]))]
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def _workers(count: int) -> ThreadPoolExecutor:
+    """The process's search workers, at least ``count`` of them, started once and kept
+    (a search pass hands them its parts instead of starting threads; they wait on a
+    queue when idle and use no CPU). Shared by every Gallery of the process: concurrent
+    searches queue their parts on it. Thread-safe."""
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < count:
+            if _pool is not None:
+                _pool.shutdown(wait=False)  # parts already queued on it still run
+            _pool = ThreadPoolExecutor(count, thread_name_prefix="gallery-search")
+            _pool_size = count
+        return _pool
 
 
 def default_threads() -> int:
@@ -187,15 +209,20 @@ class Gallery:
         return max(1, self.threads)
 
     def _split(self, work: Callable[[int, int], None], total: int, threads: int) -> None:
-        """work(start, stop) over [0, total) in ``threads`` contiguous parts, concurrently."""
+        """work(start, stop) over [0, total) in ``threads`` contiguous parts, concurrently:
+        the last part on the calling thread, the others on the process's long-lived
+        workers (``_workers``), so a pass starts no thread."""
         if threads <= 1 or total < 2 * threads:
             work(0, total)
             return
         bounds = np.linspace(0, total, threads + 1).astype(np.int64)
-        with ThreadPoolExecutor(threads) as pool:
-            futures = [
-                pool.submit(work, int(bounds[i]), int(bounds[i + 1])) for i in range(threads)
-            ]
+        pool = _workers(threads - 1)
+        futures = [
+            pool.submit(work, int(bounds[i]), int(bounds[i + 1])) for i in range(threads - 1)
+        ]
+        try:
+            work(int(bounds[-2]), int(bounds[-1]))
+        finally:
             for future in futures:
                 future.result()
 

@@ -77,6 +77,42 @@ def test_compiled_and_reference_pick_the_same_shortlist(synthetic_templates) -> 
         assert [key for key, _ in single] == [key for key, _ in reference.search(probe, k=5)]
 
 
+def test_split_searches_reuse_the_workers_and_agree_under_concurrency(
+    synthetic_templates,
+) -> None:
+    """A search split over threads hands its parts to long-lived workers (no thread is
+    started per pass) and gives the one-thread result, also when several threads search
+    the same gallery at once."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from matcher_cy.backend import backend_named
+
+    try:
+        gallery = Gallery(backend=backend_named("cython"))
+    except ImportError as error:
+        pytest.skip(f"compiled matcher not built: {error}")
+    for index in range(300):
+        gallery.add(f"d{index}", distractor_template(index, seed=7))
+    for finger in (1, 2, 3):
+        gallery.add(f"f{finger}", synthetic_templates[(finger, 0)])
+    probes = [synthetic_templates[(finger, 1)] for finger in (1, 2, 3)]
+    single = [gallery.search(probe, k=5, threads=1) for probe in probes]
+    assert [found[0][0] for found in single] == ["f1", "f2", "f3"]
+    assert [gallery.search(probe, k=5, threads=3) for probe in probes] == single
+    workers = {t for t in threading.enumerate() if t.name.startswith("gallery-search")}
+    assert len(workers) >= 2  # a smaller pool made before is replaced; its threads exit
+    for _ in range(3):
+        assert [gallery.search(probe, k=5, threads=3) for probe in probes] == single
+    after = {t for t in threading.enumerate() if t.name.startswith("gallery-search")}
+    assert after and not after - workers  # no thread started by these 9 searches
+    with ThreadPoolExecutor(4) as callers:
+        found = list(
+            callers.map(lambda n: gallery.search(probes[n % 3], k=5, threads=3), range(24))
+        )
+    assert found == [single[n % 3] for n in range(24)]
+
+
 def test_a_loaded_gallery_maps_the_file_read_only(tmp_path: Path, synthetic_templates) -> None:
     gallery = Gallery()
     for key, template in gallery_templates(synthetic_templates).items():
