@@ -78,6 +78,16 @@ def _workers(count: int) -> ThreadPoolExecutor:
         return _pool
 
 
+def _forget_workers() -> None:
+    """In a forked child: the parent's workers do not exist there; start new ones."""
+    global _pool, _pool_size, _pool_lock
+    _pool, _pool_size, _pool_lock = None, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_workers)
+
+
 def default_threads() -> int:
     """The cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -113,6 +113,29 @@ def test_split_searches_reuse_the_workers_and_agree_under_concurrency(
     assert found == [single[n % 3] for n in range(24)]
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+def test_a_forked_child_searches_on_its_own_workers(synthetic_templates) -> None:
+    """The parent's workers do not exist in a forked child: its split search must start
+    its own instead of queueing parts nobody runs."""
+    from matcher_cy.backend import backend_named
+
+    try:
+        gallery = Gallery(backend=backend_named("cython"))
+    except ImportError as error:
+        pytest.skip(f"compiled matcher not built: {error}")
+    for index in range(100):
+        gallery.add(f"d{index}", distractor_template(index, seed=9))
+    gallery.add("f1", synthetic_templates[(1, 0)])
+    probe = synthetic_templates[(1, 1)]
+    expected = gallery.search(probe, k=3, threads=2)
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        signal.alarm(30)
+        os._exit(0 if gallery.search(probe, k=3, threads=2) == expected else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_a_loaded_gallery_maps_the_file_read_only(tmp_path: Path, synthetic_templates) -> None:
     gallery = Gallery()
     for key, template in gallery_templates(synthetic_templates).items():
