@@ -194,8 +194,10 @@ class GateScreen(KioskScreen):
         yield KioskFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#result").display = False
-        self.query_one("#next").display = False
+        # A language relabel at start can recompose the screen between compose and mount:
+        # hide what is there rather than fail the gate's start (smoke day, once in a CI run).
+        for widget in self.query("#result, #next"):
+            widget.display = False
         self.refresh_status()
         context = self.kiosk.context
         if context.sensor is None:
