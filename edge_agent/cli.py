@@ -23,16 +23,14 @@ def register(tree: CommandTree) -> None:
 
 
 def run_agent(args: argparse.Namespace) -> int:
-    import logging
     import signal
     import sys
 
     from edge_agent.agent import Agent
     from edge_agent.config import ConfigError, load_unit_config
+    from khidmat_base import daemon_logs
 
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    daemon_logs.configure(args.log_level)
     try:
         config = load_unit_config(args.config)
     except ConfigError as error:

@@ -142,14 +142,12 @@ def _config(path: str | None):  # -> HubConfig | None (printed error)
 
 
 def run_hub(args: argparse.Namespace) -> int:
-    import logging
     import signal
 
     from hub.service import HubService
+    from khidmat_base import daemon_logs
 
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    daemon_logs.configure(args.log_level)
     config = _config(args.config)
     if config is None:
         return 2

@@ -30,13 +30,13 @@ def register(tree: CommandTree) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     import asyncio
-    import logging
     import signal
 
     from hub.tracking_web.server import serve
+    from khidmat_base import daemon_logs
     from khidmat_base.config import ConfigError
 
-    logging.basicConfig(level="WARNING", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    daemon_logs.configure("WARNING")
 
     async def main() -> None:
         task = asyncio.ensure_future(serve(args.config, host=args.host, port=args.port))
