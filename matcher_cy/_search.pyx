@@ -28,8 +28,8 @@ from matcher_cy.template import quantize_angle
 
 from matcher_cy._mcc cimport CompiledForm, Form, compiled_form, score_forms
 from matcher_cy._prefilter cimport (
-    COARSE_WIDTH, NEAR_TABLE, SMALL_PROBE, avx2_usable, coarse_row_score, coarse_scan_avx2,
-    near_masks, prefetch, row_score,
+    COARSE_WIDTH, MAX_GALLERY_CODES, NEAR_TABLE, SMALL_PROBE, avx2_usable, coarse_row_score,
+    coarse_scan_avx2, near_masks, prefetch, row_score,
 )
 from libc.math cimport floor, sqrt
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint64_t
@@ -120,13 +120,35 @@ def coarse_scores(
             for g in range(COARSE_WIDTH):
                 padded[q * COARSE_WIDTH + g] = pbits[q * COARSE_WIDTH + g] if q < n_probe else 0
             probe_reciprocal[q] = RECIPROCALS[ppop[q]] if q < n_probe else 0
-    if small and simd and AVX2:
+    cdef int32_t order[SMALL_PROBE]
+    cdef int32_t ordered_sectors[SMALL_PROBE]
+    cdef uint64_t ordered_near[NEAR_TABLE]
+    cdef int held, q2
+    if small and simd and AVX2 and limit <= MAX_GALLERY_CODES:
+        # the probe codes by sector (a stable insertion sort; the score does not depend on
+        # their order), so that each group of four meets fewer gallery codes
+        for q in range(n_probe):
+            held = q
+            q2 = q
+            while q2 > 0 and psec[order[q2 - 1]] > psec[held]:
+                order[q2] = order[q2 - 1]
+                q2 -= 1
+            order[q2] = held
+        for q in range(n_probe):
+            ordered_sectors[q] = psec[order[q]]
+        near_masks(&ordered_sectors[0], n_probe, SECTORS, MAX_SECTOR_DIFF, ordered_near)
+        for q in range(SMALL_PROBE):
+            for g in range(COARSE_WIDTH):
+                padded[q * COARSE_WIDTH + g] = (
+                    pbits[order[q] * COARSE_WIDTH + g] if q < n_probe else 0
+                )
+            probe_reciprocal[q] = RECIPROCALS[ppop[order[q]]] if q < n_probe else 0
         with nogil:
             coarse_scan_avx2(
-                padded, probe_reciprocal, top, near, &coarse[0, 0, 0], coarse.strides[0] // 8,
-                limit, &coarse_pop[0, 0], coarse_pop.strides[0], &sectors[0, 0],
-                sectors.strides[0], &info[0, 0], info.strides[0] // 2, INFO_CODES, start, stop,
-                &out[0], &RECIPROCALS[0], SCALE_BITS,
+                padded, probe_reciprocal, top, ordered_near, &coarse[0, 0, 0],
+                coarse.strides[0] // 8, limit, &coarse_pop[0, 0], coarse_pop.strides[0],
+                &sectors[0, 0], sectors.strides[0], &info[0, 0], info.strides[0] // 2,
+                INFO_CODES, start, stop, &out[0], &RECIPROCALS[0], SCALE_BITS,
             )
         return
     with nogil:
