@@ -53,9 +53,13 @@ if ND != 5 or NCELLS > 128 or SECTORS > 64 or params.MAX_TEMPLATE_MINUTIAE > 256
 # the angle of a minutia from its 1/65536-turn unit, as Template and mcc.geometry make it
 _ANGLES = quantize_angle(np.arange(65536, dtype=np.float64) * (2 * math.pi / 65536))
 _THETA = np.mod(-_ANGLES, 2 * math.pi)
-cdef double[::1] THETA = _THETA
-cdef double[::1] COS = np.cos(_THETA)
-cdef double[::1] SIN = np.sin(_THETA)
+# theta, cos, sin of each unit side by side (a row's lookups land at random units: one
+# cache line per minutia instead of three tables' lines)
+_TRIG = np.zeros((65536, 4), dtype=np.float64)
+_TRIG[:, 0] = _THETA
+_TRIG[:, 1] = np.cos(_THETA)
+_TRIG[:, 2] = np.sin(_THETA)
+cdef double[:, ::1] TRIG = _TRIG
 # the 40 mask bits of every byte of cell bits (each cell's bit repeated over its 5 angles)
 cdef int CELL_BYTES = (NCELLS + 7) // 8
 _CELL_BYTE_MASKS = np.zeros(256, dtype=np.uint64)
@@ -325,9 +329,9 @@ cdef void fill_form(
         s.x[i] = (<double>minutiae[4 * i]) * scale
         s.y[i] = (<double>minutiae[4 * i + 1]) * scale
         unit = minutiae[4 * i + 2]
-        s.theta[i] = THETA[unit]
-        s.cos_t[i] = COS[unit]
-        s.sin_t[i] = SIN[unit]
+        s.theta[i] = TRIG[unit, 0]
+        s.cos_t[i] = TRIG[unit, 1]
+        s.sin_t[i] = TRIG[unit, 2]
         for w in range(NWORDS):
             s.masks[i * NWORDS + w] = 0
         # 8 cells (a byte of cell bits) at a time: cells 8k..8k+7 are mask bits 40k..40k+39
@@ -387,7 +391,7 @@ def precise_scores(
     """
     cdef CompiledForm first = compiled_form(probe)
     cdef Py_ssize_t n_rows = rows.shape[0]
-    cdef Py_ssize_t k, r, n, start
+    cdef Py_ssize_t k, r, n, start, i, ahead_row, ahead_start, ahead_n
     if out.shape[0] < n_rows:
         raise IndexError("precise scores output shorter than its rows")
     if bits.shape[1] != NWORDS or cells.shape[1] != 2 or minutiae.shape[1] != 4:
@@ -425,6 +429,25 @@ def precise_scores(
     try:
         with nogil:
             for k in range(n_rows):
+                # shortlisted rows are scattered over the file: ask for the next rows
+                # while this one is scored (row k + 2's minutiae; row k + 1's cell masks,
+                # bits and angle table entries, its minutiae asked for one row earlier)
+                if k + 2 < n_rows:
+                    ahead_row = rows[k + 2]
+                    ahead_start = <Py_ssize_t>starts[ahead_row]
+                    ahead_n = info[ahead_row, INFO_COUNT]
+                    for i in range(0, 4 * ahead_n, 32):  # 8 bytes a minutia, 64 a line
+                        prefetch(&minutiae[ahead_start, 0] + i)
+                if k + 1 < n_rows:
+                    ahead_row = rows[k + 1]
+                    ahead_start = <Py_ssize_t>starts[ahead_row]
+                    ahead_n = info[ahead_row, INFO_COUNT]
+                    for i in range(ahead_n):
+                        prefetch(&TRIG[minutiae[ahead_start + i, 2], 0])
+                    for i in range(0, 2 * ahead_n, 8):
+                        prefetch(&cells[ahead_start, 0] + i)
+                    for i in range(0, NWORDS * ahead_n, 8):
+                        prefetch(&bits[ahead_start, 0] + i)
                 r = rows[k]
                 start = <Py_ssize_t>starts[r]
                 n = info[r, INFO_COUNT]
