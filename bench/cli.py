@@ -112,6 +112,41 @@ def register(tree: CommandTree) -> None:
     urgent.add_argument("--gap", type=float, default=0.5, help="seconds between them (default 0.5)")
     urgent.add_argument("--json", action="store_true", help="print one JSON object")
 
+    federation = tree.add(
+        "bench federation",
+        help="cross-province gate searches: N hubs, N brokers, TLS bridges; latency, hits, "
+        "one province down",
+        example="khidmat bench federation --provinces 4 --records-per-province 2000 --json",
+        handler=_federation,
+    )
+    federation.add_argument("--provinces", type=int, default=4, help="provinces (default 4)")
+    federation.add_argument(
+        "--records-per-province",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="persons enrolled in each province (default 2000)",
+    )
+    federation.add_argument(
+        "--held",
+        type=int,
+        default=5,
+        help="of those, persons with real synthetic fingers that other provinces search (default 5)",
+    )
+    federation.add_argument(
+        "--strangers", type=int, default=20, help="searches for persons nobody holds (default 20)"
+    )
+    federation.add_argument(
+        "--deadline", type=float, default=1.5, help="[federation] deadline_s (default 1.5)"
+    )
+    federation.add_argument(
+        "--policy",
+        choices=("no-hit", "every"),
+        default="no-hit",
+        help="forward gate searches that found nobody at home (default), or every one",
+    )
+    federation.add_argument("--json", action="store_true", help="print one JSON object")
+
     rerun = tree.add(
         "bench demo-rerun",
         help="`bash scripts/demo.sh` a second time: seconds until the operator console is drawn",
@@ -163,6 +198,12 @@ def _diary(args: argparse.Namespace) -> int:
 
 def _urgent(args: argparse.Namespace) -> int:
     from bench.urgent import main
+
+    return main(args)
+
+
+def _federation(args: argparse.Namespace) -> int:
+    from bench.federation import main
 
     return main(args)
 

@@ -52,6 +52,13 @@ Relative paths resolve against the file's directory (the deployment directory)::
     backlog_records = 500
     backlog_age_s = 3600
     watchlist_stale_s = 86400
+
+    [federation]                # optional: cross-province searches (hub.federation.settings)
+    province = "balochistan"
+    provinces = ["punjab", "sindh", "islamabad"]
+    policy = "no-hit"           # or "every"
+    deadline_s = 1.5
+    desk = "Balochistan CRO desk, Quetta"
 """
 
 from __future__ import annotations
@@ -62,6 +69,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.complaint_rules import DuePolicy, default_due_hours
+from hub.federation.settings import FederationSettings, parse_federation
 from hub.hotels import HotelSettings
 from hub.sms.outbox import SmsSettings
 from hub.tracking_web.settings import MOBILE_DIGITS_RANGE, TrackingSettings
@@ -117,6 +125,8 @@ class HubConfig:
     sms: SmsSettings = SmsSettings()
     tracking: TrackingSettings = TrackingSettings()
     hotels: HotelSettings = HotelSettings()
+    federation: FederationSettings | None = None
+    """None: this hub searches its own province only."""
 
 
 def load_hub_config(path: str | Path) -> HubConfig:
@@ -131,6 +141,7 @@ def load_hub_config(path: str | Path) -> HubConfig:
     for key in raw:
         if key not in (
             "hub", "broker", "complaints", "fleet", "watchlist", "sms", "tracking", "hotels",
+            "federation",
         ):  # fmt: skip
             raise ConfigError(f"[{key}]: unknown section")
     hub_raw = dict(raw.get("hub") or {})
@@ -184,6 +195,7 @@ def load_hub_config(path: str | Path) -> HubConfig:
         _sms(raw.get("sms") or {}, base),
         _tracking(raw.get("tracking") or {}),
         _hotels(raw.get("hotels") or {}),
+        parse_federation(raw["federation"]) if "federation" in raw else None,
     )
 
 

@@ -188,6 +188,23 @@ def install(service: HubService) -> HubModules:
     searches = SearchWorker(identifier, publish_downlinks, catch_up=catch_up, catch_up_s=CATCH_UP_S)
     service.search_worker = searches
 
+    if config.federation is not None:
+        from hub.federation.service import Federation
+
+        federation = Federation(
+            config.federation,
+            service.store,
+            identifier,
+            modules.alerts,
+            publish=service.publish,
+            publish_downlinks=publish_downlinks,
+        )
+        service.federation = federation
+        service.federation_inbox = federation.receive
+        searches.after_search.append(federation.forward)
+        service.on_start.append(federation.start)
+        service.on_stop.append(federation.stop)
+
     def after_ingest(_service: HubService, result: IngestResult) -> None:
         searches.submit(result.new_records)
         if result.came_online and service.worker == 0:

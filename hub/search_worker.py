@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hub.identify import Identifier
+    from hub.identify import Identifier, SearchResult
     from khidmat_wire.codec import Envelope
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,9 @@ class SearchWorker:
         self._batches: queue.SimpleQueue[list[Envelope] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self.searched = 0
+        self.after_search: list[Callable[[Envelope, SearchResult | None], None]] = []
+        """Called on this thread after each new scan's search (e.g. forwarding it to the
+        other provinces, :mod:`hub.federation`); an exception is logged, not raised."""
 
     def submit(self, new_records: Sequence[Envelope]) -> None:
         """Queue a batch's new scans (and note its enrolments, which change the gallery)."""
@@ -92,6 +95,11 @@ class SearchWorker:
                 continue
             outcome = self.identifier.identify(envelope)
             self.searched += 1
+            for hook in self.after_search:
+                try:
+                    hook(envelope, outcome)
+                except Exception:  # a failed forward must not stop the searches
+                    log.exception("after-search hook failed for scan %s", envelope.record_id)
             if outcome is not None and outcome.alerted:
                 log.warning(
                     "scan %s at %s: hub hit %s missed by the gate",

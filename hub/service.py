@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hub import duties
 from hub.config import HubConfig
@@ -28,7 +29,16 @@ from hub.units import UnitRoster
 from khidmat_base import systemd
 from khidmat_base.mqtt import MqttSession, settings_for
 from khidmat_wire.codec import MAX_PAYLOAD_BYTES
-from khidmat_wire.topics import state_filter, up_filter
+from khidmat_wire.topics import (
+    FED_PREFIX,
+    fed_answer_filter,
+    fed_ask_filter,
+    state_filter,
+    up_filter,
+)
+
+if TYPE_CHECKING:
+    from hub.federation.service import Federation
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +87,17 @@ class HubService:
                 settings, username=worker_username(settings.username or "hub", worker)
             )
         self._retained: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
+        self.federation_inbox: Callable[[str, bytes], None] | None = None
+        """Where federation messages go (set by :mod:`hub.duties` when ``[federation]`` is
+        configured); until then they are refused like any unknown topic."""
+        subscriptions = [ups, state_filter()]
+        if config.federation is not None:
+            federated = [fed_ask_filter(), fed_answer_filter(config.federation.province)]
+            subscriptions += [f"$share/{SHARE_GROUP}/{f}" if shared else f for f in federated]
         self.session = MqttSession(
             settings,
-            subscriptions=[ups, state_filter()],
-            on_message=lambda topic, payload: self._incoming.put((topic, _bounded(payload))),
+            subscriptions=subscriptions,
+            on_message=self._on_message,
             on_retained=lambda topic, payload: self._retained.put((topic, _bounded(payload))),
         )
         self.roster = UnitRoster(self.store.db.path)
@@ -93,7 +110,16 @@ class HubService:
         self.totals = IngestResult()
         self.identifier: Identifier | None = None
         self.search_worker: SearchWorker | None = None
+        self.federation: Federation | None = None
         self.modules = duties.install(self)
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        """paho's thread: federation messages to the federation's queue, the rest to ingest."""
+        inbox = self.federation_inbox
+        if inbox is not None and topic.startswith(FED_PREFIX + "/"):
+            inbox(topic, _bounded(payload))
+        else:
+            self._incoming.put((topic, _bounded(payload)))
 
     def publish(self, topic: str, payload: bytes) -> bool:
         """Publish a downlink message at QoS 1 (False when the broker is unreachable)."""

@@ -17,12 +17,16 @@ from khidmat_wire.vocabulary import (
     CATEGORY_KEYS,
     CNIC,
     COMPLAINT_STATUSES,
+    DEVICE_ID,
+    FEDERATION_LEVELS,
+    FEDERATION_REF,
     HOTEL_ID,
     LICENCE_STATUSES,
     LICENCE_TOKEN,
     MOBILE,
     NATIONALITY,
     PASSPORT,
+    PROVINCE,
     ROOM,
     STATION,
     TRACKING_NO,
@@ -473,6 +477,105 @@ class SignInResult:
     detail: str = spec("what the officer is told", max_len=200, default="")
 
 
+@dataclass(frozen=True, slots=True)
+class FederatedCandidate:
+    province: str = spec("the province that holds the record", pattern=PROVINCE)
+    ref: str = spec(
+        "that province's reference for the record (its desk resolves it; no name, CNIC or "
+        "address crosses the border)",
+        pattern=FEDERATION_REF,
+    )
+    level: str = spec("red (a hit) or yellow (possible match)", choices=FEDERATION_LEVELS)
+    category: str = spec("the record's status there", choices=PERSON_STATUSES)
+    score: float = spec("fused score in that province's search", lo=0, hi=1e6)
+    desk: str = spec("whom the officer calls: the holding province's contact desk", max_len=200)
+
+
+@dataclass(frozen=True, slots=True)
+class Federated:
+    scan_id: str = spec("record id of the gate scan searched across provinces", pattern=RECORD_ID)
+    verdict: str = spec(
+        "red: another province holds a red candidate; yellow: only possible matches; "
+        "green: no province that answered holds anyone",
+        choices=VERDICTS,
+    )
+    candidates: tuple[FederatedCandidate, ...] = spec(
+        "candidates from the provinces that answered, best first", max_len=30
+    )
+    asked: tuple[str, ...] = spec("provinces asked", max_len=16, pattern=PROVINCE)
+    not_answered: tuple[str, ...] = spec(
+        "provinces that had not answered by the deadline (their records were not searched)",
+        max_len=16,
+        pattern=PROVINCE,
+    )
+    message: str = spec("what the gate officer should do", max_len=500)
+
+
+# ------------------------------------------------------------------- federation
+
+
+@dataclass(frozen=True, slots=True)
+class FedProbe:
+    finger: int = spec("ISO finger position 0..10 (0: not known)", lo=0, hi=10)
+    template: str = spec(
+        "probe template, base64 of matcher_cy's compact format",
+        max_len=TEMPLATE_B64_MAX,
+        pattern=B64,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FedAsk:
+    province: str = spec("the asking province (also the topic's)", pattern=PROVINCE)
+    scan_id: str = spec("record id of the gate scan in the asking province", pattern=RECORD_ID)
+    gate: str = spec("device id of the gate that scanned", pattern=DEVICE_ID)
+    officer: str = spec("badge id of the gate officer who asked", pattern=SHORT_ID)
+    probes: tuple[FedProbe, ...] = spec(
+        "the fingers captured at the scan, at least one (templates only: no image, no name)",
+        max_len=10,
+    )
+    deadline_ms: int = spec(
+        "Unix ms after which the asker no longer waits (an answer later is dropped there)",
+        lo=0,
+        hi=2**53,
+    )
+
+    def __post_init__(self) -> None:
+        """At least one probe; each finger position at most once."""
+        if isinstance(self.probes, tuple) and not self.probes:
+            raise WireError("body.probes", "needs at least one probe")
+        seen: set[int] = set()
+        for index, probe in enumerate(self.probes):
+            if isinstance(probe, FedProbe):
+                if probe.finger in seen:
+                    raise WireError(f"body.probes[{index}].finger", "repeats a finger")
+                seen.add(probe.finger)
+
+
+@dataclass(frozen=True, slots=True)
+class FedCandidate:
+    ref: str = spec("the answering province's reference for the record", pattern=FEDERATION_REF)
+    level: str = spec("red (a hit) or yellow (possible match)", choices=FEDERATION_LEVELS)
+    category: str = spec("the record's status", choices=PERSON_STATUSES)
+    score: float = spec("fused score (matcher_cy.fuse)", lo=0, hi=1e6)
+
+
+@dataclass(frozen=True, slots=True)
+class FedAnswer:
+    province: str = spec("the answering province (also the topic's)", pattern=PROVINCE)
+    query_id: str = spec("record id of the ask answered", pattern=RECORD_ID)
+    result: str = spec(
+        "hit (red candidates), possible (yellow only), no-hit, or bad-probe (the templates "
+        "did not decode)",
+        choices=("hit", "possible", "no-hit", "bad-probe"),
+    )
+    candidates: tuple[FedCandidate, ...] = spec(
+        "red and yellow candidates, best first (nothing below yellow)", max_len=10
+    )
+    desk: str = spec("the answering province's contact desk for these candidates", max_len=200)
+    persons: int = spec("persons the answering province searched", lo=0, hi=2**53)
+
+
 # ------------------------------------------------------------------------ state
 
 
@@ -506,6 +609,10 @@ DOWN_BODIES: dict[str, type] = {
     "alert": Alert,
     "signin-result": SignInResult,
     "licence-status": LicenceStatus,
+    "federated": Federated,
 }
+FED_BODIES: dict[str, type] = {"fed-ask": FedAsk, "fed-answer": FedAnswer}
+"""Province-to-province kinds (khidmat_wire.topics.FED_KINDS); the envelope's device id is
+the sending province's name."""
 STATE_BODIES: dict[str, type] = {"state": State}
-ALL_BODIES: dict[str, type] = {**UP_BODIES, **DOWN_BODIES, **STATE_BODIES}
+ALL_BODIES: dict[str, type] = {**UP_BODIES, **DOWN_BODIES, **STATE_BODIES, **FED_BODIES}

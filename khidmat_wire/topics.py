@@ -1,7 +1,10 @@
-"""MQTT topics: ``khidmat/v1/dev/<device_id>/up|down/<kind>`` and ``.../state``.
+"""MQTT topics: ``khidmat/v1/dev/<device_id>/up|down/<kind>`` and ``.../state``, and the
+federation's ``khidmat/v1/fed/<province>/ask`` and ``.../fed/<province>/answer/<asker>``.
 
 The device id is part of every topic so that the broker's ACL can confine a unit to its
-own topics with ``%u`` patterns (the MQTT username is the device id).
+own topics with ``%u`` patterns (the MQTT username is the device id). Likewise every
+federation topic begins with the province that publishes it, so each broker's ACL lets a
+province's bridge identity publish only under its own name.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from khidmat_wire.errors import WireError
+from khidmat_wire.vocabulary import DEVICE_ID, PROVINCE
 
 PREFIX = "khidmat/v1/dev"
-DEVICE_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{2,47}")
+DEVICE_ID_PATTERN = re.compile(DEVICE_ID)
 """Device ids: 3 to 48 characters, lower-case letters, digits and '-' (no MQTT wildcards)."""
 HUB_WORKERS_MAX = 8
 """Most hub worker processes (``[hub] workers``): the broker binds a client id to its
@@ -34,7 +38,7 @@ UP_KINDS: tuple[str, ...] = (
 )
 DOWN_KINDS: tuple[str, ...] = (
     "ack", "complaint-status", "watchlist", "officers", "config", "command", "alert",
-    "signin-result", "licence-status",
+    "signin-result", "licence-status", "federated",
 )  # fmt: skip
 
 
@@ -108,3 +112,66 @@ def down_filter(device_id: str) -> str:
 
 def state_filter() -> str:
     return f"{PREFIX}/+/state"
+
+
+# ------------------------------------------------------------------ federation
+
+FED_PREFIX = "khidmat/v1/fed"
+FED_KINDS: tuple[str, ...] = ("fed-ask", "fed-answer")
+"""Province-to-province kinds: a gate search's probes asked of the other provinces, and
+one province's answer to one asker."""
+_PROVINCE = re.compile(PROVINCE)
+
+
+@dataclass(frozen=True, slots=True)
+class FedTopic:
+    province: str
+    """The province that published (the first level after the prefix)."""
+    kind: str
+    """fed-ask or fed-answer."""
+    asker: str | None
+    """The province an answer is for (None for an ask)."""
+
+
+def check_province(name: str) -> str:
+    """``name`` when it is a province name (khidmat_wire.vocabulary.PROVINCE); WireError else."""
+    if not isinstance(name, str) or _PROVINCE.fullmatch(name) is None:
+        raise WireError(
+            "province", f"must be 3-24 of a-z and 0-9, starting with a letter: {str(name)[:40]!r}"
+        )
+    return name
+
+
+def fed_ask_topic(province: str) -> str:
+    """Where ``province`` asks the other provinces: ``khidmat/v1/fed/<province>/ask``."""
+    return f"{FED_PREFIX}/{check_province(province)}/ask"
+
+
+def fed_answer_topic(province: str, asker: str) -> str:
+    """Where ``province`` answers ``asker``: ``khidmat/v1/fed/<province>/answer/<asker>``."""
+    return f"{FED_PREFIX}/{check_province(province)}/answer/{check_province(asker)}"
+
+
+def parse_fed_topic(topic: str) -> FedTopic:
+    """Parse a federation topic; WireError naming what is wrong."""
+    parts = topic.split("/")
+    if len(parts) < 5 or "/".join(parts[:3]) != FED_PREFIX:
+        raise WireError("topic", f"not a Khidmat v1 federation topic: {topic[:120]!r}")
+    province = check_province(parts[3])
+    if len(parts) == 5 and parts[4] == "ask":
+        return FedTopic(province, "fed-ask", None)
+    if len(parts) == 6 and parts[4] == "answer":
+        return FedTopic(province, "fed-answer", check_province(parts[5]))
+    raise WireError(
+        "topic", f"expected .../fed/<province>/ask or .../answer/<province>: {topic[:120]!r}"
+    )
+
+
+def fed_ask_filter() -> str:
+    """Subscription filter for every province's asks (a hub skips its own)."""
+    return f"{FED_PREFIX}/+/ask"
+
+
+def fed_answer_filter(asker: str) -> str:
+    """Subscription filter for every province's answers to ``asker``."""
+    return f"{FED_PREFIX}/+/answer/{check_province(asker)}"

@@ -36,6 +36,22 @@ MOBILE = r"03[0-9]{2}-[0-9]{7}"
 """Pakistani mobile number: 03##-#######."""
 STATION = r"[A-Z0-9]{2,8}"
 """Station code as it appears in a tracking number."""
+PROVINCE = r"[a-z][a-z0-9]{2,23}"
+"""A province's federation name (``balochistan``, ``punjab``, ``sindh``, ``islamabad``):
+3 to 24 lower-case letters and digits, used in federation topics, the bridge identity
+``province-<name>`` and candidate references; no MQTT wildcard or separator can occur."""
+FEDERATION_REF = PROVINCE + r"-[0-9a-f]{16}"
+"""A province-scoped candidate reference, ``<province>-<16 hex>``: the holding province's
+desk resolves it to the record; it says nothing about the person by itself."""
+DEVICE_ID = r"[a-z0-9][a-z0-9-]{2,47}"
+"""A unit's device id (its MQTT username): no MQTT wildcard or separator can occur."""
+FEDERATION_POLICIES = ("no-hit", "every")
+"""When a hub forwards a gate search to the other provinces: only when it found nobody at
+home (``no-hit``), or every gate search (``every``)."""
+FEDERATION_LEVELS = ("red", "yellow")
+"""How strongly a province's candidate matched, as at a gate: red (a hit) or yellow (a
+possible match) by matcher_cy.decision's thresholds for the persons that province searched
+and the fingers compared."""
 TRACKING_NO = STATION + r"-[0-9]{6}-[0-9]{4,6}-[0-9A-Z]"
 """Tracking number: station-yymmdd-unit and sequence-check character."""
 

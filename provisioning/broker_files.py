@@ -149,15 +149,31 @@ def conf_text(deployment: Deployment, settings: BrokerSettings) -> str:
 
 
 def write_broker_files(deployment: Deployment, registry: Registry) -> None:
-    """Regenerate mosquitto.conf, mosquitto.passwd and mosquitto.acl from the registry."""
+    """Regenerate mosquitto.conf, mosquitto.passwd and mosquitto.acl from the registry
+    (with the federation listener, bridges and ACL entries when DIR/federation.toml says
+    this deployment is a federated province: :mod:`provisioning.federation`)."""
+    from provisioning import federation
+
     settings = deployment.load_settings()
     deployment.broker_dir.mkdir(parents=True, exist_ok=True)
     hub_password = deployment.hub_password.read_text(encoding="utf-8").strip()
     write_secret(
         deployment.password_file, password_text(hub_password, registry.active_password_hashes())
     )
-    write_public(deployment.acl_file, acl_text(deployment.hub_db.resolve()))
-    write_public(deployment.mosquitto_conf, conf_text(deployment, settings))
+    acl, conf = acl_text(deployment.hub_db.resolve()), conf_text(deployment, settings)
+    province = federation.load_settings(deployment.federation_toml)
+    if province is not None:
+        peers = province.peer_list()
+        acl += federation.acl_text(province.province, [p.province for p in peers], hub_usernames())
+        conf += "\n" + federation.broker_text(
+            province.province,
+            province.port,
+            province.bind,
+            peers,
+            federation.FederationFiles.under(deployment.federation_dir),
+        )
+    write_public(deployment.acl_file, acl)
+    write_public(deployment.mosquitto_conf, conf)
 
 
 def broker_pid(deployment: Deployment) -> int | None:

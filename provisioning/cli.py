@@ -206,6 +206,37 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _province(args: argparse.Namespace) -> int:
+    from provisioning.federation import FederationError, Peer, ProvinceSettings, provision_province
+
+    try:
+        peers = [Peer.parse(text) for text in args.peer]
+        settings = ProvinceSettings(
+            province=args.province,
+            port=args.listen_port,
+            bind=args.bind,
+            peers=[{"province": p.province, "host": p.host, "port": p.port} for p in peers],
+            policy=args.policy,
+            deadline_s=args.deadline,
+            desk=args.desk,
+        )
+        result = provision_province(
+            Path(args.dir),
+            settings,
+            federation_ca_dir=Path(args.federation_ca),
+            sans=[*args.san, "localhost", "127.0.0.1"],
+        )
+    except (FederationError, *_user_errors()) as error:
+        return _fail(str(error))
+    files = result.files
+    print(f"province {settings.province}: bridges to {', '.join(p.province for p in peers)}")
+    print(f"  federation listener  port {settings.port} (certificate {files.server_cert})")
+    print(f"  bridge identity      province-{settings.province} ({files.bridge_cert})")
+    print(f"  hub config           [federation] in {Path(args.dir) / 'hub.toml'}")
+    print("restart the broker to start the bridges (they are not re-read on SIGHUP)")
+    return 0
+
+
 def register(tree: CommandTree) -> None:
     """Add the ``provision`` commands to the ``khidmat`` command tree."""
     init = tree.add(
@@ -324,6 +355,65 @@ def register(tree: CommandTree) -> None:
         "--require-reload",
         action="store_true",
         help="exit 1 when no running broker could be reloaded",
+    )
+
+    province = tree.add(
+        "provision province",
+        help="make this deployment a federated province: bridge identity and certificates, "
+        "federation listener, bridges to the other provinces, their ACL entries",
+        example="khidmat provision province --dir deploy-data --province balochistan "
+        "--federation-ca /media/usb/federation-ca --san hub.quetta.police.example "
+        "--peer punjab=hub.lahore.police.example:8884 --peer sindh=hub.karachi.police.example:8884 "
+        '--peer islamabad=hub.isb.police.example:8884 --desk "Balochistan CRO desk, 081-9201234"',
+        handler=_province,
+    )
+    province.add_argument("--dir", required=True, help="deployment directory (from provision init)")
+    province.add_argument(
+        "--province", required=True, help="this province's name, e.g. balochistan"
+    )
+    province.add_argument(
+        "--federation-ca",
+        required=True,
+        metavar="DIR",
+        help="the federation CA (ca.crt, ca.key), one for all provinces; made there when absent",
+    )
+    province.add_argument(
+        "--peer",
+        action="append",
+        default=[],
+        required=True,
+        metavar="NAME=HOST:PORT",
+        help="another province and its federation listener (repeatable)",
+    )
+    province.add_argument(
+        "--listen-port",
+        type=int,
+        default=8884,
+        help="this broker's federation listener port (default 8884)",
+    )
+    province.add_argument("--bind", default="", help="federation listener address (default all)")
+    province.add_argument(
+        "--san",
+        action="append",
+        default=[],
+        metavar="NAME_OR_IP",
+        help="name or IP the other provinces reach this broker by (repeatable)",
+    )
+    province.add_argument(
+        "--policy",
+        choices=("no-hit", "every"),
+        default="no-hit",
+        help="forward a gate search only when home found nobody (default), or every search",
+    )
+    province.add_argument(
+        "--deadline",
+        type=float,
+        default=1.5,
+        metavar="S",
+        help="seconds a gate search waits for the other provinces (default 1.5)",
+    )
+    province.add_argument(
+        "--desk", default="", help="this province's contact desk, shown to the others' officers"
     )
 
     inventory = tree.add(

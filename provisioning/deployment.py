@@ -13,6 +13,8 @@ Layout::
     DIR/mosquitto.conf, mosquitto.passwd (0600), mosquitto.acl   regenerated from hub.db
     DIR/broker/                   Mosquitto persistence, log and pid file
     DIR/units/<device_id>/        one bundle per provisioned unit
+    DIR/federation.toml           the province's federation settings (provision province)
+    DIR/federation/               federation CA cert, listener and bridge certificates
 
 Pure path arithmetic plus one small TOML read/write; thread-safe.
 """
@@ -129,6 +131,14 @@ class Deployment:
     @property
     def log_file(self) -> Path:
         return self.broker_dir / "mosquitto.log"
+
+    @property
+    def federation_toml(self) -> Path:
+        return self.root / "federation.toml"
+
+    @property
+    def federation_dir(self) -> Path:
+        return self.root / "federation"
 
     @property
     def units_dir(self) -> Path:

@@ -8,7 +8,7 @@ import pytest
 
 from khidmat_wire.doctables import kind_section
 from khidmat_wire.messages import ALL_BODIES
-from khidmat_wire.topics import DOWN_KINDS, UP_KINDS
+from khidmat_wire.topics import DOWN_KINDS, FED_KINDS, UP_KINDS
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
 
@@ -23,4 +23,5 @@ def test_each_body_table_is_in_the_docs(kind: str) -> None:
 def test_kind_lists_match_topics() -> None:
     assert "up kinds: " + ", ".join(f"`{k}`" for k in UP_KINDS) + "." in DOC
     assert "down kinds: " + ", ".join(f"`{k}`" for k in DOWN_KINDS) + "." in DOC
-    assert set(UP_KINDS) | set(DOWN_KINDS) | {"state"} == set(ALL_BODIES)
+    assert "federation kinds: " + ", ".join(f"`{k}`" for k in FED_KINDS) + "." in DOC
+    assert set(UP_KINDS) | set(DOWN_KINDS) | set(FED_KINDS) | {"state"} == set(ALL_BODIES)

@@ -11,7 +11,16 @@ from hypothesis import strategies as st
 from khidmat_wire.codec import Envelope
 from khidmat_wire.fields import limits_of
 from khidmat_wire.ids import new_record_id
-from khidmat_wire.messages import ALL_BODIES, Answer, Complaint, HotelGuest, Scan, ScanFinger
+from khidmat_wire.messages import (
+    ALL_BODIES,
+    Answer,
+    Complaint,
+    FedAsk,
+    FedProbe,
+    HotelGuest,
+    Scan,
+    ScanFinger,
+)
 from khidmat_wire.vocabulary import CATEGORIES, HOME_NATIONALITY, Category
 
 MAX_ITEMS = 3  # keep generated lists small; limits themselves are tested separately
@@ -60,6 +69,8 @@ def body_strategy(cls: type) -> st.SearchStrategy[typing.Any]:
         return st.tuples(
             st.permutations(range(1, 11)), st.integers(0, MAX_ITEMS), st.integers(0, MAX_ITEMS)
         ).flatmap(_scan_of)
+    if cls is FedAsk:  # one to ten probes, each finger position once
+        return st.tuples(st.permutations(range(11)), st.integers(1, 10)).flatmap(_fed_ask_of)
     if cls is HotelGuest:  # a Pakistani guest carries a CNIC, a foreign one a passport
         return st.booleans().flatmap(_guest_of)
     return st.builds(cls, **_field_strategies(cls))
@@ -78,6 +89,16 @@ def _scan_of(drawn: tuple[list[int], int, int]) -> st.SearchStrategy[Scan]:
     )
     fields["missing"] = st.just(tuple(positions[captured : captured + missing]))
     return st.builds(Scan, **fields)
+
+
+def _fed_ask_of(drawn: tuple[list[int], int]) -> st.SearchStrategy[FedAsk]:
+    positions, count = drawn
+    fields = _field_strategies(FedAsk)
+    probe = _field_strategies(FedProbe)
+    fields["probes"] = st.tuples(
+        *(st.builds(FedProbe, **{**probe, "finger": st.just(p)}) for p in positions[:count])
+    )
+    return st.builds(FedAsk, **fields)
 
 
 def _guest_of(home: bool) -> st.SearchStrategy[HotelGuest]:

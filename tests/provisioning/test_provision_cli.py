@@ -10,7 +10,7 @@ import pytest
 from khidmat.cli import build_parser, main
 from khidmat_base.mosquitto import free_port
 
-COMMANDS = ("init", "device", "selftest", "revoke", "list")
+COMMANDS = ("init", "device", "selftest", "revoke", "list", "province")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
