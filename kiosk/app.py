@@ -337,10 +337,17 @@ class KioskApp(App[None]):
         if self.context.printer is not None and time.monotonic() >= self._printer_due:
             self._printer_due = time.monotonic() + self.printer_check_s
             self.check_printer()
-        for record_id, kind, payload in self.store.unhandled_inbox(["alert", "command"]):
+        for record_id, kind, payload in self.store.unhandled_inbox(
+            ["alert", "command", "federated"]
+        ):
             if kind == "alert" and self.mode == "gate" and record_id not in self._alerts_shown:
                 self._alerts_shown.add(record_id)
                 self.show_alert(record_id, payload)
+            elif (
+                kind == "federated" and self.mode == "gate" and record_id not in self._alerts_shown
+            ):
+                self._alerts_shown.add(record_id)
+                self.show_federated(record_id, payload)
             elif kind == "command" and record_id not in self._commands_running:
                 self._commands_running.add(record_id)
                 self.run_command(record_id, payload)
@@ -378,6 +385,30 @@ class KioskApp(App[None]):
             self.store.audit("officer", "alert seen", record_id)
 
         self.push_screen(AlertScreen(body), handled)
+
+    def show_federated(self, record_id: str, payload: bytes) -> None:
+        """The other provinces' verdict: a red or yellow one over everything (until seen),
+        a green one as a one-line notice (marked handled at once)."""
+        from khidmat_wire import WireError, decode
+        from kiosk.screens.federated import FederatedScreen
+
+        try:
+            body = decode(payload, expected_kind="federated").body
+        except WireError as error:
+            self.store.audit("kiosk", "federated verdict unreadable", f"{record_id}: {error}")
+            self.store.mark_handled(record_id)
+            return
+        if body.verdict == "green":
+            self.notify(body.message, title="Other provinces", markup=False)
+            self.store.mark_handled(record_id)
+            self.store.audit("kiosk", "federated verdict shown", f"{record_id}: green")
+            return
+
+        def handled(_: object) -> None:
+            self.store.mark_handled(record_id)
+            self.store.audit("officer", "federated verdict seen", record_id)
+
+        self.push_screen(FederatedScreen(body), handled)
 
     @work(thread=True, group="commands")
     def run_command(self, record_id: str, payload: bytes) -> None:

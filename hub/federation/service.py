@@ -216,7 +216,7 @@ class Federation:
         self._inbox.put(("", b""))  # wake the thread: a new deadline
         return ask.record_id
 
-    def _take_answer(self, topic_province: str, envelope: Envelope) -> None:
+    def _take_answer(self, envelope: Envelope) -> None:
         body: FedAnswer = envelope.body
         known = table.query(self.db, body.query_id)
         if known is None or body.province not in known.asked:
@@ -454,7 +454,7 @@ class Federation:
             else:
                 if parsed.asker != self.province:
                     raise Refused("an answer addressed to another province")
-                self._take_answer(parsed.province, envelope)
+                self._take_answer(envelope)
         except (WireError, Refused) as error:
             self.refused += 1
             log.warning("federation message on %s refused: %s", topic[:120], error)

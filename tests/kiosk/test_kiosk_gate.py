@@ -251,6 +251,54 @@ async def test_hub_alert_and_hardware_commands(
     assert "r307" in results[commands[1].record_id].detail
 
 
+async def test_the_other_provinces_verdict_is_shown_at_the_gate(
+    gate_app: Callable[..., KioskApp], store: LocalStore
+) -> None:
+    from khidmat_wire import encode
+    from khidmat_wire.messages import Federated, FederatedCandidate
+    from kiosk.screens.federated import FederatedScreen
+
+    app = gate_app(poll_interval_s=0.1)
+    scan = "019ad3a4-5f1e-7c2a-9b1e-0c8f6a2d4e11"
+    red = make_envelope(
+        "federated",
+        "hub",
+        Federated(
+            scan,
+            "red",
+            (
+                FederatedCandidate(
+                    "sindh", "sindh-0123456789abcdef", "red", "wanted", 0.31, "[b]Sindh[/b] desk"
+                ),
+            ),
+            ("sindh", "punjab"),
+            ("punjab",),
+            "Detain [/b] and call Sindh",
+        ),
+    )
+    green = make_envelope(
+        "federated", "hub", Federated(scan, "green", (), ("sindh",), (), "No match elsewhere.")
+    )
+    async with app.run_test(size=(120, 45)) as pilot:
+        await sign_in(pilot)
+        store.add_inbox(green.record_id, "federated", encode(green))
+        await wait_until(pilot, lambda: not store.unhandled_inbox(["federated"]))
+        assert not isinstance(app.screen, FederatedScreen)  # green: a notice, not a dialog
+        store.add_inbox(red.record_id, "federated", encode(red))
+        await wait_until(pilot, lambda: isinstance(app.screen, FederatedScreen))
+        shown = str(app.screen.query_one("#federated-0").render())
+        assert shown == (
+            "sindh: sindh-0123456789abcdef, red, wanted, score 0.310; call [b]Sindh[/b] desk"
+        )
+        assert str(app.screen.query_one("#federated-message").render()) == (
+            "Detain [/b] and call Sindh"
+        )
+        assert str(app.screen.query_one("#federated-missing").render()) == "not answered: punjab"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not store.unhandled_inbox(["federated"]))
+        assert app.is_running
+
+
 async def test_no_watchlist_no_scanning_until_one_arrives(
     unit: Callable[[str], UnitConfig],
     store: LocalStore,
