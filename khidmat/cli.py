@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "hub.unit_cli",
     "hub.diary_cli",
     "hub.station_cli",
+    "hub.federation_cli",
     "edge_agent.cli",
     "khidmat.kiosk_cli",
     "provisioning.cli",
@@ -70,6 +71,10 @@ GROUP_HELP: dict[str, tuple[str, str]] = {
     "hotel": (
         "Hotel Eye: hotels, their guest registers, checks against the records",
         "khidmat hotel import guests.csv --hotel QTA-SERENA --config hub.toml",
+    ),
+    "federation": (
+        "cross-province searches: the desk's reference lookup and both sides' audit",
+        "khidmat federation log --config hub.toml",
     ),
     "licence": (
         "driving-licence applications from the licensing branch, tracked by citizens",

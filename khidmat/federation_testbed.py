@@ -237,6 +237,7 @@ class FederationTestbed:
             gate = self.gate(name)
             try:
                 while True:
+                    self._check_running()
                     scan_id, _ = gate.scan(*stranger)
                     got = gate.wait(
                         "federated", scan_id, min(self.deadline_s + 3, deadline - time.monotonic())
@@ -249,6 +250,13 @@ class FederationTestbed:
             finally:
                 gate.close()
         return True
+
+    def _check_running(self) -> None:
+        """RuntimeError with the log's tail when a started hub has exited."""
+        for province in self.provinces.values():
+            if province.hub is not None and province.hub.poll() is not None:
+                tail = _read(province.hub_log)[-1500:]
+                raise RuntimeError(f"the {province.name} hub exited: {tail}")
 
     def gate(self, province: str, index: int = 0) -> Gate:
         """A gate of ``province`` connected to its broker (close it when done)."""

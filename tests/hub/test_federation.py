@@ -141,6 +141,51 @@ def test_a_cross_province_hit_end_to_end(bed: FederationTestbed) -> None:
         store.close()
 
 
+def test_the_holding_desk_resolves_the_reference_and_both_logs_show_it(
+    bed: FederationTestbed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from khidmat.cli import main
+
+    sindh = bed.provinces["sindh"]
+    _, answers = audit(bed, "sindh")
+    hits = [a for a in answers if a["result"] == "hit"]
+    assert hits
+    ((ref, person_id, _level, _score),) = json.loads(hits[0]["candidates"])
+    code = main(
+        ["federation", "ref", ref, "--officer", "D9", "--config", str(sindh.hub_config), "--json"]
+    )
+    assert code == 0
+    record = json.loads(capsys.readouterr().out)
+    assert (record["person_id"], record["name"], record["cnic"]) == (
+        person_id,
+        HELD_NAME,
+        HELD_CNIC,
+    )
+    store = HubStore(sindh.hub_db)
+    try:
+        from hub.records import RecordStore
+
+        trail = RecordStore(store).audit_log(person_id)
+    finally:
+        store.close()
+    assert any(row[1] == "federation lookup" and row[3] == "D9" for row in trail), trail
+    # A reference Sindh never handed out names nobody (exit 1), and Punjab cannot resolve
+    # Sindh's reference at all: the record is not there.
+    assert main(["federation", "ref", "sindh-ffffffffffffffff", "--officer", "D9",
+                 "--config", str(sindh.hub_config)]) == 1  # fmt: skip
+    punjab = bed.provinces["punjab"]
+    assert (
+        main(["federation", "ref", ref, "--officer", "D9", "--config", str(punjab.hub_config)]) == 1
+    )
+    capsys.readouterr()
+    assert main(["federation", "log", "--config", str(punjab.hub_config)]) == 0
+    shown = capsys.readouterr().out
+    assert "punjab-gate-1 B42  home no-hit  -> red  [" in shown and "sindh hit" in shown
+    assert HELD_NAME not in shown
+    assert main(["federation", "log", "--config", str(sindh.hub_config)]) == 0
+    assert "punjab punjab-gate-1 B42  hit" in capsys.readouterr().out
+
+
 def test_a_stranger_is_green_with_every_province_answered(bed: FederationTestbed) -> None:
     gate = bed.gate("sindh")
     try:
