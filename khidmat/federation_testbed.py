@@ -16,7 +16,7 @@ import queue
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import paho.mqtt.client as paho
@@ -48,6 +48,9 @@ class Province:
     gates: list[str]
     broker: MosquittoBroker | None = None
     hub: subprocess.Popen[bytes] | None = None
+    """Hub worker 0 (the one the tests watch)."""
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    """Hub workers 1.. when ``hub_workers`` > 1."""
 
     @property
     def hub_db(self) -> Path:
@@ -75,8 +78,12 @@ class FederationTestbed:
         gates: int = 1,
         policy: str = "no-hit",
         deadline_s: float = 1.5,
+        hub_workers: int = 1,
     ) -> None:
+        """``hub_workers``: hub processes per province (an MQTT v5 shared subscription
+        splits the units' records and the federation's messages between them)."""
         self.root = Path(root)
+        self.hub_workers = hub_workers
         self.deadline_s = deadline_s
         self.ca_dir = self.root / "federation-ca"
         ca = federation.federation_ca(self.ca_dir)
@@ -127,7 +134,7 @@ class FederationTestbed:
         (hub_dir / "hub.password").write_text(HUB_PASSWORD + "\n")
         provinces = ", ".join(f'"{p.name}"' for p in others)
         province.hub_config.write_text(
-            '[hub]\ndatabase = "hub.db"\n\n'
+            f'[hub]\ndatabase = "hub.db"\nworkers = {self.hub_workers}\n\n'
             f'[broker]\nhost = "127.0.0.1"\nport = {province.port}\nusername = "hub"\n'
             'password_file = "hub.password"\nprotocol = 5\n\n'
             f'[federation]\nprovince = "{province.name}"\nprovinces = [{provinces}]\n'
@@ -153,10 +160,28 @@ class FederationTestbed:
                 ["hub", "--config", str(province.hub_config), "--log-level", "WARNING"],
                 province.hub_log,
             )
+            province.workers = [
+                _spawn(
+                    [
+                        "hub",
+                        "--config",
+                        str(province.hub_config),
+                        "--worker",
+                        str(n),
+                        "--log-level",
+                        "WARNING",
+                    ],
+                    province.hub_log.with_name(f"hub-{n}.log"),
+                )  # fmt: skip
+                for n in range(1, self.hub_workers)
+            ]
 
     def stop_province(self, name: str) -> None:
         """Take a province off the federation: its hub and its broker stop."""
         province = self.provinces[name]
+        for worker in province.workers:
+            _stop(worker, kill=True)
+        province.workers = []
         if province.hub is not None:
             _stop(province.hub, kill=True)
             province.hub = None
@@ -254,9 +279,12 @@ class FederationTestbed:
     def _check_running(self) -> None:
         """RuntimeError with the log's tail when a started hub has exited."""
         for province in self.provinces.values():
-            if province.hub is not None and province.hub.poll() is not None:
-                tail = _read(province.hub_log)[-1500:]
-                raise RuntimeError(f"the {province.name} hub exited: {tail}")
+            for n, process in enumerate([province.hub, *province.workers]):
+                if process is not None and process.poll() is not None:
+                    log = province.hub_log if n == 0 else province.hub_log.with_name(f"hub-{n}.log")
+                    raise RuntimeError(
+                        f"{province.name} hub worker {n} exited: {_read(log)[-1500:]}"
+                    )
 
     def gate(self, province: str, index: int = 0) -> Gate:
         """A gate of ``province`` connected to its broker (close it when done)."""
@@ -338,6 +366,20 @@ class Gate:
                 continue
             with self._lock:
                 self._seen.append(item)
+
+    def received(self, kind: str, scan_id: str) -> int:
+        """How many ``kind`` downlinks about ``scan_id`` have arrived so far."""
+        with self._lock:
+            while True:
+                try:
+                    self._seen.append(self._down.get_nowait())
+                except queue.Empty:
+                    break
+            return sum(
+                1
+                for _, e in self._seen
+                if e.kind == kind and getattr(e.body, "scan_id", None) == scan_id
+            )
 
     def close(self) -> None:
         self.client.loop_stop()
