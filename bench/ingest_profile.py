@@ -30,7 +30,7 @@ from pathlib import Path
 from hub.config import load_hub_config
 from hub.service import HubService
 from khidmat.testbed import sample_complaint
-from khidmat_wire import build_topic, encode, make_envelope
+from khidmat_wire import build_topic, decode, encode, make_envelope
 from khidmat_wire.topics import Direction
 
 _LITERAL = re.compile(r"x?'[^']*'|\b\d+\b")
@@ -58,10 +58,10 @@ def run(devices: int, records: int, batch: int, root: Path, *, profile: bool) ->
         'username = "hub"\npassword_file = "hub.password"\n'
     )
     service = HubService(load_hub_config(root / "hub.toml"))
-    published: list[str] = []
-    # no broker: count what the hub hands to its session (by kind: the topic's last part)
+    published: list[tuple[str, bytes]] = []
+    # no broker: keep what the hub hands to its session (kind: the topic's last part)
     service.session.publish = lambda topic, payload, **_: (
-        published.append(topic.rsplit("/", 1)[1]) or True
+        published.append((topic.rsplit("/", 1)[1], payload)) or True
     )  # type: ignore[method-assign]
     messages = complaints(devices, records)
     batches = [messages[i : i + batch] for i in range(0, len(messages), batch)]
@@ -76,7 +76,12 @@ def run(devices: int, records: int, batch: int, root: Path, *, profile: bool) ->
     if profiler is not None:
         profiler.disable()
     cpu_s = time.process_time() - started
-    pushes = sum(1 for kind in published if kind == "complaint-status")
+    pushes = sum(1 for kind, _ in published if kind == "complaint-status") + sum(
+        len(decode(payload).body.statuses)
+        for kind, payload in published
+        if kind == "complaint-statuses"
+    )
+    downlink_messages = sum(1 for kind, _ in published if kind.startswith("complaint-status"))
     statements: collections.Counter[str] = collections.Counter()
     service.store.db.conn.set_trace_callback(
         lambda sql: statements.update([_LITERAL.sub("?", " ".join(sql.split()))[:100]])
@@ -92,6 +97,7 @@ def run(devices: int, records: int, batch: int, root: Path, *, profile: bool) ->
         "batch": batch,
         "hub_cpu_us_per_complaint": round(cpu_s / len(messages) * 1e6),
         "status_pushes_per_complaint": round(pushes / len(messages), 2),
+        "status_messages_per_complaint": round(downlink_messages / len(messages), 3),
         "sql_per_complaint": {
             sql: round(count / len(extra), 2) for sql, count in statements.most_common(25)
         },

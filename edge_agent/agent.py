@@ -52,6 +52,7 @@ from khidmat_wire.messages import (
     Ack,
     Command,
     ComplaintStatus,
+    ComplaintStatuses,
     Config,
     Event,
     LicenceStatus,
@@ -477,13 +478,17 @@ class Agent:
         rejected: list[str],
         downlinks: list[tuple[str, str, bytes, object]],
     ) -> None:
-        """Acks, inbox rows and complaint statuses of one drain in one transaction (one
-        commit on the unit's card); then every other new downlink is applied in turn."""
-        statuses = [
-            ComplaintStatusRow(envelope.body, envelope.device_time_ms, record_id)  # type: ignore[attr-defined]
-            for record_id, _, _, envelope in downlinks
-            if isinstance(getattr(envelope, "body", None), ComplaintStatus)
-        ]
+        """Acks, inbox rows and complaint statuses (``complaint-status`` and each entry of
+        a ``complaint-statuses``) of one drain in one transaction (one commit on the unit's
+        card); then every other new downlink is applied in turn."""
+        statuses: list[ComplaintStatusRow] = []
+        for record_id, _, _, envelope in downlinks:
+            body = getattr(envelope, "body", None)
+            sent_ms: int = envelope.device_time_ms  # type: ignore[attr-defined]
+            if isinstance(body, ComplaintStatus):
+                statuses.append(ComplaintStatusRow(body, sent_ms, record_id))
+            elif isinstance(body, ComplaintStatuses):
+                statuses += [ComplaintStatusRow(s, sent_ms, record_id) for s in body.statuses]
         count, new = self.store.take_downlinks(
             acked=acked,
             rejected=rejected,
@@ -496,7 +501,7 @@ class Agent:
         self.acked += count
         for record_id, kind, payload, envelope in downlinks:
             body = envelope.body  # type: ignore[attr-defined]
-            if record_id in new and not isinstance(body, ComplaintStatus):
+            if record_id in new and not isinstance(body, (ComplaintStatus, ComplaintStatuses)):
                 self._handle_downlink(record_id, kind, payload, body)
 
     def _handle_downlink(self, record_id: str, kind: str, payload: bytes, body: object) -> None:

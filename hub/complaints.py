@@ -10,7 +10,10 @@ the asking unit's downlink. Every status change is validated against
 :mod:`hub.complaint_rules` (over :mod:`khidmat_wire.vocabulary`), needs a reason and an
 officer, is written to the audit trail, and queues a ``complaint-status`` downlink to the unit that filed the complaint, in the
 same transaction (the hub service publishes queued downlinks after commit, so a console
-process can change a complaint without an MQTT session).
+process can change a complaint without an MQTT session). The ``received`` statuses of the
+complaints one ingest transaction opened go to each unit in one ``complaint-statuses``
+message (``complaint-status`` when there is one), queued at the end of that transaction
+(:meth:`HubStore.add_batch_handler`).
 
 Urgent complaints: an answer the category declares urgent (danger now, violence in
 progress, a missing child; :func:`khidmat_wire.vocabulary.urgency`, judged here again
@@ -34,7 +37,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -44,8 +47,16 @@ from hub.store import HubStore
 from hub.store import complaints as table
 from hub.store import unit_control as unit_settings
 from khidmat_base.clock import now_ms as _now_ms
-from khidmat_wire.codec import Envelope
-from khidmat_wire.messages import Complaint, ComplaintStatus, Feedback, Lookup, StatusEntry
+from khidmat_wire.codec import Envelope, decode
+from khidmat_wire.messages import (
+    COMPLAINT_STATUSES_MAX,
+    Complaint,
+    ComplaintStatus,
+    ComplaintStatuses,
+    Feedback,
+    Lookup,
+    StatusEntry,
+)
 from khidmat_wire.unit_settings import UNIT_NO_SETTING
 from khidmat_wire.vocabulary import (
     FIRST_STATUS,
@@ -179,6 +190,9 @@ class ComplaintDesk:
         self.on_opened: OpenedHook | None = None
         """Told (inside the ingest transaction) when a complaint record opened a complaint:
         (conn, the complaint as the general desk sees it, the record, now_ms)."""
+        #: record id -> (unit, opening status) of the complaints opened in the ingest
+        #: transaction under way; queued by :meth:`_push_opened` at its end.
+        self._opened: dict[str, tuple[str, ComplaintStatus]] = {}
         table.migrate(self.db)
         unit_settings.migrate(self.db)  # read for the desks' unit numbers
 
@@ -187,6 +201,7 @@ class ComplaintDesk:
         self.store.add_handler("complaint", self._on_complaint)
         self.store.add_handler("feedback", self._on_feedback)
         self.store.add_handler("lookup", self._on_lookup)
+        self.store.add_batch_handler(self._push_opened)
 
     # --------------------------------------------------------------- ingest
 
@@ -276,15 +291,46 @@ class ComplaintDesk:
                 f"urgent: {rule.title.lower()}; due in {hours:g} h",
                 "hub",
             )
-            if self.on_urgent is not None:
-                self.on_urgent(conn, _view(table.row(conn, tracking_no), "general"), rule)
+        view: ComplaintView | None = None  # read once for the hooks (no hook changes it)
+        if rule is not None and self.on_urgent is not None:
+            view = _view(table.row(conn, tracking_no), "general")
+            self.on_urgent(conn, view, rule)
         if self.on_status is not None:
             self.on_status(conn, tracking_no, FIRST_STATUS, first_event, "")
         if self.on_opened is not None:
-            self.on_opened(conn, _view(table.row(conn, tracking_no), "general"), envelope, now_ms)
-        # Built here from the checked record and the hub's own values (the first entry has
-        # no officer's message): not checked again; the unit checks it on receipt.
-        self._push(conn, tracking_no, envelope.device_id, check=False)
+            view = view or _view(table.row(conn, tracking_no), "general")
+            self.on_opened(conn, view, envelope, now_ms)
+        # What _public_status would read back from the rows just written (one timeline
+        # entry, no officer's message), built without reading them; queued with the
+        # others of this transaction by _push_opened.
+        self._opened[envelope.record_id] = (
+            envelope.device_id,
+            opening_status(tracking_no, due_ms, now_ms),
+        )
+
+    def _push_opened(
+        self, conn: sqlite3.Connection, stored: Sequence[Envelope], now_ms: int
+    ) -> None:
+        """At the end of an ingest transaction: the opening statuses of its complaints,
+        one ``complaint-statuses`` downlink per unit (``complaint-status`` for one).
+
+        Built from the checked records and the hub's own values: not checked again (the
+        unit checks every downlink). Statuses kept by a transaction that failed are
+        dropped here: only ``stored`` (this transaction's new records) are pushed."""
+        opened, self._opened = self._opened, {}
+        per_unit: dict[str, list[ComplaintStatus]] = {}
+        for envelope in stored:
+            item = opened.get(envelope.record_id)
+            if item is not None:
+                per_unit.setdefault(item[0], []).append(item[1])
+        for device_id, statuses in per_unit.items():
+            for start in range(0, len(statuses), COMPLAINT_STATUSES_MAX):
+                chunk = statuses[start : start + COMPLAINT_STATUSES_MAX]
+                if len(chunk) == 1:
+                    kind, body = "complaint-status", chunk[0]
+                else:
+                    kind, body = "complaint-statuses", ComplaintStatuses(tuple(chunk))
+                HubStore.queue_downlink(conn, device_id, kind, body, check=False)
 
     def _on_feedback(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
         body: Feedback = envelope.body
@@ -555,17 +601,38 @@ class ComplaintDesk:
         """How many times each complaint was opened (its ``received`` audit rows; one each)."""
         return collections.Counter(table.status_event_counts(self.db, FIRST_STATUS))
 
+    def statuses_pushed_per_tracking_no(self) -> collections.Counter[str]:
+        """How many statuses were queued for units per tracking number: one per
+        ``complaint-status`` downlink, one per entry of a ``complaint-statuses`` (checks:
+        a complaint's opening is pushed once)."""
+        counts = self.store.downlinks_per_tracking_no("complaint-status")
+        for payload in self.store.downlink_payloads("complaint-statuses"):
+            body: ComplaintStatuses = decode(payload, expected_kind="complaint-statuses").body
+            counts.update(s.tracking_no for s in body.statuses)
+        return counts
+
     def public_status(self, tracking_no: str) -> ComplaintStatus:
         """What a citizen sees by tracking number (the complaint-status body)."""
         with self.db.lock:
             return _public_status(self.db.conn, tracking_no)
 
-    def _push(
-        self, conn: sqlite3.Connection, tracking_no: str, device_id: str, *, check: bool = True
-    ) -> None:
+    def _push(self, conn: sqlite3.Connection, tracking_no: str, device_id: str) -> None:
         HubStore.queue_downlink(
-            conn, device_id, "complaint-status", _public_status(conn, tracking_no), check=check
+            conn, device_id, "complaint-status", _public_status(conn, tracking_no)
         )
+
+
+def opening_status(tracking_no: str, due_at_ms: int, opened_ms: int) -> ComplaintStatus:
+    """The public status of a complaint just opened at ``opened_ms`` (status ``received``,
+    its first timeline entry without an officer's message, not yet rated)."""
+    return ComplaintStatus(
+        tracking_no,
+        True,
+        FIRST_STATUS,
+        due_at_ms,
+        (StatusEntry(FIRST_STATUS, "", opened_ms),),
+        FIRST_STATUS in RATEABLE_STATUSES,
+    )
 
 
 def _public_status(conn: sqlite3.Connection, tracking_no: str) -> ComplaintStatus:

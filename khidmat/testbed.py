@@ -239,14 +239,14 @@ class Testbed:
     def hub_effects(self) -> dict[str, collections.Counter[str]]:
         """Side effects at the hub per tracking number: ``records`` (complaint records
         stored), ``opened`` (complaints opened: their ``received`` audit rows) and
-        ``status_pushes`` (complaint-status downlinks queued)."""
+        ``status_pushes`` (complaint statuses queued for the units)."""
         store = HubStore(self.hub_db)
         try:
             desk = ComplaintDesk(store)
             return {
                 "records": store.complaint_records_per_tracking_no(),
                 "opened": desk.opened_per_tracking_no(),
-                "status_pushes": store.downlinks_per_tracking_no("complaint-status"),
+                "status_pushes": desk.statuses_pushed_per_tracking_no(),
             }
         finally:
             store.close()

@@ -70,8 +70,8 @@ def encode(envelope: Envelope, *, check: bool = True) -> bytes:
 
     ``check=False`` skips that round trip, for a message its maker built only from values
     that were checked before (the hub's acks name ids read from checked records; the
-    ``complaint-status`` pushed on ingest repeats entries an earlier, checked push
-    carried). The receiver checks every message all the same (a unit's agent decodes each
+    statuses pushed on intake are built from the complaint it just opened from a checked
+    record). The receiver checks every message all the same (a unit's agent decodes each
     downlink), so an unchecked message that is wrong is refused there, not trusted.
     """
     document = {

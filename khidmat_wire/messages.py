@@ -341,6 +341,18 @@ class ComplaintStatus:
     can_rate: bool = spec("feedback may be given now", default=False)
 
 
+COMPLAINT_STATUSES_MAX = 500
+"""Statuses in one ``complaint-statuses`` message (the body's limit)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintStatuses:
+    statuses: tuple[ComplaintStatus, ...] = spec(
+        "several complaint statuses for one unit, each as a complaint-status body",
+        max_len=COMPLAINT_STATUSES_MAX,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class LicenceStep:
     status: str = spec("status entered", choices=LICENCE_STATUSES)
@@ -602,6 +614,7 @@ UP_BODIES: dict[str, type] = {
 DOWN_BODIES: dict[str, type] = {
     "ack": Ack,
     "complaint-status": ComplaintStatus,
+    "complaint-statuses": ComplaintStatuses,
     "watchlist": Watchlist,
     "officers": Officers,
     "config": Config,

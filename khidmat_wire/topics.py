@@ -37,8 +37,8 @@ UP_KINDS: tuple[str, ...] = (
     "licence-lookup",
 )
 DOWN_KINDS: tuple[str, ...] = (
-    "ack", "complaint-status", "watchlist", "officers", "config", "command", "alert",
-    "signin-result", "licence-status", "federated",
+    "ack", "complaint-status", "complaint-statuses", "watchlist", "officers", "config",
+    "command", "alert", "signin-result", "licence-status", "federated",
 )  # fmt: skip
 
 

@@ -386,10 +386,9 @@ class LocalStore:
                 (body.tracking_no, body.status, int(body.found), body.due_at_ms, json.dumps(history),
                  int(body.can_rate), at, row.hub_time_ms),
             )  # fmt: skip
-            if row.inbox_id is not None:
-                conn.execute(
-                    "UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (at, row.inbox_id)
-                )
+        # one update per downlink (a complaint-statuses message brings many rows)
+        for inbox_id in dict.fromkeys(r.inbox_id for r in rows if r.inbox_id is not None):
+            conn.execute("UPDATE inbox SET handled_ms = ? WHERE record_id = ?", (at, inbox_id))
 
     # ----------------------------------------------------------- licence answers
 

@@ -92,6 +92,10 @@ tells the unit) and the history of online/offline changes (for uptime reports)."
 
 RecordHandler = Callable[[sqlite3.Connection, Envelope, int], None]
 """Called inside the ingest transaction for each newly stored record: (conn, envelope, now_ms)."""
+BatchHandler = Callable[[sqlite3.Connection, Sequence[Envelope], int], None]
+"""Called once at the end of each :meth:`HubStore.store_records` transaction, after the
+kind handlers, with the records newly stored in it: (conn, envelopes, now_ms). Called with
+an empty list too (a batch of duplicates), so state kept since the last call can be reset."""
 StateHandler = Callable[[sqlite3.Connection, str, str | None, str, str, int], None]
 """Called inside the transaction that stores a unit's birth or will: (conn, device_id,
 previous status or None, new status, role, changed_ms)."""
@@ -121,9 +125,14 @@ class HubStore:
         self.db.migrate("hub.downlinks", DOWNLINK_MIGRATIONS)
         self.handlers: dict[str, list[RecordHandler]] = handlers or {}
         self.state_handlers: list[StateHandler] = []
+        self.batch_handlers: list[BatchHandler] = []
 
     def add_handler(self, kind: str, handler: RecordHandler) -> None:
         self.handlers.setdefault(kind, []).append(handler)
+
+    def add_batch_handler(self, handler: BatchHandler) -> None:
+        """Run ``handler`` at the end of every :meth:`store_records` transaction."""
+        self.batch_handlers.append(handler)
 
     def add_state_handler(self, handler: StateHandler) -> None:
         """Run ``handler`` for every birth or will stored (in its transaction)."""
@@ -147,7 +156,8 @@ class HubStore:
 
         Returns (newly stored, duplicates); ``new``, when given, receives the newly stored
         envelopes. Kind handlers run only for new records, in the same transaction, so a
-        record and its effects commit together or not at all.
+        record and its effects commit together or not at all; then each of
+        :attr:`batch_handlers` runs once, in the transaction, with the new records.
         """
         now = _now_ms()
         stored = 0
@@ -171,6 +181,8 @@ class HubStore:
                     fresh.append(envelope)
                     for handler in self.handlers.get(envelope.kind, ()):
                         handler(conn, envelope, now)
+            for finish in self.batch_handlers:
+                finish(conn, fresh, now)
         if new is not None:
             new.extend(fresh)  # only after the commit
         return stored, len(items) - stored
@@ -381,6 +393,11 @@ class HubStore:
             (kind,),
         )
         return collections.Counter({r[0]: r[1] for r in rows})
+
+    def downlink_payloads(self, kind: str) -> list[bytes]:
+        """The payload of every ``kind`` downlink queued, oldest first (checks, benchmarks)."""
+        rows = self.db.query("SELECT payload FROM downlinks WHERE kind = ? ORDER BY id", (kind,))
+        return [bytes(r[0]) for r in rows]
 
     def quarantined(self, limit: int = 200) -> list[QuarantinedPayload]:
         rows = self.db.query(

@@ -20,11 +20,12 @@ from edge_agent.config import load_unit_config
 from edge_agent.store import LocalStore
 from hub.config import load_hub_config
 from hub.service import HubService
-from khidmat.testbed import Testbed
+from khidmat.testbed import Testbed, sample_complaint
 from khidmat_wire import build_topic, encode, make_envelope
 from khidmat_wire.messages import (
     Command,
     ComplaintStatus,
+    ComplaintStatuses,
     Config,
     Setting,
     StatusEntry,
@@ -120,6 +121,42 @@ def test_ping_config_and_status_are_applied_and_answered(system) -> None:
             == "assigned"
         )
     )
+
+
+def test_a_complaint_statuses_downlink_applies_every_entry_once(system) -> None:
+    testbed, hub, agent = system
+    numbers = [f"QTA01-261130-00000{i}-K" for i in (2, 3, 4)]
+    statuses = ComplaintStatuses(
+        tuple(
+            ComplaintStatus(n, True, "received", 7000 + i, (StatusEntry("received", "", 6000),))
+            for i, n in enumerate(numbers)
+        )
+    )
+    record_id = _send(hub, "complaint-statuses", statuses)
+    assert _wait(lambda: all(agent.store.complaint_status(n) is not None for n in numbers))
+    assert [agent.store.complaint_status(n).due_at_ms for n in numbers] == [7000, 7001, 7002]
+    handled = agent.store.db.query("SELECT handled_ms FROM inbox WHERE record_id = ?", (record_id,))
+    assert len(handled) == 1 and handled[0][0] is not None
+
+
+def test_complaints_filed_together_come_back_received_with_their_due_times(system) -> None:
+    """Complaints filed at once (one flush, so one or a few hub batches): each one's
+    opening status reaches the unit, whichever message carried it."""
+    testbed, hub, agent = system
+    bodies = [sample_complaint("QTA01", 40 + i, device_id="unit-1") for i in range(12)]
+    agent.store.enqueue_many(make_envelope("complaint", "unit-1", b) for b in bodies)
+
+    def arrived() -> bool:
+        return all(agent.store.complaint_status(b.tracking_no) is not None for b in bodies)
+
+    assert _wait(arrived, timeout_s=30)
+    desk = hub.modules.complaints
+    for body in bodies:
+        status = agent.store.complaint_status(body.tracking_no)
+        view = desk.get(body.tracking_no, desk="general")
+        assert status.status == "received" and view is not None
+        assert status.due_at_ms == view.due_at_ms
+    assert set(desk.statuses_pushed_per_tracking_no().values()) == {1}
 
 
 def test_hardware_commands_wait_in_the_inbox_for_the_kiosk(system) -> None:

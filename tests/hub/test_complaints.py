@@ -336,3 +336,93 @@ def test_a_reopened_urgent_complaint_gets_the_urgent_due_time_again(desk) -> Non
             now_ms=1_000_000_000_000,
         )  # fmt: skip
     assert view.due_at_ms - 1_000_000_000_000 == 2 * HOUR_MS
+
+
+def _downlinks(store: HubStore) -> list[tuple[str, str, object]]:
+    rows = store.db.query(
+        "SELECT device_id, kind, payload FROM downlinks "
+        "WHERE kind IN ('complaint-status', 'complaint-statuses') ORDER BY id"
+    )
+    return [(r[0], r[1], decode(bytes(r[2])).body) for r in rows]
+
+
+def _batch(units: list[tuple[str, int]]) -> list[tuple[str, bytes, str]]:
+    """(topic, payload, tracking no) of complaints from ``units`` (unit, sequence)."""
+    items = []
+    for unit, sequence in units:
+        body = sample_complaint("QTA01", sequence, device_id=unit)
+        payload = encode(make_envelope("complaint", unit, body))
+        items.append((f"khidmat/v1/dev/{unit}/up/complaint", payload, body.tracking_no))
+    return items
+
+
+def test_one_batch_pushes_its_openings_in_one_message_per_unit(desk) -> None:
+    """Three complaints of one unit in one ingest batch: one complaint-statuses downlink
+    whose entries are what the desk would read back for each; one complaint: a
+    complaint-status. Queued in the ingest transaction, each opening once."""
+    complaints, ingestor, store = desk
+    items = _batch([("unit-1", 11), ("unit-2", 12), ("unit-1", 13), ("unit-1", 14)])
+    ingestor.process([(topic, payload) for topic, payload, _ in items])
+    downlinks = _downlinks(store)
+    assert [(unit, kind) for unit, kind, _ in downlinks] == [
+        ("unit-1", "complaint-statuses"),
+        ("unit-2", "complaint-status"),
+    ]
+    statuses = downlinks[0][2].statuses
+    assert [s.tracking_no for s in statuses] == [items[0][2], items[2][2], items[3][2]]
+    # built without reading back, equal to what the rows say (status, due time, timeline)
+    for status in (*statuses, downlinks[1][2]):
+        assert status == complaints.public_status(status.tracking_no)
+        assert status.status == "received" and len(status.history) == 1
+    assert set(complaints.statuses_pushed_per_tracking_no().values()) == {1}
+    # the same records again: duplicates open nothing and push nothing
+    ingestor.process([(topic, payload) for topic, payload, _ in items])
+    assert len(_downlinks(store)) == 2
+
+
+def test_an_urgent_or_renumbered_opening_is_pushed_as_the_rows_say(desk) -> None:
+    complaints, ingestor, store = desk
+    urgent = _urgent_body(21, danger_now="Yes, he is outside")
+    taken = sample_complaint("QTA01", 22, device_id="unit-1")
+    again = dataclasses.replace(taken, complainant_name="Another Person")  # same number
+    batch = [
+        (
+            "khidmat/v1/dev/unit-1/up/complaint",
+            encode(make_envelope("complaint", "unit-1", body)),
+        )
+        for body in (urgent, taken, again)
+    ]
+    ingestor.process(batch)
+    (_, kind, body), *_ = _downlinks(store)
+    assert kind == "complaint-statuses" and len(body.statuses) == 3
+    assert body.statuses[2].tracking_no != taken.tracking_no  # opened under a fresh number
+    for status in body.statuses:
+        assert status == complaints.public_status(status.tracking_no)
+    view = complaints.get(urgent.tracking_no, desk="women")
+    assert view is not None and view.urgent == "danger-now"
+    assert body.statuses[0].due_at_ms == view.due_at_ms < view.filed_ms + 24 * HOUR_MS
+
+
+def test_a_failed_batch_pushes_only_what_its_retries_stored(desk) -> None:
+    """The batch transaction fails on one record: stored record by record, the others'
+    openings are pushed once each, the failing one's not at all."""
+    complaints, ingestor, store = desk
+    items = _batch([("unit-1", 31), ("unit-1", 32), ("unit-1", 33)])
+    bad = decode(items[1][1]).record_id
+
+    def explode(conn, envelope, now_ms) -> None:
+        if envelope.record_id == bad:
+            raise RuntimeError("a handler's own defect")
+
+    store.add_handler("complaint", explode)
+    try:
+        result = ingestor.process([(topic, payload) for topic, payload, _ in items])
+    finally:
+        store.handlers["complaint"].remove(explode)
+    assert result.stored == 2 and result.quarantined == 1
+    pushed = complaints.statuses_pushed_per_tracking_no()
+    assert pushed == {items[0][2]: 1, items[2][2]: 1}
+    assert all(kind == "complaint-status" for _, kind, _ in _downlinks(store))
+    # the next batch pushes only its own openings (nothing kept from the failed one)
+    ingestor.process([(topic, payload) for topic, payload, _ in _batch([("unit-2", 34)])])
+    assert sorted(complaints.statuses_pushed_per_tracking_no().values()) == [1, 1, 1]
