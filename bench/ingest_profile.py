@@ -11,7 +11,8 @@ work per complaint (decode and checks, the complaint workflow with its audit, SM
 status-downlink rows, the acks, the commit). CPU time of this process (``time.process_time``),
 so other work on the machine disturbs it less than wall time; ``--profile`` prints the
 functions with the most cumulative time under cProfile (which slows everything about 2x).
-Also prints the SQL statements run per complaint (literals replaced by ``?``).
+Also prints the SQL statements run per complaint (literals replaced by ``?``), and the
+opening statuses pushed and the status messages that carried them, per complaint.
 """
 
 from __future__ import annotations

@@ -19,7 +19,10 @@ def test_every_complaint_is_opened_and_pushed_once(tmp_path) -> None:
     report = run(3, 4, 5, tmp_path, profile=True)
     assert report["complaints"] == 12
     assert report["hub_cpu_us_per_complaint"] > 0
-    assert report["status_pushes_per_complaint"] == 1.0  # one complaint-status each
+    assert report["status_pushes_per_complaint"] == 1.0  # one opening status each
+    # batches of 5 from 3 units in turn: (2, 2, 1), (2, 2, 1), (1, 1): one message per
+    # unit per batch, so 8 messages carry the 12 statuses
+    assert report["status_messages_per_complaint"] == round(8 / 12, 3)
     sql = report["sql_per_complaint"]
     assert any(s.startswith("INSERT OR IGNORE INTO records") and n == 1.0 for s, n in sql.items())
     assert "_on_complaint" in report["profile"]
