@@ -24,6 +24,11 @@ answered once), searched against this province's galleries
 An ask past its deadline is audited as ``expired`` and not searched; one that arrives
 while the galleries load as ``not-ready`` (the asker lists this province as not answered).
 
+A province's asks are answered at most ``[federation] asks_per_s`` a second (bursts of
+twice as many): a flood from one province cannot take the galleries from the home gates'
+searches; the asks over it are dropped (counted, logged once per ``THROTTLE_LOG_S``, not
+audited row by row) and the asker's gates name this province as not answered.
+
 Hostile input: every federation message is decoded by the codec like a unit's record; the
 publishing province in the topic must be the body's, an answer must be for this province
 and for a query it asked that province. Anything else goes to ``quarantine`` with the
@@ -82,6 +87,8 @@ IDLE_WAIT_S = 0.25
 """Longest sleep of the federation thread with no query open."""
 STOP_TIMEOUT_S = 5.0
 ALERT_KIND = "federated-hit"
+THROTTLE_LOG_S = 10.0
+"""At most one warning per asking province this often while its asks are dropped."""
 
 
 class Refused(ValueError):
@@ -116,6 +123,10 @@ class Federation:
         self.answered = 0
         self.finished = 0
         self.refused = 0
+        self.throttled = 0
+        self._buckets: dict[str, tuple[float, float]] = {}
+        """Asking province -> (tokens, monotonic time of the last refill)."""
+        self._throttle_logged: dict[str, tuple[float, int]] = {}
         table.migrate(self.db)
 
     # ------------------------------------------------------------------ wiring
@@ -450,7 +461,8 @@ class Federation:
             if parsed.kind == "fed-ask":
                 if parsed.province not in self.settings.provinces:
                     raise Refused("an ask from a province this hub does not federate with")
-                self._answer(envelope)
+                if self._take_token(parsed.province):
+                    self._answer(envelope)
             else:
                 if parsed.asker != self.province:
                     raise Refused("an answer addressed to another province")
@@ -459,6 +471,29 @@ class Federation:
             self.refused += 1
             log.warning("federation message on %s refused: %s", topic[:120], error)
             self.store.quarantine([(topic, payload, f"federation: {error}", province, record_id)])
+
+    def _take_token(self, province: str) -> bool:
+        """True when ``province``'s ask may be answered now (its token bucket)."""
+        rate = self.settings.asks_per_s
+        burst = 2 * rate
+        now = time.monotonic()
+        tokens, last = self._buckets.get(province, (burst, now))
+        tokens = min(burst, tokens + (now - last) * rate)
+        if tokens >= 1:
+            self._buckets[province] = (tokens - 1, now)
+            return True
+        self._buckets[province] = (tokens, now)
+        self.throttled += 1
+        logged_at, dropped = self._throttle_logged.get(province, (0.0, 0))
+        if now - logged_at >= THROTTLE_LOG_S:
+            log.warning(
+                "asks from %s over %g/s: %d dropped since the last warning",
+                province, rate, dropped + 1,
+            )  # fmt: skip
+            self._throttle_logged[province] = (now, 0)
+        else:
+            self._throttle_logged[province] = (logged_at, dropped + 1)
+        return False
 
     # ------------------------------------------------------------------- audit
 

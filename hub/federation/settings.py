@@ -9,6 +9,8 @@
                                   # every: forward every gate search
     deadline_s = 1.5              # the gate's federated verdict goes out by then at the latest
     desk = "Balochistan CRO desk, Quetta: 081-9201234"   # whom other provinces' officers call
+    asks_per_s = 20               # each other province's asks answered at most this fast
+                                  # (bursts of twice as many); the rest are dropped
 
 Pure data and parsing; thread-safe.
 """
@@ -26,6 +28,9 @@ DEADLINE_S = 1.5
 with what arrived)."""
 DEADLINE_MAX_S = 30.0
 DESK_MAX = 200
+ASKS_PER_S = 20.0
+"""Default rate of another province's asks this hub answers (each costs a search of the
+record store, on the same galleries as the home gates' searches)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,9 @@ class FederationSettings:
     policy: str = "no-hit"
     deadline_s: float = DEADLINE_S
     desk: str = ""
+    asks_per_s: float = ASKS_PER_S
+    """Asks answered per second and asking province (bursts of twice as many); those over
+    it are dropped, counted and logged, and the asker names this province as not answered."""
 
 
 def parse_federation(raw: object) -> FederationSettings:
@@ -71,6 +79,10 @@ def parse_federation(raw: object) -> FederationSettings:
                 raise ConfigError(
                     f"[federation] deadline_s: seconds, over 0 and at most {DEADLINE_MAX_S:g}"
                 )
+            values[key] = float(value)
+        elif key == "asks_per_s":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigError("[federation] asks_per_s: must be a positive number")
             values[key] = float(value)
         elif key == "desk":
             if not isinstance(value, str) or len(value) > DESK_MAX:

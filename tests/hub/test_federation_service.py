@@ -9,6 +9,7 @@ publishes instead of a broker.
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,3 +184,22 @@ def test_asks_refused_expired_not_ready_and_answered(fed: Fixture) -> None:
     assert (body.result, body.candidates, body.desk) == ("bad-probe", (), "Punjab desk")
     rows = [a for a in table.answers(fed.store.db) if a["result"] == "bad-probe"]
     assert len(rows) == 1 and rows[0]["gate"] == "khi01-gate-1" and rows[0]["officer"] == "B9"
+
+
+def test_a_flood_of_asks_from_one_province_is_cut_to_its_rate(tmp_path: Path) -> None:
+    made = Fixture(tmp_path)  # asks_per_s 20: bursts of 40
+    try:
+        made.identifier.load()
+        started = time.monotonic()
+        for _ in range(100):
+            made.federation.handle(fed_ask_topic("sindh"), ask_from("sindh"))
+        took = time.monotonic() - started
+        allowed = 40 + 20 * took + 1
+        assert 40 <= len(made.published) <= allowed
+        assert made.federation.throttled == 100 - len(made.published)
+        assert len(table.answers(made.store.db)) == len(made.published)  # dropped: no rows
+        # another province's asks are not held up by Sindh's flood
+        made.federation.handle(fed_ask_topic("balochistan"), ask_from("balochistan"))
+        assert made.published[-1][0] == fed_answer_topic("punjab", "balochistan")
+    finally:
+        made.store.close()

@@ -22,11 +22,12 @@ def test_a_federated_hub(tmp_path: Path) -> None:
     loaded = config(
         tmp_path,
         'province = "sindh"\nprovinces = ["punjab", "balochistan"]\npolicy = "every"\n'
-        'deadline_s = 2\ndesk = "Sindh CRO desk"\n',
+        'deadline_s = 2\ndesk = "Sindh CRO desk"\nasks_per_s = 5\n',
     )
     assert loaded.federation is not None
     assert loaded.federation.provinces == ("punjab", "balochistan")
     assert (loaded.federation.policy, loaded.federation.deadline_s) == ("every", 2.0)
+    assert loaded.federation.asks_per_s == 5.0
     unfederated = tmp_path / "plain.toml"
     unfederated.write_text(BASE)
     assert load_hub_config(unfederated).federation is None
@@ -46,6 +47,7 @@ def test_a_federated_hub(tmp_path: Path) -> None:
         ('province = "sindh"\nprovinces = ["punjab"]\ndeadline_s = 600\n', "deadline_s"),
         ('province = "sindh"\nprovinces = ["punjab"]\ndesk = "' + "x" * 201 + '"\n', "desk"),
         ('province = "sindh"\nprovinces = ["punjab"]\nbridge = 1\n', "bridge: unknown key"),
+        ('province = "sindh"\nprovinces = ["punjab"]\nasks_per_s = 0\n', "asks_per_s"),
     ],
 )
 def test_mistakes_are_named(tmp_path: Path, text: str, named: str) -> None:
