@@ -26,10 +26,11 @@ def _user_errors() -> tuple[type[Exception], ...]:
     """Errors shown as one line and exit 1 (OSError: e.g. an unwritable --tar path)."""
     from provisioning.broker_files import ReloadError
     from provisioning.deployment import DeploymentError
+    from provisioning.federation import FederationError
     from provisioning.names import InvalidName
     from provisioning.registry import RegistryError
 
-    return (DeploymentError, InvalidName, RegistryError, ReloadError, OSError)
+    return (DeploymentError, FederationError, InvalidName, RegistryError, ReloadError, OSError)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -207,7 +208,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _province(args: argparse.Namespace) -> int:
-    from provisioning.federation import FederationError, Peer, ProvinceSettings, provision_province
+    from provisioning.federation import Peer, ProvinceSettings, provision_province
 
     try:
         peers = [Peer.parse(text) for text in args.peer]
@@ -226,7 +227,7 @@ def _province(args: argparse.Namespace) -> int:
             federation_ca_dir=Path(args.federation_ca),
             sans=[*args.san, "localhost", "127.0.0.1"],
         )
-    except (FederationError, *_user_errors()) as error:
+    except _user_errors() as error:
         return _fail(str(error))
     files = result.files
     print(f"province {settings.province}: bridges to {', '.join(p.province for p in peers)}")

@@ -136,3 +136,14 @@ def test_bad_peers_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str
         code, _, err = run(capsys, *base, *argv)
         assert code == 1 and message in err, err
     assert not deployment.federation_toml.exists()
+
+
+def test_an_unusable_federation_file_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deployment = init(capsys, tmp_path / "punjab")
+    deployment.federation_toml.write_text("[province\n")
+    code, _, err = run(
+        capsys, "device", "--dir", str(deployment.root), "--role", "gate", "--station", "LHR01"
+    )
+    assert code == 1 and "federation.toml: unusable" in err and "Traceback" not in err
