@@ -613,8 +613,8 @@ class ComplaintDesk:
 
     def public_status(self, tracking_no: str) -> ComplaintStatus:
         """What a citizen sees by tracking number (the complaint-status body)."""
-        with self.db.lock:
-            return _public_status(self.db.conn, tracking_no)
+        with self.db.read() as conn:
+            return _public_status(conn, tracking_no)
 
     def _push(self, conn: sqlite3.Connection, tracking_no: str, device_id: str) -> None:
         HubStore.queue_downlink(

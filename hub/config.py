@@ -3,7 +3,8 @@
 Relative paths resolve against the file's directory (the deployment directory)::
 
     [hub]
-    database = "hub.db"
+    database = "hub.db"         # or "postgresql://khidmat@db.example:5432/hub" (a server
+                                # shared by hub processes on several machines)
     signing_key_file = "keys/watchlist-signing.pem"
     workers = 1                 # > 1: MQTT v5 shared subscription across worker processes
     urgent_ack_s = 300          # an urgent complaint's alert unacknowledged this long escalates
@@ -74,13 +75,19 @@ from hub.hotels import HotelSettings
 from hub.sms.outbox import SmsSettings
 from hub.tracking_web.settings import MOBILE_DIGITS_RANGE, TrackingSettings
 from khidmat_base.config import BrokerSection, ConfigError, section
+from khidmat_base.database import is_server_url
 from khidmat_wire.topics import HUB_WORKERS_MAX
 from khidmat_wire.vocabulary import is_mobile
 
 
 @dataclass(frozen=True, slots=True)
 class HubSection:
-    database: Path
+    database: Path | str
+    """The SQLite file, or a ``postgresql://`` URL (libpq reads a password from
+    ``~/.pgpass`` or ``PGPASSFILE``, so the URL need not hold one)."""
+    data_dir: Path = Path(".")
+    """Where the hub writes files (reports/, exports/, gallery files): the SQLite file's
+    folder, or the configuration file's folder when the database is a server."""
     signing_key_file: Path | None = None
     workers: int = 1
     escalation_check_s: float = 30.0
@@ -153,7 +160,13 @@ def load_hub_config(path: str | Path) -> HubConfig:
         if key in ("database", "signing_key_file"):
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"[hub] {key}: must be a path string")
+            if key == "database" and is_server_url(value):
+                hub_values[key] = value
+                hub_values["data_dir"] = base
+                continue
             hub_values[key] = Path(value) if Path(value).is_absolute() else base / value
+            if key == "database":
+                hub_values["data_dir"] = hub_values[key].parent  # type: ignore[union-attr]
         elif key == "workers":
             if (
                 not isinstance(value, int)

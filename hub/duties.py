@@ -150,8 +150,15 @@ def install(service: HubService) -> HubModules:
     modules.complaints.on_opened = feed.complaint_opened
     modules.records.on_enrolled = feed.enrolled
     SignInVerifier(service.store).install()
+    # beside a SQLite file by default; a server database's workers keep theirs in the
+    # configuration's folder (each machine maps its own prepared files)
+    server = service.store.db.dialect != "sqlite"
     identifier = Identifier(
-        service.store, modules.records, modules.alerts, threshold=config.hub.hit_threshold
+        service.store,
+        modules.records,
+        modules.alerts,
+        threshold=config.hub.hit_threshold,
+        gallery_file=config.hub.data_dir / "hub.gallery" if server else None,
     )
     service.identifier = identifier
     started_ms = clock.now_ms()
@@ -279,7 +286,7 @@ def install(service: HubService) -> HubModules:
         from hub.daily_summary import write_day, yesterday
 
         day = yesterday(int(time.time() * 1000))
-        directory = config.hub.database.parent / "reports"
+        directory = config.hub.data_dir / "reports"
         if not (directory / f"summary-{day.isoformat()}.pdf").exists():
             for path in write_day(service.store, modules.fleet, day, directory):
                 log.info("daily summary written: %s", path)

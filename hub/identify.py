@@ -142,7 +142,7 @@ class Identifier:
         self._lock = threading.Lock()
         self._seq = 0
         self._pending = 0
-        database = Path(str(self.db.path))
+        database = Path(self.db.location) if self.db.dialect == "sqlite" else Path("")
         if gallery_file is None and database.name not in ("", ":memory:"):
             gallery_file = database.with_name(database.name + ".gallery")
         self.gallery_file = gallery_file

@@ -141,8 +141,8 @@ class LicenceOffice:
     def public_status(self, token: str, cnic: str) -> PublicLicence | None:
         """What the tracking page shows for ``token`` and ``cnic`` (None: no such
         application, or the CNIC is not its applicant's: the two are not told apart)."""
-        with self.db.lock:
-            return _public(self.db.conn, token, cnic)
+        with self.db.read() as conn:
+            return _public(conn, token, cnic)
 
     # --------------------------------------------------------------- reads
     def application(self, token: str) -> Application | None:

@@ -100,7 +100,7 @@ class HubService:
             on_message=self._on_message,
             on_retained=lambda topic, payload: self._retained.put((topic, _bounded(payload))),
         )
-        self.roster = UnitRoster(self.store.db.path)
+        self.roster = UnitRoster(self.store.db.location)
         self.ingestor = Ingestor(
             self.store,
             self.publish,

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from khidmat_base.sql_dialect import split_statements, table_exists
+
 BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for another process's write lock before failing."""
 
@@ -25,7 +27,12 @@ Migration = Callable[[sqlite3.Connection], None] | str
 
 
 class Database:
-    """One SQLite connection (WAL, FULL sync) with a lock and ``BEGIN IMMEDIATE`` writes."""
+    """One SQLite connection (WAL, FULL sync) with a lock and ``BEGIN IMMEDIATE`` writes.
+
+    Shares its interface with :class:`khidmat_base.postgres.PostgresDatabase`
+    (:func:`khidmat_base.database.open_database` picks one from a location)."""
+
+    dialect = "sqlite"
 
     def __init__(
         self, path: str | Path, *, synchronous: str = "FULL", read_only: bool = False
@@ -52,11 +59,17 @@ class Database:
         self.conn.execute(f"PRAGMA synchronous={synchronous}")
         self.conn.execute("PRAGMA foreign_keys=ON")
 
+    @property
+    def location(self) -> str:
+        """Where the database is: its file's path (for :func:`open_database`)."""
+        return str(self.path)
+
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *, serialized: bool = True) -> Iterator[sqlite3.Connection]:
         """A write transaction (``BEGIN IMMEDIATE``); commits on success, rolls back on error.
 
-        A COMMIT that fails (disk full, read-only or failing storage) is rolled back too,
+        Every SQLite write is serialized; ``serialized=False`` (a claim that locks its own
+        rows on PostgreSQL) changes nothing here. A COMMIT that fails (disk full, read-only or failing storage) is rolled back too,
         so the connection never stays inside a dead transaction; the error is re-raised.
         """
         with self.lock:
@@ -68,6 +81,20 @@ class Database:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one snapshot (one transaction, under the lock)."""
+        with self.lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield self.conn
+            finally:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+
+    def table_exists(self, name: str) -> bool:
+        return table_exists(self.conn, name)
 
     def query(
         self, sql: str, params: Sequence[object] | dict[str, object] = ()
@@ -106,9 +133,8 @@ class Database:
                 if current is not None and current[0] >= number:
                     continue  # another process migrated meanwhile
                 if isinstance(step, str):
-                    for statement in step.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
+                    for statement in split_statements(step):
+                        conn.execute(statement)
                 else:
                     step(conn)
                 conn.execute(

@@ -71,7 +71,7 @@ def _device(args: argparse.Namespace) -> int:
     try:
         if args.replaces is not None:
             deployment.load_settings()  # a clear error when DIR is not a deployment
-            with Registry(deployment.hub_db) as registry:
+            with Registry(deployment.hub_database) as registry:
                 old = registry.get(args.replaces)
             if old is None:
                 return _fail(f"no such device to replace: {args.replaces!r}")

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from khidmat_base.database import is_server_url
 from provisioning.files import write_public
 from provisioning.toml_text import toml_document
 
@@ -79,6 +80,18 @@ class Deployment:
     @property
     def hub_db(self) -> Path:
         return self.root / "hub.db"
+
+    @property
+    def hub_database(self) -> Path | str:
+        """Where the hub's database (and so the registry) is: hub.db, or the PostgreSQL
+        server's URL when hub.toml's ``[hub] database`` names one."""
+        try:
+            raw = tomllib.loads(self.hub_toml.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return self.hub_db
+        hub = raw.get("hub")
+        value = hub.get("database") if isinstance(hub, dict) else None
+        return value if isinstance(value, str) and is_server_url(value) else self.hub_db
 
     @property
     def ca_cert(self) -> Path:

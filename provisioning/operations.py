@@ -140,7 +140,7 @@ def hub_toml_text(deployment: Deployment, settings: BrokerSettings) -> str:
 
 def _open(deployment: Deployment) -> tuple[BrokerSettings, Registry]:
     settings = deployment.load_settings()
-    return settings, Registry(deployment.hub_db)
+    return settings, Registry(deployment.hub_database)
 
 
 def provision_device(

@@ -1,4 +1,4 @@
-"""The hub's device registry: the ``devices`` table in the deployment's SQLite database.
+"""The hub's device registry: the ``devices`` table in the deployment's hub database.
 
 Provisioning writes it (register, retire); the hub reads it (get, list) and records when it
 last heard from a unit (touch_last_seen). The broker's password and ACL files are
@@ -13,10 +13,11 @@ by an older build, which created it without a migration)::
             replaces TEXT NULL,                 -- the unit this one replaced
             mqtt_password_hash TEXT NOT NULL)   -- mosquitto $7$ hash, never the password
 
-Times are Unix epoch milliseconds (UTC). The connection is :class:`khidmat_base.sqlite.Database`
-(WAL, ``synchronous=FULL``, every write one ``BEGIN IMMEDIATE`` transaction), so several
-processes (hub, provisioning) share the file without "database is locked" surprises; the
-hub passes its own ``Database`` so both use one connection. Thread-safe (the database's
+Times are Unix epoch milliseconds (UTC). The database is the hub's
+(:func:`khidmat_base.database.open_database`: a SQLite file or a PostgreSQL URL; every
+write one serialized transaction), so several processes (hub, provisioning) share it
+without "database is locked" surprises; the hub passes its own database so both use one
+connection. Thread-safe (the database's
 lock serialises calls; each call is a few hundred microseconds).
 
 Example::
@@ -29,12 +30,13 @@ Example::
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.config import ROLES
 from khidmat_base.clock import now_ms
+from khidmat_base.database import Connection, integrity_errors, open_database
+from khidmat_base.sql_dialect import table_exists
 from khidmat_base.sqlite import Database
 
 __all__ = ["Device", "Registry", "RegistryError", "now_ms", "role_in"]
@@ -104,9 +106,10 @@ class Registry:
     """
 
     def __init__(self, db: Database | Path | str) -> None:
-        self._owned = not isinstance(db, Database)
-        self._db = Database(db) if not isinstance(db, Database) else db
-        self.path = self._db.path
+        self._owned = isinstance(db, (str, Path))
+        self._db = open_database(db) if isinstance(db, (str, Path)) else db
+        self.path = Path(self._db.location) if self._db.dialect == "sqlite" else None
+        """The SQLite file (None on PostgreSQL)."""
         self._db.migrate(COMPONENT, MIGRATIONS)
 
     def register(
@@ -125,6 +128,8 @@ class Registry:
         at_ms = now_ms() if at_ms is None else at_ms
         try:
             with self._db.write() as db:
+                if db.execute("SELECT 1 FROM devices WHERE device_id = ?", (device_id,)).fetchone():
+                    raise RegistryError(f"device {device_id!r} is already registered")
                 db.execute(
                     "INSERT INTO devices (device_id, role, station, name, provisioned_at_ms, "
                     "has_client_cert, mqtt_password_hash, replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -139,7 +144,7 @@ class Registry:
                         replaces,
                     ),
                 )
-        except sqlite3.IntegrityError as error:
+        except integrity_errors() as error:
             if "UNIQUE" in str(error) or "PRIMARY KEY" in str(error):
                 raise RegistryError(f"device {device_id!r} is already registered") from None
             raise RegistryError(f"cannot register {device_id!r}: {error}") from None
@@ -185,9 +190,9 @@ class Registry:
         """
         with self._db.write() as db:
             cursor = db.execute(
-                "UPDATE devices SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), ?) "
-                "WHERE device_id = ?",
-                (seen_ms, device_id),
+                "UPDATE devices SET last_seen_ms = CASE WHEN COALESCE(last_seen_ms, 0) > ? "
+                "THEN last_seen_ms ELSE ? END WHERE device_id = ?",
+                (seen_ms, seen_ms, device_id),
             )
             return cursor.rowcount > 0
 
@@ -210,25 +215,19 @@ class Registry:
         self.close()
 
 
-def role_in(conn: sqlite3.Connection, device_id: str) -> str | None:
+def role_in(conn: Connection, device_id: str) -> str | None:
     """The unit's role in the registry, read inside the caller's transaction on the hub
     database; None when it is not registered (or no registry was ever made there)."""
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'devices'"
-    ).fetchone()
-    if exists is None:
+    if not table_exists(conn, "devices"):
         return None
     row = conn.execute("SELECT role FROM devices WHERE device_id = ?", (device_id,)).fetchone()
     return None if row is None else str(row[0])
 
 
-def station_in(conn: sqlite3.Connection, device_id: str) -> str | None:
+def station_in(conn: Connection, device_id: str) -> str | None:
     """The unit's station in the registry, read inside the caller's transaction on the hub
     database; None when it is not registered (or no registry was ever made there)."""
-    exists = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'devices'"
-    ).fetchone()
-    if exists is None:
+    if not table_exists(conn, "devices"):
         return None
     row = conn.execute("SELECT station FROM devices WHERE device_id = ?", (device_id,)).fetchone()
     return None if row is None or not row[0] else str(row[0])

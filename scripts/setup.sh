@@ -56,6 +56,18 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libfribidi\.so\.0' \
     fi
 fi
 
+# The hub may keep its database on PostgreSQL (docs/decisions/hub-postgresql.md); the tests
+# run the hub's database tests against a throwaway cluster of the distribution's server
+# (initdb and postgres from /usr/lib/postgresql/<version>/bin, started by tests/conftest.py).
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq postgresql >/dev/null; } 2>/dev/null; then
+        echo "setup: PostgreSQL could not be installed with apt-get (the hub's PostgreSQL tests need it): run \`sudo apt-get install postgresql\`" >&2
+        exit 1
+    fi
+fi
+
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv

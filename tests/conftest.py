@@ -1,10 +1,19 @@
-"""Fixtures shared by the whole suite: a real Mosquitto on a free loopback port.
+"""Fixtures shared by the whole suite: a real Mosquitto on a free loopback port, and the
+hub database on SQLite or on a real PostgreSQL server.
 
 Without Mosquitto the run stops at once with one line saying how to install it.
+
+``hub_database`` is where a test's hub database lives: a SQLite file in tmp_path, or -
+with ``KHIDMAT_TEST_DATABASE=postgresql`` - a fresh database on a throwaway PostgreSQL
+cluster (one per session, on a free loopback port; each test's database is a copy of a
+template with every hub migration applied, dropped after the test)::
+
+    KHIDMAT_TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -m hub_database
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,10 +37,64 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+TEST_DATABASE = os.environ.get("KHIDMAT_TEST_DATABASE", "sqlite")
+"""Which database ``hub_database`` gives: ``sqlite`` (default) or ``postgresql``."""
+_TEMPLATE = "khidmat_template"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Stop before any test where Mosquitto is missing: one line saying how to install it."""
     if find_mosquitto() is None:
         raise pytest.UsageError(MOSQUITTO_MISSING)
+    if TEST_DATABASE not in ("sqlite", "postgresql"):
+        raise pytest.UsageError("KHIDMAT_TEST_DATABASE: sqlite or postgresql")
+    config.addinivalue_line(
+        "markers", "hub_database: uses the hub database fixture (runs on either database)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that uses ``hub_database`` (select them with ``-m hub_database``)."""
+    for item in items:
+        if "hub_database" in getattr(item, "fixturenames", ()):
+            item.add_marker("hub_database")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """A throwaway PostgreSQL cluster for the session, with a template database that has
+    every hub migration applied."""
+    from hub.store import HubStore, migrate_all
+    from khidmat_base.postgres_server import PostgresServer
+    from provisioning.registry import Registry
+
+    server = PostgresServer().start()
+    try:
+        url = server.create_database(_TEMPLATE)
+        with HubStore(url) as store:
+            migrate_all(store)
+            Registry(store.db)
+        yield server
+    finally:
+        server.close()
+
+
+_DATABASE_NUMBERS = itertools.count(1)
+
+
+@pytest.fixture
+def hub_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Path | str]:
+    """The location of a fresh hub database: ``tmp_path / "hub.db"`` or a PostgreSQL URL."""
+    if TEST_DATABASE == "sqlite":
+        yield tmp_path / "hub.db"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = f"hub_{os.getpid()}_{next(_DATABASE_NUMBERS)}"
+    url = server.create_database(name, template=_TEMPLATE)
+    try:
+        yield url
+    finally:
+        server.drop_database(name)
 
 
 @pytest.fixture

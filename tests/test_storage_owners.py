@@ -23,6 +23,16 @@ OWNERS = (
     "hub/store/",
     "provisioning/registry.py",
     "khidmat_base/sqlite.py",
+    "khidmat_base/postgres.py",
+    "khidmat_base/postgres_server.py",
+    "khidmat_base/sql_dialect.py",
+)
+HUB_DATABASE_OWNERS = ("hub/store/", "provisioning/registry.py")
+"""Their SQL runs on SQLite and PostgreSQL: the portable subset of khidmat_base/sql_dialect.py."""
+NOT_PORTABLE = re.compile(
+    r"INSERT\s+OR\s+REPLACE|\bX'|\browid\b|sqlite_master|json_extract|\bPRAGMA\b"
+    r"|\bGLOB\b|strftime|julianday|group_concat|\b(?:max|min)\((?:[^()]|\([^()]*\))*,",
+    re.IGNORECASE,
 )
 SQL = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|PRAGMA|BEGIN)\s")
 
@@ -44,6 +54,30 @@ def test_only_the_owners_hold_sql() -> None:
             if not name.startswith(OWNERS):
                 found += sql_in(path.read_text(encoding="utf-8"), name)
     assert not found, "SQL outside the database owners:\n" + "\n".join(found)
+
+
+def test_the_hub_database_owners_write_portable_sql() -> None:
+    """No SQLite-only construct in the SQL that runs on either database (nor ``lastrowid``:
+    a new row's id comes from ``RETURNING id``)."""
+    found = []
+    for owner in HUB_DATABASE_OWNERS:
+        paths = sorted((ROOT / owner).rglob("*.py")) if owner.endswith("/") else [ROOT / owner]
+        for path in paths:
+            source = path.read_text(encoding="utf-8")
+            name = path.relative_to(ROOT).as_posix()
+            found += [
+                f"{name}:{node.lineno}: {NOT_PORTABLE.search(node.value).group(0)}"  # type: ignore[union-attr]
+                for node in ast.walk(ast.parse(source, name))
+                if isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and NOT_PORTABLE.search(node.value)
+            ]
+            found += [f"{name}: lastrowid" for _ in re.finditer(r"\.lastrowid\b", source)]
+    assert not found, "SQL outside the portable subset:\n" + "\n".join(found)
+    assert NOT_PORTABLE.search("UPDATE t SET a = max(coalesce(a, 0), ?)")
+    assert NOT_PORTABLE.search("DELETE FROM t WHERE rowid IN (SELECT 1)")
+    assert not NOT_PORTABLE.search("SELECT max(seq) FROM template_log")
+    assert not NOT_PORTABLE.search("SELECT coalesce(max(seq), 0) FROM template_log")
 
 
 def test_the_scan_sees_sql() -> None:

@@ -108,7 +108,7 @@ class ConsoleBackend:
     def export_templates(self, person_id: str, fmt: str) -> list[Path]:
         """Write the person's templates (iso or ansi) into ``exports/`` beside the database;
         audited under the operator. RecordError for an unknown person or format."""
-        directory = Path(self.config.hub.database).parent / "exports"
+        directory = self.config.hub.data_dir / "exports"
         return self.modules.records.export_to_folder(
             person_id, fmt, directory, actor=self.operator.name
         )

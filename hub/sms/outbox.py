@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 HOUR_MS = 3_600_000
 REPORT_WINDOW_MS = 2 * 86_400_000
 """Reports are matched to texts sent within this window (message references wrap at 256)."""
+CLAIM_LEASE_MS = 300_000
+"""How long a claimed text stays with the hub process that claimed it (a send takes
+seconds); past it, a claim whose process died mid-send is due again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,23 +172,27 @@ class SmsOutbox:
         if not self.settings.port:
             return 0  # no modem on this hub: texts stay queued for when one is configured
         now = _now_ms() if now_ms is None else now_ms
-        rows = table.due(self.db, now, limit)
+        # claimed (marked sending for CLAIM_LEASE_MS), so another hub process skips them
+        rows = table.claim_due(self.db, now, limit, lease_ms=CLAIM_LEASE_MS)
         if not rows:
             self.take_reports(now)  # the last texts' reports come after their send
             return 0
         sent = 0
-        for row in rows:
+        for done, row in enumerate(rows):
             if not row["urgent"] and quiet_until_ms(now, self.settings) > now:
-                table.set_state(self.db, row["id"], next_try_ms=quiet_until_ms(now, self.settings))
+                table.set_state(
+                    self.db, row["id"], state="queued",
+                    next_try_ms=quiet_until_ms(now, self.settings),
+                )  # fmt: skip
                 continue
             try:
                 modem = self._ready_modem()
-                table.set_state(self.db, row["id"], state="sending")
                 refs = modem.send(row["mobile"], row["text"])
             except ModemFault as fault:
                 self._failed(row, fault, now)
                 if fault.kind in ("port", "no-reply", "sim-missing", "no-network"):
                     self._drop_modem()
+                    table.release(self.db, rows[done + 1 :])  # tried at the next round
                     break  # the modem is the problem, not this text
                 continue
             table.set_state(

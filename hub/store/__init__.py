@@ -3,7 +3,9 @@
 Nothing outside this package runs SQL on the hub database; the workflows (ingest,
 complaints, records, watchlists, identification, fleet, alerts, reports) call these
 functions. One SQLite file per deployment (WAL, ``BEGIN IMMEDIATE`` writes, shared by
-several hub worker processes) opened through :class:`khidmat_base.sqlite.Database`.
+several hub worker processes) or one PostgreSQL database (shared by hub processes on
+several machines), opened through :func:`khidmat_base.database.open_database`; the SQL is
+the portable subset of :mod:`khidmat_base.sql_dialect`.
 
 - :mod:`hub.store.base`: :class:`HubStore` (records, quarantine, unit state, downlinks)
 - :mod:`hub.store.complaints`: complaints, their audit trail and feedback
@@ -18,4 +20,29 @@ The ``devices`` table in the same file belongs to :mod:`provisioning.registry`.
 
 from hub.store.base import HubStore, QuarantinedPayload, RecordHandler, StateHandler
 
-__all__ = ["HubStore", "QuarantinedPayload", "RecordHandler", "StateHandler"]
+__all__ = ["HubStore", "QuarantinedPayload", "RecordHandler", "StateHandler", "migrate_all"]
+
+
+def migrate_all(store: HubStore) -> None:
+    """Apply every hub table owner's migrations (the workflows apply their own as they
+    start; this makes a complete schema at once, e.g. a template database)."""
+    from hub.store import (
+        alerts,
+        complaints,
+        diary,
+        fleet,
+        hotels,
+        licences,
+        people,
+        roster,
+        searches,
+        sms,
+        unit_control,
+        unit_keys,
+        watchlists,
+    )
+
+    for owner in (alerts, complaints, diary, fleet, hotels, licences, people, roster):
+        owner.migrate(store.db)
+    for owner in (searches, sms, unit_control, unit_keys, watchlists):
+        owner.migrate(store.db)

@@ -1,24 +1,27 @@
 """The hub database's core tables: records, quarantine, unit state, the downlink outbox.
 
-:class:`HubStore` opens the deployment's SQLite file (WAL) and is what every other table
-owner in :mod:`hub.store` is handed: everything the hub keeps goes through this package, so
-a server database can replace SQLite later without touching ingest or the workflows.
-Several hub worker processes may open
-the same file; every write is one ``BEGIN IMMEDIATE`` transaction. A :class:`HubStore`
-may be shared by threads of one process (one transaction at a time).
+:class:`HubStore` opens the deployment's database - a SQLite file (WAL) or a PostgreSQL
+server by ``postgresql://`` URL (:func:`khidmat_base.database.open_database`) - and is
+what every other table owner in :mod:`hub.store` is handed: everything the hub keeps goes
+through this package, in the portable SQL of :mod:`khidmat_base.sql_dialect`. Several hub
+worker processes (and, on PostgreSQL, machines) may open the same database; every write is
+one serialized transaction, except the downlink outbox's claim, which locks only the rows
+it sends. A :class:`HubStore` may be shared by threads of one process.
 """
 
 from __future__ import annotations
 
 import collections
 import hashlib
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from khidmat_base.clock import now_ms as _now_ms
-from khidmat_base.sqlite import Database
+from khidmat_base.database import open_database
+from khidmat_base.sql_dialect import row_lock
 from khidmat_wire import build_topic, encode, make_envelope
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import SECRET_KINDS
@@ -120,7 +123,7 @@ class HubStore:
     def __init__(
         self, path: str | Path, *, handlers: dict[str, list[RecordHandler]] | None = None
     ) -> None:
-        self.db = Database(path)
+        self.db = open_database(path)
         self.db.migrate("hub.store", MIGRATIONS)
         self.db.migrate("hub.downlinks", DOWNLINK_MIGRATIONS)
         self.handlers: dict[str, list[RecordHandler]] = handlers or {}
@@ -219,9 +222,10 @@ class HubStore:
                     overflow = f"overflow:{device_id}"
                     cursor = conn.execute(
                         "INSERT INTO quarantine (first_ms, last_ms, times, topic, device_id, record_id, reason, payload, payload_bytes, payload_sha256) "
-                        "VALUES (?, ?, 1, ?, ?, NULL, ?, X'', ?, ?) "
+                        "VALUES (?, ?, 1, ?, ?, NULL, ?, ?, ?, ?) "
                         "ON CONFLICT(payload_sha256) DO UPDATE SET last_ms = excluded.last_ms, "
-                        "times = times + 1, payload_bytes = payload_bytes + excluded.payload_bytes, "
+                        "times = quarantine.times + 1, "
+                        "payload_bytes = quarantine.payload_bytes + excluded.payload_bytes, "
                         "reason = excluded.reason",
                         (
                             now,
@@ -229,6 +233,7 @@ class HubStore:
                             topic,
                             device_id,
                             "quarantine quota full; last reason: " + reason,
+                            b"",
                             len(payload),
                             overflow,
                         ),
@@ -319,22 +324,41 @@ class HubStore:
                 "UPDATE downlinks SET sent_ms = ? WHERE id = ?", [(now, i) for i in ids]
             )
 
-    def publish_downlinks(self, publish: Callable[[str, bytes], bool]) -> int:
-        """Hand every queued downlink to ``publish``; stops at the first refusal. Returns sent."""
+    def publish_downlinks(self, publish: Callable[[str, bytes], bool], limit: int = 500) -> int:
+        """Hand queued downlinks (up to ``limit``, oldest first) to ``publish``; stops at the
+        first refusal. Returns how many were sent.
+
+        Safe with several hub processes publishing: the rows are claimed in one transaction
+        that marks them sent (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so two workers take
+        different rows; SQLite: the write lock), and ``publish`` (a non-blocking hand-over
+        to the MQTT client) runs inside it, so each downlink is handed over once."""
+        if self.db.scalar("SELECT 1 FROM downlinks WHERE sent_ms IS NULL LIMIT 1") is None:
+            return 0
         sent: list[int] = []
-        for downlink_id, device_id, kind, payload in self.pending_downlinks():
-            if not publish(build_topic(device_id, Direction.DOWN, kind), payload):
-                break
-            sent.append(downlink_id)
-        self.mark_downlinks_sent(sent)
+        with self.db.write(serialized=False) as conn:
+            rows = conn.execute(
+                "SELECT id, device_id, kind, payload FROM downlinks WHERE sent_ms IS NULL "
+                "ORDER BY id LIMIT ?" + row_lock(self.db.dialect),
+                (limit,),
+            ).fetchall()
+            for downlink_id, device_id, kind, payload in rows:
+                if not publish(build_topic(device_id, Direction.DOWN, kind), bytes(payload)):
+                    break
+                sent.append(downlink_id)
+            if sent:
+                now = _now_ms()
+                conn.executemany(
+                    "UPDATE downlinks SET sent_ms = ? WHERE id = ?", [(now, i) for i in sent]
+                )
         return len(sent)
 
     def state_log(self, since_ms: int) -> list[tuple[str, str, int]]:
         """(device_id, status, at_ms) changes since ``since_ms`` plus the last one before it."""
         rows = self.db.query(
             "SELECT device_id, status, at_ms FROM device_state_log WHERE at_ms >= ? "
-            "UNION ALL SELECT device_id, status, max(at_ms) FROM device_state_log WHERE at_ms < ? "
-            "GROUP BY device_id ORDER BY 1, 3",
+            "UNION ALL SELECT l.device_id, l.status, l.at_ms FROM device_state_log l "
+            "WHERE l.at_ms = (SELECT max(m.at_ms) FROM device_state_log m "
+            "WHERE m.device_id = l.device_id AND m.at_ms < ?) ORDER BY 1, 3",
             (since_ms, since_ms),
         )
         return [(r[0], r[1], r[2]) for r in rows]
@@ -372,27 +396,19 @@ class HubStore:
 
     def tracking_numbers(self) -> list[str]:
         """The tracking number of every stored complaint record (one per record)."""
-        rows = self.db.query(
-            "SELECT json_extract(payload, '$.body.tracking_no') FROM records WHERE kind = 'complaint'"
-        )
-        return [r[0] for r in rows]
+        return [
+            _tracking_no(r[0])
+            for r in self.db.query("SELECT payload FROM records WHERE kind = 'complaint'")
+        ]
 
     def complaint_records_per_tracking_no(self) -> collections.Counter[str]:
         """How many complaint records name each tracking number (checks: one each)."""
-        rows = self.db.query(
-            "SELECT json_extract(payload, '$.body.tracking_no'), count(*) FROM records "
-            "WHERE kind = 'complaint' GROUP BY 1"
-        )
-        return collections.Counter({r[0]: r[1] for r in rows})
+        return collections.Counter(self.tracking_numbers())
 
     def downlinks_per_tracking_no(self, kind: str) -> collections.Counter[str]:
         """How many ``kind`` downlinks were queued per tracking number in their body."""
-        rows = self.db.query(
-            "SELECT json_extract(CAST(payload AS TEXT), '$.body.tracking_no'), count(*) "
-            "FROM downlinks WHERE kind = ? GROUP BY 1",
-            (kind,),
-        )
-        return collections.Counter({r[0]: r[1] for r in rows})
+        rows = self.db.query("SELECT payload FROM downlinks WHERE kind = ?", (kind,))
+        return collections.Counter(_tracking_no(bytes(r[0])) for r in rows)
 
     def downlink_payloads(self, kind: str) -> list[bytes]:
         """The payload of every ``kind`` downlink queued, oldest first (checks, benchmarks)."""
@@ -420,6 +436,16 @@ class HubStore:
             r[0]: (r[1], r[2])
             for r in self.db.query("SELECT device_id, status, changed_ms FROM device_state")
         }
+
+
+def _tracking_no(payload: str | bytes) -> str | None:
+    """The ``body.tracking_no`` of a stored JSON payload (None: absent or not JSON)."""
+    try:
+        body = json.loads(payload).get("body")
+    except (ValueError, AttributeError):
+        return None
+    value = body.get("tracking_no") if isinstance(body, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _storable(text: str) -> str:

@@ -197,10 +197,10 @@ def add_event(
     cursor = conn.execute(
         "INSERT INTO complaint_events "
         "(tracking_no, at_ms, action, status, reason, officer, public_message) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (tracking_no, at_ms, action, status, reason, officer, public_message),
     )
-    return int(cursor.lastrowid or 0)
+    return int(cursor.fetchone()[0])
 
 
 def add_feedback(
@@ -325,7 +325,7 @@ def search(db: Database, text: str, *, names_of_women_desk: bool, limit: int) ->
     when ``names_of_women_desk``), newest first."""
     return db.query(
         "SELECT * FROM complaints WHERE tracking_no = ? OR cnic = ? OR "
-        "(complainant_name LIKE ? ESCAPE '\\' AND (gender_desk = 0 OR ?)) "
+        "(complainant_name LIKE ? ESCAPE '\\' AND (gender_desk = 0 OR ? = 1)) "
         "ORDER BY received_ms DESC LIMIT ?",
         (text.upper(), text, f"%{_like_escape(text)}%", int(names_of_women_desk), limit),
     )

@@ -96,11 +96,13 @@ def history(db: Database) -> list[tuple[str, int, int]]:
 
 
 def prune_history(db: Database, keep: int) -> None:
-    """Keep the newest ``keep`` samples of each unit."""
+    """Keep the newest ``keep`` samples of each unit (and any as old as the oldest kept)."""
     with db.write() as conn:
         conn.execute(
-            "DELETE FROM telemetry_history WHERE rowid IN (SELECT rowid FROM ("
-            "SELECT rowid, row_number() OVER (PARTITION BY device_id ORDER BY at_ms DESC) AS n "
-            "FROM telemetry_history) WHERE n > ?)",
-            (keep,),
+            "DELETE FROM telemetry_history WHERE at_ms < (SELECT h.at_ms FROM telemetry_history h "
+            "WHERE h.device_id = telemetry_history.device_id ORDER BY h.at_ms DESC "
+            "LIMIT 1 OFFSET ?)",
+            (max(keep, 1) - 1,),
         )
+        if keep <= 0:
+            conn.execute("DELETE FROM telemetry_history")

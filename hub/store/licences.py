@@ -103,10 +103,11 @@ def add_step(
     """Record a step; its id, or None when this step was already recorded."""
     cursor = conn.execute(
         "INSERT OR IGNORE INTO licence_steps (token, status, at_ms, note, source) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?) RETURNING id",
         (token, status, at_ms, note, source),
     )
-    return cursor.lastrowid if cursor.rowcount == 1 else None
+    row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def set_status_if_newer(
@@ -144,8 +145,8 @@ def steps_in(conn: sqlite3.Connection, token: str) -> list[Step]:
 
 
 def steps(db: Database, token: str) -> list[Step]:
-    with db.lock:
-        return steps_in(db.conn, token)
+    with db.read() as conn:
+        return steps_in(conn, token)
 
 
 def count(db: Database) -> int:

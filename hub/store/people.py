@@ -252,9 +252,9 @@ def template_changes(
     db: Database, after_seq: int
 ) -> tuple[int, list[tuple[str, int, bytes | None]]]:
     """Templates changed after ``after_seq``: (new seq, [(person_id, finger, bytes|None)])."""
-    with db.lock:
-        seq = int(db.conn.execute("SELECT coalesce(max(seq), 0) FROM template_log").fetchone()[0])
-        rows = db.conn.execute(
+    with db.read() as conn:
+        seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM template_log").fetchone()[0])
+        rows = conn.execute(
             "SELECT DISTINCT l.person_id, l.finger, t.template FROM template_log l "
             "LEFT JOIN person_templates t ON t.person_id = l.person_id AND t.finger = l.finger "
             "WHERE l.seq > ? AND l.seq <= ?",

@@ -203,11 +203,19 @@ def note_failure(
     failures = (int(row[0]) if row else 0) + 1
     until = now_ms + lockout_ms if failures >= max_failures else 0
     conn.execute(
-        "INSERT OR REPLACE INTO officer_lockouts (badge_key, failures, locked_until_ms) "
-        "VALUES (?, ?, ?)",
+        "INSERT INTO officer_lockouts (badge_key, failures, locked_until_ms) VALUES (?, ?, ?) "
+        "ON CONFLICT(badge_key) DO UPDATE SET failures = excluded.failures, "
+        "locked_until_ms = excluded.locked_until_ms",
         (badge_key, 0 if until else failures, until),
     )
     return until
+
+
+def failure_count(db: Database, badge_key: str) -> int:
+    """Wrong PINs counted for ``badge_key`` since its last sign-in or lock (0: none)."""
+    return int(
+        db.scalar("SELECT failures FROM officer_lockouts WHERE badge_key = ?", (badge_key,)) or 0
+    )
 
 
 def clear_failures(conn: sqlite3.Connection, badge_key: str) -> None:

@@ -12,7 +12,9 @@ same event twice stores one row. States: ``queued`` -> ``sending`` -> ``sent`` -
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
+from khidmat_base.sql_dialect import row_lock
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.sms"
@@ -72,6 +74,36 @@ def due(db: Database, now_ms: int, limit: int) -> list[sqlite3.Row]:
         "ORDER BY urgent DESC, id LIMIT ?",
         (now_ms, limit),
     )
+
+
+def claim_due(db: Database, now_ms: int, limit: int, *, lease_ms: int) -> list[sqlite3.Row]:
+    """Claim the texts to send now, oldest first (urgent ones first): each is marked
+    ``sending`` until ``now_ms + lease_ms`` in the claiming transaction, so another hub
+    process does not send it too (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, claims by
+    several processes run side by side and take different rows; SQLite: the write lock).
+    A claim not finished by then (its process died mid-send) is due again."""
+    with db.write(serialized=False) as conn:
+        rows = conn.execute(
+            "SELECT * FROM sms_outbox WHERE state IN ('queued', 'sending') AND next_try_ms <= ? "
+            "ORDER BY urgent DESC, id LIMIT ?" + row_lock(db.dialect),
+            (now_ms, limit),
+        ).fetchall()
+        conn.executemany(
+            "UPDATE sms_outbox SET state = 'sending', next_try_ms = ? WHERE id = ?",
+            [(now_ms + lease_ms, row["id"]) for row in rows],
+        )
+    return rows
+
+
+def release(db: Database, claimed: Sequence[sqlite3.Row]) -> None:
+    """Give claimed texts that were not tried back to the queue as they were."""
+    if claimed:
+        with db.write() as conn:
+            conn.executemany(
+                "UPDATE sms_outbox SET state = 'queued', next_try_ms = ? WHERE id = ? "
+                "AND state = 'sending'",
+                [(row["next_try_ms"], row["id"]) for row in claimed],
+            )
 
 
 def set_state(db: Database, row_id: int, **values: object) -> None:

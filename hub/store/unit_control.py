@@ -53,7 +53,7 @@ def migrate(db: Database) -> None:
 
 def settings_of(conn_or_db: sqlite3.Connection | Database, device_id: str) -> dict[str, str]:
     sql = "SELECT key, value FROM unit_settings WHERE device_id = ? ORDER BY key"
-    if isinstance(conn_or_db, Database):
+    if hasattr(conn_or_db, "query"):  # a database (either kind), not a connection
         rows = conn_or_db.query(sql, (device_id,))
     else:
         rows = conn_or_db.execute(sql, (device_id,)).fetchall()
@@ -82,7 +82,7 @@ def put(conn: sqlite3.Connection, device_id: str, key: str, value: str, version:
 
 def config_state(conn_or_db: sqlite3.Connection | Database, device_id: str) -> sqlite3.Row | None:
     sql = "SELECT * FROM unit_config WHERE device_id = ?"
-    if isinstance(conn_or_db, Database):
+    if hasattr(conn_or_db, "query"):  # a database (either kind), not a connection
         rows = conn_or_db.query(sql, (device_id,))
         return rows[0] if rows else None
     return conn_or_db.execute(sql, (device_id,)).fetchone()
@@ -102,9 +102,9 @@ def record_sent(conn: sqlite3.Connection, device_id: str, version: int, now_ms: 
 
 def mark_applied(conn: sqlite3.Connection, device_id: str, version: int, now_ms: int) -> None:
     conn.execute(
-        "UPDATE unit_config SET applied_version = max(coalesce(applied_version, 0), ?), "
-        "applied_ms = ? WHERE device_id = ?",
-        (version, now_ms, device_id),
+        "UPDATE unit_config SET applied_version = CASE WHEN coalesce(applied_version, 0) > ? "
+        "THEN applied_version ELSE ? END, applied_ms = ? WHERE device_id = ?",
+        (version, version, now_ms, device_id),
     )
 
 

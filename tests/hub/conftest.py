@@ -19,15 +19,17 @@ def templates() -> dict[tuple[int, int], bytes]:
 
 
 @pytest.fixture
-def hub_toml(tmp_path):
-    """``hub_toml(port=1883, extra="")`` writes tmp_path/hub.toml (database hub.db) and returns its path."""
+def hub_toml(tmp_path, hub_database):
+    """``hub_toml(port=1883, extra="")`` writes tmp_path/hub.toml and returns its path; its
+    database is hub.db beside it, or the test's PostgreSQL database (``hub_database``)."""
 
     def write(*, port: int = 1883, extra: str = "", directory=None):
         directory = directory or tmp_path
         path = directory / "hub.toml"
         (directory / "hub.password").write_text("pw-hub\n")
+        database = hub_database if isinstance(hub_database, str) else "hub.db"
         path.write_text(
-            f'[hub]\ndatabase = "hub.db"\n{extra}\n[broker]\nhost = "127.0.0.1"\nport = {port}\n'
+            f'[hub]\ndatabase = "{database}"\n{extra}\n[broker]\nhost = "127.0.0.1"\nport = {port}\n'
             'username = "hub"\npassword_file = "hub.password"\n'
         )
         return path

@@ -17,8 +17,8 @@ from khidmat_wire.messages import Feedback, Lookup
 
 
 @pytest.fixture
-def desk(tmp_path: Path):
-    store = HubStore(tmp_path / "hub.db")
+def desk(tmp_path: Path, hub_database):
+    store = HubStore(hub_database)
     complaints = ComplaintDesk(store, DuePolicy(escalation_step_h=2))
     complaints.install()
     ingestor = Ingestor(store, lambda topic, payload: True)

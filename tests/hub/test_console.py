@@ -248,7 +248,7 @@ async def _units(hub_files) -> None:
     from provisioning.registry import Registry
 
     config, _, service = hub_files
-    with Registry(service.store.db.path) as registry:
+    with Registry(service.store.db.location) as registry:
         registry.register(
             "gate-1", role="gate", station="QTA01", name="gate",
             mqtt_password_hash="$7$x", has_client_cert=False,
@@ -304,7 +304,7 @@ async def _export(hub_files, templates) -> None:
         people.focus()
         await pilot.press("i", "n")
         await _settle(app, pilot)
-    exports = config.hub.database.parent / "exports"
+    exports = config.hub.data_dir / "exports"
     assert sorted(p.name for p in exports.iterdir()) == ["CRO-1-finger2.ansi", "CRO-1-finger2.iso"]
     iso = Template.from_iso((exports / "CRO-1-finger2.iso").read_bytes())
     assert len(iso) == len(Template.from_bytes(templates[(2, 0)]))

@@ -27,7 +27,7 @@ def test_daily_summary_counts_the_day_and_writes_csv_and_pdf(tmp_path: Path, hub
     config_path = hub_toml()
     service = HubService(load_hub_config(config_path))  # tables and handlers; never started
     ingestor = Ingestor(service.store, lambda topic, payload: True)
-    with Registry(service.store.db.path) as registry:
+    with Registry(service.store.db.location) as registry:
         for device, role in (("desk-1", "desk"), ("gate-1", "gate")):
             registry.register(
                 device, role=role, station="QTA01", name=device,
@@ -112,7 +112,7 @@ def test_the_pdf_gives_urdu_names_and_bilingual_labels(tmp_path: Path, hub_toml)
     config_path = hub_toml()
     service = HubService(load_hub_config(config_path))  # tables and handlers; never started
     store = service.store
-    with Registry(store.db.path) as registry:
+    with Registry(store.db.location) as registry:
         registry.register(
             "gate-1", role="gate", station="QTA01", name="gate-1",
             mqtt_password_hash="$7$x", has_client_cert=False,

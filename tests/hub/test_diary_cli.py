@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import csv
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from hub.config import load_hub_config
 from hub.diary import station_day
 from hub.diary.chain import check
 from khidmat.cli import main
 from khidmat_base.clock import now_ms
+from tests.hub.raw_sql import run_raw
 
 URDU_TEXT = "ملزم گل خان کو حوالات میں بند کیا گیا"
 
@@ -45,10 +46,10 @@ def test_add_list_tamper_and_verify_names_the_entry(hub_toml, capsys) -> None:
     assert _diary(config, "verify", "--station", "QTA1", "--date", today) == 0
     assert "3 entries, chain intact" in capsys.readouterr().out
 
-    conn = sqlite3.connect(config.parent / "hub.db")
-    with conn:
-        conn.execute("UPDATE diary_entries SET text = 'Gul Khan released' WHERE seq = 2")
-    conn.close()
+    run_raw(
+        load_hub_config(config).hub.database,
+        "UPDATE diary_entries SET text = 'Gul Khan released' WHERE seq = 2",
+    )
     assert _diary(config, "verify", "--station", "QTA1", "--date", today) == 1
     err = capsys.readouterr().err
     assert f"TAMPERED at entry QTA1/{today}/2" in err and "changed" in err

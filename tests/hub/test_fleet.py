@@ -17,9 +17,9 @@ from provisioning.registry import Registry
 
 
 @pytest.fixture
-def fleet(tmp_path: Path):
-    store = HubStore(tmp_path / "hub.db")
-    with Registry(tmp_path / "hub.db") as registry:
+def fleet(tmp_path: Path, hub_database):
+    store = HubStore(hub_database)
+    with Registry(hub_database) as registry:
         for device, role in (("qta-gate-1", "gate"), ("qta-desk-1", "desk"), ("old-1", "desk")):
             registry.register(
                 device,

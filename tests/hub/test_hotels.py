@@ -22,8 +22,8 @@ NOW_MS = 1_796_000_000_000  # 2026-11-30
 
 
 @pytest.fixture
-def hub(tmp_path: Path):
-    store = HubStore(tmp_path / "hub.db")
+def hub(tmp_path: Path, hub_database):
+    store = HubStore(hub_database)
     records = RecordStore(store)
     for name, cnic, status in (
         ("Muhammad Akram", "54400-9876543-1", "wanted"),

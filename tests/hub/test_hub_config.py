@@ -88,3 +88,19 @@ def test_workers_are_bounded_by_the_broker_identities_provisioning_writes(hub_to
     path.write_text(text.replace("[hub]\n", f"[hub]\nworkers = {HUB_WORKERS_MAX + 1}\n"))
     with pytest.raises(ConfigError, match=rf"workers: must be an integer 1\.\.{HUB_WORKERS_MAX}"):
         load_hub_config(path)
+
+
+def test_the_database_is_a_file_beside_the_config_or_a_server_url(tmp_path) -> None:
+    path = tmp_path / "hub.toml"
+    base = '[broker]\nhost = "127.0.0.1"\nport = 1883\n'
+    path.write_text('[hub]\ndatabase = "data/hub.db"\n' + base)
+    config = load_hub_config(path)
+    assert config.hub.database == tmp_path / "data" / "hub.db"
+    assert config.hub.data_dir == tmp_path / "data"  # reports/, exports/ beside the file
+    url = "postgresql://khidmat@db.example:5432/hub"
+    path.write_text(f'[hub]\ndatabase = "{url}"\n' + base)
+    config = load_hub_config(path)
+    assert config.hub.database == url and config.hub.data_dir == tmp_path
+    path.write_text("[hub]\ndatabase = 5\n" + base)
+    with pytest.raises(ConfigError, match=r"\[hub\] database"):
+        load_hub_config(path)

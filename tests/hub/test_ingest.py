@@ -15,9 +15,9 @@ from khidmat_wire.messages import State
 
 
 @pytest.fixture
-def hub(tmp_path: Path):
+def hub(tmp_path: Path, hub_database):
     sent: list[tuple[str, bytes]] = []
-    store = HubStore(tmp_path / "hub.db")
+    store = HubStore(hub_database)
     yield Ingestor(store, lambda topic, payload: sent.append((topic, payload)) or True), store, sent
     store.close()
 

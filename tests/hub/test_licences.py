@@ -17,8 +17,8 @@ HEADER = "token,cnic,name,mobile,licence_class,status,status_at,note,language\n"
 
 
 @pytest.fixture
-def office(tmp_path: Path):
-    store = HubStore(tmp_path / "hub.db")
+def office(tmp_path: Path, hub_database):
+    store = HubStore(hub_database)
     sms = SmsOutbox(store, SmsSettings(quiet_from_h=0, quiet_to_h=0))
     try:
         yield LicenceOffice(store, sms), sms, store

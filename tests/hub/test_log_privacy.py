@@ -37,10 +37,10 @@ def _secrets_absent(text: str) -> None:
 
 
 def test_rejected_payloads_are_logged_without_their_contents(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, hub_database, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    store = HubStore(tmp_path / "hub.db")
+    store = HubStore(hub_database)
     ingestor = Ingestor(store, lambda topic, payload: True)
     complaint = json.loads(
         encode(

@@ -32,8 +32,8 @@ KEY = Ed25519PrivateKey.generate()
 
 
 @pytest.fixture
-def hub(tmp_path: Path):
-    store = HubStore(tmp_path / "hub.db")
+def hub(tmp_path: Path, hub_database):
+    store = HubStore(hub_database)
     records = RecordStore(store)
     records.install()
     alerts = AlertBoard(store)
@@ -293,10 +293,14 @@ def test_a_two_finger_scan_is_searched_on_both_fingers_fused_as_at_the_gate(hub,
     assert strict.identify(make_envelope("scan", "gate-1", body)).result == "no-hit"
 
 
-def test_hub_workers_map_the_prepared_galleries_and_apply_later_changes(hub, templates) -> None:
+def test_hub_workers_map_the_prepared_galleries_and_apply_later_changes(
+    hub, templates, tmp_path
+) -> None:
     store, records, alerts, _watchlists, ingestor = hub
     _enrol(ingestor, templates, finger_ids=(1, 2))
-    first = Identifier(store, records, alerts, checkpoint_changes=1)
+    # beside the SQLite file by default; a server database's hub names a folder of its own
+    files_at = {} if store.db.dialect == "sqlite" else {"gallery_file": tmp_path / "hub.gallery"}
+    first = Identifier(store, records, alerts, checkpoint_changes=1, **files_at)
     assert first.load() == 2
     path = first.gallery_file
     assert path is not None
@@ -306,7 +310,7 @@ def test_hub_workers_map_the_prepared_galleries_and_apply_later_changes(hub, tem
     assert manifest.exists() and files[1].exists() and files[2].exists()
     _enrol(ingestor, templates, finger_ids=(3,), cnic="54400-2222222-2", name="Rafiq")
     # a second worker (or a restart) maps the files and applies only the newer change
-    second = Identifier(store, records, alerts, checkpoint_changes=10_000)
+    second = Identifier(store, records, alerts, checkpoint_changes=10_000, **files_at)
     assert second.load() == 3 and second.persons == 2
     for position in (1, 2):
         mapped = second.galleries[position]
@@ -317,14 +321,14 @@ def test_hub_workers_map_the_prepared_galleries_and_apply_later_changes(hub, tem
     assert found[0].person == "CR-0000002" and found[0].finger_scores[0][0] == 3
     # a file that does not load is rebuilt from the records, not fatal
     files[1].write_bytes(b"KHGP" + bytes(100))
-    third = Identifier(store, records, alerts, checkpoint_changes=1)
+    third = Identifier(store, records, alerts, checkpoint_changes=1, **files_at)
     assert third.load() == 3 and all(g.stamp == third._seq for g in third.galleries.values())
     assert files[3].exists()  # the rebuild wrote every position again
     # a file ahead of the database (a restored database) is not trusted
     third.galleries[2].save(files[2], stamp=third._seq + 50)
-    fourth = Identifier(store, records, alerts, checkpoint_changes=10_000)
+    fourth = Identifier(store, records, alerts, checkpoint_changes=10_000, **files_at)
     assert fourth.load() == 3 and all(g.stamp == 0 for g in fourth.galleries.values())
     # a manifest that is not ours is not fatal either
     manifest.write_text('{"format": 1, "positions": ["2"]}')
-    fifth = Identifier(store, records, alerts, checkpoint_changes=10_000)
+    fifth = Identifier(store, records, alerts, checkpoint_changes=10_000, **files_at)
     assert fifth.load() == 3 and fifth.persons == 2

@@ -16,8 +16,10 @@ def _sent(store: HubStore) -> list[tuple[str, dict[str, str]]]:
     return [(r[1], {s.key: s.value for s in decode(r[3]).body.settings}) for r in rows]
 
 
-def test_keys_are_per_gate_stable_and_resent_before_the_grace_ends(tmp_path: Path) -> None:
-    with HubStore(tmp_path / "hub.db") as store:
+def test_keys_are_per_gate_stable_and_resent_before_the_grace_ends(
+    tmp_path: Path, hub_database
+) -> None:
+    with HubStore(hub_database) as store:
         keys = WatchlistKeys(store, grace_s=300.0)
         assert keys.publish(["gate-1", "gate-2"], now_ms=1_000) == ["gate-1", "gate-2"]
         first = dict(_sent(store))

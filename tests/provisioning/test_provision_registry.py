@@ -18,8 +18,8 @@ def register(registry: Registry, device_id: str, at_ms: int = 1_000, **extra) ->
     registry.register(device_id, has_client_cert=False, at_ms=at_ms, **(fields | extra))
 
 
-def test_register_get_list_and_retire(tmp_path: Path) -> None:
-    with Registry(tmp_path / "hub.db") as registry:
+def test_register_get_list_and_retire(hub_database) -> None:
+    with Registry(hub_database) as registry:
         register(registry, "qta01-gate-0001", at_ms=2_000, name="Gate 1")
         register(registry, "qta01-desk-0002", at_ms=1_000, role="desk")
         device = registry.get("qta01-gate-0001")
@@ -33,8 +33,8 @@ def test_register_get_list_and_retire(tmp_path: Path) -> None:
         assert registry.active_password_hashes() == {"qta01-desk-0002": HASH}
 
 
-def test_duplicate_and_unknown_ids_are_errors(tmp_path: Path) -> None:
-    with Registry(tmp_path / "hub.db") as registry:
+def test_duplicate_and_unknown_ids_are_errors(hub_database) -> None:
+    with Registry(hub_database) as registry:
         register(registry, "qta01-gate-0001")
         with pytest.raises(RegistryError, match="already registered"):
             register(registry, "qta01-gate-0001")
@@ -44,8 +44,8 @@ def test_duplicate_and_unknown_ids_are_errors(tmp_path: Path) -> None:
             register(registry, "qta01-xxxx-0002", role="kiosk")  # CHECK constraint
 
 
-def test_touch_last_seen_only_moves_forward(tmp_path: Path) -> None:
-    with Registry(tmp_path / "hub.db") as registry:
+def test_touch_last_seen_only_moves_forward(hub_database) -> None:
+    with Registry(hub_database) as registry:
         register(registry, "qta01-gate-0001")
         assert registry.touch_last_seen("qta01-gate-0001", 50_000)
         assert registry.touch_last_seen("qta01-gate-0001", 40_000)
@@ -84,3 +84,22 @@ def test_the_database_is_wal_and_shared_between_connections(tmp_path: Path) -> N
         "last_seen_ms",
         "has_client_cert",
     } <= columns
+
+
+def test_a_hub_on_a_database_server_gets_its_units_registered_there(
+    deployment, hub_database
+) -> None:
+    """Provisioning registers units where the hub reads them: the server hub.toml names."""
+    from provisioning.operations import provision_device
+
+    if isinstance(hub_database, str):
+        text = deployment.hub_toml.read_text(encoding="utf-8")
+        deployment.hub_toml.write_text(
+            text.replace('database = "hub.db"', f'database = "{hub_database}"'), encoding="utf-8"
+        )
+    assert deployment.hub_database == (
+        hub_database if isinstance(hub_database, str) else deployment.hub_db
+    )
+    made = provision_device(deployment, role="gate", station="QTA01")
+    with Registry(hub_database if isinstance(hub_database, str) else deployment.hub_db) as reg:
+        assert [d.device_id for d in reg.list()] == [made.device.device_id]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from khidmat.testbed import sample_complaint
 from khidmat_base.clock import now_ms
 from khidmat_wire import encode, make_envelope
 from provisioning.registry import Registry
+from tests.hub.raw_sql import run_raw
 
 INJECTED = "[@click=app.quit]x[/] [bold]loud"
 URDU = "ملاقاتی: گل خان کے والد، بیس منٹ"
@@ -32,7 +32,7 @@ URDU = "ملاقاتی: گل خان کے والد، بیس منٹ"
 def hub_files(hub_toml):
     config = load_hub_config(hub_toml())
     service = HubService(config)  # every table and handler; never started here
-    with Registry(service.store.db.path) as registry:
+    with Registry(service.store.db.location) as registry:
         registry.register(
             "desk-qta1-1", role="desk", station="QTA1", name="desk",
             mqtt_password_hash="x", has_client_cert=False,
@@ -129,10 +129,9 @@ def test_read_add_correct_close_and_see_tampering(hub_files) -> None:
             await _settle(app, pilot)
             assert "closed by Insp. Nadia" in _state(app) and "9 entries" in _state(app)
 
-            conn = sqlite3.connect(config.hub.database)
-            with conn:
-                conn.execute("UPDATE diary_entries SET text = 'nobody came' WHERE seq = 4")
-            conn.close()
+            run_raw(
+                config.hub.database, "UPDATE diary_entries SET text = 'nobody came' WHERE seq = 4"
+            )
             await pilot.press("v")
             await _settle(app, pilot)
             assert f"TAMPERED at entry QTA1/{today}/4" in _state(app)

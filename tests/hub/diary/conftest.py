@@ -29,8 +29,8 @@ def register_units():
 
 
 @pytest.fixture
-def store(tmp_path):
-    hub_store = HubStore(tmp_path / "hub.db")
+def store(tmp_path, hub_database):
+    hub_store = HubStore(hub_database)
     yield hub_store
     hub_store.close()
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from hub.diary import Diary
 from hub.diary.chain import canonical, entry_hash, genesis
+from tests.hub.raw_sql import run_raw
 
 NOON = 1_796_540_400_000  # 2026-12-06 12:00 in Pakistan
 
@@ -16,11 +15,7 @@ def _day(diary: Diary, entries: int = 5) -> None:
 
 
 def _raw(store, sql: str, *params: object) -> None:
-    """What someone with the database file does: SQL straight into it, past the hub."""
-    conn = sqlite3.connect(store.db.path)
-    with conn:
-        conn.execute(sql, params)
-    conn.close()
+    run_raw(store.db.location, sql, *params)
 
 
 def test_an_intact_day_verifies_and_reports_its_last_hash(diary: Diary) -> None:

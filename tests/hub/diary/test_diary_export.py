@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import sqlite3
 
 import pytest
 
 from hub.diary import Diary, DiaryError
 from hub.diary.export import COLUMNS, export_day
+from tests.hub.raw_sql import run_raw
 
 NOON = 1_796_540_400_000  # 2026-12-06 12:00 in Pakistan
 
@@ -25,10 +25,7 @@ def test_only_a_closed_intact_day_is_exported(diary: Diary, store, tmp_path) -> 
     assert tuple(rows[0]) == COLUMNS and len(rows) == 3
     assert rows[1][COLUMNS.index("text")] == '=HYPERLINK("x") "quoted", with comma'
     assert rows[1][COLUMNS.index("time_pkt")] == "12:00"
-    conn = sqlite3.connect(store.db.path)
-    with conn:
-        conn.execute("UPDATE diary_entries SET text = 'x' WHERE seq = 1")
-    conn.close()
+    run_raw(store.db.location, "UPDATE diary_entries SET text = 'x' WHERE seq = 1")
     with pytest.raises(DiaryError, match="TAMPERED at entry QTA1/2026-12-06/1"):
         export_day(diary, "QTA1", "2026-12-06", tmp_path / "again")
     assert not (tmp_path / "again").exists()

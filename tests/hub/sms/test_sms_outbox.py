@@ -41,9 +41,9 @@ def _settings(modem: SimulatedModem, **changes: object) -> SmsSettings:
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
+def hub(tmp_path: Path, hub_database) -> Iterator[Hub]:
     with SimulatedModem(link=tmp_path / "modem0", report_delay_s=0.05) as modem:
-        store = HubStore(tmp_path / "hub.db")
+        store = HubStore(hub_database)
         desk = ComplaintDesk(store)
         desk.install()
         sms = SmsOutbox(store, _settings(modem))
@@ -173,9 +173,11 @@ def test_a_report_that_never_comes_leaves_the_text_sent_not_resent(hub: Hub) -> 
     assert len(hub.modem.received()) == 1
 
 
-def test_a_missing_sim_keeps_texts_queued_until_the_last_attempt(tmp_path: Path) -> None:
+def test_a_missing_sim_keeps_texts_queued_until_the_last_attempt(
+    tmp_path: Path, hub_database
+) -> None:
     with SimulatedModem(link=tmp_path / "m", sim_present=False) as modem:
-        store = HubStore(tmp_path / "hub.db")
+        store = HubStore(hub_database)
         desk = ComplaintDesk(store)
         desk.install()
         sms = SmsOutbox(store, _settings(modem, max_attempts=2, retry_base_s=0.01))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from hub.store import HubStore
 from hub.store import diary as table
+from khidmat_base.database import integrity_errors
 
 SOURCE = Path(table.__file__).read_text(encoding="utf-8")
 
@@ -27,8 +27,10 @@ def _insert(conn, seq: int, event_key: str | None = None) -> None:
     )  # fmt: skip
 
 
-def test_a_number_and_an_event_are_taken_once_and_the_register_follows(tmp_path) -> None:
-    with HubStore(tmp_path / "hub.db") as store:
+def test_a_number_and_an_event_are_taken_once_and_the_register_follows(
+    tmp_path, hub_database
+) -> None:
+    with HubStore(hub_database) as store:
         table.migrate(store.db)
         with store.db.write() as conn:
             _insert(conn, 1, "record:a")
@@ -36,15 +38,15 @@ def test_a_number_and_an_event_are_taken_once_and_the_register_follows(tmp_path)
             assert table.has_event(conn, "record:a") and not table.has_event(conn, "record:b")
             register = table.head(conn, "QTA1", "2026-12-06")
             assert (register["entries"], register["head_hash"]) == (2, "h2")
-        with pytest.raises(sqlite3.IntegrityError), store.db.write() as conn:
+        with pytest.raises(integrity_errors()), store.db.write() as conn:
             _insert(conn, 2)  # the same number twice
-        with pytest.raises(sqlite3.IntegrityError), store.db.write() as conn:
+        with pytest.raises(integrity_errors()), store.db.write() as conn:
             _insert(conn, 3, "record:a")  # the same record twice
         assert table.count(store.db) == 2 and table.count(store.db, "QTA1", "2026-12-06") == 2
 
 
-def test_a_savepoint_undoes_only_its_own_writes(tmp_path) -> None:
-    with HubStore(tmp_path / "hub.db") as store:
+def test_a_savepoint_undoes_only_its_own_writes(tmp_path, hub_database) -> None:
+    with HubStore(hub_database) as store:
         table.migrate(store.db)
         with store.db.write() as conn:
             _insert(conn, 1)

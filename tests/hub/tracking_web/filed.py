@@ -35,8 +35,8 @@ def file(store: HubStore, body: object) -> None:
 
 
 @pytest.fixture
-def filed(tmp_path: Path):
-    store = HubStore(tmp_path / "hub.db")
+def filed(tmp_path: Path, hub_database):
+    store = HubStore(hub_database)
     desk = ComplaintDesk(store)
     desk.install()
     general = sample_complaint("QTA01", 11, device_id=DEVICE)

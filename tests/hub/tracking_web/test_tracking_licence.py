@@ -28,8 +28,8 @@ BRANCH = (
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    store = HubStore(tmp_path / "hub.db")
+def store(tmp_path: Path, hub_database):
+    store = HubStore(hub_database)
     (tmp_path / "branch.csv").write_text(BRANCH, encoding="utf-8")
     import_licences(LicenceOffice(store), tmp_path / "branch.csv")
     try:
