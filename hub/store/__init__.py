@@ -30,6 +30,7 @@ def migrate_all(store: HubStore) -> None:
         alerts,
         complaints,
         diary,
+        federation,
         fleet,
         hotels,
         licences,
@@ -42,7 +43,7 @@ def migrate_all(store: HubStore) -> None:
         watchlists,
     )
 
-    for owner in (alerts, complaints, diary, fleet, hotels, licences, people, roster):
+    for owner in (alerts, complaints, diary, federation, fleet, hotels, licences, people, roster):
         owner.migrate(store.db)
     for owner in (searches, sms, unit_control, unit_keys, watchlists):
         owner.migrate(store.db)

@@ -10,8 +10,10 @@ from hub.store import federation as table
 from khidmat_wire.vocabulary import FEDERATION_REF
 
 
-def test_a_query_is_finished_once_and_a_late_reply_changes_nothing(tmp_path: Path) -> None:
-    store = HubStore(tmp_path / "hub.db")
+def test_a_query_is_finished_once_and_a_late_reply_changes_nothing(
+    tmp_path: Path, hub_database
+) -> None:
+    store = HubStore(hub_database)
     table.migrate(store.db)
     with store.db.write() as conn:
         assert table.open_query(
@@ -58,8 +60,8 @@ def test_a_query_is_finished_once_and_a_late_reply_changes_nothing(tmp_path: Pat
     store.close()
 
 
-def test_references_are_stable_opaque_and_resolvable(tmp_path: Path) -> None:
-    store = HubStore(tmp_path / "hub.db")
+def test_references_are_stable_opaque_and_resolvable(tmp_path: Path, hub_database) -> None:
+    store = HubStore(hub_database)
     table.migrate(store.db)
     with store.db.write() as conn:
         first = table.refs_for(conn, "sindh", ["P-1", "P-2", "P-1"], 1)
