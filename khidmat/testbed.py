@@ -88,20 +88,24 @@ class Testbed:
         relayed: tuple[str, ...] = (),
         hub_cpus: frozenset[int] | None = None,
         agent_cpus: frozenset[int] | None = None,
+        database: str | None = None,
     ) -> None:
         """``hub_cpus`` / ``agent_cpus``: the CPUs the hub and agent processes may run on
         (Linux ``sched_setaffinity``, set before they start, so every thread inherits it);
-        None leaves them to the scheduler."""
+        None leaves them to the scheduler. ``database``: a PostgreSQL URL for the hub's
+        database (default: the SQLite file ``hub/hub.db``)."""
         self.root = Path(root)
         self.devices = list(devices)
         self.protocol = protocol
-        self.hub_db = self.root / "hub" / "hub.db"
+        self.database = database
+        self.hub_db: Path | str = self.root / "hub" / "hub.db" if database is None else database
+        """Where the hub's database is: its SQLite file, or the PostgreSQL URL."""
         # The broker files as provisioning writes them: its ACL, one identity per hub
         # worker, and the same limits and client-id binding (one definition).
         users = dict.fromkeys(hub_usernames(), "hub-secret") | {d: f"pw-{d}" for d in devices}
         files = BrokerFiles(
             users=users,
-            acl=acl_text(self.hub_db),
+            acl=acl_text(self.root / "hub" / "hub.db"),
             extra="\n".join([*BROKER_LIMITS, LISTENER_IDENTITY]),
         )
         self.broker = MosquittoBroker(self.root / "broker", files)
@@ -128,7 +132,7 @@ class Testbed:
         (directory / "hub.password").write_text("hub-secret\n")
         path = directory / "hub.toml"
         path.write_text(
-            f'[hub]\ndatabase = "hub.db"\nworkers = {self.hub_workers}\n\n'
+            f'[hub]\ndatabase = "{self.database or "hub.db"}"\nworkers = {self.hub_workers}\n\n'
             f'[broker]\nhost = "{self.broker.host}"\nport = {self.broker.port}\nusername = "hub"\n'
             f'password_file = "hub.password"\nprotocol = {self.protocol}\n'
         )

@@ -208,6 +208,12 @@ class PostgresDatabase:
         As :meth:`khidmat_base.sqlite.Database.migrate` (one ``schema_versions`` row per
         component); each step runs in one serialized write transaction, so processes that
         start together apply it once."""
+        if self.table_exists("schema_versions"):  # the common case: nothing to apply
+            current = self.scalar(
+                "SELECT version FROM schema_versions WHERE component = ?", (component,)
+            )
+            if current is not None and int(current) >= len(steps):  # type: ignore[arg-type]
+                return int(current)  # type: ignore[arg-type]
         with self.write() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"

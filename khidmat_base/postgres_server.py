@@ -172,7 +172,7 @@ class PostgresServer:
 
     def create_database(self, name: str, *, template: str | None = None) -> str:
         """Create database ``name`` (a copy of ``template`` when given); returns its URL."""
-        copy = f' TEMPLATE "{template}" STRATEGY = FILE_COPY' if template else ""
+        copy = f' TEMPLATE "{template}" STRATEGY = WAL_LOG' if template else ""
         self.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
