@@ -72,8 +72,13 @@ def _run_as() -> list[str]:
 class PostgresServer:
     """One throwaway cluster on 127.0.0.1:``port``; ``close()`` stops it and deletes it."""
 
-    def __init__(self, *, port: int | None = None, max_connections: int = 300) -> None:
+    def __init__(
+        self, *, port: int | None = None, max_connections: int = 300, durable: bool = False
+    ) -> None:
+        """``durable``: keep PostgreSQL's own durability (fsync, synchronous commit), for a
+        test that crashes the server and counts what survived."""
         self.bin_dir = server_bin_dir()
+        self.durable = durable
         self.port = port or free_port()
         self.max_connections = max_connections
         self.directory = Path(tempfile.mkdtemp(prefix="khidmat-pg-"))
@@ -121,12 +126,12 @@ class PostgresServer:
                 f"unix_socket_directories={self.directory}",
                 "-c",
                 f"max_connections={self.max_connections}",
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
+                *(
+                    []
+                    if self.durable
+                    else ["-c", "fsync=off", "-c", "synchronous_commit=off"]
+                    + ["-c", "full_page_writes=off"]
+                ),
             ],
             stdout=subprocess.DEVNULL,
             stderr=log,
@@ -179,8 +184,8 @@ class PostgresServer:
     def drop_database(self, name: str) -> None:
         self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def close(self) -> None:
-        """Stop the server (immediate shutdown: nothing is kept) and delete the cluster (idempotent)."""
+    def stop(self) -> None:
+        """Stop the server at once (as a crash would; the cluster stays for :meth:`start`)."""
         if self.process is not None and self.process.poll() is None:
             # the whole group: runuser does not pass signals on to the server it runs
             os.killpg(self.process.pid, signal.SIGQUIT)
@@ -190,6 +195,10 @@ class PostgresServer:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+    def close(self) -> None:
+        """Stop the server and delete the cluster (idempotent)."""
+        self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def __enter__(self) -> PostgresServer:
