@@ -160,7 +160,11 @@ class PostgresDatabase:
             open=False,
             name="khidmat",
         )
-        self.pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        try:
+            self.pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+        except BaseException:
+            self.pool.close()  # no reconnect attempts left running behind the error
+            raise
 
     @property
     def location(self) -> str:
