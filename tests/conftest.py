@@ -9,6 +9,10 @@ cluster (one per session, on a free loopback port; each test's database is a cop
 template with every hub migration applied, dropped after the test)::
 
     KHIDMAT_TEST_DATABASE=postgresql .venv/bin/python -m pytest -q -m hub_database
+
+``testbed_databases`` hands whole deployments (``khidmat.testbed.Testbed``, the attack
+site's provisioned hub.toml) the same choice: None - the deployment's own SQLite hub.db -
+or a fresh PostgreSQL URL. Tests that use either fixture are marked ``hub_database``.
 """
 
 from __future__ import annotations
@@ -58,7 +62,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test that uses ``hub_database`` (select them with ``-m hub_database``)."""
     for item in items:
-        if "hub_database" in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if "hub_database" in names or "testbed_databases" in names:
             item.add_marker("hub_database")
 
 
@@ -141,6 +146,28 @@ def hub_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pat
     try:
         yield server.url(name)
     finally:
+        supply.give_back(name)
+
+
+@pytest.fixture(scope="session")
+def testbed_databases(request: pytest.FixtureRequest) -> Iterator[Callable[[], str | None]]:
+    """``take()``: where a deployment's hub keeps its database - None (its own SQLite
+    hub.db) or, with ``KHIDMAT_TEST_DATABASE=postgresql``, the URL of a fresh database on
+    the session's server. Session-scoped so module-scoped deployments can use it; the
+    databases handed out are dropped at the end of the session."""
+    if TEST_DATABASE == "sqlite":
+        yield lambda: None
+        return
+    supply = request.getfixturevalue("postgres_databases")
+    server = request.getfixturevalue("postgres_server")
+    taken: list[str] = []
+
+    def take() -> str:
+        taken.append(supply.take())
+        return str(server.url(taken[-1]))
+
+    yield take
+    for name in taken:
         supply.give_back(name)
 
 

@@ -47,8 +47,15 @@ def wait_for(predicate: Callable[[], object], timeout_s: float = 15.0) -> bool:
 class Site:
     """A provisioned deployment with its broker, units and (when started) hub processes."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, database: str | None = None) -> None:
+        """``database``: a PostgreSQL URL put in hub.toml's ``[hub] database`` (the hub and
+        the registry then live there); None keeps the deployment's SQLite hub.db."""
         self.deployment = make_deployment(root / "deploy")
+        if database is not None:
+            hub_toml = self.deployment.hub_toml
+            text = hub_toml.read_text(encoding="utf-8")
+            assert 'database = "hub.db"' in text, "hub.toml's database line moved"
+            hub_toml.write_text(text.replace('database = "hub.db"', f'database = "{database}"'))
         self.broker = DeploymentBroker(self.deployment)
         self.units: dict[str, Provisioned] = {}
         self.hubs: list[subprocess.Popen[bytes]] = []
@@ -104,7 +111,7 @@ class Site:
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
 
     def store(self) -> HubStore:
-        return HubStore(self.deployment.hub_db)
+        return HubStore(self.deployment.hub_database)
 
     def stored(self, record_ids: list[str]) -> int:
         """How many of ``record_ids`` the hub's records table holds."""

@@ -11,8 +11,8 @@ from tests.attacks.attack_site import Site
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    made = Site(tmp_path)
+def site(tmp_path: Path, testbed_databases) -> Iterator[Site]:
+    made = Site(tmp_path, database=testbed_databases())
     try:
         yield made
     finally:

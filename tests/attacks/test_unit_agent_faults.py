@@ -44,8 +44,11 @@ def _wait(predicate: Callable[[], bool], timeout_s: float = 30.0) -> bool:
 class Unit:
     """A testbed (broker), the hub service in a thread, and the unit's data on a small tmpfs."""
 
-    def __init__(self, root: Path) -> None:
-        self.testbed = Testbed(root, [DEVICE], resend_after_s=0.5, telemetry_interval_s=0.5)
+    def __init__(self, root: Path, database: str | None = None) -> None:
+        """``database``: a PostgreSQL URL for the hub (None: the testbed's SQLite hub.db)."""
+        self.testbed = Testbed(
+            root, [DEVICE], resend_after_s=0.5, telemetry_interval_s=0.5, database=database
+        )
         self.data = self.testbed.store_path(DEVICE).parent
         self.hub: HubService | None = None
         self.agent: Agent | None = None
@@ -108,8 +111,8 @@ class Unit:
 
 
 @pytest.fixture
-def unit(tmp_path: Path) -> Iterator[Unit]:
-    unit = Unit(tmp_path)
+def unit(tmp_path: Path, testbed_databases) -> Iterator[Unit]:
+    unit = Unit(tmp_path, testbed_databases())
     with small_filesystem(unit.data, 1024):
         try:
             yield unit

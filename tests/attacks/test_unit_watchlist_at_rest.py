@@ -55,8 +55,14 @@ def entries() -> list[tuple[str, int, str, str, str]]:
 
 
 @pytest.fixture
-def gate(tmp_path: Path) -> Iterator[tuple[Testbed, HubService, Agent, Path]]:
-    testbed = Testbed(tmp_path, [GATE], resend_after_s=0.5, telemetry_interval_s=0.5).start()
+def gate(tmp_path: Path, testbed_databases) -> Iterator[tuple[Testbed, HubService, Agent, Path]]:
+    testbed = Testbed(
+        tmp_path,
+        [GATE],
+        resend_after_s=0.5,
+        telemetry_interval_s=0.5,
+        database=testbed_databases(),
+    ).start()
     key_path = tmp_path / "hub.pub"
     key_path.write_bytes(
         HUB_KEY.public_key().public_bytes(

@@ -42,8 +42,14 @@ def _wait(predicate, timeout_s: float) -> bool:
 class Site:
     """A broker, a running hub with one wanted person enrolled, and agents started on demand."""
 
-    def __init__(self, root: Path, templates: dict[tuple[int, int], bytes]) -> None:
-        self.testbed = Testbed(root, DEVICES, resend_after_s=0.5).start()
+    def __init__(
+        self,
+        root: Path,
+        templates: dict[tuple[int, int], bytes],
+        database: str | None = None,
+    ) -> None:
+        """``database``: a PostgreSQL URL for the hub (None: the testbed's SQLite hub.db)."""
+        self.testbed = Testbed(root, DEVICES, resend_after_s=0.5, database=database).start()
         key = Ed25519PrivateKey.generate()
         (root / "hub" / "signing.pem").write_bytes(
             key.private_bytes(
@@ -125,8 +131,8 @@ class Site:
 
 
 @pytest.fixture
-def site(tmp_path: Path, templates) -> Iterator[Site]:
-    site = Site(tmp_path, templates)
+def site(tmp_path: Path, templates, testbed_databases) -> Iterator[Site]:
+    site = Site(tmp_path, templates, testbed_databases())
     try:
         yield site
     finally:

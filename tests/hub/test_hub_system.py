@@ -63,9 +63,14 @@ class System:
 
 
 @pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+def system(tmp_path_factory: pytest.TempPathFactory, testbed_databases) -> Iterator[System]:
     root = tmp_path_factory.mktemp("system")
-    testbed = Testbed(root, ["unit-1", "unit-2", "gate-1", "enrol-1"], resend_after_s=0.5).start()
+    testbed = Testbed(
+        root,
+        ["unit-1", "unit-2", "gate-1", "enrol-1"],
+        resend_after_s=0.5,
+        database=testbed_databases(),
+    ).start()
     modem = SimulatedModem(link=root / "modem0", report_delay_s=0.1).start()
     key = Ed25519PrivateKey.generate()
     (root / "hub" / "signing.pem").write_bytes(

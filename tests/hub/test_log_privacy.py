@@ -73,10 +73,11 @@ def test_rejected_payloads_are_logged_without_their_contents(
 
 @pytest.mark.broker
 def test_a_full_delivery_logs_no_cnic_or_template(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, testbed_databases
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    with Testbed(tmp_path, ["unit-1"], resend_after_s=0.5) as testbed:
+    database = testbed_databases()
+    with Testbed(tmp_path, ["unit-1"], resend_after_s=0.5, database=database) as testbed:
         hub = HubService(load_hub_config(testbed.hub_config))
         agent = Agent(load_unit_config(testbed.unit_configs["unit-1"]))
         agent.store.enqueue(

@@ -42,8 +42,8 @@ def _wait(predicate, timeout_s: float) -> bool:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[HubService, Agent]]:
-    testbed = Testbed(tmp_path, [UNIT], resend_after_s=0.5).start()
+def site(tmp_path: Path, testbed_databases) -> Iterator[tuple[HubService, Agent]]:
+    testbed = Testbed(tmp_path, [UNIT], resend_after_s=0.5, database=testbed_databases()).start()
     hub = HubService(load_hub_config(testbed.hub_config))
     agent = Agent(load_unit_config(testbed.unit_configs[UNIT]))
     threads = [threading.Thread(target=t.run, daemon=True) for t in (hub, agent)]

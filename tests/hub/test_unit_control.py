@@ -19,8 +19,8 @@ pytestmark = pytest.mark.broker
 
 
 @pytest.fixture
-def site(tmp_path: Path, templates) -> Iterator[Site]:
-    site = Site(tmp_path, templates)
+def site(tmp_path: Path, templates, testbed_databases) -> Iterator[Site]:
+    site = Site(tmp_path, templates, testbed_databases())
     try:
         site.register("gate-1")
         site.start_agent("gate-1")
