@@ -230,10 +230,17 @@ async def test_track_shows_timeline_and_feedback(
         reasons = [str(w.render()) for w in screen.query(".reason")]
         assert reasons == ["FIR 123/26 [/b]", "[@click=app.quit]phone returned[/]"]
         await pilot.click("#rate")
-        await pilot.pause()
+        # the press is a message and the push another: a loaded machine may take rounds
+        for _ in range(50):
+            if isinstance(app.screen, FeedbackScreen):
+                break
+            await pilot.pause(0.1)
         assert isinstance(app.screen, FeedbackScreen)
         await pilot.click("#send")
-        await pilot.pause()
+        for _ in range(50):
+            if app.screen.query("#error"):
+                break
+            await pilot.pause(0.1)
         assert "choose a rating" in str(app.screen.query_one("#error").render())
         await pilot.press("4")  # keys 1-5 rate, as the buttons do
         await pilot.pause()
@@ -243,7 +250,10 @@ async def test_track_shows_timeline_and_feedback(
         await pilot.pause()
         assert app.screen.rating == 4
         await pilot.click("#send")
-        await pilot.pause()
+        for _ in range(50):
+            if app.screen.query("#thanks"):
+                break
+            await pilot.pause(0.1)
         assert app.screen.query("#thanks")
     by_kind = {r.kind: r.body for r in outbox(store)}
     assert by_kind["lookup"].tracking_no == number
