@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.alerts"
@@ -42,7 +43,7 @@ def migrate(db: Database) -> None:
 
 
 def raise_or_bump(
-    conn: sqlite3.Connection,
+    conn: Connection,
     key: str,
     kind: str,
     severity: str,

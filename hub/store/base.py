@@ -14,13 +14,12 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from khidmat_base.clock import now_ms as _now_ms
-from khidmat_base.database import open_database
+from khidmat_base.database import Connection, open_database
 from khidmat_base.sql_dialect import row_lock
 from khidmat_wire import build_topic, encode, make_envelope
 from khidmat_wire.codec import Envelope
@@ -93,13 +92,13 @@ DOWNLINK_MIGRATIONS: tuple[str, ...] = (
 commit by the hub service, so a console process can change a complaint and the hub still
 tells the unit) and the history of online/offline changes (for uptime reports)."""
 
-RecordHandler = Callable[[sqlite3.Connection, Envelope, int], None]
+RecordHandler = Callable[[Connection, Envelope, int], None]
 """Called inside the ingest transaction for each newly stored record: (conn, envelope, now_ms)."""
-BatchHandler = Callable[[sqlite3.Connection, Sequence[Envelope], int], None]
+BatchHandler = Callable[[Connection, Sequence[Envelope], int], None]
 """Called once at the end of each :meth:`HubStore.store_records` transaction, after the
 kind handlers, with the records newly stored in it: (conn, envelopes, now_ms). Called with
 an empty list too (a batch of duplicates), so state kept since the last call can be reset."""
-StateHandler = Callable[[sqlite3.Connection, str, str | None, str, str, int], None]
+StateHandler = Callable[[Connection, str, str | None, str, str, int], None]
 """Called inside the transaction that stores a unit's birth or will: (conn, device_id,
 previous status or None, new status, role, changed_ms)."""
 
@@ -255,7 +254,7 @@ class HubStore:
         return overflowing
 
     @staticmethod
-    def drop_payloads(conn: sqlite3.Connection, kind: str, before_ms: int) -> int:
+    def drop_payloads(conn: Connection, kind: str, before_ms: int) -> int:
         """Blank the payloads of ``kind`` records received before ``before_ms`` and delete
         that kind's quarantined payloads last seen before it (a retention period's end);
         the record rows stay, so a re-sent record is still known. Returns records blanked."""
@@ -293,7 +292,7 @@ class HubStore:
 
     @staticmethod
     def queue_downlink(
-        conn: sqlite3.Connection, device_id: str, kind: str, body: object, *, check: bool = True
+        conn: Connection, device_id: str, kind: str, body: object, *, check: bool = True
     ) -> str:
         """Queue a downlink inside the caller's write transaction (published after commit).
 

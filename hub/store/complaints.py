@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.complaints"
@@ -114,7 +115,7 @@ def migrate(db: Database) -> None:
 
 
 def insert(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     tracking_no: str,
     record_id: str,
@@ -170,7 +171,7 @@ def insert(
     return cursor.rowcount == 1
 
 
-def update(conn: sqlite3.Connection, tracking_no: str, values: dict[str, object]) -> None:
+def update(conn: Connection, tracking_no: str, values: dict[str, object]) -> None:
     """Set ``values`` (column -> value, columns from :data:`CHANGEABLE`) on one complaint."""
     unknown = set(values) - CHANGEABLE
     if unknown:
@@ -183,7 +184,7 @@ def update(conn: sqlite3.Connection, tracking_no: str, values: dict[str, object]
 
 
 def add_event(
-    conn: sqlite3.Connection,
+    conn: Connection,
     tracking_no: str,
     at_ms: int,
     action: str,
@@ -204,7 +205,7 @@ def add_event(
 
 
 def add_feedback(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     record_id: str,
     tracking_no: str,
@@ -233,9 +234,7 @@ def add_feedback(
     )
 
 
-def add_resolution(
-    conn: sqlite3.Connection, tracking_no: str, resolved_ms: int, due_at_ms: int
-) -> None:
+def add_resolution(conn: Connection, tracking_no: str, resolved_ms: int, due_at_ms: int) -> None:
     """A resolution, with the due time in force when it was made (a reopen sets a new one)."""
     conn.execute(
         "INSERT INTO complaint_resolutions (tracking_no, resolved_ms, due_at_ms) VALUES (?, ?, ?)",
@@ -243,7 +242,7 @@ def add_resolution(
     )
 
 
-def rate_resolution(conn: sqlite3.Connection, tracking_no: str, rating: int) -> None:
+def rate_resolution(conn: Connection, tracking_no: str, rating: int) -> None:
     """The citizen's rating belongs to the latest resolution (it survives a reopen)."""
     conn.execute(
         "UPDATE complaint_resolutions SET rating = ? WHERE id = (SELECT max(id) FROM "
@@ -255,12 +254,12 @@ def rate_resolution(conn: sqlite3.Connection, tracking_no: str, rating: int) -> 
 # -------------------------------------------------------------------- reads
 
 
-def row(conn: sqlite3.Connection, tracking_no: str) -> sqlite3.Row | None:
+def row(conn: Connection, tracking_no: str) -> sqlite3.Row | None:
     """The complaint's whole row, read inside the caller's transaction."""
     return conn.execute("SELECT * FROM complaints WHERE tracking_no = ?", (tracking_no,)).fetchone()
 
 
-def status_events(conn: sqlite3.Connection, tracking_no: str) -> list[sqlite3.Row]:
+def status_events(conn: Connection, tracking_no: str) -> list[sqlite3.Row]:
     """(status, public_message, at_ms) of every status change, oldest first."""
     return conn.execute(
         "SELECT status, public_message, at_ms FROM complaint_events WHERE tracking_no = ? "
@@ -269,7 +268,7 @@ def status_events(conn: sqlite3.Connection, tracking_no: str) -> list[sqlite3.Ro
     ).fetchall()
 
 
-def lapsed(conn: sqlite3.Connection, now_ms: int, stopped: Sequence[str]) -> list[sqlite3.Row]:
+def lapsed(conn: Connection, now_ms: int, stopped: Sequence[str]) -> list[sqlite3.Row]:
     """Complaints whose next escalation time is before ``now_ms`` and whose status is not in
     ``stopped``: (tracking_no, category, escalation_level, due_at_ms)."""
     marks = ",".join("?" * len(stopped))
@@ -406,7 +405,7 @@ def status_event_counts(db: Database, status: str) -> dict[str, int]:
     return {r[0]: r[1] for r in rows}
 
 
-def count_numbers_like(conn: sqlite3.Connection, pattern: str) -> int:
+def count_numbers_like(conn: Connection, pattern: str) -> int:
     """How many complaints have a tracking number matching the LIKE ``pattern``."""
     return int(
         conn.execute(
@@ -415,7 +414,7 @@ def count_numbers_like(conn: sqlite3.Connection, pattern: str) -> int:
     )
 
 
-def exists(conn: sqlite3.Connection, tracking_no: str) -> bool:
+def exists(conn: Connection, tracking_no: str) -> bool:
     """True when a complaint holds ``tracking_no``."""
     row = conn.execute("SELECT 1 FROM complaints WHERE tracking_no = ?", (tracking_no,))
     return row.fetchone() is not None

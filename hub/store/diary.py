@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.diary"
@@ -66,7 +67,7 @@ def migrate(db: Database) -> None:
 # ------------------------------------------------------------------- writes
 
 
-def head(conn: sqlite3.Connection, station: str, day: str) -> sqlite3.Row | None:
+def head(conn: Connection, station: str, day: str) -> sqlite3.Row | None:
     """The day's register row (entries, head_hash, closed_ms, closed_by), or None."""
     return conn.execute(
         "SELECT entries, head_hash, closed_ms, closed_by FROM diary_days "
@@ -75,7 +76,7 @@ def head(conn: sqlite3.Connection, station: str, day: str) -> sqlite3.Row | None
     ).fetchone()
 
 
-def closed_days_from(conn: sqlite3.Connection, station: str, day: str) -> set[str]:
+def closed_days_from(conn: Connection, station: str, day: str) -> set[str]:
     """The station's closed days on or after ``day`` (``YYYY-MM-DD``)."""
     rows = conn.execute(
         "SELECT day FROM diary_days WHERE station = ? AND day >= ? AND closed_ms IS NOT NULL",
@@ -84,14 +85,14 @@ def closed_days_from(conn: sqlite3.Connection, station: str, day: str) -> set[st
     return {r[0] for r in rows}
 
 
-def has_event(conn: sqlite3.Connection, event_key: str) -> bool:
+def has_event(conn: Connection, event_key: str) -> bool:
     """True when an automatic entry for ``event_key`` was written already."""
     row = conn.execute("SELECT 1 FROM diary_entries WHERE event_key = ?", (event_key,))
     return row.fetchone() is not None
 
 
 def insert(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     station: str,
     day: str,
@@ -125,9 +126,7 @@ def insert(
     )
 
 
-def mark_closed(
-    conn: sqlite3.Connection, station: str, day: str, closed_ms: int, closed_by: str
-) -> None:
+def mark_closed(conn: Connection, station: str, day: str, closed_ms: int, closed_by: str) -> None:
     """Mark the day closed (its closing entry was appended in the same transaction)."""
     conn.execute(
         "UPDATE diary_days SET closed_ms = ?, closed_by = ? WHERE station = ? AND day = ?",
@@ -136,7 +135,7 @@ def mark_closed(
 
 
 @contextmanager
-def savepoint(conn: sqlite3.Connection) -> Iterator[None]:
+def savepoint(conn: Connection) -> Iterator[None]:
     """Inside the caller's transaction: what the block writes is undone if it raises (the
     exception goes on), and the rest of the transaction stays."""
     conn.execute("SAVEPOINT diary_entry")
@@ -160,7 +159,7 @@ def entries(db: Database, station: str, day: str) -> list[sqlite3.Row]:
     )
 
 
-def entry(conn: sqlite3.Connection, station: str, day: str, seq: int) -> sqlite3.Row | None:
+def entry(conn: Connection, station: str, day: str, seq: int) -> sqlite3.Row | None:
     return conn.execute(
         f"SELECT {ENTRY_COLUMNS} FROM diary_entries WHERE station = ? AND day = ? AND seq = ?",
         (station, day, seq),

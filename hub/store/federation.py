@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.federation"
@@ -115,7 +115,7 @@ class OpenQuery:
 
 
 def open_query(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     query_id: str,
     scan_id: str,
@@ -158,7 +158,7 @@ def query(db: Database, query_id: str) -> OpenQuery | None:
 
 
 def add_reply(
-    conn: sqlite3.Connection,
+    conn: Connection,
     query_id: str,
     province: str,
     *,
@@ -184,7 +184,7 @@ def add_reply(
 
 
 def finish(
-    conn: sqlite3.Connection,
+    conn: Connection,
     query_id: str,
     *,
     finished_ms: int,
@@ -216,7 +216,7 @@ def finish(
 
 
 def record_verdict(
-    conn: sqlite3.Connection, query_id: str, verdict: str, not_answered: Sequence[str]
+    conn: Connection, query_id: str, verdict: str, not_answered: Sequence[str]
 ) -> None:
     """The verdict sent to the gate and the provinces that had not answered."""
     conn.execute(
@@ -265,7 +265,7 @@ def queries(db: Database, limit: int = 200) -> list[dict[str, object]]:
 
 
 def claim_ask(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     query_id: str,
     asker: str,
@@ -318,7 +318,7 @@ def answers(db: Database, limit: int = 200) -> list[dict[str, object]]:
 
 
 def refs_for(
-    conn: sqlite3.Connection, province: str, person_ids: Sequence[str], now_ms: int
+    conn: Connection, province: str, person_ids: Sequence[str], now_ms: int
 ) -> dict[str, str]:
     """person_id -> its reference (``<province>-<16 hex>``), made the first time asked."""
     found: dict[str, str] = {}

@@ -9,8 +9,7 @@ every kept sample (at most ``keep`` per unit).
 
 from __future__ import annotations
 
-import sqlite3
-
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 from khidmat_wire.messages import Telemetry
 
@@ -48,7 +47,7 @@ def migrate(db: Database) -> None:
 
 
 def put_telemetry(
-    conn: sqlite3.Connection, device_id: str, received_ms: int, device_time_ms: int, t: Telemetry
+    conn: Connection, device_id: str, received_ms: int, device_time_ms: int, t: Telemetry
 ) -> None:
     """Keep the unit's latest telemetry (an older sample never replaces a newer one) and add
     the sample to its history."""

@@ -15,9 +15,9 @@ one indexed statement per call; :func:`purge` one statement per table.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.hotels"
@@ -117,7 +117,7 @@ def put_hotel(
     return new
 
 
-def insert_stay(conn: sqlite3.Connection, stay: Stay) -> bool:
+def insert_stay(conn: Connection, stay: Stay) -> bool:
     """Keep a stay; False (nothing written) when a stay with this id is already kept."""
     cursor = conn.execute(
         "INSERT OR IGNORE INTO hotel_stays VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -137,7 +137,7 @@ def insert_stay(conn: sqlite3.Connection, stay: Stay) -> bool:
     return cursor.rowcount == 1
 
 
-def insert_hit(conn: sqlite3.Connection, hit: Hit) -> bool:
+def insert_hit(conn: Connection, hit: Hit) -> bool:
     """Record a hit; False when this stay was already matched to this person."""
     cursor = conn.execute(
         "INSERT OR IGNORE INTO hotel_hits VALUES (?, ?, ?, ?, ?, ?)",
@@ -146,7 +146,7 @@ def insert_hit(conn: sqlite3.Connection, hit: Hit) -> bool:
     return cursor.rowcount == 1
 
 
-def purge(conn: sqlite3.Connection, before_ms: int) -> int:
+def purge(conn: Connection, before_ms: int) -> int:
     """Delete the stays that checked in before ``before_ms`` and their hits; returns stays."""
     conn.execute(
         "DELETE FROM hotel_hits WHERE stay_id IN "
@@ -167,7 +167,7 @@ def hotel(db: Database, hotel_id: str) -> Hotel | None:
     return Hotel(*rows[0]) if rows else None
 
 
-def hotel_in(conn: sqlite3.Connection, hotel_id: str) -> Hotel | None:
+def hotel_in(conn: Connection, hotel_id: str) -> Hotel | None:
     """:func:`hotel` inside the caller's transaction."""
     row = conn.execute(_HOTEL_SQL, (hotel_id,)).fetchone()
     return None if row is None else Hotel(*row)

@@ -12,9 +12,9 @@ one indexed statement per call.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.licences"
@@ -75,7 +75,7 @@ def migrate(db: Database) -> None:
 
 
 def upsert_application(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     token: str,
     cnic: str,
@@ -98,7 +98,7 @@ def upsert_application(
 
 
 def add_step(
-    conn: sqlite3.Connection, token: str, status: str, at_ms: int, note: str, source: str
+    conn: Connection, token: str, status: str, at_ms: int, note: str, source: str
 ) -> int | None:
     """Record a step; its id, or None when this step was already recorded."""
     cursor = conn.execute(
@@ -110,9 +110,7 @@ def add_step(
     return None if row is None else int(row[0])
 
 
-def set_status_if_newer(
-    conn: sqlite3.Connection, token: str, status: str, at_ms: int, now_ms: int
-) -> bool:
+def set_status_if_newer(conn: Connection, token: str, status: str, at_ms: int, now_ms: int) -> bool:
     """Make ``status`` the application's current one unless a later step is; True if it is."""
     cursor = conn.execute(
         "UPDATE licence_applications SET status = ?, status_ms = ?, updated_ms = ? "
@@ -122,7 +120,7 @@ def set_status_if_newer(
     return cursor.rowcount == 1
 
 
-def application_in(conn: sqlite3.Connection, token: str) -> Application | None:
+def application_in(conn: Connection, token: str) -> Application | None:
     row = conn.execute("SELECT * FROM licence_applications WHERE token = ?", (token,)).fetchone()
     return None if row is None else Application(*row)
 
@@ -132,7 +130,7 @@ def application(db: Database, token: str) -> Application | None:
     return Application(*rows[0]) if rows else None
 
 
-def steps_in(conn: sqlite3.Connection, token: str) -> list[Step]:
+def steps_in(conn: Connection, token: str) -> list[Step]:
     """The application's steps, oldest first."""
     return [
         Step(*r)

@@ -16,6 +16,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.records"
@@ -68,9 +69,7 @@ def migrate(db: Database) -> None:
 # ------------------------------------------------------------------- writes
 
 
-def find_for_update(
-    conn: sqlite3.Connection, *, person_id: str | None, cnic: str
-) -> sqlite3.Row | None:
+def find_for_update(conn: Connection, *, person_id: str | None, cnic: str) -> sqlite3.Row | None:
     """The person with ``person_id``, else the oldest with ``cnic`` (when given), else None."""
     if person_id:
         return conn.execute("SELECT * FROM people WHERE person_id = ?", (person_id,)).fetchone()
@@ -81,7 +80,7 @@ def find_for_update(
     return None
 
 
-def next_person_id(conn: sqlite3.Connection) -> str:
+def next_person_id(conn: Connection) -> str:
     """The next free ``CR-0000001``-style id (allocate inside the write transaction)."""
     row = conn.execute(
         "SELECT max(CAST(substr(person_id, 4) AS INTEGER)) FROM people WHERE person_id LIKE 'CR-%'"
@@ -90,7 +89,7 @@ def next_person_id(conn: sqlite3.Connection) -> str:
 
 
 def insert_person(
-    conn: sqlite3.Connection,
+    conn: Connection,
     person_id: str,
     *,
     name: str,
@@ -118,7 +117,7 @@ def insert_person(
 
 
 def update_person(
-    conn: sqlite3.Connection,
+    conn: Connection,
     person_id: str,
     *,
     name: str,
@@ -143,7 +142,7 @@ def update_person(
     )
 
 
-def set_status(conn: sqlite3.Connection, person_id: str, status: str, now_ms: int) -> bool:
+def set_status(conn: Connection, person_id: str, status: str, now_ms: int) -> bool:
     """False when there is no such person."""
     cursor = conn.execute(
         "UPDATE people SET status = ?, updated_ms = ? WHERE person_id = ?",
@@ -153,7 +152,7 @@ def set_status(conn: sqlite3.Connection, person_id: str, status: str, now_ms: in
 
 
 def put_template(
-    conn: sqlite3.Connection,
+    conn: Connection,
     person_id: str,
     finger: int,
     data: bytes,
@@ -175,7 +174,7 @@ def put_template(
 
 
 def add_audit(
-    conn: sqlite3.Connection, at_ms: int, person_id: str, action: str, detail: str, actor: str
+    conn: Connection, at_ms: int, person_id: str, action: str, detail: str, actor: str
 ) -> None:
     conn.execute(
         "INSERT INTO record_audit (at_ms, person_id, action, detail, actor) VALUES (?, ?, ?, ?, ?)",

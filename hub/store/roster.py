@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.roster"
@@ -79,12 +80,12 @@ def migrate(db: Database) -> None:
 # ------------------------------------------------------------------ officers
 
 
-def officer(conn: sqlite3.Connection, badge_key: str) -> sqlite3.Row | None:
+def officer(conn: Connection, badge_key: str) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM officers WHERE badge_key = ?", (badge_key,)).fetchone()
 
 
 def insert_officer(
-    conn: sqlite3.Connection,
+    conn: Connection,
     badge: str,
     name: str,
     rank: str,
@@ -99,14 +100,14 @@ def insert_officer(
     )
 
 
-def set_status(conn: sqlite3.Connection, badge_key: str, status: str, now_ms: int) -> None:
+def set_status(conn: Connection, badge_key: str, status: str, now_ms: int) -> None:
     conn.execute(
         "UPDATE officers SET status = ?, updated_ms = ? WHERE badge_key = ?",
         (status, now_ms, badge_key),
     )
 
 
-def set_pin_hash(conn: sqlite3.Connection, badge_key: str, pin_hash: str, now_ms: int) -> None:
+def set_pin_hash(conn: Connection, badge_key: str, pin_hash: str, now_ms: int) -> None:
     conn.execute(
         "UPDATE officers SET pin_hash = ?, updated_ms = ? WHERE badge_key = ?",
         (pin_hash, now_ms, badge_key),
@@ -118,11 +119,11 @@ def officers(db: Database, *, active_only: bool = False) -> list[sqlite3.Row]:
     return db.query(f"SELECT * FROM officers {where}ORDER BY station, badge_key")
 
 
-def assign(conn: sqlite3.Connection, badge_key: str, target: str) -> None:
+def assign(conn: Connection, badge_key: str, target: str) -> None:
     conn.execute("INSERT OR IGNORE INTO officer_assignments VALUES (?, ?)", (badge_key, target))
 
 
-def unassign(conn: sqlite3.Connection, badge_key: str, target: str) -> int:
+def unassign(conn: Connection, badge_key: str, target: str) -> int:
     """Rows removed (0 when the officer was not assigned there)."""
     return conn.execute(
         "DELETE FROM officer_assignments WHERE badge_key = ? AND target = ?", (badge_key, target)
@@ -148,7 +149,7 @@ def unit_lists(db: Database) -> list[sqlite3.Row]:
 
 
 def record_sent(
-    conn: sqlite3.Connection, device_id: str, version: int, digest: str, count: int, now_ms: int
+    conn: Connection, device_id: str, version: int, digest: str, count: int, now_ms: int
 ) -> None:
     conn.execute(
         "INSERT INTO officer_lists (device_id, version, digest, officers, sent_ms) "
@@ -159,7 +160,7 @@ def record_sent(
     )
 
 
-def mark_installed(conn: sqlite3.Connection, device_id: str, version: int, now_ms: int) -> None:
+def mark_installed(conn: Connection, device_id: str, version: int, now_ms: int) -> None:
     conn.execute(
         "UPDATE officer_lists SET installed_version = ?, installed_ms = ?, note = '' "
         "WHERE device_id = ?",
@@ -167,7 +168,7 @@ def mark_installed(conn: sqlite3.Connection, device_id: str, version: int, now_m
     )
 
 
-def mark_rejected(conn: sqlite3.Connection, device_id: str, note: str) -> None:
+def mark_rejected(conn: Connection, device_id: str, note: str) -> None:
     conn.execute("UPDATE officer_lists SET note = ? WHERE device_id = ?", (note, device_id))
 
 
@@ -175,7 +176,7 @@ def mark_rejected(conn: sqlite3.Connection, device_id: str, note: str) -> None:
 
 
 def add_signin(
-    conn: sqlite3.Connection, at_ms: int, device_id: str, badge: str, outcome: str, detail: str
+    conn: Connection, at_ms: int, device_id: str, badge: str, outcome: str, detail: str
 ) -> None:
     conn.execute(
         "INSERT INTO officer_signins (at_ms, device_id, badge, outcome, detail) "
@@ -184,7 +185,7 @@ def add_signin(
     )
 
 
-def locked_until(conn: sqlite3.Connection, badge_key: str) -> int:
+def locked_until(conn: Connection, badge_key: str) -> int:
     """Unix ms until which the hub refuses ``badge_key`` (0: not locked)."""
     row = conn.execute(
         "SELECT locked_until_ms FROM officer_lockouts WHERE badge_key = ?", (badge_key,)
@@ -193,7 +194,7 @@ def locked_until(conn: sqlite3.Connection, badge_key: str) -> int:
 
 
 def note_failure(
-    conn: sqlite3.Connection, badge_key: str, now_ms: int, *, max_failures: int, lockout_ms: int
+    conn: Connection, badge_key: str, now_ms: int, *, max_failures: int, lockout_ms: int
 ) -> int:
     """Count a wrong PIN; the ``max_failures``-th in a row locks the badge: returns the
     lock's end (Unix ms), or 0 while it is not locked."""
@@ -218,7 +219,7 @@ def failure_count(db: Database, badge_key: str) -> int:
     )
 
 
-def clear_failures(conn: sqlite3.Connection, badge_key: str) -> None:
+def clear_failures(conn: Connection, badge_key: str) -> None:
     conn.execute("DELETE FROM officer_lockouts WHERE badge_key = ?", (badge_key,))
 
 
@@ -246,7 +247,7 @@ def signins(db: Database, limit: int) -> list[tuple[int, str, str, str, str]]:
 
 
 def audit(
-    conn: sqlite3.Connection, at_ms: int, actor: str, action: str, target: str, old: str, new: str
+    conn: Connection, at_ms: int, actor: str, action: str, target: str, old: str, new: str
 ) -> None:
     conn.execute(
         "INSERT INTO operations_audit (at_ms, actor, action, target, old, new) "

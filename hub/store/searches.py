@@ -10,9 +10,9 @@ Cost: one indexed statement per call.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.identify"
@@ -47,7 +47,7 @@ def migrate(db: Database) -> None:
 
 
 def claim(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     scan_id: str,
     device_id: str,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from khidmat_base.database import Connection
 from khidmat_base.sql_dialect import row_lock
 from khidmat_base.sqlite import Database
 
@@ -48,7 +49,7 @@ def migrate(db: Database) -> None:
 
 
 def queue(
-    conn: sqlite3.Connection,
+    conn: Connection,
     *,
     event_key: str,
     tracking_no: str,

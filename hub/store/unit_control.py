@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.unit_control"
@@ -51,7 +52,7 @@ def migrate(db: Database) -> None:
     db.migrate(COMPONENT, MIGRATIONS)
 
 
-def settings_of(conn_or_db: sqlite3.Connection | Database, device_id: str) -> dict[str, str]:
+def settings_of(conn_or_db: Connection | Database, device_id: str) -> dict[str, str]:
     sql = "SELECT key, value FROM unit_settings WHERE device_id = ? ORDER BY key"
     if hasattr(conn_or_db, "query"):  # a database (either kind), not a connection
         rows = conn_or_db.query(sql, (device_id,))
@@ -60,7 +61,7 @@ def settings_of(conn_or_db: sqlite3.Connection | Database, device_id: str) -> di
     return {r[0]: r[1] for r in rows}
 
 
-def values_of(conn: sqlite3.Connection, key: str, device_ids: list[str]) -> dict[str, str]:
+def values_of(conn: Connection, key: str, device_ids: list[str]) -> dict[str, str]:
     """device -> value of ``key`` among ``device_ids``."""
     marks = ",".join("?" * len(device_ids))
     return {
@@ -72,7 +73,7 @@ def values_of(conn: sqlite3.Connection, key: str, device_ids: list[str]) -> dict
     }
 
 
-def put(conn: sqlite3.Connection, device_id: str, key: str, value: str, version: int) -> None:
+def put(conn: Connection, device_id: str, key: str, value: str, version: int) -> None:
     conn.execute(
         "INSERT INTO unit_settings VALUES (?, ?, ?, ?) ON CONFLICT(device_id, key) DO UPDATE "
         "SET value = excluded.value, version = excluded.version",
@@ -80,7 +81,7 @@ def put(conn: sqlite3.Connection, device_id: str, key: str, value: str, version:
     )
 
 
-def config_state(conn_or_db: sqlite3.Connection | Database, device_id: str) -> sqlite3.Row | None:
+def config_state(conn_or_db: Connection | Database, device_id: str) -> sqlite3.Row | None:
     sql = "SELECT * FROM unit_config WHERE device_id = ?"
     if hasattr(conn_or_db, "query"):  # a database (either kind), not a connection
         rows = conn_or_db.query(sql, (device_id,))
@@ -92,7 +93,7 @@ def all_config(db: Database) -> list[sqlite3.Row]:
     return db.query("SELECT * FROM unit_config ORDER BY device_id")
 
 
-def record_sent(conn: sqlite3.Connection, device_id: str, version: int, now_ms: int) -> None:
+def record_sent(conn: Connection, device_id: str, version: int, now_ms: int) -> None:
     conn.execute(
         "INSERT INTO unit_config (device_id, version, sent_ms) VALUES (?, ?, ?) "
         "ON CONFLICT(device_id) DO UPDATE SET version = excluded.version, sent_ms = excluded.sent_ms",
@@ -100,7 +101,7 @@ def record_sent(conn: sqlite3.Connection, device_id: str, version: int, now_ms: 
     )
 
 
-def mark_applied(conn: sqlite3.Connection, device_id: str, version: int, now_ms: int) -> None:
+def mark_applied(conn: Connection, device_id: str, version: int, now_ms: int) -> None:
     conn.execute(
         "UPDATE unit_config SET applied_version = CASE WHEN coalesce(applied_version, 0) > ? "
         "THEN applied_version ELSE ? END, applied_ms = ? WHERE device_id = ?",
@@ -109,7 +110,7 @@ def mark_applied(conn: sqlite3.Connection, device_id: str, version: int, now_ms:
 
 
 def add_command(
-    conn: sqlite3.Connection, record_id: str, device_id: str, command: str, by: str, now_ms: int
+    conn: Connection, record_id: str, device_id: str, command: str, by: str, now_ms: int
 ) -> None:
     conn.execute(
         "INSERT INTO unit_commands (record_id, device_id, command, by, at_ms) VALUES (?, ?, ?, ?, ?)",
@@ -117,9 +118,7 @@ def add_command(
     )
 
 
-def set_result(
-    conn: sqlite3.Connection, record_id: str, severity: str, detail: str, now_ms: int
-) -> None:
+def set_result(conn: Connection, record_id: str, severity: str, detail: str, now_ms: int) -> None:
     conn.execute(
         "UPDATE unit_commands SET severity = ?, detail = ?, result_ms = ? WHERE record_id = ?",
         (severity, detail, now_ms, record_id),

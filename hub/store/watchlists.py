@@ -10,8 +10,8 @@ Functions taking a ``conn`` run inside the caller's write transaction. Thread-sa
 from __future__ import annotations
 
 import json
-import sqlite3
 
+from khidmat_base.database import Connection
 from khidmat_base.sqlite import Database
 
 COMPONENT = "hub.watchlists"
@@ -89,7 +89,7 @@ def gates(db: Database) -> list[tuple[str, int | None, int | None, int | None, i
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-def mark_sent(conn: sqlite3.Connection, device_id: str, version: int, now_ms: int) -> None:
+def mark_sent(conn: Connection, device_id: str, version: int, now_ms: int) -> None:
     conn.execute(
         "INSERT INTO gate_watchlists (device_id, sent_version, sent_ms) VALUES (?, ?, ?) "
         "ON CONFLICT(device_id) DO UPDATE SET sent_version = excluded.sent_version, "
@@ -99,7 +99,7 @@ def mark_sent(conn: sqlite3.Connection, device_id: str, version: int, now_ms: in
 
 
 def mark_installed(
-    conn: sqlite3.Connection, device_id: str, version: int | None, now_ms: int, note: str
+    conn: Connection, device_id: str, version: int | None, now_ms: int, note: str
 ) -> None:
     conn.execute(
         "INSERT INTO gate_watchlists (device_id, installed_version, installed_ms, note) "
@@ -110,7 +110,7 @@ def mark_installed(
     )
 
 
-def mark_rejected(conn: sqlite3.Connection, device_id: str, note: str) -> None:
+def mark_rejected(conn: Connection, device_id: str, note: str) -> None:
     """Forget what was sent (keep what the gate last reported installed)."""
     conn.execute(
         "INSERT INTO gate_watchlists (device_id, note) VALUES (?, ?) ON CONFLICT(device_id) "
