@@ -16,6 +16,7 @@ import queue
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,10 +52,13 @@ class Province:
     """Hub worker 0 (the one the tests watch)."""
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     """Hub workers 1.. when ``hub_workers`` > 1."""
+    database: str | None = None
+    """The hub's PostgreSQL URL; None: its own SQLite file ``hub/hub.db``."""
 
     @property
-    def hub_db(self) -> Path:
-        return self.root / "hub" / "hub.db"
+    def hub_db(self) -> Path | str:
+        """Where the hub's database is: its SQLite file, or the PostgreSQL URL."""
+        return self.database or self.root / "hub" / "hub.db"
 
     @property
     def hub_config(self) -> Path:
@@ -79,9 +83,12 @@ class FederationTestbed:
         policy: str = "no-hit",
         deadline_s: float = 1.5,
         hub_workers: int = 1,
+        databases: Callable[[], str | None] | None = None,
     ) -> None:
         """``hub_workers``: hub processes per province (an MQTT v5 shared subscription
-        splits the units' records and the federation's messages between them)."""
+        splits the units' records and the federation's messages between them).
+        ``databases``: called once per province for its hub's database (a PostgreSQL URL,
+        or None for the SQLite file); default: every province on SQLite."""
         self.root = Path(root)
         self.hub_workers = hub_workers
         self.deadline_s = deadline_s
@@ -99,6 +106,7 @@ class FederationTestbed:
                 free_port(),
                 files,
                 [f"{name[:12]}-gate-{i}" for i in range(1, gates + 1)],
+                database=databases() if databases is not None else None,
             )
         for province in self.provinces.values():
             self._write(province, policy, deadline_s)
@@ -111,7 +119,7 @@ class FederationTestbed:
         users = dict.fromkeys(hub_usernames(), HUB_PASSWORD) | {
             g: f"pw-{g}" for g in province.gates
         }
-        acl = acl_text(province.hub_db) + federation.acl_text(
+        acl = acl_text(province.root / "hub" / "hub.db") + federation.acl_text(
             province.name, [p.name for p in others], hub_usernames()
         )
         extra = "\n".join(
@@ -134,7 +142,7 @@ class FederationTestbed:
         (hub_dir / "hub.password").write_text(HUB_PASSWORD + "\n")
         provinces = ", ".join(f'"{p.name}"' for p in others)
         province.hub_config.write_text(
-            f'[hub]\ndatabase = "hub.db"\nworkers = {self.hub_workers}\n\n'
+            f'[hub]\ndatabase = "{province.database or "hub.db"}"\nworkers = {self.hub_workers}\n\n'
             f'[broker]\nhost = "127.0.0.1"\nport = {province.port}\nusername = "hub"\n'
             'password_file = "hub.password"\nprotocol = 5\n\n'
             f'[federation]\nprovince = "{province.name}"\nprovinces = [{provinces}]\n'

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -44,9 +44,14 @@ def fingers(finger: int, impression: int) -> tuple[object, object]:
 
 
 @pytest.fixture(scope="module")
-def bed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FederationTestbed]:
+def bed(
+    tmp_path_factory: pytest.TempPathFactory, testbed_databases: Callable[[], str | None]
+) -> Iterator[FederationTestbed]:
     testbed = FederationTestbed(
-        tmp_path_factory.mktemp("fed-attack"), ["punjab", "sindh", "islamabad"], deadline_s=2.0
+        tmp_path_factory.mktemp("fed-attack"),
+        ["punjab", "sindh", "islamabad"],
+        deadline_s=2.0,
+        databases=testbed_databases,
     )
     right, left = fingers(7, 0)
     testbed.enrol(

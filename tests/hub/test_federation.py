@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -56,9 +55,11 @@ def distractors(offset: int, count: int = 30) -> list[tuple[str, str, list[tuple
 
 
 @pytest.fixture(scope="module")
-def bed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FederationTestbed]:
+def bed(
+    tmp_path_factory: pytest.TempPathFactory, testbed_databases: Callable[[], str | None]
+) -> Iterator[FederationTestbed]:
     root = tmp_path_factory.mktemp("federation")
-    testbed = FederationTestbed(root, PROVINCES, deadline_s=DEADLINE_S)
+    testbed = FederationTestbed(root, PROVINCES, deadline_s=DEADLINE_S, databases=testbed_databases)
     testbed.enrol("punjab", [person("Home Nine", "wanted", 9), *distractors(0)])
     testbed.enrol("sindh", [*distractors(100)])
     testbed.enrol("balochistan", [person("Convicted Eight", "convicted", 8), *distractors(200)])
@@ -241,4 +242,3 @@ def test_a_province_down_costs_only_its_answer(bed: FederationTestbed) -> None:
     time.sleep(0.2)
     assert bed.provinces["punjab"].hub is not None
     assert bed.provinces["punjab"].hub.poll() is None  # the asking hub runs on
-    assert Path(bed.provinces["punjab"].hub_db).exists()

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -15,9 +15,15 @@ from tests.hub.test_federation import distractors, fingers, person
 
 
 @pytest.fixture(scope="module")
-def bed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FederationTestbed]:
+def bed(
+    tmp_path_factory: pytest.TempPathFactory, testbed_databases: Callable[[], str | None]
+) -> Iterator[FederationTestbed]:
     testbed = FederationTestbed(
-        tmp_path_factory.mktemp("fed-every"), ["punjab", "sindh"], policy="every", deadline_s=2.5
+        tmp_path_factory.mktemp("fed-every"),
+        ["punjab", "sindh"],
+        policy="every",
+        deadline_s=2.5,
+        databases=testbed_databases,
     )
     testbed.enrol("punjab", [person("Home Nine", "wanted", 9), *distractors(0, 10)])
     testbed.enrol("sindh", [person("Held Seven", "proclaimed-offender", 7), *distractors(100, 10)])

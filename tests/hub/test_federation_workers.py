@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -17,9 +17,15 @@ from tests.hub.test_federation import distractors, fingers, person
 
 
 @pytest.fixture(scope="module")
-def bed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FederationTestbed]:
+def bed(
+    tmp_path_factory: pytest.TempPathFactory, testbed_databases: Callable[[], str | None]
+) -> Iterator[FederationTestbed]:
     testbed = FederationTestbed(
-        tmp_path_factory.mktemp("fed-workers"), ["punjab", "sindh"], deadline_s=3.0, hub_workers=2
+        tmp_path_factory.mktemp("fed-workers"),
+        ["punjab", "sindh"],
+        deadline_s=3.0,
+        hub_workers=2,
+        databases=testbed_databases,
     )
     testbed.enrol("punjab", distractors(0, 10))
     testbed.enrol("sindh", [person("Held Seven", "wanted", 7), *distractors(100, 10)])
