@@ -164,6 +164,8 @@ class GateScreen(KioskScreen):
         self.decided = False
         self.retry_note = ""
         self.finger_label = ""
+        #: What the prompt says (kept here, so a recompose shows the latest one).
+        self.prompt_text = PROMPTS["loading"].format(detail="0")
         self.skip_finger = threading.Event()
         #: The list is sealed and no key from the hub is held (see edge_agent.watchlist_key).
         self.locked = False
@@ -173,7 +175,7 @@ class GateScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="status-line")
         with Page(classes="page", id="gate-page"):
-            yield Static(literal(PROMPTS["loading"].format(detail="0")), id="prompt")
+            yield Static(literal(self.prompt_text), id="prompt")
             with Vertical(id="result"):
                 yield Static(id="verdict")
                 yield Vertical(id="candidates")
@@ -389,7 +391,15 @@ class GateScreen(KioskScreen):
             message = f"{self.retry_note}\n{message}"
         if stage == "place" and self.finger_label:
             message = f"{self.finger_label}\n{message}"
-        self.query_one("#prompt", Static).update(literal(message))
+        self.set_prompt(message)
+
+    def set_prompt(self, message: str) -> None:
+        """Show ``message`` (literal text) as the prompt. A scan worker's prompt can
+        arrive while the screen has no widgets (closing, or recomposing): it is kept
+        for the next compose rather than failing the gate."""
+        self.prompt_text = message
+        for prompt in self.query("#prompt").results(Static):
+            prompt.update(literal(message))
 
     @on(Prompt)
     def prompted(self, event: Prompt) -> None:
@@ -404,12 +414,12 @@ class GateScreen(KioskScreen):
                 f"Image too poor (quality {event.detail}, need {MIN_SCAN_QUALITY}): "
                 "clean the finger, press flat and try again."
             )
-            self.query_one("#prompt", Static).update(literal(self.retry_note + "\nLift the finger"))
+            self.set_prompt(self.retry_note + "\nLift the finger")
             return
-        if event.stage == "no-finger":
-            self.query_one("#next").display = True
+        if event.stage in ("no-finger", "error"):
+            for next_button in self.query("#next"):
+                next_button.display = True
         if event.stage == "error":
-            self.query_one("#next").display = True
             board = self.kiosk.context.board
             if board is not None:
                 board.outputs.show_error()
@@ -427,7 +437,9 @@ class GateScreen(KioskScreen):
         record_id = self.queue_scan(identification, event.captures)
         self.outcome = ScanOutcome(identification, event.captures, record_id)
         verdict = identification.verdict
-        self.query_one("#prompt", Static).update(literal("Lift the finger"))
+        self.set_prompt("Lift the finger")
+        if not self.query("#verdict"):
+            return  # the screen is closing: the scan is queued, there is nothing to show
         panel = self.query_one("#verdict", Static)
         panel.update(literal(VERDICT_TEXT[verdict]))
         panel.set_classes(verdict)

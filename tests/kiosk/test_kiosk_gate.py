@@ -327,6 +327,33 @@ async def test_no_watchlist_no_scanning_until_one_arrives(
         assert screen.gallery is not None and screen.gallery.version == 2
 
 
+async def test_a_prompt_that_arrives_while_the_gate_has_no_widgets_is_kept(
+    gate_app: Callable[..., KioskApp],
+) -> None:
+    """A scan worker's prompt can reach the gate screen while its widgets are gone (the
+    app closing after the last scan, or a recompose): the gate keeps running and shows
+    the latest prompt once it has widgets again (a CI run once failed on this)."""
+    from kiosk.screens.gate import PROMPTS, GateScreen
+
+    app = gate_app()
+    async with app.run_test(size=(120, 45)) as pilot:
+        await sign_in(pilot)
+        screen = app.screen
+        assert isinstance(screen, GateScreen)
+        await wait_until(pilot, lambda: "Place" in str(screen.query_one("#prompt").render()))
+        app.workers.cancel_group(screen, "scan")
+        await screen.query("*").remove()
+        for stage in ("lift", "retry", "error", "place"):
+            screen.post_message(GateScreen.Prompt(stage, "12"))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.is_running and app.screen is screen
+        assert not screen.query("#prompt")
+        await screen.recompose()
+        shown = str(screen.query_one("#prompt").render())
+        assert PROMPTS["place"].format(detail="12") in shown
+
+
 async def test_idle_officer_is_signed_out(
     gate_app: Callable[..., KioskApp], store: LocalStore
 ) -> None:
