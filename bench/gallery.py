@@ -8,7 +8,9 @@ and synthetic fingers (edge_agent.sim.fingers) until there are at least ``--prob
 
 Distractors are built by ``--processes`` worker processes into part files and merged into
 one prepared file, kept in ``--cache`` (named by N and seed) and reused by later runs (the
-build and save figures are those of the run that made it, stored beside it). With
+build and save figures are those of the run that made it, stored beside it); a larger N
+extends the largest smaller file of that seed (distractor i is the same template in
+every file of a seed), and its build_s adds the two builds. With
 ``--distinct M`` < N only M distinct distractors are built and repeated under new keys up
 to N: load, memory and search time are those of N templates, but rank-1 is not that of N
 distinct prints (a distractor that beats a mate appears N/M times in the shortlist). The mapped
@@ -91,11 +93,23 @@ def mates(
     return enrolled, probes
 
 
-def build(size: int, seed: int, processes: int, target: Path) -> dict[str, float]:
-    """Build the distractor file ``target`` in parts; returns build_s and save_s."""
+def build(
+    size: int, seed: int, processes: int, target: Path, *, prefix: Path | None = None
+) -> dict[str, float]:
+    """Build the distractor file ``target`` in parts; returns build_s and save_s.
+
+    With ``prefix`` (a distractor file of the first M < ``size`` distractors of this
+    seed) only distractors M..size-1 are built, and the file is the prefix's rows then
+    the new ones; build_s is then only this build's (the caller adds the prefix's).
+    """
     from matcher_cy import gallery_file, packed
 
-    bounds = np.linspace(0, size, max(1, processes) + 1).astype(int)
+    first = 0
+    sources = []
+    if prefix is not None:
+        sources.append(gallery_file.open_prepared(prefix, verify=False))
+        first = sources[0].columns.rows
+    bounds = np.linspace(first, size, max(1, processes) + 1).astype(int)
     parts = [target.with_name(f"{target.name}.part{i}") for i in range(len(bounds) - 1)]
     start = time.perf_counter()
     with ProcessPoolExecutor(len(parts)) as pool:
@@ -106,15 +120,29 @@ def build(size: int, seed: int, processes: int, target: Path) -> dict[str, float
             future.result()
     build_s = time.perf_counter() - start
     start = time.perf_counter()
-    opened = [gallery_file.open_prepared(p, verify=False) for p in parts]
+    opened = sources + [gallery_file.open_prepared(p, verify=False) for p in parts]
     columns = packed.gather([(o.columns, np.arange(o.columns.rows)) for o in opened])
     keys = [key for o in opened for key in o.keys]
     gallery_file.write(target, columns, keys, generation=seed + 1, stamp=0)
     save_s = time.perf_counter() - start
-    del opened, columns
+    del opened, sources, columns
     for p in parts:
         p.unlink()
     return {"build_s": build_s, "save_s": save_s, "build_processes": len(parts)}
+
+
+def _largest_prefix(cache: Path, size: int, seed: int) -> tuple[Path, dict] | None:
+    """The largest cached distinct distractor file of ``seed`` smaller than ``size``
+    (with its figures), or None."""
+    best: tuple[int, Path] | None = None
+    for path in cache.glob(f"distractors-*-seed{seed}.khg"):
+        count = path.name.removeprefix("distractors-").removesuffix(f"-seed{seed}.khg")
+        if count.isdigit() and int(count) < size and path.with_suffix(".json").exists():
+            if best is None or int(count) > best[0]:
+                best = (int(count), path)
+    if best is None:
+        return None
+    return best[1], json.loads(best[1].with_suffix(".json").read_text())
 
 
 def _rss_bytes() -> int:
@@ -278,6 +306,15 @@ def distractor_file(
     figures_file = path.with_suffix(".json")
     if path.exists() and figures_file.exists():
         built = json.loads(figures_file.read_text())
+    elif (found := _largest_prefix(cache, distinct, seed)) is not None:
+        prefix, before = found  # extend it: distractor i is the same template in both
+        built = build(distinct, seed, processes, path, prefix=prefix)
+        built = {
+            **built,
+            "build_s": built["build_s"] + before["build_s"],
+            "extended_from": prefix.name,
+        }
+        figures_file.write_text(json.dumps(built))
     else:
         built = build(distinct, seed, processes, path)
         figures_file.write_text(json.dumps(built))

@@ -22,8 +22,13 @@ given as the string ``"<X"``, X the one-sided 95% upper bound (1 - 0.05**(1/n)),
 cannot reach that verdict against a list that large (matcher_cy.decision). ``fnir_at_fpir_1e-2`` / ``_1e-3`` use the
 threshold the non-mated searches themselves give (null when they are too few).
 
-Cost: building N persons (~1.5 ms per template) and two Gallery searches per search;
-the search time is the median wall-clock of a person search on one core.
+Cost: building N persons (~1.5-3 ms per template) and two Gallery searches per search;
+the search time is the median wall-clock of a person search on one core. With
+``cache`` (``--cache DIR``) the distractor persons are built once by ``processes``
+worker processes (``bench.gallery.distractor_file``: the distractor templates
+0..fingers x N - 1 in one prepared file, extending a smaller cached one), split into one
+prepared file per finger position and mapped by later runs: the same templates in the
+same order as built in memory, so the same results (build_s is then the cached build's).
 """
 
 from __future__ import annotations
@@ -119,6 +124,41 @@ def distractor_person(index: int, fingers: int, seed: int) -> dict[int, object]:
     }
 
 
+def distractor_galleries(
+    gallery_size: int, fingers: int, seed: int, *, cache: Path | None, processes: int
+) -> tuple[dict[int, object], float]:
+    """Gallery per finger position holding the N distractor persons, and the build
+    seconds. In memory without ``cache``; else mapped from prepared files in ``cache``
+    (built there first when missing; see the module docstring)."""
+    from matcher_cy import Gallery
+
+    wanted = positions(fingers)
+    if cache is None:
+        galleries = {position: Gallery() for position in wanted}
+        start = time.perf_counter()
+        for index in range(gallery_size):
+            for position, template in distractor_person(index, fingers, seed).items():
+                galleries[position].add(f"distractor-{index}", template)
+        return galleries, time.perf_counter() - start
+    from bench.gallery import distractor_file
+    from matcher_cy import gallery_file, packed
+
+    cache.mkdir(parents=True, exist_ok=True)
+    source, built = distractor_file(fingers * gallery_size, 0, seed, processes, cache)
+    galleries = {}
+    for k, position in enumerate(wanted):
+        path = cache / f"persons-{gallery_size}-fingers{fingers}-seed{seed}-position{position}.khg"
+        if not path.exists():
+            opened = gallery_file.open_prepared(source, verify=False)
+            rows = np.arange(k, fingers * gallery_size, fingers)  # template fingers*i + k
+            columns = packed.gather([(opened.columns, rows)])
+            keys = [f"distractor-{index}" for index in range(gallery_size)]
+            gallery_file.write(path, columns, keys, generation=seed + 1, stamp=0)
+            del opened, columns
+        galleries[position] = Gallery.load(path)
+    return galleries, float(built["build_s"])
+
+
 def finite(threshold: float) -> float | None:
     """The threshold, or None where it is unreachable (math.inf: not valid JSON)."""
     return threshold if math.isfinite(threshold) else None
@@ -171,19 +211,16 @@ def run(
     data: list[tuple[Path, int]],
     strangers: int,
     seed: int,
+    cache: Path | None = None,
+    processes: int = 2,
 ) -> dict:
     """Build, search, count (module docstring)."""
-    from matcher_cy import Gallery
     from matcher_cy.decision import red_threshold, yellow_threshold
 
     persons = real_persons(data, fingers) if data else synthetic_persons(fingers)
-    wanted = positions(fingers)
-    galleries = {position: Gallery() for position in wanted}
-    start = time.perf_counter()
-    for index in range(gallery_size):
-        for position, template in distractor_person(index, fingers, seed).items():
-            galleries[position].add(f"distractor-{index}", template)
-    build_s = time.perf_counter() - start
+    galleries, build_s = distractor_galleries(
+        gallery_size, fingers, seed, cache=cache, processes=processes
+    )
     folds = (persons[0::2], persons[1::2])
     size = gallery_size + max(len(f) for f in folds)
     red, yellow = red_threshold(size, fingers), yellow_threshold(size, fingers)
@@ -263,9 +300,19 @@ def main(
     strangers: int,
     seed: int,
     as_json: bool,
+    cache: Path | None = None,
+    processes: int = 2,
 ) -> int:
     """CLI body: run and print text or JSON."""
-    result = run(gallery, fingers=fingers, data=data, strangers=strangers, seed=seed)
+    result = run(
+        gallery,
+        fingers=fingers,
+        data=data,
+        strangers=strangers,
+        seed=seed,
+        cache=cache,
+        processes=processes,
+    )
     if as_json:
         print(json.dumps(result, indent=2))
         return 0

@@ -70,6 +70,15 @@ def register(tree: CommandTree) -> None:
         help="synthetic non-mated persons searched (default 3000)",
     )
     identify.add_argument("--seed", type=int, default=0, help="distractor seed (default 0)")
+    identify.add_argument(
+        "--cache",
+        type=Path,
+        help="build the distractor persons once into prepared files here and map them "
+        "in later runs (for example ~/.cache/khidmat/bench-gallery; default: in memory)",
+    )
+    identify.add_argument(
+        "--processes", type=int, default=2, help="build processes with --cache (default 2)"
+    )
     identify.add_argument("--json", action="store_true", help="print one JSON object")
 
     fusion = tree.add(
@@ -137,6 +146,8 @@ def _identify(args: argparse.Namespace) -> int:
             strangers=args.strangers,
             seed=args.seed,
             as_json=args.json,
+            cache=args.cache,
+            processes=args.processes,
         )
     except (ValueError, OSError) as error:  # no data files, unreadable or malformed ones
         print(f"khidmat bench identify: {error}", file=sys.stderr)

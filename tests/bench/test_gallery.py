@@ -50,3 +50,25 @@ def test_bench_gallery_reports_every_figure_and_reuses_its_build(tmp_path: Path)
     )
     assert tiled["size"] == 91 and tiled["distinct_distractors"] == 60
     assert tiled["build_s"] == built["build_s"]  # the 60 distinct ones, repeated
+
+
+def test_a_larger_distractor_file_extends_the_largest_smaller_one(tmp_path: Path) -> None:
+    """Distractor i is the same template in every file of a seed, so 50 distractors are
+    the cached 30 and 20 built now: the same rows and keys as 50 built from nothing."""
+    import numpy as np
+
+    from bench.gallery import distractor_file
+    from matcher_cy import gallery_file
+
+    small, small_built = distractor_file(30, 0, 2, 2, tmp_path)
+    extended, built = distractor_file(50, 0, 2, 2, tmp_path)
+    assert built["extended_from"] == small.name
+    assert built["build_s"] > small_built["build_s"]
+    fresh_dir = tmp_path / "fresh"
+    fresh_dir.mkdir()
+    fresh, fresh_built = distractor_file(50, 0, 2, 1, fresh_dir)
+    assert "extended_from" not in fresh_built
+    one, other = (gallery_file.open_prepared(p, verify=True) for p in (extended, fresh))
+    assert list(one.keys) == list(other.keys) == [f"distractor-{i}" for i in range(50)]
+    for name, array in one.columns.arrays().items():
+        assert np.array_equal(array, other.columns.arrays()[name]), name

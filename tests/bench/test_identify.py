@@ -112,3 +112,26 @@ def test_bench_identify_refuses_an_empty_directory(tmp_path: Path, capsys) -> No
     argv = ["bench", "identify", "--fingers", "2", "--gallery", "1", "--data", str(tmp_path)]
     assert main(argv) == 2
     assert "no <finger>_<impression>" in capsys.readouterr().err
+
+
+def test_bench_identify_with_a_cache_maps_the_same_persons(
+    two_sets: list[Path], tmp_path: Path
+) -> None:
+    """``--cache``: the distractor persons built once into prepared files and mapped give
+    the same searches as persons built in memory, and a second run reuses the files."""
+    from bench.identify import run
+
+    data = [(two_sets[0], 500)]
+    timing = {"search_ms_median", "build_s"}
+    in_memory = run(40, fingers=2, data=data, strangers=6, seed=3)
+    cached = run(40, fingers=2, data=data, strangers=6, seed=3, cache=tmp_path, processes=2)
+    assert {k: v for k, v in cached.items() if k not in timing} == {
+        k: v for k, v in in_memory.items() if k not in timing
+    }
+    files = sorted(p.name for p in tmp_path.glob("persons-*.khg"))
+    assert files == [
+        "persons-40-fingers2-seed3-position2.khg",
+        "persons-40-fingers2-seed3-position7.khg",
+    ]
+    again = run(40, fingers=2, data=data, strangers=6, seed=3, cache=tmp_path, processes=2)
+    assert again["build_s"] == cached["build_s"]  # the cached build's figure: not rebuilt
