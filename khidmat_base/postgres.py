@@ -36,7 +36,8 @@ import psycopg
 from psycopg.adapt import Dumper, Loader
 from psycopg_pool import ConnectionPool
 
-from khidmat_base.sql_dialect import split_statements, to_postgres
+from khidmat_base.schema_versions import Migration, apply_migrations
+from khidmat_base.sql_dialect import to_postgres
 
 CONNECT_TIMEOUT_S = 30.0
 """How long opening the pool, or waiting for a free pooled connection, may take."""
@@ -206,47 +207,14 @@ class PostgresDatabase:
     def table_exists(self, name: str) -> bool:
         return bool(self.scalar("SELECT to_regclass(?) IS NOT NULL", (name,)))
 
-    def migrate(self, component: str, steps: Sequence[str | Callable[[Connection], None]]) -> int:
+    def migrate(self, component: str, steps: Sequence[Migration]) -> int:
         """Apply the not-yet-applied ``steps`` of ``component`` in order; returns its version.
 
         As :meth:`khidmat_base.sqlite.Database.migrate` (one ``schema_versions`` row per
-        component); each step runs in one serialized write transaction, so processes that
-        start together apply it once."""
-        if self.table_exists("schema_versions"):  # the common case: nothing to apply
-            current = self.scalar(
-                "SELECT version FROM schema_versions WHERE component = ?", (component,)
-            )
-            if current is not None and int(current) >= len(steps):  # type: ignore[arg-type]
-                return int(current)  # type: ignore[arg-type]
-        with self.write() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-            )
-        version = int(
-            self.scalar("SELECT version FROM schema_versions WHERE component = ?", (component,))
-            or 0
-        )
-        for number, step in enumerate(steps, start=1):
-            if number <= version:
-                continue
-            with self.write() as conn:
-                current = conn.execute(
-                    "SELECT version FROM schema_versions WHERE component = ?", (component,)
-                ).fetchone()
-                if current is not None and current[0] >= number:
-                    continue
-                if isinstance(step, str):
-                    for statement in split_statements(step):
-                        conn.execute(statement)
-                else:
-                    step(conn)
-                conn.execute(
-                    "INSERT INTO schema_versions (component, version) VALUES (?, ?) "
-                    "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-                    (component, number),
-                )
-            version = number
-        return version
+        component, :func:`khidmat_base.schema_versions.apply_migrations`); each step runs in
+        one serialized write transaction, so processes that start together apply it once.
+        When every step is applied already, only reads are made (no write transaction)."""
+        return apply_migrations(self, component, steps, check_before_writing=True)
 
     def close(self) -> None:
         """Close the pool (idempotent)."""

@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from khidmat_base.sql_dialect import split_statements, table_exists
+from khidmat_base.schema_versions import Migration, apply_migrations
+from khidmat_base.sql_dialect import table_exists
 
 BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for another process's write lock before failing."""
-
-Migration = Callable[[sqlite3.Connection], None] | str
 
 
 class Database:
@@ -112,38 +111,11 @@ class Database:
     def migrate(self, component: str, steps: Sequence[Migration]) -> int:
         """Apply the not-yet-applied ``steps`` of ``component`` in order; returns its version.
 
-        Versions are kept per component in ``schema_versions`` so that several modules can
-        own tables in one database file. Each step runs in its own immediate transaction.
+        Versions are kept per component in ``schema_versions``
+        (:func:`khidmat_base.schema_versions.apply_migrations`); each step runs in its own
+        immediate transaction.
         """
-        with self.write() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
-            )
-        version = int(
-            self.scalar("SELECT version FROM schema_versions WHERE component = ?", (component,))
-            or 0
-        )
-        for number, step in enumerate(steps, start=1):
-            if number <= version:
-                continue
-            with self.write() as conn:
-                current = conn.execute(
-                    "SELECT version FROM schema_versions WHERE component = ?", (component,)
-                ).fetchone()
-                if current is not None and current[0] >= number:
-                    continue  # another process migrated meanwhile
-                if isinstance(step, str):
-                    for statement in split_statements(step):
-                        conn.execute(statement)
-                else:
-                    step(conn)
-                conn.execute(
-                    "INSERT INTO schema_versions (component, version) VALUES (?, ?) "
-                    "ON CONFLICT(component) DO UPDATE SET version = excluded.version",
-                    (component, number),
-                )
-            version = number
-        return version
+        return apply_migrations(self, component, steps)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""

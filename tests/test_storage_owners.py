@@ -1,10 +1,11 @@
 """Each database has one owner: no module but the owners holds SQL.
 
 Owners: the ``edge_agent/store/`` package (unit.db), the ``hub/store/`` package (hub.db),
-``provisioning/registry.py`` (the ``devices`` table of hub.db) and the SQLite plumbing
-``khidmat_base/sqlite.py``. Every other module calls their functions. The scan reads every
-string constant of every module and fails, naming file:line, on one that starts like an
-SQL statement.
+``provisioning/registry.py`` (the ``devices`` table of hub.db) and the database plumbing
+in ``khidmat_base/`` (sqlite.py, postgres.py, postgres_server.py, schema_versions.py,
+sql_dialect.py). Every other module calls their functions. The scan reads every string
+constant of every module and fails, naming file:line, on one that starts like an SQL
+statement.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ OWNERS = (
     "provisioning/registry.py",
     "khidmat_base/sqlite.py",
     "khidmat_base/postgres.py",
+    "khidmat_base/schema_versions.py",
     "khidmat_base/postgres_server.py",
     "khidmat_base/sql_dialect.py",
 )
