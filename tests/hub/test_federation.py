@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -54,6 +55,19 @@ def distractors(offset: int, count: int = 30) -> list[tuple[str, str, list[tuple
     ]
 
 
+@contextmanager
+def running(testbed: FederationTestbed) -> Iterator[FederationTestbed]:
+    """``testbed`` (enrolled) started, with its bridges connected and every hub answering
+    searches (at most 30 s and 120 s); closed on the way out, whatever happened."""
+    testbed.start()
+    try:
+        assert testbed.wait_bridges(30), "the bridges did not connect"
+        assert testbed.wait_ready(fingers(500, 1), timeout_s=120), "a hub did not get ready"
+        yield testbed
+    finally:
+        testbed.close()
+
+
 @pytest.fixture(scope="module")
 def bed(
     tmp_path_factory: pytest.TempPathFactory, testbed_databases: Callable[[], str | None]
@@ -74,13 +88,8 @@ def bed(
         templates=[(RIGHT_INDEX, right.to_bytes(), 60), (LEFT_INDEX, left.to_bytes(), 60)],  # type: ignore[attr-defined]
     )  # fmt: skip
     store.close()
-    testbed.start()
-    try:
-        assert testbed.wait_bridges(30), "the bridges did not connect"
-        assert testbed.wait_ready(fingers(500, 1), timeout_s=120), "a hub did not get ready"
+    with running(testbed):
         yield testbed
-    finally:
-        testbed.close()
 
 
 def audit(bed: FederationTestbed, name: str) -> tuple[list[dict], list[dict]]:

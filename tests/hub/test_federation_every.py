@@ -11,7 +11,7 @@ import pytest
 from hub.store import HubStore
 from hub.store import federation as table
 from khidmat.federation_testbed import FederationTestbed
-from tests.hub.test_federation import distractors, fingers, person
+from tests.hub.test_federation import distractors, fingers, person, running
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +27,8 @@ def bed(
     )
     testbed.enrol("punjab", [person("Home Nine", "wanted", 9), *distractors(0, 10)])
     testbed.enrol("sindh", [person("Held Seven", "proclaimed-offender", 7), *distractors(100, 10)])
-    testbed.start()
-    try:
-        assert testbed.wait_bridges(30)
-        assert testbed.wait_ready(fingers(500, 1), timeout_s=120)
+    with running(testbed):
         yield testbed
-    finally:
-        testbed.close()
 
 
 def test_a_home_hit_is_forwarded_too(bed: FederationTestbed) -> None:
