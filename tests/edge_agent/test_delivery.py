@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from khidmat.testbed import Testbed
+from tests.khidmat.testbed_runs import delivered
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -20,13 +21,7 @@ def _assert_exactly_once(testbed: Testbed, filed: dict[str, list[str]]) -> None:
     """Every complaint in the filer's log opened once at the hub, by its side effects:
     one record, one opening (``received`` audit row) and one status push per tracking
     number (the record id is the hub's primary key: counting it could never fail)."""
-    assert testbed.wait_delivered(60), f"still pending: {testbed.total_pending()}"
-    deadline = time.monotonic() + 10
-    while True:  # the last acks can land before this process sees the hub's commit
-        check = testbed.delivery_check()
-        if check.lost == 0 or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    check = delivered(testbed, 60)
     assert check.filed == sum(len(ids) for ids in filed.values())
     assert (check.lost, check.duplicated, check.unlogged) == (0, 0, 0), check
     expected = {record_id for ids in filed.values() for record_id in ids}

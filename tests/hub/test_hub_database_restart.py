@@ -14,6 +14,7 @@ import pytest
 
 from khidmat.testbed import Testbed
 from khidmat_base.postgres_server import PostgresServer
+from tests.khidmat.testbed_runs import delivered, start_mid_stream
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -26,25 +27,13 @@ def test_the_hub_rides_out_its_database_server_crashing(tmp_path: Path) -> None:
             tmp_path, devices, catchup_per_s=100, batch_size=20, resend_after_s=1.0,
             database=url,
         ) as testbed:  # fmt: skip
-            filed = {d: testbed.fill_outbox(d, 150) for d in devices}
-            testbed.start_hub()
-            for device in devices:
-                testbed.start_agent(device)
-            deadline = time.monotonic() + 30
-            while not testbed.hub_record_ids() and time.monotonic() < deadline:
-                time.sleep(0.05)
+            filed = start_mid_stream(testbed, 150)
             assert 0 < len(testbed.hub_record_ids()) < 300  # mid-stream
             server.stop()  # immediate shutdown
             time.sleep(2.0)
             server.start()
             assert testbed.hubs[0].poll() is None  # the hub kept running
-            assert testbed.wait_delivered(90), f"still pending: {testbed.total_pending()}"
-            deadline = time.monotonic() + 10
-            while True:  # the last acks can land before this process sees the hub's commit
-                check = testbed.delivery_check()
-                if check.lost == 0 or time.monotonic() > deadline:
-                    break
-                time.sleep(0.2)
+            check = delivered(testbed, 90)
             assert check.filed == 300
             assert (check.lost, check.duplicated, check.unlogged) == (0, 0, 0), check
             expected = {record_id for ids in filed.values() for record_id in ids}

@@ -8,12 +8,12 @@ both workers use the test's PostgreSQL database, as workers on two machines woul
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
 from khidmat.testbed import Testbed
+from tests.khidmat.testbed_runs import delivered, start_mid_stream
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
@@ -27,23 +27,10 @@ def test_two_workers_share_the_database_and_a_killed_one_loses_nothing(
         tmp_path, devices, catchup_per_s=200, batch_size=40, resend_after_s=1.0,
         hub_workers=2, database=database,
     ) as testbed:  # fmt: skip
-        filed = {d: testbed.fill_outbox(d, 200) for d in devices}
-        testbed.start_hub(0)
-        testbed.start_hub(1)
-        for device in devices:
-            testbed.start_agent(device)
-        deadline = time.monotonic() + 30
-        while not testbed.hub_record_ids() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        filed = start_mid_stream(testbed, 200, workers=2)
         testbed.hubs[1].kill()  # worker 1 dies holding what it had not acknowledged
         testbed.hubs[1].wait()
-        assert testbed.wait_delivered(90), f"still pending: {testbed.total_pending()}"
-        deadline = time.monotonic() + 10
-        while True:  # the last acks can land before this process sees the hub's commit
-            check = testbed.delivery_check()
-            if check.lost == 0 or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        check = delivered(testbed, 90)
         assert check.filed == 600
         assert (check.lost, check.duplicated, check.unlogged) == (0, 0, 0), check
         expected = {record_id for ids in filed.values() for record_id in ids}
