@@ -11,12 +11,12 @@ Thread-safety: as :class:`hub.store.HubStore`.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 from hub.store import HubStore
 from hub.store import alerts as table
 from khidmat_base.clock import now_ms as _now_ms
+from khidmat_base.database import Connection
 
 SEVERITIES = ("info", "warning", "critical")
 
@@ -60,7 +60,7 @@ class AlertBoard:
         title: str,
         detail: str,
         *,
-        conn: sqlite3.Connection | None = None,
+        conn: Connection | None = None,
         now_ms: int | None = None,
     ) -> bool:
         """Open an alert, or bump the open one with this key. True when a new one opened."""

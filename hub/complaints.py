@@ -47,6 +47,7 @@ from hub.store import HubStore
 from hub.store import complaints as table
 from hub.store import unit_control as unit_settings
 from khidmat_base.clock import now_ms as _now_ms
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope, decode
 from khidmat_wire.messages import (
     COMPLAINT_STATUSES_MAX,
@@ -138,13 +139,13 @@ class ComplaintEvent:
     officer: str
 
 
-CollisionHook = Callable[[sqlite3.Connection, str, str, str], None]
-UrgentHook = Callable[[sqlite3.Connection, "ComplaintView", UrgentAnswer], None]
-StatusHook = Callable[[sqlite3.Connection, str, str, int, str], None]
-OpenedHook = Callable[[sqlite3.Connection, "ComplaintView", Envelope, int], None]
+CollisionHook = Callable[[Connection, str, str, str], None]
+UrgentHook = Callable[[Connection, "ComplaintView", UrgentAnswer], None]
+StatusHook = Callable[[Connection, str, str, int, str], None]
+OpenedHook = Callable[[Connection, "ComplaintView", Envelope, int], None]
 
 
-def fresh_tracking_no(conn: sqlite3.Connection, station: str, now_ms: int) -> str:
+def fresh_tracking_no(conn: Connection, station: str, now_ms: int) -> str:
     """The next hub-issued tracking number of ``station`` today (UTC): ``STATION-YYMMDD-
     NNNNN-C`` with a 5-digit sequence, a form no kiosk issues (theirs have 6 digits)."""
     day = datetime.fromtimestamp(now_ms / 1000, tz=UTC).strftime("%y%m%d")
@@ -158,7 +159,7 @@ def fresh_tracking_no(conn: sqlite3.Connection, station: str, now_ms: int) -> st
         sequence += 1
 
 
-def desk_unit_numbers(conn: sqlite3.Connection, envelope: Envelope) -> frozenset[int]:
+def desk_unit_numbers(conn: Connection, envelope: Envelope) -> frozenset[int]:
     """The unit numbers the sending desk may use: the one derived from its device id
     (provisioning keeps those unique per station) and the ``kiosk.unit_no`` the hub set for
     it, if any (a desk numbers with the derived one until that setting reaches it)."""
@@ -205,7 +206,7 @@ class ComplaintDesk:
 
     # --------------------------------------------------------------- ingest
 
-    def _on_complaint(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_complaint(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: Complaint = envelope.body
         # The promise was made at the kiosk; a unit clock ahead of ours does not extend it,
         # and one outside the sane window (hub.device_time) is not believed at all.
@@ -308,9 +309,7 @@ class ComplaintDesk:
             opening_status(tracking_no, due_ms, now_ms),
         )
 
-    def _push_opened(
-        self, conn: sqlite3.Connection, stored: Sequence[Envelope], now_ms: int
-    ) -> None:
+    def _push_opened(self, conn: Connection, stored: Sequence[Envelope], now_ms: int) -> None:
         """At the end of an ingest transaction: the opening statuses of its complaints,
         one ``complaint-statuses`` downlink per unit (``complaint-status`` for one).
 
@@ -332,7 +331,7 @@ class ComplaintDesk:
                     kind, body = "complaint-statuses", ComplaintStatuses(tuple(chunk))
                 HubStore.queue_downlink(conn, device_id, kind, body, check=False)
 
-    def _on_feedback(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_feedback(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: Feedback = envelope.body
         row = table.row(conn, body.tracking_no)
         if row is None:
@@ -377,7 +376,7 @@ class ComplaintDesk:
         if envelope.device_id != row["device_id"] or not (accepted and body.reopen):
             self._push(conn, body.tracking_no, envelope.device_id)
 
-    def _on_lookup(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_lookup(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: Lookup = envelope.body
         self._push(conn, body.tracking_no, envelope.device_id)
 
@@ -434,7 +433,7 @@ class ComplaintDesk:
 
     def _change(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         tracking_no: str,
         status: str,
         reason: str,
@@ -616,7 +615,7 @@ class ComplaintDesk:
         with self.db.read() as conn:
             return _public_status(conn, tracking_no)
 
-    def _push(self, conn: sqlite3.Connection, tracking_no: str, device_id: str) -> None:
+    def _push(self, conn: Connection, tracking_no: str, device_id: str) -> None:
         HubStore.queue_downlink(
             conn, device_id, "complaint-status", _public_status(conn, tracking_no)
         )
@@ -635,7 +634,7 @@ def opening_status(tracking_no: str, due_at_ms: int, opened_ms: int) -> Complain
     )
 
 
-def _public_status(conn: sqlite3.Connection, tracking_no: str) -> ComplaintStatus:
+def _public_status(conn: Connection, tracking_no: str) -> ComplaintStatus:
     row = table.row(conn, tracking_no)
     if row is None:
         return ComplaintStatus(tracking_no, False, FIRST_STATUS, 0, (), False)

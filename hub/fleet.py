@@ -13,7 +13,6 @@ unregistered. Thread-safety: as :class:`hub.store.HubStore`.
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from dataclasses import dataclass
 
 from hub.alerts import AlertBoard
@@ -21,6 +20,7 @@ from hub.config import FleetSection
 from hub.store import HubStore
 from hub.store import fleet as fleet_table
 from khidmat_base import clock
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Event, Telemetry
 
@@ -77,11 +77,11 @@ class Fleet:
 
     # ------------------------------------------------------------ handlers
 
-    def _on_telemetry(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_telemetry(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         t: Telemetry = envelope.body
         fleet_table.put_telemetry(conn, envelope.device_id, now_ms, envelope.device_time_ms, t)
 
-    def _on_event(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_event(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         event: Event = envelope.body
         if event.event_type not in ALERT_EVENT_TYPES and event.severity != "error":
             return

@@ -11,11 +11,10 @@ Cost: one record lookup per decision. Thread-safety: as :class:`hub.store.HubSto
 
 from __future__ import annotations
 
-import sqlite3
-
 from hub.alerts import AlertBoard
 from hub.records import RecordStore
 from hub.store import HubStore
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Scan
 
@@ -33,7 +32,7 @@ class GateDecisions:
     def install(self) -> None:
         self.store.add_handler("scan", self._on_scan)
 
-    def _on_scan(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_scan(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: Scan = envelope.body
         if body.decision == "none" or body.verdict == "green":
             return

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from hub.store import hotels as table
 from hub.store import people as people_table
 from hub.store.hotels import Hit, HitView, Hotel, Stay
 from khidmat_base.clock import SYSTEM_CLOCK, Clock
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import HotelGuest
 from khidmat_wire.vocabulary import HOTEL_ID, STATION
@@ -151,7 +151,7 @@ class HotelEye:
         return None
 
     # -------------------------------------------------------------- stays
-    def _on_guest(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_guest(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: HotelGuest = envelope.body
         stay = Stay(
             stay_id=envelope.record_id,
@@ -167,7 +167,7 @@ class HotelEye:
         )
         self.check_in(conn, stay)
 
-    def check_in(self, conn: sqlite3.Connection, stay: Stay) -> list[Hit] | None:
+    def check_in(self, conn: Connection, stay: Stay) -> list[Hit] | None:
         """Keep a stay and check it (in the caller's transaction). None when the stay was
         already kept (a re-import); else the hits it raised alerts for (maybe none)."""
         hotel = table.hotel_in(conn, stay.hotel_id)
@@ -250,7 +250,7 @@ class HotelEye:
             self._wanted = _Wanted(marker, by_cnic, keys, people)
             return self._wanted
 
-    def _alert(self, conn: sqlite3.Connection, hotel: Hotel, stay: Stay, match: Match) -> None:
+    def _alert(self, conn: Connection, hotel: Hotel, stay: Stay, match: Match) -> None:
         cnic = match.how == "cnic"
         title = (
             f"Hotel Eye: {match.status} person {match.name} at {hotel.name} (room {stay.room})"

@@ -19,7 +19,6 @@ lookup.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 
 from hub.names import cnic_digits
@@ -29,6 +28,7 @@ from hub.store import HubStore
 from hub.store import licences as table
 from hub.store.licences import Application, Step
 from khidmat_base.clock import SYSTEM_CLOCK, Clock
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import LicenceLookup, LicenceStatus, LicenceStep
 from khidmat_wire.vocabulary import LICENCE_STATUSES
@@ -112,7 +112,7 @@ class LicenceOffice:
         )  # fmt: skip
         return report
 
-    def _text(self, conn: sqlite3.Connection, row: LicenceRow, step_id: int) -> int:
+    def _text(self, conn: Connection, row: LicenceRow, step_id: int) -> int:
         if self.sms is None or not row.mobile:
             return 0
         text = compose_licence(row.status, language=row.language, token=row.token, note=row.note)
@@ -122,14 +122,12 @@ class LicenceOffice:
         return int(queued)
 
     # ------------------------------------------------------------- lookups
-    def _on_lookup(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_lookup(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: LicenceLookup = envelope.body
         answer = self.status_for(conn, body.token, body.cnic, envelope.record_id)
         HubStore.queue_downlink(conn, envelope.device_id, "licence-status", answer)
 
-    def status_for(
-        self, conn: sqlite3.Connection, token: str, cnic: str, request_id: str
-    ) -> LicenceStatus:
+    def status_for(self, conn: Connection, token: str, cnic: str, request_id: str) -> LicenceStatus:
         """The answer to a lookup (found only when the CNIC is the application's)."""
         public = _public(conn, token, cnic)
         if public is None:
@@ -155,7 +153,7 @@ class LicenceOffice:
         return table.count(self.db)
 
 
-def _public(conn: sqlite3.Connection, token: str, cnic: str) -> PublicLicence | None:
+def _public(conn: Connection, token: str, cnic: str) -> PublicLicence | None:
     application = table.application_in(conn, token)
     if application is None or cnic_digits(application.cnic) != cnic_digits(cnic):
         return None

@@ -30,6 +30,7 @@ from pathlib import Path
 from hub.store import HubStore
 from hub.store import people as table
 from khidmat_base.clock import now_ms as _now_ms
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import PERSON_STATUSES, SHORT_ID, Enrolment
 from khidmat_wire.vocabulary import is_cnic
@@ -37,7 +38,7 @@ from provisioning.registry import role_in
 
 log = logging.getLogger(__name__)
 
-EnrolledHook = Callable[[sqlite3.Connection, Envelope, str, int], None]
+EnrolledHook = Callable[[Connection, Envelope, str, int], None]
 """(conn, the enrolment record, the person id it was stored as, now_ms)."""
 FINGERS = range(0, 11)
 """ISO finger positions (0 unknown, 1 right thumb .. 10 left little)."""
@@ -80,7 +81,7 @@ class RecordStore:
 
     # -------------------------------------------------------------- writes
 
-    def _on_enrolment(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_enrolment(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: Enrolment = envelope.body
         actor = f"{body.officer}@{envelope.device_id}"
         role = role_in(conn, envelope.device_id)
@@ -163,7 +164,7 @@ class RecordStore:
 
     def _upsert_person(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         *,
         name: str,
         father_name: str,
@@ -346,7 +347,7 @@ def _decode_template(text: str) -> bytes:
 
 
 def _put_template(
-    conn: sqlite3.Connection,
+    conn: Connection,
     person_id: str,
     finger: int,
     data: bytes,

@@ -32,6 +32,7 @@ from hub.alerts import AlertBoard
 from hub.store import HubStore
 from hub.store import roster as table
 from khidmat_base.clock import now_ms as _clock_ms
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import OFFICER_ROLES, Event, OfficerEntry, Officers
 from khidmat_wire.pins import BADGE_RE, PIN_HASH_RE
@@ -176,9 +177,7 @@ class Roster:
                 raise RosterError(f"{badge} is not assigned to {target}")
             _audit(conn, now, actor, "officer unassign", badge.strip(), target.strip(), "")
 
-    def _assign(
-        self, conn: sqlite3.Connection, now: int, actor: str, badge: str, target: str
-    ) -> None:
+    def _assign(self, conn: Connection, now: int, actor: str, badge: str, target: str) -> None:
         self._get_row(conn, badge)
         target = target.strip()
         if not BADGE_RE.fullmatch(target):
@@ -187,7 +186,7 @@ class Roster:
         _audit(conn, now, actor, "officer assign", badge.strip(), "", target)
 
     @staticmethod
-    def _get_row(conn: sqlite3.Connection, badge: str) -> sqlite3.Row:
+    def _get_row(conn: Connection, badge: str) -> sqlite3.Row:
         row = table.officer(conn, badge.strip().lower())
         if row is None:
             raise RosterError(f"no officer with badge {badge.strip()[:64]} on the roster")
@@ -293,7 +292,7 @@ class Roster:
 
     # ------------------------------------------------------------ handlers
 
-    def _on_event(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_event(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: Event = envelope.body
         device = envelope.device_id
         if body.event_type == "officers-installed" and body.ref.isdigit():
@@ -338,7 +337,7 @@ def _check_pin_hash(pin_hash: str) -> None:
 
 
 def _audit(
-    conn: sqlite3.Connection, at_ms: int, actor: str, action: str, target: str, old: str, new: str
+    conn: Connection, at_ms: int, actor: str, action: str, target: str, old: str, new: str
 ) -> None:
     actor = actor.strip()[:80]
     if not actor:

@@ -17,10 +17,9 @@ on a PC at the default cost) and a few SQL statements. Thread-safety: as
 
 from __future__ import annotations
 
-import sqlite3
-
 from hub.store import HubStore
 from hub.store import roster as table
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import SignIn, SignInResult
 from khidmat_wire.pins import LOCKOUT_S, MAX_FAILURES, verify_pin
@@ -40,14 +39,14 @@ class SignInVerifier:
     def install(self) -> None:
         self.store.add_handler("signin", self._on_signin)
 
-    def _on_signin(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_signin(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: SignIn = envelope.body
         outcome, detail = self.verify(conn, body.badge, body.pin, now_ms)
         result = SignInResult(envelope.record_id, body.badge, outcome, detail)
         HubStore.queue_downlink(conn, envelope.device_id, "signin-result", result)
 
     @staticmethod
-    def verify(conn: sqlite3.Connection, badge: str, pin: str, now_ms: int) -> tuple[str, str]:
+    def verify(conn: Connection, badge: str, pin: str, now_ms: int) -> tuple[str, str]:
         """``(outcome, what the officer is told)``; counts a wrong PIN against the badge."""
         key = badge.strip().lower()
         row = table.officer(conn, key)

@@ -16,7 +16,6 @@ statements per change.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from hub.store import roster as audit_table
 from hub.store import unit_control as table
 from hub.store import watchlists as watchlist_table
 from khidmat_base.clock import now_ms as _clock_ms
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope
 from khidmat_wire.ids import new_record_id
 from khidmat_wire.messages import Command, Config, Event, Setting
@@ -122,9 +122,7 @@ class UnitControl:
             self._queue_config(conn, unit.device_id, version, now)
         return version
 
-    def _queue_config(
-        self, conn: sqlite3.Connection, device_id: str, version: int, now: int
-    ) -> None:
+    def _queue_config(self, conn: Connection, device_id: str, version: int, now: int) -> None:
         settings = table.settings_of(conn, device_id)
         body = Config(tuple(Setting(k, v) for k, v in settings.items()), version)
         HubStore.queue_downlink(conn, device_id, "config", body)
@@ -204,7 +202,7 @@ class UnitControl:
 
     # ------------------------------------------------------------ handlers
 
-    def _on_event(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_event(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: Event = envelope.body
         if body.event_type == "config-applied" and body.ref.isdigit():
             table.mark_applied(conn, envelope.device_id, int(body.ref), now_ms)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +31,7 @@ from hub.records import RecordStore
 from hub.store import HubStore, people
 from hub.store import watchlists as table
 from khidmat_base.clock import now_ms as _now_ms
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Event, Telemetry, WatchEntry, Watchlist
 from khidmat_wire.signing import sign_watchlist
@@ -204,12 +204,12 @@ class WatchlistPublisher:
 
     # ----------------------------------------------------------- handlers
 
-    def _on_telemetry(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_telemetry(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: Telemetry = envelope.body
         # 0 means none installed (a replaced or wiped unit): it then gets a snapshot.
         table.mark_installed(conn, envelope.device_id, body.watchlist_version or None, now_ms, "")
 
-    def _on_event(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def _on_event(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: Event = envelope.body
         if body.event_type == "watchlist-installed" and body.ref.isdigit():
             table.mark_installed(conn, envelope.device_id, int(body.ref), now_ms, "")

@@ -33,6 +33,7 @@ from hub.store import HubStore
 from hub.store import diary as table
 from khidmat_base.clock import PKT
 from khidmat_base.clock import now_ms as _now_ms
+from khidmat_base.database import Connection
 from khidmat_wire.vocabulary import (
     DIARY_CLOSING,
     DIARY_CORRECTION,
@@ -163,7 +164,7 @@ class Diary:
 
     def append(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         *,
         station: str,
         kind: str,
@@ -193,7 +194,7 @@ class Diary:
 
     def _write(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         station: str,
         day: str,
         at_ms: int,

@@ -29,13 +29,13 @@ diary's sake. Thread-safety: the ingest thread. Cost: one append (three indexed 
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from hub.complaints import ComplaintView
 from hub.diary.book import Diary
 from hub.records import RecordStore
 from hub.store import HubStore
 from hub.store import diary as table
+from khidmat_base.database import Connection
 from khidmat_wire.codec import Envelope
 from khidmat_wire.messages import Enrolment, Scan
 from provisioning.registry import station_in
@@ -54,7 +54,7 @@ class DiaryFeed:
         self.diary = diary
         self.records = records
 
-    def _append(self, conn: sqlite3.Connection, **entry: object) -> None:
+    def _append(self, conn: Connection, **entry: object) -> None:
         try:
             with table.savepoint(conn):
                 self.diary.append(conn, **entry)  # type: ignore[arg-type]
@@ -72,7 +72,7 @@ class DiaryFeed:
         self.store.add_state_handler(self.state)
 
     def complaint_opened(
-        self, conn: sqlite3.Connection, view: ComplaintView, envelope: Envelope, now_ms: int
+        self, conn: Connection, view: ComplaintView, envelope: Envelope, now_ms: int
     ) -> None:
         desk = "women's desk" if view.gender_desk else "general desk"
         urgent = f", URGENT: {view.urgent_title.lower()}" if view.urgent else ""
@@ -89,7 +89,7 @@ class DiaryFeed:
             event_key=f"record:{envelope.record_id}",
         )
 
-    def scan(self, conn: sqlite3.Connection, envelope: Envelope, now_ms: int) -> None:
+    def scan(self, conn: Connection, envelope: Envelope, now_ms: int) -> None:
         body: Scan = envelope.body
         if body.decision != "confirmed" or body.verdict == "green":
             return
@@ -118,9 +118,7 @@ class DiaryFeed:
             event_key=f"record:{envelope.record_id}",
         )
 
-    def enrolled(
-        self, conn: sqlite3.Connection, envelope: Envelope, person_id: str, now_ms: int
-    ) -> None:
+    def enrolled(self, conn: Connection, envelope: Envelope, person_id: str, now_ms: int) -> None:
         station = station_in(conn, envelope.device_id)
         if station is None:
             log.info("no diary entry for an enrolment at unregistered unit %s", envelope.device_id)
@@ -142,7 +140,7 @@ class DiaryFeed:
 
     def state(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         device_id: str,
         previous: str | None,
         status: str,

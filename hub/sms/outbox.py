@@ -29,6 +29,7 @@ from hub.store import HubStore
 from hub.store import complaints as complaint_table
 from hub.store import sms as table
 from khidmat_base.clock import now_ms as _now_ms
+from khidmat_base.database import Connection
 from khidmat_wire.vocabulary import UrgentAnswer
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class SmsOutbox:
 
     # ------------------------------------------------------------- queueing
     def on_status(
-        self, conn: sqlite3.Connection, tracking_no: str, status: str, event_id: int, message: str
+        self, conn: Connection, tracking_no: str, status: str, event_id: int, message: str
     ) -> None:
         """Queue the text for one status change (in the caller's transaction)."""
         row = complaint_table.row(conn, tracking_no)
@@ -124,7 +125,7 @@ class SmsOutbox:
         )
 
     def notify_duty_officer(
-        self, conn: sqlite3.Connection, view: ComplaintView, rule: UrgentAnswer
+        self, conn: Connection, view: ComplaintView, rule: UrgentAnswer
     ) -> bool:
         """Queue the duty officer's text about an urgent complaint (in the ingest
         transaction; once per complaint). The tracking number, why it is urgent, the
@@ -149,7 +150,7 @@ class SmsOutbox:
         )
 
     def queue_text(
-        self, conn: sqlite3.Connection, *, event_key: str, ref: str, mobile: str, text: str
+        self, conn: Connection, *, event_key: str, ref: str, mobile: str, text: str
     ) -> bool:
         """Queue a non-urgent text for another workflow (a licence status change) in the
         caller's transaction, once per ``event_key``; held in quiet hours. ``ref`` is what
