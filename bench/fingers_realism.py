@@ -2,14 +2,19 @@
 
 Usage::
 
-    .venv/bin/python -m bench.fingers_realism --fingers 20 --impressions 3 \\
-        --data ../shared/fingerprints/FVC2002/DB1_B --data ../shared/fingerprints/FVC2002/DB2_B
+    .venv/bin/python -m bench.fingers_realism --fingers 200 --impressions 3 \\
+        --data ../shared/fingerprints/FVC2002/DB1_B --data ../shared/fingerprints/FVC2002/DB2_B:569 \\
+        --data ../shared/fingerprints/FVC2002/DB3_B --real-impressions 8 --by-class
 
 Scores every pair of ``--impressions`` impressions of ``--fingers`` synthetic fingers (seed
-``--seed``) and of the same number of fingers and impressions of each ``--data`` set (FVC-style
-``<finger>_<impression>.<ext>``, pairs within a set), and prints, for each source, the share of
-impostor pairs above and of genuine pairs below THRESHOLD_FMR_1E2/1E3/1E4 of
-``matcher_cy.params``. A rate of 0 is printed as an upper bound ``< 1/pairs``.
+``--seed``) and of up to as many fingers and ``--real-impressions`` impressions (default:
+``--impressions``) of each ``--data`` set (FVC-style ``<finger>_<impression>.<ext>``, pairs
+within a set; ``DIR:DPI`` gives a set's resolution, 500 by default), and prints, for each
+source, the share of impostor pairs above and of genuine pairs below THRESHOLD_FMR_1E2/1E3/1E4
+of ``matcher_cy.params``. A rate of 0 is printed as an upper bound ``< 1/pairs``.
+``--by-class`` also splits the synthetic impostor pairs by the two fingers' pattern classes
+(``MasterFinger.finger_class``): a generator whose fingers of one class look alike shows
+there first.
 
 It also prints each source's *sense coherence* (:func:`sense_coherence`): how often
 neighbouring minutiae point the same way along the ridge flow. MCC compares directed
@@ -68,26 +73,45 @@ def _scores(templates: dict[tuple[int, int], object]) -> tuple[np.ndarray, np.nd
 
 
 def synthetic(
-    fingers: int, impressions: int, seed: int
+    fingers: int, impressions: int, seed: int, classes: dict[int, str] | None = None
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
     """(genuine, impostor) scores and the sense coherence of synthetic fingers 1..fingers
-    of ``seed``."""
-    from edge_agent.sim.fingers import impression_image
+    of ``seed``; fills ``classes`` (finger id -> pattern class) when given."""
+    from edge_agent.sim.fingers import impression_from_master
+    from edge_agent.sim.fingers_master import build_master
     from matcher_cy import extract
 
-    templates = {
-        (f, i): extract(impression_image(f, i, seed=seed), dpi=500)
-        for f in range(1, fingers + 1)
-        for i in range(1, impressions + 1)
-    }
+    templates = {}
+    for f in range(1, fingers + 1):
+        master = build_master(f, seed=seed)
+        if classes is not None:
+            classes[f] = master.finger_class
+        for i in range(1, impressions + 1):
+            templates[(f, i)] = extract(impression_from_master(master, i), dpi=500)
     return (*_scores(templates), _coherence(templates))
 
 
+def impostor_rates_by_class(
+    fingers: int, impressions: int, classes: dict[int, str], impostor: np.ndarray
+) -> dict[tuple[str, str], np.ndarray]:
+    """Impostor scores of :func:`synthetic` grouped by the (sorted) class pair of the two
+    fingers. Relies on :func:`_scores`' pair order (sorted keys, all combinations)."""
+    keys = [(f, i) for f in range(1, fingers + 1) for i in range(1, impressions + 1)]
+    groups: dict[tuple[str, str], list[int]] = {}
+    index = 0
+    for a, b in itertools.combinations(sorted(keys), 2):
+        if a[0] != b[0]:
+            pair = tuple(sorted((classes[a[0]], classes[b[0]])))
+            groups.setdefault(pair, []).append(index)  # type: ignore[arg-type]
+            index += 1
+    return {pair: impostor[idx] for pair, idx in groups.items()}
+
+
 def real(
-    data: Path, fingers: int, impressions: int
+    data: Path, fingers: int, impressions: int, dpi: int = 500
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
     """(genuine, impostor) scores and the sense coherence of the first ``fingers`` fingers
-    of an FVC-style set."""
+    of an FVC-style set scanned at ``dpi``."""
     from PIL import Image
 
     from matcher_cy import extract
@@ -99,7 +123,7 @@ def real(
             files[(int(finger), int(impression))] = path
     ids = sorted({f for f, _ in files})[:fingers]
     templates = {
-        key: extract(np.asarray(Image.open(path).convert("L")), dpi=500)
+        key: extract(np.asarray(Image.open(path).convert("L")), dpi=dpi)
         for key, path in files.items()
         if key[0] in ids and key[1] <= impressions
     }
@@ -110,6 +134,14 @@ def _rate(hits: int, pairs: int) -> str:
     return f"{100 * hits / pairs:.2f}%" if hits else f"<{100 / pairs:.2f}%"
 
 
+def _data_dir(text: str) -> tuple[Path, int]:
+    """``DIR`` or ``DIR:DPI`` -> (path, dpi)."""
+    path, sep, dpi = text.rpartition(":")
+    if sep and dpi.isdigit():
+        return Path(path), int(dpi)
+    return Path(text), 500
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from matcher_cy.params import THRESHOLD_FMR_1E2, THRESHOLD_FMR_1E3, THRESHOLD_FMR_1E4
 
@@ -117,11 +149,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fingers", type=int, default=20)
     parser.add_argument("--impressions", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1000)
-    parser.add_argument("--data", type=Path, action="append", default=[])
+    parser.add_argument(
+        "--data", type=_data_dir, action="append", default=[], help="an FVC-style set: DIR[:DPI]"
+    )
+    parser.add_argument(
+        "--real-impressions", type=int, default=None, help="impressions per real finger"
+    )
+    parser.add_argument(
+        "--by-class", action="store_true", help="split synthetic impostors by pattern class"
+    )
     args = parser.parse_args(argv)
-    sources = {"synthetic": synthetic(args.fingers, args.impressions, args.seed)}
+    for data, _dpi in args.data:
+        if not data.is_dir():  # before the synthetic half, which takes minutes
+            parser.error(f"--data {data}: not a directory")
+    classes: dict[int, str] = {}
+    sources = {"synthetic": synthetic(args.fingers, args.impressions, args.seed, classes)}
     if args.data:
-        parts = [real(d, args.fingers, args.impressions) for d in args.data]
+        per_set = args.real_impressions or args.impressions
+        parts = [real(d, args.fingers, per_set, dpi) for d, dpi in args.data]
         sources["real"] = (
             np.concatenate([g for g, _, _ in parts]),
             np.concatenate([i for _, i, _ in parts]),
@@ -143,6 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  FMR {label} threshold {threshold:.4f}: impostors above {fmr}, "
                 f"genuine below {fnmr}"
             )
+    if args.by_class:
+        impostor = sources["synthetic"][1]
+        groups = impostor_rates_by_class(args.fingers, args.impressions, classes, impostor)
+        print("synthetic impostors by pattern class (impostors above 1e-2 / 1e-3 / 1e-4):")
+        for pair, scores in sorted(groups.items(), key=lambda item: -len(item[1])):
+            rates = " / ".join(
+                _rate(int((scores > t).sum()), len(scores)) for t in thresholds.values()
+            )
+            print(f"  {pair[0]} x {pair[1]}: {len(scores)} pairs, {rates}")
     return 0
 
 
