@@ -16,7 +16,7 @@ of ``matcher_cy.params``. A rate of 0 is printed as an upper bound ``< 1/pairs``
 (``MasterFinger.finger_class``): a generator whose fingers of one class look alike shows
 there first.
 
-It also prints each source's *sense coherence* (:func:`sense_coherence`): how often
+It also prints each source's *ladder share* (:func:`ladder_share`) and *sense coherence* (:func:`sense_coherence`): how often
 neighbouring minutiae point the same way along the ridge flow. MCC compares directed
 minutia angles, so prints whose neighbouring minutiae mostly share one sense look alike
 to the matcher whoever they belong to; FVC2002 DB1_B and DB3_B give 0.18 and -0.01.
@@ -54,11 +54,40 @@ def sense_coherence(template) -> float:
     return float(np.cos(angle[:, None] - angle[None, :])[near].mean())
 
 
-def _coherence(templates: dict[tuple[int, int], object]) -> tuple[float, float]:
-    """(mean sense coherence, mean minutiae per print) of ``templates``."""
+#: A ladder rung: a neighbour of the same sense (directions within about 37 degrees) this
+#: far away, px at 500 dpi (about one to three ridge periods), displaced more across the
+#: minutia's direction than along it.
+LADDER_DISTANCE_PX = (6.0, 30.0)
+
+
+def ladder_share(template) -> float:
+    """Share of a template's minutiae that have a *ladder* neighbour: one of the same sense
+    ``LADDER_DISTANCE_PX`` away, across the ridges rather than along them, as where ridges
+    end one after another along a line. Synthetic prints have many more such minutiae
+    than real ones (docs/matcher.md); nan without minutiae. Cost: O(n^2), n <= 100."""
+    minutiae = template.minutiae
+    if len(minutiae) == 0:
+        return float("nan")
+    x = minutiae["x"].astype(float)
+    y = minutiae["y"].astype(float)
+    angle = minutiae["angle"].astype(float)
+    dx = x[None, :] - x[:, None]
+    dy = y[None, :] - y[:, None]
+    distance = np.hypot(dx, dy)
+    along = np.abs(dx * np.cos(angle)[:, None] + dy * np.sin(angle)[:, None])
+    across = np.abs(-dx * np.sin(angle)[:, None] + dy * np.cos(angle)[:, None])
+    same = np.cos(angle[:, None] - angle[None, :]) > 0.8
+    low, high = LADDER_DISTANCE_PX
+    rung = same & (distance > low) & (distance < high) & (across > along)
+    return float(rung.any(axis=1).mean())
+
+
+def _coherence(templates: dict[tuple[int, int], object]) -> tuple[float, float, float]:
+    """(mean sense coherence, mean minutiae per print, mean ladder share) of ``templates``."""
     return (
         float(np.nanmean([sense_coherence(t) for t in templates.values()])),
         float(np.mean([len(t.minutiae) for t in templates.values()])),
+        float(np.nanmean([ladder_share(t) for t in templates.values()])),
     )
 
 
@@ -74,7 +103,7 @@ def _scores(templates: dict[tuple[int, int], object]) -> tuple[np.ndarray, np.nd
 
 def synthetic(
     fingers: int, impressions: int, seed: int, classes: dict[int, str] | None = None
-) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float]]:
     """(genuine, impostor) scores and the sense coherence of synthetic fingers 1..fingers
     of ``seed``; fills ``classes`` (finger id -> pattern class) when given."""
     from edge_agent.sim.fingers import impression_from_master
@@ -109,7 +138,7 @@ def impostor_rates_by_class(
 
 def real(
     data: Path, fingers: int, impressions: int, dpi: int = 500
-) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float]]:
     """(genuine, impostor) scores and the sense coherence of the first ``fingers`` fingers
     of an FVC-style set scanned at ``dpi``."""
     from PIL import Image
@@ -173,13 +202,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             (
                 float(np.mean([c[0] for _, _, c in parts])),
                 float(np.mean([c[1] for _, _, c in parts])),
+                float(np.mean([c[2] for _, _, c in parts])),
             ),
         )
     thresholds = {"1e-2": THRESHOLD_FMR_1E2, "1e-3": THRESHOLD_FMR_1E3, "1e-4": THRESHOLD_FMR_1E4}
-    for name, (genuine, impostor, (coherence, minutiae)) in sources.items():
+    for name, (genuine, impostor, (coherence, minutiae, ladder)) in sources.items():
         print(
             f"{name}: {len(genuine)} genuine, {len(impostor)} impostor pairs; "
-            f"sense coherence {coherence:.3f}, {minutiae:.1f} minutiae per print"
+            f"sense coherence {coherence:.3f}, ladder share {ladder:.2f}, "
+            f"{minutiae:.1f} minutiae per print"
         )
         for label, threshold in thresholds.items():
             fmr = _rate(int((impostor > threshold).sum()), len(impostor))

@@ -57,3 +57,27 @@ def test_a_missing_set_is_refused_before_the_synthetic_half(tmp_path: Path) -> N
     with pytest.raises(SystemExit) as stop:
         main(["--fingers", "50", "--data", str(tmp_path / "absent")])
     assert stop.value.code == 2
+
+
+def _template(points: list[tuple[float, float, float]]):
+    from matcher_cy import Template
+    from matcher_cy.template import MINUTIA_DTYPE
+
+    minutiae = np.zeros(len(points), dtype=MINUTIA_DTYPE)
+    for index, (x, y, angle) in enumerate(points):
+        minutiae[index] = (x, y, angle, 1, 80)
+    return Template(minutiae, width=200, height=200)
+
+
+def test_ladder_share_counts_same_sense_neighbours_across_the_ridges() -> None:
+    from bench.fingers_realism import ladder_share
+
+    # three endings pointing right (angle 0), stacked 10 px apart across the ridges: a ladder
+    assert ladder_share(_template([(100, 80, 0.0), (100, 90, 0.0), (100, 100, 0.0)])) == 1.0
+    # the same places, opposite senses: no rung
+    assert ladder_share(_template([(100, 80, 0.0), (100, 90, np.pi)])) == 0.0
+    # same sense but one behind the other along the ridge: no rung
+    assert ladder_share(_template([(80, 100, 0.0), (100, 100, 0.0)])) == 0.0
+    # a rung for two of three: the third is too far (50 px)
+    share = ladder_share(_template([(100, 80, 0.0), (100, 90, 0.0), (100, 140, 0.0)]))
+    assert share == pytest.approx(2 / 3)
