@@ -102,7 +102,7 @@ async def _scan_at(unit_config: Path, fingers: list[int]) -> list[tuple[str, str
     """Sign in at the gate kiosk and scan each finger; returns (verdict, scan id) each."""
     from edge_agent.config import load_unit_config
     from edge_agent.sim.fingers import impression_image
-    from khidmat.scenario import _until
+    from khidmat.scenario import _until, shown_text
     from kiosk.app import build_app
 
     results: list[tuple[str, str]] = []
@@ -118,9 +118,7 @@ async def _scan_at(unit_config: Path, fingers: list[int]) -> list[tuple[str, str
         screen = app.screen
         simulator = app.context.sensor.simulator  # type: ignore[union-attr]
         for number, finger in enumerate(fingers):
-            await _until(
-                pilot, lambda: "Place" in str(screen.query_one("#prompt").render()), 30, "Place"
-            )
+            await _until(pilot, lambda: "Place" in shown_text(screen, "#prompt"), 30, "Place")
             simulator.place(impression_image(finger, 1 + number % 5))
             await _until(pilot, lambda: screen.outcome is not None, 60, f"verdict {finger}")
             simulator.lift()
@@ -294,11 +292,13 @@ def run_operations(
         with open(report, newline="", encoding="utf-8") as handle:
             result.report_rows = sum(1 for _ in csv.DictReader(handle))
         with LocalStore(store_path) as store:
-            filed = set(store.record_ids())
+            filed = store.acknowledged_ids()  # a record filed since is pending, not lost
         with HubStore(system.hub_db) as hub:
             stored = set(hub.record_ids())
         if not scan_ids <= filed:
-            raise OperationsError("a scan the kiosk showed is not in the gate's outbox")
+            raise OperationsError(
+                "a scan the kiosk showed is not acknowledged in the gate's outbox"
+            )
         result.lost = len(filed - stored)
     finally:
         if new_agent is not None:

@@ -386,7 +386,7 @@ def run_station(workdir: Path, *, log: Callable[[str], None] = lambda _: None) -
         filed: set[str] = set()
         for path in (store_path, system.store_path("desk")):
             with LocalStore(path) as unit_store:
-                filed |= set(unit_store.record_ids())
+                filed |= unit_store.acknowledged_ids()  # filed since: pending, not lost
         result.lost = len(filed - stored)
         verified = subprocess.run(
             [sys.executable, "-m", "khidmat", "diary", "verify", "--config", config,

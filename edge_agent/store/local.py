@@ -245,6 +245,13 @@ class LocalStore:
         """Every record id this unit has filed (acknowledged or not)."""
         return [r[0] for r in self.db.query("SELECT record_id FROM outbox")]
 
+    def acknowledged_ids(self) -> set[str]:
+        """Ids of the records the hub has acknowledged (held, or refused into quarantine):
+        those the unit no longer keeps for delivery, so the ones a hub must account for.
+        A record filed since (a telemetry report, say) is still pending and not among them."""
+        rows = self.db.query("SELECT record_id FROM outbox WHERE acked_ms IS NOT NULL")
+        return {r[0] for r in rows}
+
     def acked_tracking_numbers(self) -> set[str]:
         """Tracking numbers of this unit's complaints the hub has acknowledged (kept in
         ``ref``: an acknowledged record's payload is erased)."""

@@ -33,6 +33,9 @@ def test_outbox_lifecycle(tmp_path: Path) -> None:
         assert len(store.due_records(10**13, 10)) == 3
         store.mark_acked([ids[4]], at_ms=10**13, rejected=True)
         assert store.record_state(ids[4]) == "rejected"
+        # the hub accounts for what it acknowledged (held or refused); pending ones wait
+        assert store.acknowledged_ids() == {ids[0], ids[1], ids[4]}
+        assert set(store.record_ids()) == set(ids)
         assert [t[1:] for t in store.delivery_times()] == [(10**13, 10**13)] * 2
 
 

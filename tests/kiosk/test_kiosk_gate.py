@@ -70,7 +70,14 @@ async def sign_in(pilot) -> None:
     pilot.app.screen.query_one("#badge").value = SIM_OFFICER
     pilot.app.screen.query_one("#pin").value = SIM_PIN
     await pilot.click("#sign-in")
-    await wait_until(pilot, lambda: pilot.app.screen.__class__.__name__ == "GateScreen")
+    # current before it is composed: wait for its prompt too
+    await wait_until(
+        pilot,
+        lambda: (
+            pilot.app.screen.__class__.__name__ == "GateScreen"
+            and bool(pilot.app.screen.query("#prompt"))
+        ),
+    )
 
 
 async def wait_until(
