@@ -559,9 +559,10 @@ class Agent:
             values = {s.key: s.value for s in body.settings}
             if KEY_SETTING in values:
                 self._hold_watchlist_key(values)
-            for setting in body.settings:
-                if setting.key not in SECRET_SETTINGS:
-                    self.store.put_setting(setting.key, setting.value)
+            # one transaction: the kiosk never reads half of a config message
+            self.store.put_settings(
+                {s.key: s.value for s in body.settings if s.key not in SECRET_SETTINGS}
+            )
             self.store.audit("hub", "config", ", ".join(s.key for s in body.settings))
             if body.version:
                 self._report(

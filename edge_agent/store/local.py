@@ -497,10 +497,16 @@ class LocalStore:
     # ------------------------------------------------------ settings and health
 
     def put_setting(self, key: str, value: str) -> None:
+        self.put_settings({key: value})
+
+    def put_settings(self, values: dict[str, str]) -> None:
+        """Store every setting of ``values`` in one transaction: a reader (the kiosk) sees
+        all of a hub's config message or none of it, never half."""
+        now = self.clock.now_ms()
         with self._write() as conn:
-            conn.execute(
+            conn.executemany(
                 "INSERT INTO settings VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms",
-                (key, value, self.clock.now_ms()),
+                [(key, value, now) for key, value in values.items()],
             )
 
     def settings(self) -> dict[str, str]:

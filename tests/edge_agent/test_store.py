@@ -39,6 +39,13 @@ def test_outbox_lifecycle(tmp_path: Path) -> None:
         assert [t[1:] for t in store.delivery_times()] == [(10**13, 10**13)] * 2
 
 
+def test_settings_of_one_config_are_stored_together(tmp_path: Path) -> None:
+    with LocalStore(tmp_path / "unit.db") as store:
+        store.put_setting("gate.red_threshold", "0.5")
+        store.put_settings({"gate.red_threshold": "0.62", "sensor.baud": "115200"})
+        assert store.settings() == {"gate.red_threshold": "0.62", "sensor.baud": "115200"}
+
+
 def test_acked_payloads_erased_files_private_and_wal_truncated(tmp_path: Path) -> None:
     import stat
 
