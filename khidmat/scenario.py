@@ -83,8 +83,22 @@ def _wait(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
 
 
 async def _until(pilot, condition: Callable[[], bool], timeout_s: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``condition`` every 50 ms until it holds; ScenarioError after ``timeout_s``.
+
+    A condition that reads ``app.screen`` while the app's screen stack is empty for a moment
+    (starting, or between one screen and the next) counts as not yet true: one smoke day
+    stopped on ScreenStackError that way on a loaded machine.
+    """
+    from textual.app import ScreenStackError
+
+    def holds() -> bool:
+        try:
+            return bool(condition())
+        except ScreenStackError:
+            return False
+
     deadline = time.monotonic() + timeout_s
-    while not condition():
+    while not holds():
         if time.monotonic() > deadline:
             raise ScenarioError(f"timed out after {timeout_s:.0f} s waiting for {what}")
         await pilot.pause(0.05)

@@ -33,11 +33,13 @@ ROTATION_MAX_DEG = 20.0
 #: Elastic distortion at the edge of contact, px (uniform). With PRESSURE_SD and the
 #: partial contacts below, chosen on synthetic seeds 1000 and 2000 (fingers 1-60, 180
 #: genuine pairs each) so that mates fall below the FMR 1e-2 / 1e-3 / 1e-4 scores about as
-#: often as FVC2002 DB1-3_B's (1.9 / 5.0 / 7.0 %, median score 0.142): 2.2 / 3.9 / 3.9 % and
-#: 2.2 / 2.8 / 4.4 % (medians 0.150, 0.125; pressure sd 0.6 with the hairpin loops of
-#: fingers_master.LOOP_LEGS_RAD: 4.4 % below 1e-2 on both); with (2, 6) px, pressure sd
-#: 0.4, a quarter partial at 0.25-0.6, never below (median 0.25).
-DISTORTION_RANGE_PX = (4.0, 10.0)
+#: often as FVC2002 DB1-3_B's (1.9 / 5.0 / 7.0 %, median score 0.142): 1.7 / 5.0 / 6.7 % and
+#: 3.3 / 5.6 / 6.1 % (medians 0.098, 0.090). 4-10 px gave 1.1 / 3.3 / 3.9 % and 2.2 / 2.8 /
+#: 4.4 % (and on held-out seed 3000 0.8 / 1.5 / 2.5 %: mates too easy), 5-12 px 1.7 / 3.9 /
+#: 5.6 % and 2.2 / 4.4 / 4.4 %; impostors alike. Pressure sd 0.6 with the hairpin loops of
+#: fingers_master.LOOP_LEGS_RAD: 4.4 % below 1e-2 on both. Before 2026-12-06: 2-6 px,
+#: pressure sd 0.4, a quarter partial at 0.25-0.6, and mates never below (median 0.25).
+DISTORTION_RANGE_PX = (6.0, 14.0)
 #: Spread of the pressure (-1 very dry, +1 very wet), normal, clipped to [-1, 1].
 PRESSURE_SD = 0.5
 #: Fingertip contact semi-axes (x, y) at neutral pressure, px at 500 dpi (about 15 x 20 mm).

@@ -19,7 +19,7 @@ from kiosk.text import literal
 #: The synthetic finger of the person being enrolled in --sim enrol.
 ENROLEE_FINGER = 201
 #: Rows blanked at the top of a partial print: enough to fail the quality check (quality
-#: 28 of the 40 needed), not so many that the chip refuses it (9 minutiae, 8 needed).
+#: 27 of the 40 needed), not so many that the chip refuses it (9 minutiae, 8 needed).
 PARTIAL_BLANK_ROWS = 200
 
 

@@ -14,9 +14,9 @@ FINGERS = (1, 2, 3)
 IMPRESSIONS = (0, 1, 2)
 #: The generator's finger behind each fixture finger. These tests check the matcher's
 #: mechanics on usable prints, and the generator makes poor and partial impressions about as
-#: often as real sensors do: generator finger 3's three impressions are poor and partial
-#: (12-22 minutiae, quality 48-88, mate scores 0.017-0.073), so fixture finger 3 is
-#: generator finger 5 (31-42 minutiae, quality 100, mate scores 0.08-0.27 like 1 and 2).
+#: often as real sensors do: generator finger 3's second and third impressions are partial
+#: (14-15 minutiae, quality 56-60; mate scores 0.047-0.088), so fixture finger 3 is
+#: generator finger 5 (35-38 minutiae, quality 100, mate scores 0.056-0.131, like 1 and 2).
 GENERATOR_FINGER = {1: 1, 2: 2, 3: 5}
 
 

@@ -96,8 +96,14 @@ def test_singular_points_have_their_poincare_index(finger_class: str) -> None:
 
 
 def test_ridge_period_is_fingerlike_and_follows_dpi() -> None:
-    at_500 = _ridge_period_px(impression_image(4, 1, seed=5))
-    at_1000 = _ridge_period_px(impression_image(4, 1, seed=5, dpi=1000))
+    # the median over four impressions: one dry impression's pores can move the ring's peak
+    impressions = range(4)
+    at_500 = float(
+        np.median([_ridge_period_px(impression_image(4, i, seed=5)) for i in impressions])
+    )
+    at_1000 = float(
+        np.median([_ridge_period_px(impression_image(4, i, seed=5, dpi=1000)) for i in impressions])
+    )
     # 0.38 to 0.61 mm: a finger's mean period is 8-11.5 px, and it widens by up to 1.35x
     # where the flow spreads (fingers_master.flow_period_log); the ring's bins are 128 / k px
     assert 7.5 <= at_500 <= 12.0
