@@ -40,7 +40,9 @@ Against FVC2002 (``bench.fingers_realism``, docs/matcher.md, "Synthetic prints a
 real ones"): about 30 minutiae per sensor window (real 37.7), sense coherence and ladder
 share as real prints', genuine pairs below the FMR 1e-2 / 1e-3 / 1e-4 scores about as
 often as real ones (with the impressions of ``fingers_impression``); impostor pairs pass
-the 1e-2 score 2-4 times as often as real ones (main until 2026-12-06: 17 times).
+the 1e-2 score 1.2 times as often as real ones (held out, 400 fingers; the generator before
+2026-12-06: 17 times), and at 1e-3 and 1e-4 about 0.05 % and 0.015 % of them, where no
+real pair of FVC2002 DB1-3_B passes.
 
 The master is at 500 dpi on a ``MASTER_HEIGHT_PX x MASTER_WIDTH_PX`` canvas, larger than any
 sensor window, so impressions can be displaced and rotated over it. Cost: about 0.1 to 0.3 s
