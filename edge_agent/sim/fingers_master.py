@@ -45,11 +45,13 @@ the 1e-2 score 1.2 times as often as real ones (held out, 400 fingers; the gener
 real pair of FVC2002 DB1-3_B passes.
 
 The master is at 500 dpi on a ``MASTER_HEIGHT_PX x MASTER_WIDTH_PX`` canvas, larger than any
-sensor window, so impressions can be displaced and rotated over it. Cost: about 0.1 to 0.3 s
-per master on one core of the project's machines (0.5-0.6 s on this project's shared
-2-core machine), of which the flow-following period (a sparse least-squares solve on an
-8 px grid) takes about 30 ms (``bench/fingers.py`` measures it). Pure
-function of ``(seed, finger_id)``; thread-safe.
+sensor window, so impressions can be displaced and rotated over it. Cost: about 0.36 s per
+master on one core of the project's development machine, quiet (0.25 s before the
+flow-following period, the dislocations and the second growth pass of 2026-12-06;
+``python -m bench.fingers --fingers 20 --impressions 8 --repeat 3`` measures it), of which
+the flow-following period (a sparse least-squares solve on an 8 px grid) takes about 30 ms;
+an impression about 10 ms.
+Pure function of ``(seed, finger_id)``; thread-safe.
 """
 
 from __future__ import annotations
