@@ -43,7 +43,9 @@ class HubNoticeScreen(KioskModal):
             yield button("Seen", id="seen", variant="error", classes="big")
 
     def on_mount(self) -> None:
-        self.query_one("#seen").focus()
+        # the screen may already be dismissed (and emptied) when its mount is handled
+        for seen in self.query("#seen"):
+            seen.focus()
 
     def relabel(self) -> None:
         return
