@@ -12,6 +12,7 @@ from kiosk.screens.complaint import ComplaintScreen
 from kiosk.screens.receipt import ReceiptScreen
 from kiosk.screens.welcome import WelcomeScreen
 from kiosk.tracking import parse_tracking_no
+from tests.kiosk.desk_flow import click_when_placed
 
 
 def outbox(store: LocalStore) -> list:
@@ -229,7 +230,7 @@ async def test_track_shows_timeline_and_feedback(
         assert "Resolved" in str(screen.query_one("#status").render())
         reasons = [str(w.render()) for w in screen.query(".reason")]
         assert reasons == ["FIR 123/26 [/b]", "[@click=app.quit]phone returned[/]"]
-        await pilot.click("#rate")
+        await click_when_placed(pilot, "#rate")
         # the press is a message and the push another: a loaded machine may take rounds
         for _ in range(50):
             if isinstance(app.screen, FeedbackScreen):
