@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -52,8 +53,44 @@ def password_file_text(users: dict[str, str]) -> str:
     )
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that is free on ``host`` right now (the OS picks it)."""
+EPHEMERAL_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+"""Where Linux keeps the range it takes outgoing connections' local ports from."""
+
+LISTEN_PORTS_FROM = 20000
+"""The lowest port :func:`free_port` picks: above the ports services commonly register."""
+
+
+def ephemeral_range(path: Path = EPHEMERAL_RANGE_FILE) -> tuple[int, int]:
+    """The kernel's range for outgoing connections' local ports (Linux default 32768-60999).
+
+    Falls back to the IANA dynamic range 49152-65535 where the file is missing or unreadable.
+    """
+    try:
+        low, high = (int(part) for part in path.read_text().split())
+    except (OSError, ValueError):
+        return (49152, 65535)
+    return (low, high)
+
+
+def free_port(host: str = "127.0.0.1", *, attempts: int = 64) -> int:
+    """A TCP port that is free on ``host`` right now, outside the ephemeral range.
+
+    A port the OS hands out for binding to port 0 comes from the ephemeral range, which
+    every outgoing connection on the machine also draws from: a port chosen now and
+    listened on later (the demo writes it into a deployment; fixtures start a broker on
+    it) can meanwhile become some client's local port. So ports are drawn at random below
+    that range (from :data:`LISTEN_PORTS_FROM`), checked by binding; only where no such
+    port is free in ``attempts`` tries does the OS pick. Cost: one bind per try.
+    """
+    low, _ = ephemeral_range()
+    candidates = range(LISTEN_PORTS_FROM, low) if low - LISTEN_PORTS_FROM >= 1000 else range(0)
+    for port in random.sample(candidates, min(attempts, len(candidates))):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])

@@ -116,3 +116,29 @@ def test_without_mosquitto_the_suite_stops_with_one_line(tmp_path: Path) -> None
     assert done.returncode == 4
     assert done.stderr.strip().splitlines() == [f"ERROR: {MOSQUITTO_MISSING}"] and not done.stdout
     assert "apt-get install mosquitto" in done.stderr
+
+
+def test_free_port_is_below_the_range_outgoing_connections_draw_from() -> None:
+    """A port chosen now and listened on later must not become some client's local port
+    meanwhile (a demo test once found its broker's port taken): it is drawn below the
+    kernel's ephemeral range, and it is free."""
+    import socket
+
+    from khidmat_base.mosquitto import LISTEN_PORTS_FROM, ephemeral_range, free_port
+
+    low, _ = ephemeral_range()
+    ports = {free_port() for _ in range(20)}
+    assert all(LISTEN_PORTS_FROM <= port < low for port in ports), (sorted(ports), low)
+    assert len(ports) > 1  # drawn, not one fixed port every fixture would fight over
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", ports.pop()))
+
+
+def test_ephemeral_range_reads_the_kernel_file_and_falls_back(tmp_path: Path) -> None:
+    from khidmat_base.mosquitto import ephemeral_range
+
+    (tmp_path / "range").write_text("32768\t60999\n")
+    assert ephemeral_range(tmp_path / "range") == (32768, 60999)
+    (tmp_path / "bad").write_text("not numbers\n")
+    assert ephemeral_range(tmp_path / "bad") == (49152, 65535)
+    assert ephemeral_range(tmp_path / "missing") == (49152, 65535)

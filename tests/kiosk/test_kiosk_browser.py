@@ -21,7 +21,6 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import pytest
 
+from khidmat_base.mosquitto import free_port
 from kiosk.categories import CATEGORIES, COGNIZABLE_GUIDANCE
 from kiosk.i18n import Translator, citizen_sources, marked_strings
 from kiosk.text import shape
@@ -58,12 +58,6 @@ DESCRIPTION = (
 REFERENCE_BOX = 120
 #: The browser window, pixels: narrow enough that the notice wraps (as in the issue).
 WIDTH, HEIGHT = 900, 800
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_http(url: str, timeout_s: float = 20.0) -> bytes:
