@@ -181,6 +181,15 @@ def citizen_sources() -> list[Path]:
     root = Path(__file__).parent
     names = ["app.py", "categories.py", "validation.py", "receipt_print.py"] + [
         f"screens/{n}.py"
-        for n in ("welcome", "complaint", "receipt", "track", "feedback", "printing", "licence")
+        for n in (
+            "welcome",
+            "complaint",
+            "receipt",
+            "track",
+            "feedback",
+            "printing",
+            "licence",
+            "lookup",
+        )
     ]
     return [root / n for n in names]

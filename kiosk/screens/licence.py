@@ -8,12 +8,9 @@ application's. Nothing is shown that the receipt and the CNIC do not already tel
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.widgets import Button, Input
 
 from edge_agent.store import StoreFault
@@ -24,14 +21,11 @@ from kiosk.desk import STORE_FAULT_MESSAGE
 from kiosk.i18n import N_
 from kiosk.licence import ask_licence, parse_token
 from kiosk.rtl_widgets import KioskFooter, KioskInput
-from kiosk.screens.base import KioskScreen, Page, button, said, text
+from kiosk.screens.base import KioskScreen, Page, said, text
+from kiosk.screens.lookup import check_row, waiting_notice, when
 from kiosk.validation import check_cnic
 
 TOKEN_EXAMPLE = "QTA-2026004512"
-
-
-def when(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
 
 
 class LicenceScreen(KioskScreen):
@@ -63,15 +57,7 @@ class LicenceScreen(KioskScreen):
             yield KioskInput(
                 self.typed_cnic, placeholder="42101-1234567-1", id="cnic", max_length=20
             )
-            if self.error:
-                yield text(t(self.error), classes="error", id="error")
-            with Horizontal(classes="nav"):
-                yield from self.mirrored(
-                    [
-                        button(t("Back"), id="back", classes="big"),
-                        button(t("Check"), id="check", variant="primary", classes="big"),
-                    ]
-                )
+            yield from check_row(self, self.error)
             if self.token:
                 yield from self._compose_answer()
         yield KioskFooter()
@@ -81,11 +67,7 @@ class LicenceScreen(KioskScreen):
         answer = self.answer
         yield text(self.token, classes="tracking-no-small")
         if answer is None:
-            yield text(
-                t("We have asked the police office. The answer appears here in a moment."),
-                classes="guidance",
-                id="waiting",
-            )
+            yield waiting_notice(self)
             return
         if not answer.found:
             yield text(

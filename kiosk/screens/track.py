@@ -9,12 +9,9 @@ how a citizen or the desk officer gets a receipt again after a printer fault.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.widgets import Button, Input
 
 from edge_agent.store import StoreFault
@@ -26,6 +23,7 @@ from kiosk.i18n import N_
 from kiosk.receipt_print import status_slip
 from kiosk.rtl_widgets import KioskFooter, KioskInput
 from kiosk.screens.base import KioskScreen, Page, button, row, said, text
+from kiosk.screens.lookup import check_row, waiting_notice, when
 from kiosk.screens.printing import ReceiptPrinting
 from kiosk.tracking import TrackingError, parse_tracking_no
 
@@ -33,10 +31,6 @@ from kiosk.tracking import TrackingError, parse_tracking_no
 def status_name(status: str) -> str:
     """The citizen-facing name of ``status`` (English source string, translate where shown)."""
     return STATUS_NAMES.get(status, STATUS_NAMES[FIRST_STATUS])
-
-
-def when(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M")
 
 
 class TrackScreen(ReceiptPrinting, KioskScreen):
@@ -61,15 +55,7 @@ class TrackScreen(ReceiptPrinting, KioskScreen):
             yield KioskInput(
                 self.typed, placeholder="QTA01-261130-120001-D", id="number", max_length=40
             )
-            if self.error:
-                yield text(t(self.error), classes="error", id="error")
-            with Horizontal(classes="nav"):
-                yield from self.mirrored(
-                    [
-                        button(t("Back"), id="back", classes="big"),
-                        button(t("Check"), id="check", variant="primary", classes="big"),
-                    ]
-                )
+            yield from check_row(self, self.error)
             if self.tracking_no:
                 yield from self._compose_status()
         yield KioskFooter()
@@ -79,11 +65,7 @@ class TrackScreen(ReceiptPrinting, KioskScreen):
         status = self.status
         yield text(self.tracking_no, classes="tracking-no-small")
         if status is None:
-            yield text(
-                t("We have asked the police office. The answer appears here in a moment."),
-                classes="guidance",
-                id="waiting",
-            )
+            yield waiting_notice(self)
             return
         if not status.found:
             yield text(
