@@ -12,27 +12,6 @@ MOBILE = "0333-7654321"
 DESCRIPTION = "My bag was taken near the bus stop."
 
 
-async def click_when_placed(pilot, selector: str, rounds: int = 100) -> None:
-    """Click ``selector`` once it is laid out where a finger would touch it.
-
-    A recompose mounts the new widgets before the layout gives them their place; on a
-    loaded machine a click in between lands on whatever was there before (or nothing).
-    Waits up to ``rounds`` x 0.05 s, then clicks wherever the widget is.
-    """
-    app = pilot.app
-    for _ in range(rounds):
-        found = app.screen.query(selector)
-        if found:
-            widget = found.first()
-            region = widget.region
-            if region.area:
-                under, _ = app.screen.get_widget_at(region.x, region.y)
-                if under is widget or widget in under.ancestors:
-                    break
-        await pilot.pause(0.05)
-    await pilot.click(selector)
-
-
 async def to_review(
     pilot,
     *,

@@ -12,7 +12,7 @@ from kiosk.screens.complaint import ComplaintScreen
 from kiosk.screens.receipt import ReceiptScreen
 from kiosk.screens.welcome import WelcomeScreen
 from kiosk.tracking import parse_tracking_no
-from tests.kiosk.desk_flow import click_when_placed
+from tests.kiosk.waits import click_when_placed
 
 
 def outbox(store: LocalStore) -> list:

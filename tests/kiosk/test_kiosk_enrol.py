@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -16,6 +15,7 @@ from kiosk.enrol import consolidate
 from kiosk.identify import RED_THRESHOLD
 from kiosk.screens.sim_panel import sim_image
 from kiosk.sim import SIM_OFFICER, SIM_PIN, seed_store
+from tests.kiosk.waits import wait_until
 
 
 @pytest.fixture
@@ -25,13 +25,6 @@ def sensor() -> Iterator[object]:
     section = SensorSection(backend="sim", model="r307", baud=57600, packet_size=256)
     with open_sensor(section, sim_wire_delay=False) as s:
         yield s
-
-
-async def wait_until(pilot, condition: Callable[[], bool], timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
 
 
 def test_consolidation_keeps_best_and_rejects_mixed_fingers() -> None:

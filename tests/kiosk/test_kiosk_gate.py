@@ -12,6 +12,7 @@ from khidmat_base.clock import SettableClock
 from khidmat_wire import decode, make_envelope
 from kiosk.app import KioskApp, build_app
 from kiosk.sim import SIM_OFFICER, SIM_PIN, seed_store, watchlist_entries
+from tests.kiosk.waits import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -78,17 +79,6 @@ async def sign_in(pilot) -> None:
             and bool(pilot.app.screen.query("#prompt"))
         ),
     )
-
-
-async def wait_until(
-    pilot, condition: Callable[[], bool], timeout_s: float = 20.0, what: Callable[[], object] = str
-) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out: {what()}"
-        await pilot.pause(0.05)
 
 
 async def test_sign_in_refuses_wrong_pin_and_locks_after_five(

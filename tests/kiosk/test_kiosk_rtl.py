@@ -19,6 +19,7 @@ from kiosk.rtl_widgets import LimitedTextArea
 from kiosk.text import ascii_digits, shape
 from kiosk.tracking import make_tracking_no, parse_tracking_no
 from kiosk.validation import DESCRIPTION_MAX, check_cnic, check_mobile
+from tests.kiosk.waits import click_when_placed, wait_until
 
 NOTICE = Translator("ur")(COGNIZABLE_GUIDANCE)
 
@@ -116,16 +117,20 @@ async def test_description_limit_bites_while_typing(desk_app: Callable[..., Kios
     app = desk_app()
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("c")
-        await pilot.click("#cat-nuisance")
-        await pilot.click("#next")
+        # each step is a recompose: a loaded machine lays it out a few rounds later
+        await click_when_placed(pilot, "#cat-nuisance")
+        await wait_until(pilot, lambda: bool(app.screen.query("#next")))
+        await click_when_placed(pilot, "#next")
+        await wait_until(pilot, lambda: bool(app.screen.query("#name")))
         screen = app.screen
         screen.query_one("#name").value = "Ali"
         screen.query_one("#cnic").value = "42101-1234567-1"
         screen.query_one("#mobile").value = "0300-1234567"
-        await pilot.click("#next")
         await pilot.pause()
+        await click_when_placed(pilot, "#next")
+        await wait_until(pilot, lambda: bool(screen.query("#description")))
         area = screen.query_one("#description")
-        assert app.focused is area
+        await wait_until(pilot, lambda: app.focused is area, 5, lambda: app.focused)
         area._replace_via_keyboard("x" * 6600, *area.selection)  # a paste of 6,600 letters
         await pilot.pause()
         assert len(area.text) == DESCRIPTION_MAX

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from khidmat_base.mosquitto import free_port
 from tests.hub.tracking_web.filed import MESSAGE
-from tests.kiosk.test_kiosk_browser import CHROMIUM, REQUIRED, Page, free_port, wait_http
+from tests.kiosk.test_kiosk_browser import CHROMIUM, REQUIRED, Page, wait_http
 
 needs_browser = pytest.mark.skipif(
     CHROMIUM is None and not REQUIRED, reason="chromium is not installed"
