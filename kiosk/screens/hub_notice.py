@@ -23,6 +23,7 @@ class HubNoticeScreen(KioskModal):
     ``scan_id``, in a box with id ``box_id`` and classes ``box_classes`` (kiosk.tcss)."""
 
     BINDINGS = [Binding("escape", "seen", "Seen")]
+    AUTO_FOCUS = "#seen"
 
     def __init__(self, heading: str, scan_id: str, *, box_id: str, box_classes: str = "") -> None:
         super().__init__()
@@ -41,11 +42,6 @@ class HubNoticeScreen(KioskModal):
             yield from self.lines()
             yield text(f"scan {self.scan_id}", classes="hint")
             yield button("Seen", id="seen", variant="error", classes="big")
-
-    def on_mount(self) -> None:
-        # the screen may already be dismissed (and emptied) when its mount is handled
-        for seen in self.query("#seen"):
-            seen.focus()
 
     def relabel(self) -> None:
         return

@@ -232,6 +232,8 @@ async def test_hub_alert_and_hardware_commands(
             str(app.screen.query_one("#alert-name").render()) == "[@click=app.quit]Zar[/] (BAL-777)"
         )
         assert str(app.screen.query_one("#alert-message").render()) == "Hold [/b] and call the SHO"
+        # Seen has focus: the officer acknowledges with Enter
+        await wait_until(pilot, lambda: getattr(app.focused, "id", None) == "seen")
         # (the command results' notifications may cover the button: keys always work)
         await pilot.press("escape")
         await wait_until(
