@@ -24,6 +24,10 @@ other impressions) and as many stranger scans (fingers nobody on the list has):
   actually computes after the last byte (it extracts the right index while the officer
   moves to the left one).
 
+There is no warm-up scan, so ``two_fingers_ms_first`` (the first scan, which pays any
+one-off costs), ``two_fingers_ms_max_after_first`` and ``slowest_scan`` (its index) say
+whether the maximum is a start-up cost.
+
 Not included: the sensor's upload itself (the wire: ``khidmat bench kiosk``), and
 unpacking the upload into an image array (part of the sensor driver). Cost: building the
 list's 2 x N templates (about 1 ms each), then about 0.2 s per scan.
@@ -155,7 +159,6 @@ def _run_pinned(gallery: int, scans: int, seed: int, core: int) -> dict[str, obj
         "identify_ms_max": _ms(max(identify_cpu)),
         "two_fingers_ms_median": _ms(statistics.median(two_cpu)),
         "two_fingers_ms_max": _ms(max(two_cpu)),
-        # no warm-up scan: the first pays one-off costs (FFT plans, first page touches)
         "two_fingers_ms_first": _ms(two_cpu[0]),
         "two_fingers_ms_max_after_first": _ms(max(two_cpu[1:], default=two_cpu[0])),
         "slowest_scan": two_cpu.index(max(two_cpu)),
